@@ -1,13 +1,20 @@
 import type { Config } from 'jest';
 
+// middy ships ES modules only; ts-jest turns them into CommonJS like our own files.
+const tsJest: [string, Record<string, unknown>] = [
+  'ts-jest',
+  { isolatedModules: true, tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true } },
+];
 const transform: Config['transform'] = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+  '^.+\\.ts$': tsJest,
+  '^.+/node_modules/@middy/.+\\.js$': tsJest,
 };
 
 const project = (name: string, extra: Partial<Config> = {}): Config => ({
   displayName: name,
   testEnvironment: 'node',
   transform,
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   ...extra,
 });

@@ -1,0 +1,15 @@
+import { readCtliveApiToken, readInfobipConfig, readPublicUrl } from '../lib/config';
+import { createInfobipClient } from '../lib/infobip';
+import { coldStart } from '../lib/runtime';
+import { makeSendMessageHandler } from '../lib/sendMessage';
+
+export const handler = coldStart('sendMessage', ({ log }) => {
+  const infobipConfig = readInfobipConfig();
+  return makeSendMessageHandler({
+    log,
+    infobipConfig,
+    infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
+    publicUrl: readPublicUrl(),
+    ctliveApiToken: readCtliveApiToken(),
+  });
+});

@@ -1,0 +1,37 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { WebhookAuthConfig } from './config';
+import { UnauthorizedError } from './errors';
+
+type Headers = Record<string, string | undefined>;
+
+/** Equal-length digests, so neither the content nor the length of the secret leaks through timing. */
+export function safeEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** ctlive's `Authorization: Bearer <token>` (CONTRACT section 3). Headers are lower-cased by the stack. */
+export function checkBearer(headers: Headers, token: string): void {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(headers.authorization ?? '');
+  if (!match?.[1] || !safeEqual(match[1], token)) throw new UnauthorizedError();
+}
+
+/**
+ * Infobip's webhook credentials (CONTRACT section 5): each configured method must pass.
+ * Nothing configured means no check; the config only allows that outside production.
+ */
+export function checkWebhookAuth(headers: Headers, auth: WebhookAuthConfig): void {
+  let ok = true;
+  if (auth.basic) {
+    const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(headers.authorization ?? '');
+    const given = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
+    const expected = `${auth.basic.username}:${auth.basic.password}`;
+    // No early return: both checks always run, so timing does not tell which one failed.
+    ok = safeEqual(given, expected) && ok;
+  }
+  if (auth.header) {
+    ok = safeEqual(headers[auth.header.name] ?? '', auth.header.value) && ok;
+  }
+  if (!ok) throw new UnauthorizedError();
+}

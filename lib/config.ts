@@ -1,0 +1,202 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment (ENGINEERING.md habit 3). Each function asks
+ * for the parts it needs, at cold start, so a missing variable fails the function before
+ * any request instead of half way through one.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, reason: string) {
+    super(`${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_ALLOWED_HOSTS = '*.api.infobip.com';
+
+export interface InfobipDefaults {
+  baseUrl?: string;
+  apiKey?: string;
+  scenarioKey?: string;
+}
+
+export interface LogConfig {
+  format: 'json' | 'text';
+  level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export interface RedisConfig {
+  url: string;
+  token: string;
+}
+
+export interface InfobipConfig {
+  defaults: InfobipDefaults;
+  allowedHosts: string[];
+  timeoutMs: number;
+}
+
+export interface MediaConfig {
+  ttlSeconds: number;
+  fetchTtlSeconds: number;
+  maxBytes: number;
+}
+
+export interface WebhookAuthConfig {
+  basic?: { username: string; password: string };
+  header?: { name: string; value: string };
+}
+
+export type CtliveTarget =
+  | { kind: 'lambda'; functionName: string; endpoint?: string; region?: string }
+  | { kind: 'http'; url: string; token?: string; timeoutMs: number };
+
+const nonEmpty = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+const required = (env: Env, name: string): string => {
+  const value = nonEmpty(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required but not set');
+  return value;
+};
+
+const positiveInt = (env: Env, name: string, fallback: number): number => {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const parsed = z.coerce.number().int().positive().safeParse(raw);
+  if (!parsed.success) throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
+  return parsed.data;
+};
+
+const httpUrl = (name: string, raw: string): string => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(name, 'must be an absolute http(s) URL');
+  }
+  return raw.replace(/\/+$/, '');
+};
+
+export function readLogConfig(env: Env = process.env): LogConfig {
+  const format = (nonEmpty(env, 'LOG_FORMAT') ?? 'json').toLowerCase();
+  if (format !== 'json' && format !== 'text') {
+    throw new ConfigError('LOG_FORMAT', `must be "json" or "text", got "${format}"`);
+  }
+  const level = (nonEmpty(env, 'LOG_LEVEL') ?? 'INFO').toUpperCase();
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)) {
+    throw new ConfigError('LOG_LEVEL', `must be DEBUG, INFO, WARN or ERROR, got "${level}"`);
+  }
+  return { format, level: level as LogConfig['level'] };
+}
+
+export function readRedisConfig(env: Env = process.env): RedisConfig {
+  return {
+    url: httpUrl('UPSTASH_REDIS_REST_URL', required(env, 'UPSTASH_REDIS_REST_URL')),
+    token: required(env, 'UPSTASH_REDIS_REST_TOKEN'),
+  };
+}
+
+export function readCtliveApiToken(env: Env = process.env): string {
+  return required(env, 'CTLIVE_API_TOKEN');
+}
+
+export function readInfobipConfig(env: Env = process.env): InfobipConfig {
+  const baseUrl = nonEmpty(env, 'INFOBIP_BASE_URL');
+  return {
+    defaults: {
+      baseUrl: baseUrl === undefined ? undefined : httpUrl('INFOBIP_BASE_URL', baseUrl),
+      apiKey: nonEmpty(env, 'INFOBIP_API_KEY'),
+      scenarioKey: nonEmpty(env, 'INFOBIP_SCENARIO_KEY'),
+    },
+    allowedHosts: (nonEmpty(env, 'INFOBIP_ALLOWED_HOSTS') ?? DEFAULT_ALLOWED_HOSTS)
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+    timeoutMs: positiveInt(env, 'INFOBIP_TIMEOUT_MS', 10_000),
+  };
+}
+
+/** `undefined` when not set: sendMessage then sends no notifyUrl. */
+export function readPublicUrl(env: Env = process.env): string | undefined {
+  const raw = nonEmpty(env, 'IMCHANNEL_PUBLIC_URL');
+  return raw === undefined ? undefined : httpUrl('IMCHANNEL_PUBLIC_URL', raw);
+}
+
+/** The media functions cannot work without it: the URL is what Infobip fetches. */
+export function readRequiredPublicUrl(env: Env = process.env): string {
+  return httpUrl('IMCHANNEL_PUBLIC_URL', required(env, 'IMCHANNEL_PUBLIC_URL'));
+}
+
+export function readMediaConfig(env: Env = process.env): MediaConfig {
+  return {
+    ttlSeconds: positiveInt(env, 'MEDIA_TTL_SECONDS', 86_400),
+    fetchTtlSeconds: positiveInt(env, 'MEDIA_FETCH_TTL_SECONDS', 60),
+    maxBytes: positiveInt(env, 'MEDIA_MAX_BYTES', 4 * 1024 * 1024),
+  };
+}
+
+export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig {
+  const username = nonEmpty(env, 'INFOBIP_WEBHOOK_USERNAME');
+  const password = nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD');
+  if ((username === undefined) !== (password === undefined)) {
+    const missing = username === undefined ? 'INFOBIP_WEBHOOK_USERNAME' : 'INFOBIP_WEBHOOK_PASSWORD';
+    throw new ConfigError(missing, 'is required when the other webhook Basic credential is set');
+  }
+  const auth: WebhookAuthConfig = {};
+  if (username !== undefined && password !== undefined) auth.basic = { username, password };
+  const header = nonEmpty(env, 'INFOBIP_WEBHOOK_HEADER');
+  if (header !== undefined) {
+    const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(\S.*)$/.exec(header);
+    if (!match?.[1] || !match[2]) {
+      throw new ConfigError('INFOBIP_WEBHOOK_HEADER', 'must look like "Name: value"');
+    }
+    auth.header = { name: match[1].toLowerCase(), value: match[2].trim() };
+  }
+  return auth;
+}
+
+export function readCtliveTarget(env: Env = process.env): CtliveTarget {
+  const raw = required(env, 'CTLIVE_TARGET');
+  if (raw.startsWith('lambda:')) {
+    const functionName = raw.slice('lambda:'.length).trim();
+    if (!functionName) throw new ConfigError('CTLIVE_TARGET', 'must name a function after "lambda:"');
+    return {
+      kind: 'lambda',
+      functionName,
+      endpoint: nonEmpty(env, 'CTLIVE_LAMBDA_ENDPOINT'),
+      region: nonEmpty(env, 'AWS_REGION'),
+    };
+  }
+  if (/^https?:\/\//i.test(raw)) {
+    return {
+      kind: 'http',
+      url: httpUrl('CTLIVE_TARGET', raw),
+      token: nonEmpty(env, 'CTLIVE_TARGET_TOKEN'),
+      timeoutMs: positiveInt(env, 'CTLIVE_TIMEOUT_MS', 5_000),
+    };
+  }
+  throw new ConfigError('CTLIVE_TARGET', 'must be "lambda:<function name or ARN>" or an http(s):// URL');
+}
+
+/** Every secret the deployment holds, so the logger can scrub them wherever they appear. */
+export function readConfiguredSecrets(env: Env = process.env): string[] {
+  const header = nonEmpty(env, 'INFOBIP_WEBHOOK_HEADER');
+  const headerValue = header?.includes(':') ? header.slice(header.indexOf(':') + 1).trim() : undefined;
+  return [
+    nonEmpty(env, 'CTLIVE_API_TOKEN'),
+    nonEmpty(env, 'INFOBIP_API_KEY'),
+    nonEmpty(env, 'UPSTASH_REDIS_REST_TOKEN'),
+    nonEmpty(env, 'CTLIVE_TARGET_TOKEN'),
+    nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD'),
+    headerValue,
+  ].filter((secret): secret is string => secret !== undefined);
+}

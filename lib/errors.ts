@@ -1,0 +1,80 @@
+/**
+ * Typed errors, mapped to responses in one place (`toHttpResponse` in lib/http.ts).
+ * The message is written for the caller: it is what the response body says.
+ */
+export class AppError extends Error {
+  /** For the log line only, never the response: the message this failure concerns. */
+  messageId?: string;
+
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, issues?: unknown) {
+    super(400, 'VALIDATION_FAILED', message, issues === undefined ? undefined : { details: issues });
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Missing or invalid credentials') {
+    super(401, 'UNAUTHORIZED', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'Not found') {
+    super(404, 'NOT_FOUND', message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number, what = 'Request body') {
+    super(413, 'PAYLOAD_TOO_LARGE', `${what} is larger than ${limitBytes} bytes`, { limitBytes });
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(contentType: string, allowed: readonly string[]) {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', `Content type "${contentType}" is not allowed here`, {
+      allowed: [...allowed],
+    });
+  }
+}
+
+export class InfobipError extends AppError {
+  constructor(message: string, upstreamStatus?: number, serviceException?: unknown) {
+    super(502, 'INFOBIP_ERROR', message, {
+      ...(upstreamStatus === undefined ? {} : { upstreamStatus }),
+      ...(serviceException === undefined ? {} : { serviceException }),
+    });
+  }
+}
+
+export class InfobipTimeoutError extends AppError {
+  constructor(timeoutMs: number) {
+    super(504, 'INFOBIP_TIMEOUT', `Infobip did not answer within ${timeoutMs} ms`);
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(code: string, message: string) {
+    super(503, code, message);
+  }
+}
+
+export const reasonOf = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

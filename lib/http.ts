@@ -1,0 +1,91 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { AppError, BadRequestError, PayloadTooLargeError, reasonOf } from './errors';
+import type { TaggedLogger } from './log';
+
+/** The event as handlers see it, after the shared stack has read the body. */
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  /** The body as received, decoded from base64 when API Gateway encoded it. */
+  rawBody?: string;
+  /** The parsed JSON body, when the stack was asked to parse it. */
+  jsonBody?: unknown;
+};
+export type HttpResponse = APIGatewayProxyStructuredResultV2;
+export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
+
+export interface HttpStackOptions {
+  log: TaggedLogger;
+  /** Requests above this many bytes get 413 before anything else reads them. */
+  maxBodyBytes?: number;
+  /** Parse the body as JSON (400 `INVALID_JSON` when it is not). */
+  json?: boolean;
+  /** Runs before the body is read or parsed, so bad credentials get 401, not 400 or 413. */
+  authorize?: (event: HttpEvent) => void;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/** The one place errors become responses: a 500 never carries the internal error. */
+export function toHttpResponse(error: unknown): HttpResponse {
+  if (error instanceof AppError) {
+    return jsonResponse(error.statusCode, {
+      error: { code: error.code, message: error.message, ...error.details },
+    });
+  }
+  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
+}
+
+export function readBody(event: HttpEvent, maxBytes: number): string {
+  const body = event.body ?? '';
+  const encoding = event.isBase64Encoded ? 'base64' : 'utf8';
+  if (Buffer.byteLength(body, encoding) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+export function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new BadRequestError('INVALID_JSON', 'Request body is not valid JSON');
+  }
+}
+
+export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
+  const { log } = options;
+  return middy<HttpEvent, HttpResponse>()
+    .use(httpHeaderNormalizer())
+    .use(injectLambdaContext(log.powertools, { resetKeys: true }))
+    .use({
+      before: (request) => {
+        options.authorize?.(request.event);
+        if (options.maxBodyBytes !== undefined || options.json) {
+          const raw = readBody(request.event, options.maxBodyBytes ?? Number.POSITIVE_INFINITY);
+          request.event.rawBody = raw;
+          if (options.json) request.event.jsonBody = parseJson(raw);
+        }
+      },
+      onError: (request) => {
+        const { error } = request;
+        if (error instanceof AppError) {
+          log.error(`Request failed with ${error.statusCode} ${error.code}`, {
+            messageId: error.messageId,
+            reason: error.message,
+          });
+        } else {
+          log.error('Request failed with an unexpected error', { reason: reasonOf(error) });
+        }
+        request.response = toHttpResponse(error);
+      },
+    })
+    .handler(handler);
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import type { InfobipConfig } from './config';
+import { AppError, InfobipError, InfobipTimeoutError, ValidationError, reasonOf } from './errors';
+import { runbook, type TaggedLogger } from './log';
+
+/** The Infobip settings a request may carry; each missing field falls back to the deployment's. */
+export const infobipSettingsSchema = z
+  .object({
+    baseUrl: z.string().min(1).max(2048),
+    apiKey: z.string().min(1).max(1024),
+    scenarioKey: z.string().min(1).max(256),
+  })
+  .partial();
+
+export interface InfobipSettings {
+  baseUrl: string;
+  apiKey: string;
+  scenarioKey: string;
+}
+
+export interface OmniRequest {
+  scenarioKey: string;
+  destinations: { to: { phoneNumber: string }; messageId?: string }[];
+  whatsApp: Record<string, string>;
+  callbackData?: string;
+  notifyUrl?: string;
+}
+
+const statusSchema = z.object({
+  groupId: z.number(),
+  groupName: z.string(),
+  id: z.number(),
+  name: z.string(),
+  description: z.string(),
+});
+export type OmniStatus = z.infer<typeof statusSchema>;
+
+const omniResponseSchema = z.object({
+  messages: z
+    .array(
+      z.object({
+        to: z.object({ phoneNumber: z.string() }).partial().optional(),
+        status: statusSchema,
+        messageId: z.string(),
+      }),
+    )
+    .min(1),
+});
+
+const errorBodySchema = z.object({
+  requestError: z.object({
+    serviceException: z
+      .object({ messageId: z.string().optional(), text: z.string().optional() })
+      .passthrough(),
+  }),
+});
+
+export interface OmniAccepted {
+  messageId: string;
+  status: OmniStatus;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
+  return allowedHosts.some((pattern) =>
+    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern,
+  );
+}
+
+/**
+ * The API key goes only where this allows (CONTRACT section 3): a host on the allowlist,
+ * over https unless it is this machine. Returns the origin the OMNI path is appended to.
+ */
+export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ValidationError('infobip.baseUrl is not an absolute URL');
+  }
+  const host = url.hostname.toLowerCase();
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new ValidationError('infobip.baseUrl must be a bare origin such as https://xxxx.api.infobip.com');
+  }
+  if (!hostAllowed(host, allowedHosts)) {
+    throw new ValidationError(`infobip.baseUrl host "${host}" is not in INFOBIP_ALLOWED_HOSTS`);
+  }
+  const loopback = LOOPBACK.test(host);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ValidationError('infobip.baseUrl must use https');
+  }
+  return url.origin;
+}
+
+export function resolveSettings(
+  fromRequest: z.infer<typeof infobipSettingsSchema> | undefined,
+  config: InfobipConfig,
+): InfobipSettings {
+  const merged = { ...config.defaults, ...stripUndefined(fromRequest ?? {}) };
+  const missing = (['baseUrl', 'apiKey', 'scenarioKey'] as const).filter((field) => !merged[field]);
+  if (missing.length > 0) {
+    throw new ValidationError(
+      'Infobip settings missing from the request and from the deployment defaults',
+      missing.map((field) => ({ path: `infobip.${field}`, message: 'required' })),
+    );
+  }
+  return {
+    baseUrl: checkBaseUrl(merged.baseUrl as string, config.allowedHosts),
+    apiKey: merged.apiKey as string,
+    scenarioKey: merged.scenarioKey as string,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface InfobipClient {
+  send(settings: InfobipSettings, request: OmniRequest, log: TaggedLogger): Promise<OmniAccepted>;
+}
+
+export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof fetch }): InfobipClient {
+  const doFetch = options.fetch ?? fetch;
+  return {
+    async send(settings, request, log) {
+      const url = `${settings.baseUrl}/omni/1/advanced`;
+      log.addSecret(settings.apiKey);
+      log.info(runbook.infobipRequest(url, request));
+      let status: number;
+      let text: string;
+      try {
+        const response = await doFetch(url, {
+          method: 'POST',
+          headers: {
+            authorization: `App ${settings.apiKey}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body: JSON.stringify(request),
+          signal: AbortSignal.timeout(options.timeoutMs),
+          redirect: 'error', // a redirect would carry the key to a host nobody checked
+        });
+        status = response.status;
+        text = await response.text();
+      } catch (error: unknown) {
+        if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+          throw new InfobipTimeoutError(options.timeoutMs);
+        }
+        const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);
+        throw new InfobipError(`Could not reach Infobip: ${cause}`);
+      }
+      log.info(runbook.infobipResponse(url, text));
+      const body = parseJsonOrUndefined(text);
+      if (status < 200 || status > 299) {
+        const refusal = errorBodySchema.safeParse(body);
+        const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
+        const why = serviceException?.text ?? `HTTP ${status}`;
+        throw new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
+      }
+      const accepted = omniResponseSchema.safeParse(body);
+      if (!accepted.success) {
+        throw new InfobipError('Infobip answered with a body that is not an OMNI response', status);
+      }
+      const first = accepted.data.messages[0] as z.infer<typeof omniResponseSchema>['messages'][number];
+      return { messageId: first.messageId, status: first.status };
+    },
+  };
+}
+
+export const isInfobipRefusal = (error: unknown): boolean =>
+  error instanceof AppError && error.code === 'INFOBIP_ERROR';

@@ -1,0 +1,151 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogItem } from '@aws-lambda-powertools/logger';
+import type { LogConfig } from './config';
+
+/**
+ * The tagged logger (CONTRACT section 7). Every line starts with `[IMCHANNEL] [<tag>]`,
+ * the runbook lines are built here word for word, and every line passes through one
+ * scrubber before it is written, so a secret cannot reach a log by any path.
+ */
+
+export type LogSink = (line: string) => void;
+
+export interface LogAttributes {
+  messageId?: string;
+  reason?: string;
+  [key: string]: unknown;
+}
+
+export interface TaggedLogger {
+  readonly tag: string;
+  /** The Powertools logger underneath, for `injectLambdaContext`. */
+  readonly powertools: Logger;
+  debug(message: string, attributes?: LogAttributes): void;
+  info(message: string, attributes?: LogAttributes): void;
+  warn(message: string, attributes?: LogAttributes): void;
+  error(message: string, attributes?: LogAttributes): void;
+  /** A secret learnt during a request (an API key in a body): scrubbed from every later line. */
+  addSecret(secret: string | undefined): void;
+}
+
+export interface LoggerOptions extends LogConfig {
+  secrets?: readonly string[];
+  sink?: LogSink;
+}
+
+const REDACTED = '***';
+/** Shorter values would scrub ordinary words out of every line. */
+const MIN_SECRET_LENGTH = 4;
+const MAX_REQUEST_SECRETS = 64;
+/** CloudWatch cuts events at 256 KiB; cut earlier, and say so, so the line stays readable. */
+const MAX_LINE_CHARS = 200_000;
+const AUTH_SCHEMES = /\b(App|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g;
+
+/** The runbook lines, word for word (CONTRACT section 7 and RUNBOOK.md). */
+export const runbook = {
+  messageReceived: (body: string) => `Message received ${compactJson(body)}`,
+  reportReceived: (body: string) => `Report received ${compactJson(body)}`,
+  infobipRequest: (url: string, payload: unknown) =>
+    `request to [${url}] Data [${JSON.stringify(payload)}] with api key header`,
+  infobipResponse: (url: string, body: string) => `response of [${url}]: ${compactJson(body)}`,
+  fetchReceived: (id: string) => `Request received for ID [${id}]`,
+  redisGet: (key: string) => `[REDIS] Get message with key [${key}]`,
+  setExpire: (key: string, seconds: number) => `Set expire for key [${key}] ${seconds}`,
+};
+
+/** JSON as compact JSON; anything else as received, on one line. */
+export function compactJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text.replace(/\r?\n/g, '\\n');
+  }
+}
+
+export function createScrubber(staticSecrets: readonly string[]) {
+  const requestSecrets = new Set<string>();
+  const variants = (secret: string) => [secret, JSON.stringify(secret).slice(1, -1)];
+  let patterns: string[] = [];
+  const rebuild = () => {
+    patterns = [...new Set([...staticSecrets, ...requestSecrets].flatMap(variants))]
+      .filter((s) => s.length >= MIN_SECRET_LENGTH)
+      // Longest first, so a secret that contains another is scrubbed whole.
+      .sort((a, b) => b.length - a.length);
+  };
+  rebuild();
+  return {
+    add(secret: string | undefined) {
+      if (!secret || secret.length < MIN_SECRET_LENGTH || requestSecrets.has(secret)) return;
+      if (requestSecrets.size >= MAX_REQUEST_SECRETS) {
+        const oldest = requestSecrets.values().next().value;
+        if (oldest !== undefined) requestSecrets.delete(oldest);
+      }
+      requestSecrets.add(secret);
+      rebuild();
+    },
+    scrub(line: string): string {
+      let out = line;
+      for (const secret of patterns) out = out.split(secret).join(REDACTED);
+      return out.replace(AUTH_SCHEMES, `$1 ${REDACTED}`);
+    },
+  };
+}
+
+const truncate = (line: string) =>
+  line.length <= MAX_LINE_CHARS
+    ? line
+    : `${line.slice(0, MAX_LINE_CHARS)}…[truncated ${line.length - MAX_LINE_CHARS} chars]`;
+
+const defaultSink: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+class LineLogger extends Logger {
+  write?: (log: LogItem) => void;
+
+  protected override printLog(_logLevel: number, log: LogItem): void {
+    this.write?.(log);
+  }
+}
+
+export function createLogger(tag: string, options: LoggerOptions): TaggedLogger {
+  const prefix = `[IMCHANNEL] [${tag}]`;
+  const scrubber = createScrubber(options.secrets ?? []);
+  const sink = options.sink ?? defaultSink;
+  const powertools = new LineLogger({
+    serviceName: 'imchannel',
+    logLevel: options.level,
+    persistentKeys: { tag },
+  });
+  powertools.write = (log) => {
+    const line =
+      options.format === 'text'
+        ? String(log.getAttributes().message)
+        : JSON.stringify(log.getAttributes());
+    sink(truncate(scrubber.scrub(line)));
+  };
+
+  const describe = (message: string, attributes: LogAttributes | undefined) => {
+    const id = attributes?.messageId ? ` (messageId [${attributes.messageId}])` : '';
+    const reason = attributes?.reason ? `: ${attributes.reason}` : '';
+    return `${prefix} ${message}${id}${reason}`;
+  };
+  const extra = (attributes: LogAttributes | undefined) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(attributes ?? {})) {
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  };
+
+  return {
+    tag,
+    powertools,
+    debug: (message, attributes) => powertools.debug(`${prefix} ${message}`, extra(attributes)),
+    // Runbook lines are searched for word for word: info keeps the message as given.
+    info: (message, attributes) => powertools.info(`${prefix} ${message}`, extra(attributes)),
+    warn: (message, attributes) => powertools.warn(describe(message, attributes), extra(attributes)),
+    error: (message, attributes) => powertools.error(describe(message, attributes), extra(attributes)),
+    addSecret: (secret) => scrubber.add(secret),
+  };
+}

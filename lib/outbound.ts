@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { InfobipConfig } from './config';
+import { AppError, ValidationError } from './errors';
+import {
+  infobipSettingsSchema,
+  resolveSettings,
+  type InfobipClient,
+  type OmniAccepted,
+  type OmniRequest,
+} from './infobip';
+import type { TaggedLogger } from './log';
+
+/** Fields every ctlive send carries (CONTRACT section 3), text or file. */
+export const sendFields = {
+  to: z
+    .string()
+    .trim()
+    .regex(/^\+?\d{7,15}$/, 'must be 7 to 15 digits, optionally after a leading +')
+    .transform((to) => to.replace(/^\+/, '')),
+  infobip: infobipSettingsSchema.optional(),
+  callbackData: z.string().max(4000).optional(),
+  messageId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+};
+
+const sendCommon = z.object(sendFields);
+export type SendCommon = z.infer<typeof sendCommon>;
+
+/** Validates a body against a schema; the failure lists each field and why. */
+export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Request body failed validation',
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.join('.') || '(body)',
+        message: issue.message,
+      })),
+    );
+  }
+  return parsed.data;
+}
+
+export interface OutboundDeps {
+  infobip: InfobipClient;
+  infobipConfig: InfobipConfig;
+  /** `IMCHANNEL_PUBLIC_URL`, when set: Infobip then posts delivery reports back to us. */
+  publicUrl?: string;
+  log: TaggedLogger;
+}
+
+export interface SentMessage extends OmniAccepted {
+  to: string;
+}
+
+/** Builds the OMNI request of CONTRACT section 3 in the runbook's field order, and sends it. */
+export async function sendToInfobip(
+  deps: OutboundDeps,
+  common: SendCommon,
+  whatsApp: Record<string, string>,
+): Promise<SentMessage> {
+  deps.log.addSecret(common.infobip?.apiKey);
+  const settings = resolveSettings(common.infobip, deps.infobipConfig);
+  const destination: OmniRequest['destinations'][number] = { to: { phoneNumber: common.to } };
+  if (common.messageId !== undefined) destination.messageId = common.messageId;
+  const request: OmniRequest = { scenarioKey: settings.scenarioKey, destinations: [destination], whatsApp };
+  if (common.callbackData !== undefined) request.callbackData = common.callbackData;
+  if (deps.publicUrl !== undefined) request.notifyUrl = `${deps.publicUrl}/onDeliveryReport`;
+  try {
+    const accepted = await deps.infobip.send(settings, request, deps.log);
+    return { ...accepted, to: common.to };
+  } catch (error: unknown) {
+    if (error instanceof AppError) error.messageId ??= common.messageId;
+    throw error;
+  }
+}
+
+export const sentBody = (sent: SentMessage) => ({
+  messageId: sent.messageId,
+  to: sent.to,
+  status: sent.status,
+});

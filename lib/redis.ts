@@ -1,0 +1,25 @@
+import { Redis } from '@upstash/redis';
+import type { RedisConfig } from './config';
+
+/** Key names, in one place (ENGINEERING.md habit 7). */
+export const redisKeys = {
+  media: (id: string) => `IMChannel:MultimediaMessage:${id}`,
+  webhookEvent: (kind: string, messageId: string) => `IMChannel:Webhook:${kind}:${messageId}`,
+};
+
+/** Past this a Redis call is treated as Redis being down: the caller answers 503. */
+const REDIS_TIMEOUT_MS = 3_000;
+
+/**
+ * One client per cold start. Values come back as stored (no JSON guessing), a hung
+ * request is cut off, and a failure is retried once, quickly: the caller is waiting.
+ */
+export function createRedis(config: RedisConfig): Redis {
+  return new Redis({
+    url: config.url,
+    token: config.token,
+    automaticDeserialization: false,
+    retry: { retries: 1, backoff: () => 50 },
+    signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS),
+  });
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { checkBearer } from './auth';
+import { httpStack, jsonResponse } from './http';
+import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from './outbound';
+
+/** Text plus room for callbackData and settings; far below this is any real agent reply. */
+export const SEND_MESSAGE_MAX_BODY_BYTES = 256 * 1024;
+
+export const sendMessageSchema = z.object({
+  ...sendFields,
+  text: z.string().min(1).max(4096),
+});
+
+export interface SendMessageDeps extends OutboundDeps {
+  ctliveApiToken: string;
+}
+
+/** `POST /imchannel/sendMessage` (CONTRACT section 3): an agent's text to the customer. */
+export function makeSendMessageHandler(deps: SendMessageDeps) {
+  return httpStack(
+    {
+      log: deps.log,
+      json: true,
+      maxBodyBytes: SEND_MESSAGE_MAX_BODY_BYTES,
+      authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
+    },
+    async (event) => {
+      const body = validate(sendMessageSchema, event.jsonBody);
+      const sent = await sendToInfobip(deps, body, { text: body.text });
+      return jsonResponse(200, sentBody(sent));
+    },
+  );
+}
