@@ -27,8 +27,8 @@ export const sendFields = {
     .optional(),
 };
 
-const sendCommon = z.object(sendFields);
-export type SendCommon = z.infer<typeof sendCommon>;
+export const sendCommonSchema = z.object(sendFields);
+export type SendCommon = z.infer<typeof sendCommonSchema>;
 
 /** Validates a body against a schema; the failure lists each field and why. */
 export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
