@@ -152,7 +152,9 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         status = response.status;
         text = await response.text();
       } catch (error: unknown) {
-        if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+        // Duck-typed: the abort reason is a DOMException, not always an Error of this realm.
+        const name = (error as { name?: unknown } | null)?.name;
+        if (name === 'TimeoutError' || name === 'AbortError') {
           throw new InfobipTimeoutError(options.timeoutMs);
         }
         const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);

@@ -1,0 +1,195 @@
+import { createInfobipClient } from '../../lib/infobip';
+import { createLogger } from '../../lib/log';
+import { makeSendMessageHandler } from '../../lib/sendMessage';
+import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
+import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+import omniTextRequest from '../../../shared/fixtures/infobip-omni-send-text.request.json';
+import omniError from '../../../shared/fixtures/infobip-omni-error.response.json';
+
+const TOKEN = 'ctlive-token-0123456789';
+const API_KEY = 'infobip-key-abcdef0123456789';
+const BASE_URL = 'https://xxxx.api.infobip.com';
+
+interface Call {
+  url: string;
+  init: RequestInit;
+}
+
+function setup(answer: (call: Call) => Promise<Response> | Response, publicUrl?: string) {
+  const calls: Call[] = [];
+  const fakeFetch = (async (url: string, init: RequestInit) => {
+    const call = { url, init };
+    calls.push(call);
+    return answer(call);
+  }) as unknown as typeof fetch;
+  const { lines, sink } = captureLines();
+  const log = createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN] });
+  const handler = makeSendMessageHandler({
+    log,
+    infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
+    infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com', '127.0.0.1'], timeoutMs: 200 },
+    publicUrl,
+    ctliveApiToken: TOKEN,
+  });
+  const send = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }, raw = false) => {
+    const result = await handler(apiEvent({ body, headers, rawBody: raw }), lambdaContext('sendMessage'));
+    return { status: result.statusCode, body: JSON.parse(String(result.body)) };
+  };
+  return { calls, lines, send };
+}
+
+const validBody = {
+  to: '39123456789',
+  text: 'Service Message - Chat Closed Success.',
+  infobip: { baseUrl: BASE_URL, apiKey: API_KEY, scenarioKey: 'AAAAAAAAAAAABC63903B684B3E46C5DD869' },
+};
+
+const ok = () => new Response(JSON.stringify(omniSendResponse), { status: 200 });
+
+describe('sendMessage', () => {
+  it('sends the runbook OMNI request with the App key and answers with Infobip messages[0]', async () => {
+    const { calls, lines, send } = setup(ok);
+
+    const res = await send(validBody);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      messageId: '6920cb18-8b18-4172-9de7-514e2aac9ef1',
+      to: '39123456789',
+      status: omniSendResponse.messages[0]?.status,
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.url).toBe(`${BASE_URL}/omni/1/advanced`);
+    expect((calls[0]?.init.headers as Record<string, string>).authorization).toBe(`App ${API_KEY}`);
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual(omniTextRequest);
+    expect(lines).toEqual([
+      `[IMCHANNEL] [sendMessage] request to [${BASE_URL}/omni/1/advanced] Data [${JSON.stringify(omniTextRequest)}] with api key header`,
+      `[IMCHANNEL] [sendMessage] response of [${BASE_URL}/omni/1/advanced]: ${JSON.stringify(omniSendResponse)}`,
+    ]);
+  });
+
+  it('adds messageId, callbackData and notifyUrl when they apply', async () => {
+    const { calls, send } = setup(ok, 'https://host/tenant/imchannel');
+
+    await send({ ...validBody, to: '+39123456789', messageId: 'my-id-1', callbackData: 'cb' });
+
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({
+      ...omniTextRequest,
+      destinations: [{ to: { phoneNumber: '39123456789' }, messageId: 'my-id-1' }],
+      callbackData: 'cb',
+      notifyUrl: 'https://host/tenant/imchannel/onDeliveryReport',
+    });
+  });
+
+  it.each([
+    ['no header', {}],
+    ['a wrong token', { authorization: 'Bearer wrong' }],
+    ['another scheme', { authorization: `Basic ${TOKEN}` }],
+  ])('answers 401 and sends nothing with %s', async (_name, headers) => {
+    const { calls, send } = setup(ok);
+    const res = await send(validBody, headers);
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHORIZED');
+    expect(calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['letters in to', { ...validBody, to: '39abc456789' }, 'to'],
+    ['3 digits in to', { ...validBody, to: '123' }, 'to'],
+    ['a number for to', { ...validBody, to: 39123456789 }, 'to'],
+    ['empty text', { ...validBody, text: '' }, 'text'],
+    ['4097 characters of text', { ...validBody, text: 'x'.repeat(4097) }, 'text'],
+    ['callbackData over 4000', { ...validBody, callbackData: 'x'.repeat(4001) }, 'callbackData'],
+    ['infobip not an object', { ...validBody, infobip: 'x' }, 'infobip'],
+  ])('answers 400 with details for %s', async (_name, body, path) => {
+    const { calls, send } = setup(ok);
+    const res = await send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 400 INVALID_JSON for a body that is not JSON', async () => {
+    const { send } = setup(ok);
+    const res = await send('{"to":', { authorization: `Bearer ${TOKEN}` }, true);
+    expect(res).toEqual({ status: 400, body: { error: { code: 'INVALID_JSON', message: expect.any(String) } } });
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const { calls, send } = setup(ok);
+    const res = await send({ ...validBody, padding: 'x'.repeat(300 * 1024) });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 400 naming the settings that are neither in the request nor the defaults', async () => {
+    const { send } = setup(ok);
+    const res = await send({ to: '39123456789', text: 'hi', infobip: { baseUrl: BASE_URL } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { path: 'infobip.apiKey', message: 'required' },
+      { path: 'infobip.scenarioKey', message: 'required' },
+    ]);
+  });
+
+  it.each([
+    'https://evil.example.com',
+    'http://xxxx.api.infobip.com',
+    'https://api.infobip.com.evil.com',
+    'https://user:pass@xxxx.api.infobip.com',
+    'https://xxxx.api.infobip.com/some/path',
+    'not a url',
+  ])('answers 400 and sends the key nowhere for baseUrl %s', async (baseUrl) => {
+    const { calls, send } = setup(ok);
+    const res = await send({ ...validBody, infobip: { ...validBody.infobip, baseUrl } });
+    expect(res.status).toBe(400);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 502 with upstreamStatus and the serviceException when Infobip refuses', async () => {
+    const { lines, send } = setup(() => new Response(JSON.stringify(omniError), { status: 400 }));
+    const res = await send({ ...validBody, messageId: 'm-1' });
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatchObject({
+      code: 'INFOBIP_ERROR',
+      upstreamStatus: 400,
+      serviceException: { messageId: 'BAD_REQUEST', text: 'Bad request' },
+    });
+    expect(lines.at(-1)).toContain('[IMCHANNEL] [sendMessage] Request failed with 502 INFOBIP_ERROR (messageId [m-1])');
+  });
+
+  it.each([
+    ['an HTML error page', () => new Response('<html>Bad Gateway</html>', { status: 503 }), 502],
+    ['a 200 that is not an OMNI answer', () => new Response('garbage', { status: 200 }), 502],
+    ['a refused connection', () => Promise.reject(new TypeError('fetch failed')), 502],
+  ])('answers 502 for %s', async (_name, answer, status) => {
+    const { send } = setup(answer);
+    const res = await send(validBody);
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe('INFOBIP_ERROR');
+  });
+
+  it('answers 504 when Infobip does not answer in time', async () => {
+    const { send } = setup(
+      (call) =>
+        new Promise<Response>((_resolve, reject) =>
+          call.init.signal?.addEventListener('abort', () => reject(call.init.signal?.reason)),
+        ),
+    );
+    const res = await send(validBody);
+    expect(res.status).toBe(504);
+    expect(res.body.error.code).toBe('INFOBIP_TIMEOUT');
+  });
+
+  it('never logs the API key or the bearer token, whatever fails', async () => {
+    const { lines, send } = setup(() => new Response(`<html>echo ${API_KEY} App ${API_KEY}</html>`, { status: 500 }));
+    await send(validBody);
+    await send({ ...validBody, to: API_KEY });
+    const all = lines.join('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    expect(all).not.toContain(API_KEY);
+    expect(all).not.toContain(TOKEN);
+  });
+});
