@@ -171,13 +171,17 @@ describe('wire format', () => {
     expect(await direct.ttl(k)).toBeGreaterThan(50);
   });
 
-  it('reports Redis errors as 400 on / and per entry in a pipeline', async () => {
+  it('reports Redis errors as 400 on / and per entry in a pipeline or transaction', async () => {
     const k = key();
     await direct.set(k, 'text');
     expect(await post('/', ['INCR', k])).toEqual({
       status: 400, body: { error: 'ERR value is not an integer or out of range' },
     });
     expect(await post('/pipeline', [['GET', k], ['INCR', k]], b64)).toEqual({
+      status: 200,
+      body: [{ result: 'dGV4dA==' }, { error: 'ERR value is not an integer or out of range' }],
+    });
+    expect(await post('/multi-exec', [['GET', k], ['INCR', k]], b64)).toEqual({
       status: 200,
       body: [{ result: 'dGV4dA==' }, { error: 'ERR value is not an integer or out of range' }],
     });
@@ -212,6 +216,10 @@ describe('wire format', () => {
       headers: { Authorization: `Bearer ${TOKEN}` },
     });
     expect(await res.json()).toEqual({ result: 'héllo' });
+    const malformed = await fetch(`${proxy.url}/get/%E0%A4%A`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    expect(malformed.status).toBe(400);
   });
 });
 
@@ -271,6 +279,8 @@ describe('with Redis unreachable', () => {
 
   it('the client call rejects instead of hanging', async () => {
     const client = new Redis({ url: downProxy.url, token: TOKEN });
+    const started = Date.now();
     await expect(client.get('k')).rejects.toThrow(/redis unavailable/);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

@@ -1,0 +1,18 @@
+/**
+ * Local stand-in for Infobip's OMNI API (`POST /omni/1/advanced`) and its webhooks,
+ * used by the tests and by the local stack (`npm start`). It answers, fetches media and
+ * posts delivery reports the way Infobip does, as far as IMChannel can tell.
+ */
+export { startInfobipSandbox } from './infobipSandbox/server';
+export { inboundMessagePayload, seenReportPayload, infobipTime } from './infobipSandbox/payloads';
+export type { InboundMessageOptions } from './infobipSandbox/payloads';
+export { postWebhook, webhookAuthHeaders } from './infobipSandbox/webhook';
+export type {
+  DeliveryReportPost,
+  FailureMode,
+  InfobipSandbox,
+  MediaFetch,
+  ReceivedRequest,
+  SandboxOptions,
+  WebhookAuth,
+} from './infobipSandbox/types';

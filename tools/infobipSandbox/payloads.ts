@@ -1,0 +1,210 @@
+/**
+ * Bodies in the shapes Infobip sends and answers with (see /work/shared/fixtures).
+ * Kept apart from the server so `npm run simulate` and tests can build webhooks
+ * without starting anything.
+ */
+import { randomUUID } from 'node:crypto';
+import type { OmniAdvancedRequest, ValidationErrors } from './validate';
+
+/** Infobip writes timestamps as `2025-02-27T15:44:57.000+0000`, not ISO's `Z`. */
+export function infobipTime(date: Date = new Date()): string {
+  return date.toISOString().replace('Z', '+0000');
+}
+
+const ERROR_TEXTS: Record<number, [messageId: string, text: string]> = {
+  400: ['BAD_REQUEST', 'Bad request'],
+  401: ['UNAUTHORIZED', 'Invalid login details'],
+  403: ['FORBIDDEN', 'Forbidden'],
+  404: ['NOT_FOUND', 'Not found'],
+  413: ['PAYLOAD_TOO_LARGE', 'Request entity too large'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type'],
+  429: ['TOO_MANY_REQUESTS', 'Too many requests'],
+  500: ['GENERAL_ERROR', 'Something went wrong. Please contact support.'],
+  502: ['BAD_GATEWAY', 'Bad gateway'],
+  503: ['SERVICE_UNAVAILABLE', 'Service unavailable'],
+  504: ['GATEWAY_TIMEOUT', 'Gateway timeout'],
+};
+
+export function infobipErrorBody(status: number, text?: string, validationErrors?: ValidationErrors): unknown {
+  const [messageId, defaultText] = ERROR_TEXTS[status] ?? (status >= 500 ? ERROR_TEXTS[500]! : ERROR_TEXTS[400]!);
+  return {
+    requestError: {
+      serviceException: {
+        messageId,
+        text: text ?? defaultText,
+        ...(validationErrors ? { validationErrors } : {}),
+      },
+    },
+  };
+}
+
+const PENDING_ENROUTE = {
+  groupId: 1,
+  groupName: 'PENDING',
+  id: 7,
+  name: 'PENDING_ENROUTE',
+  description: 'Message sent to next instance',
+};
+
+export interface SentMessage {
+  to: { phoneNumber: string };
+  status: typeof PENDING_ENROUTE;
+  messageId: string;
+}
+
+export function sendResponse(request: OmniAdvancedRequest): { bulkId?: string; messages: SentMessage[] } {
+  const messages = request.destinations.map((d) => ({
+    to: { phoneNumber: d.to.phoneNumber },
+    status: { ...PENDING_ENROUTE },
+    messageId: d.messageId ?? randomUUID(),
+  }));
+  return request.bulkId === undefined ? { messages } : { bulkId: request.bulkId, messages };
+}
+
+export function deliveryReportPayload(
+  request: OmniAdvancedRequest,
+  messages: SentMessage[],
+  sentAt: Date,
+  doneAt: Date = new Date(),
+): { results: unknown[] } {
+  return {
+    results: messages.map((m) => ({
+      bulkId: request.bulkId ?? null,
+      messageId: m.messageId,
+      to: m.to.phoneNumber,
+      sentAt: infobipTime(sentAt),
+      doneAt: infobipTime(doneAt),
+      messageCount: 1,
+      price: { pricePerMessage: 0, currency: 'EUR' },
+      status: {
+        groupId: 3,
+        groupName: 'DELIVERED',
+        id: 5,
+        name: 'DELIVERED_TO_HANDSET',
+        description: 'Message delivered to handset',
+      },
+      error: { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false },
+      channel: 'WHATSAPP',
+      ...(request.callbackData === undefined ? {} : { callbackData: request.callbackData }),
+    })),
+  };
+}
+
+export interface InboundMessageOptions {
+  /** Infobip message type, e.g. TEXT, IMAGE, LOCATION; unknown types are passed through. */
+  type?: string;
+  text?: string;
+  from?: string;
+  to?: string;
+  messageId?: string;
+  contactName?: string;
+  /**
+   * Merged over the result. A `message` object in it is merged over the generated
+   * message instead, so one field can be changed without restating the rest.
+   */
+  extra?: Record<string, unknown>;
+}
+
+const MEDIA_BASE = 'https://api.infobip.com/whatsapp/1/senders';
+
+function inboundMessage(type: string, text: string | undefined, to: string): Record<string, unknown> {
+  const mediaUrl = `${MEDIA_BASE}/${to}/media/${randomUUID()}`;
+  const caption = text === undefined ? {} : { caption: text };
+  switch (type) {
+    case 'TEXT':
+      return { type, text: text ?? 'Hello' };
+    case 'IMAGE':
+    case 'DOCUMENT':
+    case 'VIDEO':
+      return { type, url: mediaUrl, ...caption };
+    case 'AUDIO':
+    case 'VOICE':
+    case 'STICKER':
+      return { type, url: mediaUrl };
+    case 'LOCATION':
+      return { type, longitude: 12.4964, latitude: 41.9028, name: text ?? 'Colosseum', address: 'Piazza del Colosseo, 1, Rome' };
+    case 'CONTACT':
+      return {
+        type,
+        contacts: [
+          {
+            name: { firstName: 'Mario', lastName: 'Rossi', formattedName: 'Mario Rossi' },
+            phones: [{ phone: '+39 333 1234567', type: 'CELL', waId: '393331234567' }],
+          },
+        ],
+      };
+    case 'BUTTON':
+      return { type, text: text ?? 'Yes', payload: 'YES_PAYLOAD' };
+    case 'INTERACTIVE_BUTTON_REPLY':
+      return { type, id: 'button-1', title: text ?? 'Yes' };
+    case 'INTERACTIVE_LIST_REPLY':
+      return { type, id: 'row-1', title: text ?? 'Option 1', description: 'First option' };
+    case 'ORDER':
+      return {
+        type,
+        catalogId: '1234567890',
+        text: text ?? 'Order note',
+        productItems: [{ productRetailerId: 'SKU-1', quantity: 2, itemPrice: 9.99, currency: 'EUR' }],
+      };
+    case 'REACTION':
+      return { type, messageId: randomUUID(), emoji: text ?? '\u{1F44D}' };
+    case 'UNSUPPORTED':
+      return { type };
+    default:
+      // Types Infobip adds later must still be forwarded, so they get a minimal body.
+      return text === undefined ? { type } : { type, text };
+  }
+}
+
+export function inboundMessagePayload(opts: InboundMessageOptions): {
+  results: unknown[];
+  messageCount: number;
+  pendingMessageCount: number;
+} {
+  const type = opts.type ?? 'TEXT';
+  const to = opts.to ?? '44123456789';
+  const { message: extraMessage, ...extraResult } = opts.extra ?? {};
+  const generated = inboundMessage(type, opts.text, to);
+  const message =
+    typeof extraMessage === 'object' && extraMessage !== null && !Array.isArray(extraMessage)
+      ? { ...generated, ...extraMessage }
+      : extraMessage === undefined
+        ? generated
+        : extraMessage;
+  return {
+    results: [
+      {
+        from: opts.from ?? '39123456789',
+        to,
+        integrationType: 'WHATSAPP',
+        receivedAt: infobipTime(),
+        messageId: opts.messageId ?? `wamid.${randomUUID().replace(/-/g, '').toUpperCase()}`,
+        pairedMessageId: null,
+        callbackData: null,
+        message,
+        contact: { name: opts.contactName ?? 'Username1' },
+        price: { pricePerMessage: 0, currency: 'EUR' },
+        ...extraResult,
+      },
+    ],
+    messageCount: 1,
+    pendingMessageCount: 0,
+  };
+}
+
+/** A seen report says which outbound message was read, so it goes to notifyUrl's route. */
+export function seenReportPayload(opts: { messageId: string; from?: string; to?: string }): unknown {
+  const seenAt = new Date();
+  const sentAt = new Date(seenAt.getTime() - 60_000);
+  return {
+    results: [
+      {
+        messageId: opts.messageId,
+        from: opts.from ?? '44123456789',
+        to: opts.to ?? '39123456789',
+        sentAt: infobipTime(sentAt),
+        seenAt: infobipTime(seenAt),
+      },
+    ],
+  };
+}

@@ -1,0 +1,254 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deliveryReportPayload, infobipErrorBody, sendResponse, type SentMessage } from './payloads';
+import type {
+  DeliveryReportPost,
+  FailureMode,
+  InfobipSandbox,
+  MediaFetch,
+  ReceivedRequest,
+  SandboxOptions,
+} from './types';
+import { mediaUrlOf, validateOmniAdvanced, type OmniAdvancedRequest } from './validate';
+import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
+import { fetchMedia, postDeliveryReport } from './outbound';
+import { Waiters } from './waiters';
+
+const OMNI_PATH = '/omni/1/advanced';
+const OMNI = `POST ${OMNI_PATH}`;
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+class Sandbox implements InfobipSandbox {
+  url = '';
+  readonly received: ReceivedRequest[] = [];
+  readonly mediaFetches: MediaFetch[] = [];
+  readonly deliveryReports: DeliveryReportPost[] = [];
+  private readonly server: Server;
+  private readonly failures: (FailureMode & { times: number })[] = [];
+  private readonly expectedAuth: Buffer;
+  private readonly waiters = new Waiters();
+  private readonly followUps = new Set<Promise<void>>();
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private readonly abort = new AbortController();
+  private readonly log: (line: string) => void;
+  /** Bumped by reset() so that work started before it cannot record into the next test. */
+  private epoch = 0;
+  private closed = false;
+
+  constructor(private readonly opts: SandboxOptions) {
+    this.expectedAuth = sha256(`App ${opts.apiKey}`);
+    this.log = (line) => opts.log?.(`[infobip-sandbox] ${line}`);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        this.log(`internal error: ${describe(e)}`);
+        if (!res.headersSent && !res.destroyed) this.reply(res, 500, infobipErrorBody(500));
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    const host = this.opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.log(`listening on ${this.url}`);
+  }
+
+  failNext(mode: FailureMode): void {
+    this.failures.push({ ...mode, times: mode.times ?? 1 });
+  }
+
+  waitForMediaFetches(n: number, timeoutMs?: number): Promise<MediaFetch[]> {
+    return this.waiters.waitFor(() => this.mediaFetches, n, 'media fetches', timeoutMs);
+  }
+
+  waitForDeliveryReports(n: number, timeoutMs?: number): Promise<DeliveryReportPost[]> {
+    return this.waiters.waitFor(() => this.deliveryReports, n, 'delivery reports', timeoutMs);
+  }
+
+  reset(): void {
+    this.epoch += 1;
+    // In place, so that arrays a test already holds stay the live ones.
+    this.received.length = 0;
+    this.mediaFetches.length = 0;
+    this.deliveryReports.length = 0;
+    this.failures.length = 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    for (const d of this.delays) {
+      clearTimeout(d.timer);
+      d.resolve();
+    }
+    this.waiters.rejectAll(new Error('Infobip sandbox closed'));
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await Promise.allSettled([...this.followUps]);
+    await stopped;
+    this.log('closed');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = new Date().toISOString();
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    let body: Body;
+    try {
+      body = await readBody(req);
+    } catch {
+      return;
+    }
+    this.received.push({
+      method,
+      path,
+      headers: lowerCaseHeaders(req.headers),
+      body: body.tooLarge ? `[${body.bytes} bytes, over the sandbox's limit]` : body.json.ok ? body.json.value : body.text,
+      at,
+    });
+    const pathname = path.split('?')[0];
+    if (method !== 'POST' || pathname !== OMNI_PATH) {
+      return this.replyError(res, `${method} ${path}`, 404, `Requested URL not found: ${pathname}`);
+    }
+
+    const failure = this.takeFailure();
+    if (failure?.delayMs) {
+      await this.sleep(failure.delayMs);
+      if (this.closed || res.destroyed) return;
+    }
+    if (failure && (failure.status !== undefined || failure.body !== undefined)) {
+      const status = failure.status ?? 200;
+      if (failure.body === undefined) return this.replyError(res, `${OMNI} (failNext)`, status);
+      const html = failure.body.trimStart().startsWith('<');
+      this.reply(res, status, failure.body, html ? 'text/html;charset=UTF-8' : JSON_TYPE);
+      this.log(`${OMNI} (failNext) -> ${status} raw body`);
+      return;
+    }
+
+    if (!this.authorised(req.headers.authorization)) {
+      const why = req.headers.authorization === undefined ? 'no Authorization header' : 'wrong API key or scheme';
+      return this.replyError(res, `${OMNI} (${why})`, 401);
+    }
+    const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+      return this.replyError(res, OMNI, 415, `Content type '${contentType}' not supported`);
+    }
+    if (body.tooLarge) return this.replyError(res, OMNI, 413);
+    if (!body.json.ok) {
+      return this.replyError(res, OMNI, 400, undefined, { body: [`malformed JSON: ${body.json.reason}`] });
+    }
+    const result = validateOmniAdvanced(body.json.value);
+    if (!result.ok) return this.replyError(res, OMNI, 400, undefined, result.errors);
+
+    const response = sendResponse(result.request);
+    const sentAt = new Date();
+    const epoch = this.epoch;
+    // Infobip works on the message only after it has answered, so the follow-ups wait.
+    res.once('close', () => this.startFollowUp(result.request, response.messages, sentAt, epoch));
+    this.reply(res, 200, response);
+    for (const m of response.messages) {
+      this.log(`${OMNI} -> 200 messageId=${m.messageId} to=${m.to.phoneNumber}`);
+    }
+  }
+
+  private takeFailure(): FailureMode | undefined {
+    const next = this.failures[0];
+    if (!next) return undefined;
+    next.times -= 1;
+    if (next.times <= 0) this.failures.shift();
+    return next;
+  }
+
+  private authorised(header: string | undefined): boolean {
+    if (header === undefined) return false;
+    // RFC 9110: the scheme is case-insensitive; the key is not.
+    const normalised = header.replace(/^app /i, 'App ');
+    return timingSafeEqual(sha256(normalised), this.expectedAuth);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.delays.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.delays.add(entry);
+    });
+  }
+
+  private reply(res: ServerResponse, status: number, body: unknown, contentType = JSON_TYPE): void {
+    if (res.destroyed) return;
+    const data = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+    res.writeHead(status, { 'content-type': contentType, 'content-length': data.length });
+    res.end(data);
+  }
+
+  private replyError(
+    res: ServerResponse,
+    what: string,
+    status: number,
+    text?: string,
+    validationErrors?: Record<string, string[]>,
+  ): void {
+    this.reply(res, status, infobipErrorBody(status, text, validationErrors));
+    const detail = validationErrors ? ` ${JSON.stringify(validationErrors)}` : text ? ` ${text}` : '';
+    this.log(`${what} -> ${status}${detail}`);
+  }
+
+  private startFollowUp(request: OmniAdvancedRequest, messages: SentMessage[], sentAt: Date, epoch: number): void {
+    if (this.closed) return;
+    const run = this.followUp(request, messages, sentAt, epoch)
+      .catch((e: unknown) => this.log(`follow-up failed: ${describe(e)}`))
+      .finally(() => this.followUps.delete(run));
+    this.followUps.add(run);
+  }
+
+  private live(epoch: number): boolean {
+    return !this.closed && epoch === this.epoch;
+  }
+
+  private async followUp(request: OmniAdvancedRequest, messages: SentMessage[], sentAt: Date, epoch: number) {
+    const media = mediaUrlOf(request.whatsApp);
+    if (media && this.opts.fetchMedia !== false) {
+      // Infobip always asks twice: HEAD for the metadata, then GET for the bytes.
+      for (const method of ['HEAD', 'GET'] as const) {
+        const fetched = await fetchMedia(media.url, method, this.abort.signal);
+        if (!this.live(epoch)) return;
+        this.mediaFetches.push(fetched);
+        this.waiters.notify();
+        const outcome = fetched.error ?? `${fetched.status}${fetched.bodyBytes === undefined ? '' : ` ${fetched.bodyBytes} bytes`}`;
+        this.log(`media ${method} ${media.url} -> ${outcome}`);
+      }
+    }
+    if (request.notifyUrl && this.opts.deliveryReports !== false) {
+      const report = await postDeliveryReport(
+        request.notifyUrl,
+        deliveryReportPayload(request, messages, sentAt),
+        this.opts.webhookAuth,
+        this.abort.signal,
+      );
+      if (!this.live(epoch)) return;
+      this.deliveryReports.push(report);
+      this.waiters.notify();
+      this.log(`delivery report -> ${report.url} ${report.error ?? report.status}`);
+    }
+  }
+}
+
+export async function startInfobipSandbox(opts: SandboxOptions): Promise<InfobipSandbox> {
+  const sandbox = new Sandbox(opts);
+  await sandbox.listen();
+  return sandbox;
+}

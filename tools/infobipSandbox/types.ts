@@ -1,0 +1,76 @@
+export interface WebhookAuth {
+  basic?: { username: string; password: string };
+  header?: { name: string; value: string };
+}
+
+export interface SandboxOptions {
+  /** The only key accepted: `Authorization: App <apiKey>`. */
+  apiKey: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default true: fetch media URLs with HEAD then GET, as Infobip does. */
+  fetchMedia?: boolean;
+  /** Default true: post a delivery report to notifyUrl, as Infobip does. */
+  deliveryReports?: boolean;
+  /** Credentials the sandbox signs its delivery reports with. */
+  webhookAuth?: WebhookAuth;
+  /** One line per event, for the local stack's terminal. Never given a secret. */
+  log?: (line: string) => void;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Parsed JSON, or the raw text when it is not JSON. */
+  body: unknown;
+  at: string;
+}
+
+export interface MediaFetch {
+  url: string;
+  method: 'HEAD' | 'GET';
+  /** 0 when the fetch failed before any response (see `error`). */
+  status: number;
+  headers: Record<string, string>;
+  /** GET only, hex. */
+  bodySha256?: string;
+  bodyBytes?: number;
+  error?: string;
+  at: string;
+}
+
+export interface DeliveryReportPost {
+  url: string;
+  status?: number;
+  body: unknown;
+  error?: string;
+  at: string;
+}
+
+export interface FailureMode {
+  /** Answer with this status; Infobip's error body for it unless `body` is given. */
+  status?: number;
+  /** Raw body, e.g. '<html>…' or 'garbage'; with no status it comes with 200. */
+  body?: string;
+  /** Wait this long before answering (alone: then answer normally). */
+  delayMs?: number;
+  /** How many OMNI calls this applies to; default 1. */
+  times?: number;
+}
+
+export interface InfobipSandbox {
+  /** Base URL, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** Every request the sandbox received, in order, failed and unauthorised ones too. */
+  received: ReceivedRequest[];
+  mediaFetches: MediaFetch[];
+  deliveryReports: DeliveryReportPost[];
+  failNext(mode: FailureMode): void;
+  waitForMediaFetches(n: number, timeoutMs?: number): Promise<MediaFetch[]>;
+  waitForDeliveryReports(n: number, timeoutMs?: number): Promise<DeliveryReportPost[]>;
+  reset(): void;
+  close(): Promise<void>;
+}

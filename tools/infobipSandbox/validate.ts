@@ -1,0 +1,171 @@
+/**
+ * Validation of `POST /omni/1/advanced` bodies, reporting errors the way Infobip does:
+ * a map from field path to Bean-Validation-style messages. It is deliberately
+ * stricter than "anything goes" so that a malformed request from IMChannel fails here
+ * exactly as it would fail against the real API, instead of passing silently.
+ */
+
+export interface OmniDestination {
+  to: { phoneNumber: string };
+  messageId?: string;
+}
+
+export interface OmniWhatsApp {
+  text?: string;
+  imageUrl?: string;
+  fileUrl?: string;
+  audioUrl?: string;
+  videoUrl?: string;
+}
+
+export interface OmniAdvancedRequest {
+  scenarioKey: string;
+  bulkId?: string;
+  destinations: OmniDestination[];
+  whatsApp: OmniWhatsApp;
+  callbackData?: string;
+  notifyUrl?: string;
+}
+
+export type ValidationErrors = Record<string, string[]>;
+
+export type ValidationResult =
+  | { ok: true; request: OmniAdvancedRequest }
+  | { ok: false; errors: ValidationErrors };
+
+const MEDIA_KEYS = ['imageUrl', 'fileUrl', 'audioUrl', 'videoUrl'] as const;
+export type MediaKey = (typeof MEDIA_KEYS)[number];
+/** Media kinds that WhatsApp lets carry a caption in `text`. */
+const CAPTIONED: ReadonlySet<MediaKey> = new Set(['imageUrl', 'fileUrl', 'videoUrl']);
+const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS]);
+const TEXT_MAX = 4096;
+const CALLBACK_DATA_MAX = 4000;
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Jackson maps JSON null to an absent optional field, so null counts as absent. */
+const isAbsent = (v: unknown): v is null | undefined => v === undefined || v === null;
+
+export function isHttpUrl(v: unknown): v is string {
+  if (typeof v !== 'string') return false;
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function mediaUrlOf(whatsApp: OmniWhatsApp): { key: MediaKey; url: string } | undefined {
+  for (const key of MEDIA_KEYS) {
+    const url = whatsApp[key];
+    if (url !== undefined) return { key, url };
+  }
+  return undefined;
+}
+
+export function validateOmniAdvanced(body: unknown): ValidationResult {
+  const errors: ValidationErrors = {};
+  const add = (field: string, message: string): void => {
+    (errors[field] ??= []).push(message);
+  };
+
+  if (!isObject(body)) {
+    add('body', 'must be a JSON object');
+    return { ok: false, errors };
+  }
+
+  const { scenarioKey, bulkId, destinations, whatsApp, callbackData, notifyUrl } = body;
+
+  if (typeof scenarioKey !== 'string' || scenarioKey.trim() === '') add('scenarioKey', 'must not be blank');
+  if (!isAbsent(bulkId) && typeof bulkId !== 'string') add('bulkId', 'must be a string');
+
+  const validDestinations: OmniDestination[] = [];
+  if (!Array.isArray(destinations) || destinations.length === 0) {
+    add('destinations', 'must not be empty');
+  } else {
+    destinations.forEach((d: unknown, i) => {
+      const at = `destinations[${i}]`;
+      if (!isObject(d)) return add(at, 'must be an object');
+      if (!isObject(d.to)) return add(`${at}.to`, 'must not be null');
+      const phoneNumber = d.to.phoneNumber;
+      if (typeof phoneNumber !== 'string' || !/^\d+$/.test(phoneNumber)) {
+        add(`${at}.to.phoneNumber`, 'must be a string of digits');
+        return;
+      }
+      if (!isAbsent(d.messageId) && (typeof d.messageId !== 'string' || d.messageId === '')) {
+        add(`${at}.messageId`, 'must be a non-empty string');
+        return;
+      }
+      validDestinations.push({
+        to: { phoneNumber },
+        ...(typeof d.messageId === 'string' ? { messageId: d.messageId } : {}),
+      });
+    });
+  }
+
+  const validWhatsApp = validateWhatsApp(whatsApp, add);
+
+  if (!isAbsent(callbackData) && (typeof callbackData !== 'string' || callbackData.length > CALLBACK_DATA_MAX)) {
+    add('callbackData', `size must be between 0 and ${CALLBACK_DATA_MAX}`);
+  }
+  if (!isAbsent(notifyUrl) && !isHttpUrl(notifyUrl)) add('notifyUrl', 'must be a valid URL');
+
+  if (Object.keys(errors).length > 0 || validWhatsApp === undefined) return { ok: false, errors };
+  return {
+    ok: true,
+    request: {
+      scenarioKey: scenarioKey as string,
+      destinations: validDestinations,
+      whatsApp: validWhatsApp,
+      ...(typeof bulkId === 'string' ? { bulkId } : {}),
+      ...(typeof callbackData === 'string' ? { callbackData } : {}),
+      ...(typeof notifyUrl === 'string' ? { notifyUrl } : {}),
+    },
+  };
+}
+
+function validateWhatsApp(whatsApp: unknown, add: (field: string, message: string) => void): OmniWhatsApp | undefined {
+  if (!isObject(whatsApp)) {
+    add('whatsApp', 'must not be null');
+    return undefined;
+  }
+  let valid = true;
+  const fail = (field: string, message: string): void => {
+    valid = false;
+    add(field, message);
+  };
+
+  // Real OMNI knows more whatsApp fields (templates, locations); IMChannel never sends
+  // them, so an unexpected key here is far more likely a typo than a feature.
+  for (const key of Object.keys(whatsApp)) {
+    if (!WHATSAPP_KEYS.has(key)) fail(`whatsApp.${key}`, 'unknown field');
+  }
+
+  const text = whatsApp.text;
+  const hasText = !isAbsent(text);
+  if (hasText && (typeof text !== 'string' || text.length < 1 || text.length > TEXT_MAX)) {
+    fail('whatsApp.text', `size must be between 1 and ${TEXT_MAX}`);
+  }
+
+  const media = MEDIA_KEYS.filter((k) => !isAbsent(whatsApp[k]));
+  for (const key of media) {
+    if (!isHttpUrl(whatsApp[key])) fail(`whatsApp.${key}`, 'must be a valid http(s) URL');
+  }
+  const [onlyMedia, ...moreMedia] = media;
+  if (moreMedia.length > 0) {
+    fail('whatsApp', `must contain exactly one of ${MEDIA_KEYS.join(', ')}; got ${media.join(', ')}`);
+  } else if (onlyMedia === undefined && !hasText) {
+    fail('whatsApp', `must contain text or one of ${MEDIA_KEYS.join(', ')}`);
+  } else if (onlyMedia !== undefined && hasText && !CAPTIONED.has(onlyMedia)) {
+    fail('whatsApp.text', `must be absent with ${onlyMedia}`);
+  }
+
+  if (!valid) return undefined;
+  const out: OmniWhatsApp = {};
+  if (typeof text === 'string') out.text = text;
+  if (onlyMedia !== undefined) out[onlyMedia] = whatsApp[onlyMedia] as string;
+  return out;
+}
