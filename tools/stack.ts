@@ -1,0 +1,181 @@
+/**
+ * The whole local stack, for `npm start` and the end-to-end tests: a real Redis, the
+ * Upstash REST proxy in front of it, the Infobip sandbox, and serverless-offline serving
+ * the API. Every CONTRACT variable already set in the environment wins over the local
+ * defaults, so the stack can be pointed at another Infobip or Redis.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
+import { findRedis } from './localRedis';
+import { freePort } from './ports';
+import { startUpstashProxy, type UpstashProxy } from './upstashProxy';
+
+export interface LocalStackOptions {
+  /** The API's port; 0 or unset with `freePorts` picks one. Default: PORT or 3000. */
+  port?: number;
+  /** Pick free ports for everything (tests run beside a developer's `npm start`). */
+  freePorts?: boolean;
+  /** Environment to read overrides from (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Where the stack's own lines and serverless-offline's output go (default: stdout). */
+  output?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  token: string;
+  env: Record<string, string>;
+  redisUrl: string;
+  proxy: UpstashProxy;
+  sandbox: InfobipSandbox;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '..');
+const SERVERLESS_BIN = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
+
+/** Fixed local credentials, printed at start, so the README's examples work as written. */
+const LOCAL_CREDENTIALS = {
+  CTLIVE_API_TOKEN: 'imchannel-local-token',
+  INFOBIP_WEBHOOK_USERNAME: 'infobip',
+  INFOBIP_WEBHOOK_PASSWORD: 'imchannel-local-webhook-password',
+  INFOBIP_WEBHOOK_HEADER: '',
+};
+
+/** Variables the stack sets for the functions when the environment leaves them unset. */
+function localDefaults(apiUrl: string, proxy: UpstashProxy, sandbox: InfobipSandbox, sandboxKey: string) {
+  return {
+    ...LOCAL_CREDENTIALS,
+    IMCHANNEL_PUBLIC_URL: apiUrl,
+    INFOBIP_BASE_URL: sandbox.url,
+    INFOBIP_API_KEY: sandboxKey,
+    INFOBIP_SCENARIO_KEY: 'LOCAL-SCENARIO-KEY',
+    INFOBIP_ALLOWED_HOSTS: '*.api.infobip.com,127.0.0.1,localhost',
+    INFOBIP_TIMEOUT_MS: '10000',
+    CTLIVE_TARGET: '',
+    CTLIVE_TARGET_TOKEN: '',
+    UPSTASH_REDIS_REST_URL: proxy.url,
+    UPSTASH_REDIS_REST_TOKEN: proxy.token,
+    MEDIA_TTL_SECONDS: '86400',
+    MEDIA_FETCH_TTL_SECONDS: '60',
+    MEDIA_MAX_BYTES: '4194304',
+    LOG_FORMAT: 'text',
+    LOG_LEVEL: 'INFO',
+  };
+}
+
+function pick(env: Record<string, string | undefined>, defaults: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, fallback] of Object.entries(defaults)) out[name] = env[name] ?? fallback;
+  return out;
+}
+
+async function waitForApi(apiUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`serverless-offline exited with code ${child.exitCode}`);
+    try {
+      // Any HTTP answer means the routes are up (this one is a 401: no token).
+      await fetch(`${apiUrl}/sendMessage`, { method: 'POST', signal: AbortSignal.timeout(1_000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`serverless-offline did not serve ${apiUrl} within ${timeoutMs / 1000} s`);
+}
+
+function lines(stream: NodeJS.ReadableStream | null, output: (line: string) => void) {
+  let buffered = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const part of parts) output(part);
+  });
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const output = options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const port = options.freePorts ? await freePort() : (options.port ?? Number(env.PORT ?? 3000));
+    const lambdaPort = options.freePorts ? await freePort() : Number(env.LAMBDA_PORT ?? 3002);
+    const apiUrl = `http://127.0.0.1:${port}/imchannel`;
+
+    const redis = await findRedis(env.REDIS_URL);
+    cleanups.push(redis.stop);
+    if (redis.started) output(`[stack] started redis-server at ${redis.url}`);
+
+    const proxy = await startUpstashProxy({
+      redisUrl: redis.url,
+      token: env.UPSTASH_PROXY_TOKEN ?? randomBytes(16).toString('hex'),
+      port: options.freePorts ? 0 : Number(env.UPSTASH_PROXY_PORT ?? 8079),
+    });
+    cleanups.push(proxy.close);
+
+    const sandboxKey = env.SANDBOX_API_KEY ?? `sandbox-${randomBytes(16).toString('hex')}`;
+    const sandbox = await startInfobipSandbox({
+      apiKey: env.INFOBIP_API_KEY ?? sandboxKey,
+      port: options.freePorts ? 0 : Number(env.SANDBOX_PORT ?? 8078),
+      webhookAuth: webhookAuthOf(pick(env, LOCAL_CREDENTIALS)),
+      log: output,
+    });
+    cleanups.push(sandbox.close);
+
+    const functionsEnv = pick(env, localDefaults(apiUrl, proxy, sandbox, sandboxKey));
+    const child = spawn(
+      process.execPath,
+      [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(port), '--lambdaPort', String(lambdaPort), '--noPrependStageInUrl', '--stage', 'local'],
+      { cwd: ROOT, env: { ...process.env, ...functionsEnv, SLS_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    lines(child.stdout, output);
+    lines(child.stderr, output);
+    cleanups.push(() => stopProcessGroup(child));
+    await waitForApi(apiUrl, child, 120_000);
+
+    return { apiUrl, token: functionsEnv.CTLIVE_API_TOKEN as string, env: functionsEnv, redisUrl: redis.url, proxy, sandbox, stop };
+  } catch (error: unknown) {
+    await stop();
+    throw error;
+  }
+}
+
+export function webhookAuthOf(env: Record<string, string>) {
+  const header = env.INFOBIP_WEBHOOK_HEADER ?? '';
+  const colon = header.indexOf(':');
+  return {
+    basic:
+      env.INFOBIP_WEBHOOK_USERNAME && env.INFOBIP_WEBHOOK_PASSWORD
+        ? { username: env.INFOBIP_WEBHOOK_USERNAME, password: env.INFOBIP_WEBHOOK_PASSWORD }
+        : undefined,
+    header: colon > 0 ? { name: header.slice(0, colon).trim(), value: header.slice(colon + 1).trim() } : undefined,
+  };
+}
+
+function stopProcessGroup(child: ChildProcess): Promise<void> {
+  return new Promise((resolveStop) => {
+    if (child.exitCode !== null || child.pid === undefined) return resolveStop();
+    const force = setTimeout(() => signal('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolveStop();
+    });
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid as number), name); // the whole group: sls and its workers
+      } catch {
+        // already gone
+      }
+    };
+    signal('SIGTERM');
+  });
+}
