@@ -1,0 +1,80 @@
+/**
+ * The four media kinds of CONTRACT sections 3 and 4. They differ only in the data below;
+ * the send and fetch handlers are shared (lib/mediaSend.ts, lib/mediaFetch.ts).
+ */
+
+export type MediaKind = 'image' | 'document' | 'audio' | 'video';
+
+export interface MediaKindSpec {
+  kind: MediaKind;
+  /** Lambda function name and log tag of the send function. */
+  sendTag: string;
+  /** Lambda function name and log tag of the fetch function. */
+  fetchTag: string;
+  /** Path segment, under IMCHANNEL_PUBLIC_URL, that Infobip fetches the file from. */
+  route: string;
+  /** Infobip's `whatsApp` object for a file at `url`. */
+  whatsApp: (url: string, caption: string) => Record<string, string>;
+  /** Media types (without parameters), lower case. */
+  contentTypes: readonly string[];
+}
+
+function spec(
+  kind: MediaKind,
+  name: string,
+  urlField: string,
+  // WhatsApp shows no caption under a voice note, and Infobip rejects `text` with audioUrl.
+  captioned: boolean,
+  contentTypes: readonly string[],
+): MediaKindSpec {
+  return {
+    kind,
+    sendTag: `sendWhatsApp${name}Message`,
+    fetchTag: `onGet${name}Message`,
+    route: `get${name}Message`,
+    whatsApp: (url, caption) => (captioned ? { text: caption, [urlField]: url } : { [urlField]: url }),
+    contentTypes,
+  };
+}
+
+export const MEDIA_KINDS: Readonly<Record<MediaKind, MediaKindSpec>> = {
+  image: spec('image', 'Image', 'imageUrl', true, ['image/jpeg', 'image/png']),
+  document: spec('document', 'Document', 'fileUrl', true, [
+    'application/pdf',
+    'application/msword',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    'application/vnd.ms-excel',
+    'application/vnd.ms-powerpoint',
+    'text/plain',
+  ]),
+  audio: spec('audio', 'Audio', 'audioUrl', false, ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg']),
+  video: spec('video', 'Video', 'videoUrl', true, ['video/mp4', 'video/3gpp']),
+};
+
+export const MEDIA_KIND_NAMES = Object.keys(MEDIA_KINDS) as MediaKind[];
+
+export const isMediaKind = (value: unknown): value is MediaKind =>
+  typeof value === 'string' && Object.hasOwn(MEDIA_KINDS, value);
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+// Parameter values are limited to printable ASCII, so the stored type is always a safe
+// header value when it is served back as Content-Type.
+const QUOTED = '"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"';
+const CONTENT_TYPE = new RegExp(
+  `^(${TOKEN}/${TOKEN})((?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*)[ \\t]*$`,
+);
+
+/**
+ * The content type as it will be stored and served: the media type in lower case and any
+ * parameters as given (`audio/ogg; codecs=opus`), or undefined when the kind does not
+ * allow it or it is not a well-formed media type.
+ */
+export function allowedContentType(spec: MediaKindSpec, contentType: string): string | undefined {
+  const match = CONTENT_TYPE.exec(contentType.trim());
+  if (!match?.[1]) return undefined;
+  const essence = match[1].toLowerCase();
+  if (!spec.contentTypes.includes(essence)) return undefined;
+  return `${essence}${(match[2] ?? '').trim()}`;
+}

@@ -1,0 +1,60 @@
+import type { MediaConfig } from './config';
+import { NotFoundError } from './errors';
+import { httpStack, toHttpResponse, type HttpResponse } from './http';
+import { runbook, type TaggedLogger } from './log';
+import type { MediaKindSpec } from './media';
+import { fileHeaders } from './mediaFormat';
+import type { MediaStore } from './mediaStore';
+import { redisKeys } from './redis';
+
+/** Only ids this service hands out (crypto.randomUUID: lower-case v4) can ever be found. */
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const LOGGED_ID_MAX = 100;
+
+export interface MediaFetchDeps {
+  log: TaggedLogger;
+  store: MediaStore;
+  media: MediaConfig;
+}
+
+/** An id from the URL, fit for one log line: control characters escaped, length capped. */
+function loggable(id: string): string {
+  const escaped = JSON.stringify(id).slice(1, -1);
+  return escaped.length <= LOGGED_ID_MAX
+    ? escaped
+    : `${escaped.slice(0, LOGGED_ID_MAX)}…[${escaped.length - LOGGED_ID_MAX} more chars]`;
+}
+
+/**
+ * `GET|HEAD /imchannel/get{Kind}Message/{id}` (CONTRACT section 4), called by Infobip
+ * without credentials: the unguessable id is the secret. Every miss answers the same 404,
+ * so the answer tells nothing about which ids exist or what they hold.
+ */
+export function makeFetchMediaHandler(spec: MediaKindSpec, deps: MediaFetchDeps) {
+  const { log, store, media } = deps;
+  const notFound = (id: string, reason: string): HttpResponse => {
+    log.error(`Request failed with 404 NOT_FOUND for ID [${loggable(id)}]`, { mediaId: loggable(id), reason });
+    return toHttpResponse(new NotFoundError('No file with this id'));
+  };
+
+  return httpStack({ log }, async (event) => {
+    const id = event.pathParameters?.id ?? '';
+    log.info(runbook.fetchReceived(loggable(id)));
+    if (!UUID_V4.test(id)) return notFound(id, 'the id is not a UUID, Redis not asked');
+
+    const key = redisKeys.media(id);
+    log.info(runbook.redisGet(key));
+    const taken = await store.take(id, media.fetchTtlSeconds);
+    if (!taken.found) return notFound(id, 'no such key: never stored, expired or deleted');
+    log.info(runbook.setExpire(key, media.fetchTtlSeconds));
+    const { entry } = taken;
+    if (entry === undefined) return notFound(id, 'the key holds something that is not a stored file');
+    if (entry.kind !== spec.kind) return notFound(id, `the file was stored as ${entry.kind}, not ${spec.kind}`);
+
+    const headers = fileHeaders(entry);
+    // Infobip asks HEAD first for the size and type; the bytes come only with the GET.
+    if (event.requestContext.http.method.toUpperCase() === 'HEAD') return { statusCode: 200, headers, body: '' };
+    // API Gateway decodes a base64 body back to the exact bytes on the way out.
+    return { statusCode: 200, headers, body: entry.content, isBase64Encoded: true };
+  });
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { checkBearer } from './auth';
+import type { MediaConfig } from './config';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from './errors';
+import { httpStack, jsonResponse } from './http';
+import { isInfobipRefusal, resolveSettings } from './infobip';
+import { allowedContentType, type MediaKindSpec } from './media';
+import { base64DecodedBytes, isCanonicalBase64 } from './mediaFormat';
+import type { MediaStore } from './mediaStore';
+import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from './outbound';
+
+export const FILE_NAME_MAX = 240;
+export const CONTENT_TYPE_MAX = 255;
+export const CAPTION_MAX = 4096;
+
+/**
+ * Characters the JSON around `content` can hold at most: every other field at its limit
+ * (fileName, contentType, caption, callbackData 4000, messageId 200, infobip baseUrl 2048 +
+ * apiKey 1024 + scenarioKey 256, to 16).
+ */
+const ENVELOPE_CHARS = FILE_NAME_MAX + CONTENT_TYPE_MAX + CAPTION_MAX + 4000 + 200 + 2048 + 1024 + 256 + 16;
+
+/**
+ * The request body limit: the largest file as base64, plus the rest of the largest valid
+ * request with every character written as a six-byte `\uXXXX` escape, plus 1 KiB for
+ * field names and punctuation. Anything bigger cannot be a valid request, so the stack
+ * refuses it before parsing.
+ */
+export function mediaMaxBodyBytes(maxFileBytes: number): number {
+  return 4 * Math.ceil(maxFileBytes / 3) + 6 * ENVELOPE_CHARS + 1024;
+}
+
+export const mediaSendSchema = z.object({
+  ...sendFields,
+  fileName: z
+    .string()
+    .min(1)
+    .max(FILE_NAME_MAX)
+    .refine((name) => name.trim() !== '', 'must not be blank'),
+  contentType: z.string().min(1).max(CONTENT_TYPE_MAX),
+  content: z.string().min(1, 'must not be empty'),
+  caption: z.string().max(CAPTION_MAX).optional(),
+});
+
+export interface MediaSendDeps extends OutboundDeps {
+  /** Required here: it is where Infobip fetches the file from. */
+  publicUrl: string;
+  ctliveApiToken: string;
+  store: MediaStore;
+  media: MediaConfig;
+}
+
+/**
+ * `POST /imchannel/sendWhatsApp{Kind}Message` (CONTRACT section 3): park the file in Redis
+ * under a fresh UUID, then send Infobip the URL to fetch it from.
+ */
+export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
+  const { log, store, media } = deps;
+  return httpStack(
+    {
+      log,
+      json: true,
+      maxBodyBytes: mediaMaxBodyBytes(media.maxBytes),
+      authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
+    },
+    async (event) => {
+      const body = validate(mediaSendSchema, event.jsonBody);
+      const contentType = allowedContentType(spec, body.contentType);
+      if (contentType === undefined) throw new UnsupportedMediaTypeError(body.contentType, spec.contentTypes);
+      if (base64DecodedBytes(body.content) > media.maxBytes) throw new PayloadTooLargeError(media.maxBytes, 'File');
+      if (!isCanonicalBase64(body.content)) {
+        throw new ValidationError('Request body failed validation', [
+          {
+            path: 'content',
+            message: 'must be base64 (RFC 4648 alphabet, = padding, no whitespace or line breaks)',
+          },
+        ]);
+      }
+      // Checked before the file is stored, so a request that cannot be sent leaves nothing behind.
+      resolveSettings(body.infobip, deps.infobipConfig);
+
+      const mediaId = randomUUID();
+      await store.put(
+        mediaId,
+        { kind: spec.kind, contentType, fileName: body.fileName, content: body.content },
+        media.ttlSeconds,
+      );
+      const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
+      // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
+      const caption = body.caption || body.fileName;
+      try {
+        const sent = await sendToInfobip(deps, body, spec.whatsApp(mediaUrl, caption));
+        return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
+      } catch (error: unknown) {
+        // A timeout may still have reached Infobip, which would then fetch the file: keep it.
+        if (isInfobipRefusal(error)) {
+          await store.remove(mediaId).catch((removeError: unknown) =>
+            log.error('Could not delete the file of a refused message', {
+              messageId: body.messageId,
+              reason: reasonOf(removeError),
+            }),
+          );
+        }
+        throw error;
+      }
+    },
+  );
+}

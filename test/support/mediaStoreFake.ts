@@ -1,0 +1,40 @@
+import { decodeEntry, encodeEntry } from '../../lib/mediaFormat';
+import { MediaStoreUnavailableError, type MediaStore } from '../../lib/mediaStore';
+
+/** An in-memory MediaStore that records every call, for unit tests (no network). */
+export function fakeMediaStore() {
+  const values = new Map<string, { value: string; ttlSeconds: number }>();
+  const calls: string[] = [];
+  let down = false;
+  const guard = (call: string) => {
+    calls.push(call);
+    if (down) throw new MediaStoreUnavailableError();
+  };
+  const store: MediaStore = {
+    async put(id, entry, ttlSeconds) {
+      guard(`put ${id} ${ttlSeconds}`);
+      values.set(id, { value: encodeEntry(entry), ttlSeconds });
+    },
+    async take(id, ttlSeconds) {
+      guard(`take ${id} ${ttlSeconds}`);
+      const stored = values.get(id);
+      if (!stored) return { found: false };
+      stored.ttlSeconds = ttlSeconds;
+      return { found: true, entry: decodeEntry(stored.value) };
+    },
+    async remove(id) {
+      guard(`remove ${id}`);
+      values.delete(id);
+    },
+  };
+  return {
+    store,
+    values,
+    calls,
+    /** Stores a raw value, e.g. one this service did not write. */
+    setRaw: (id: string, value: string) => values.set(id, { value, ttlSeconds: 60 }),
+    setDown: (isDown: boolean) => {
+      down = isDown;
+    },
+  };
+}

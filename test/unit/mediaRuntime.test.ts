@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/**
+ * Cold starts of the real functions/ files, each in a fresh Node process with an
+ * environment of our choosing, as Lambda loads them. No request is made.
+ */
+const ROOT = resolve(__dirname, '../..');
+const BASE_ENV = {
+  UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1',
+  UPSTASH_REDIS_REST_TOKEN: 'redis-token-0123456789',
+  CTLIVE_API_TOKEN: 'ctlive-token-0123456789',
+  LOG_FORMAT: 'text',
+};
+
+function load(functionName: string, env: Record<string, string>) {
+  const script = `require(${JSON.stringify(`./functions/${functionName}`)}); console.log('started');`;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
+  return { status: run.status, stdout: run.stdout };
+}
+
+const SENDS = ['Image', 'Document', 'Audio', 'Video'].map((kind) => `sendWhatsApp${kind}Message`);
+const FETCHES = ['Image', 'Document', 'Audio', 'Video'].map((kind) => `onGet${kind}Message`);
+
+describe('media functions at cold start', () => {
+  it.each(SENDS)('%s refuses to start without IMCHANNEL_PUBLIC_URL, with one line naming it', (name) => {
+    const { status, stdout } = load(name, BASE_ENV);
+    expect(status).not.toBe(0);
+    expect(stdout.trim()).toBe(
+      `[IMCHANNEL] [${name}] Configuration error, the function cannot start: IMCHANNEL_PUBLIC_URL is required but not set`,
+    );
+  });
+
+  it.each(SENDS)('%s starts with IMCHANNEL_PUBLIC_URL set', (name) => {
+    const { status, stdout } = load(name, { ...BASE_ENV, IMCHANNEL_PUBLIC_URL: 'https://host/tenant/imchannel' });
+    expect({ status, stdout: stdout.trim() }).toEqual({ status: 0, stdout: 'started' });
+  });
+
+  // The fetch functions never build a URL, so they have no reason to need it.
+  it.each(FETCHES)('%s starts without IMCHANNEL_PUBLIC_URL', (name) => {
+    const { status, stdout } = load(name, BASE_ENV);
+    expect({ status, stdout: stdout.trim() }).toEqual({ status: 0, stdout: 'started' });
+  });
+
+  it.each(FETCHES)('%s refuses to start with a malformed MEDIA_FETCH_TTL_SECONDS, naming it', (name) => {
+    const { status, stdout } = load(name, { ...BASE_ENV, MEDIA_FETCH_TTL_SECONDS: 'soon' });
+    expect(status).not.toBe(0);
+    expect(stdout).toContain('MEDIA_FETCH_TTL_SECONDS must be a positive whole number');
+  });
+});
