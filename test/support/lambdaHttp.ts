@@ -49,7 +49,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-export async function startLambdaHttp(routes: readonly LambdaRoute[]): Promise<LambdaHttp> {
+/** Routes may be given as a function of the server's base URL, for handlers that must know their own address. */
+export async function startLambdaHttp(
+  routesOrFactory: readonly LambdaRoute[] | ((baseUrl: string) => readonly LambdaRoute[]),
+): Promise<LambdaHttp> {
+  let routes: readonly LambdaRoute[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
       const method = req.method ?? 'GET';
@@ -81,8 +85,10 @@ export async function startLambdaHttp(routes: readonly LambdaRoute[]): Promise<L
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  routes = typeof routesOrFactory === 'function' ? routesOrFactory(url) : routesOrFactory;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { createInfobipClient } from '../../lib/infobip';
+import { createLogger } from '../../lib/log';
+import { MEDIA_KINDS, type MediaKind } from '../../lib/media';
+import { makeSendMediaHandler } from '../../lib/mediaSend';
+import { apiEvent, captureLines, lambdaContext } from './lambda';
+import { fakeMediaStore } from './mediaStoreFake';
+import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+
+/** A send handler of one kind over a fake store and a fake Infobip, for unit tests. */
+export const TOKEN = 'ctlive-token-0123456789';
+export const API_KEY = 'infobip-key-abcdef0123456789';
+export const BASE_URL = 'https://xxxx.api.infobip.com';
+export const PUBLIC_URL = 'https://siotunnel.ei.eilabonline.biz/tenantname/imchannel';
+export const MAX_BYTES = 3000;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export const TYPES: Record<MediaKind, string> = {
+  image: 'image/png',
+  document: 'application/pdf',
+  audio: 'audio/ogg; codecs=opus',
+  video: 'video/mp4',
+};
+
+export interface Call {
+  url: string;
+  init: RequestInit;
+}
+
+export function setupSend(kind: MediaKind, answer: (call: Call) => Promise<Response> | Response = ok) {
+  const fake = fakeMediaStore();
+  const calls: Call[] = [];
+  const fakeFetch = (async (url: string, init: RequestInit) => {
+    const call = { url, init };
+    calls.push(call);
+    // What Infobip would find if it fetched the URL right now.
+    fake.calls.push(`infobip called with ${fake.values.size} stored`);
+    return answer(call);
+  }) as unknown as typeof fetch;
+  const { lines, sink } = captureLines();
+  const tag = MEDIA_KINDS[kind].sendTag;
+  const log = createLogger(tag, { format: 'text', level: 'INFO', sink, secrets: [TOKEN] });
+  const handler = makeSendMediaHandler(MEDIA_KINDS[kind], {
+    log,
+    infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
+    infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },
+    publicUrl: PUBLIC_URL,
+    ctliveApiToken: TOKEN,
+    store: fake.store,
+    media: { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: MAX_BYTES },
+  });
+  const send = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }, raw = false) => {
+    const result = await handler(apiEvent({ body, headers, rawBody: raw }), lambdaContext(tag));
+    return { status: result.statusCode, body: JSON.parse(String(result.body)) };
+  };
+  const sentWhatsApp = () => JSON.parse(String(calls[0]?.init.body)).whatsApp as Record<string, string>;
+  return { ...fake, infobipCalls: calls, lines, send, sentWhatsApp };
+}
+
+export const ok = () => new Response(JSON.stringify(omniSendResponse), { status: 200 });
+export const file = randomBytes(1501); // not a multiple of 3: its base64 ends in padding
+export const bodyFor = (kind: MediaKind, extra: Record<string, unknown> = {}) => ({
+  to: '39123456789',
+  fileName: 'NFO_resized.jpg',
+  contentType: TYPES[kind],
+  content: file.toString('base64'),
+  infobip: { baseUrl: BASE_URL, apiKey: API_KEY, scenarioKey: 'a8b1bf3c-492e-4d5e-a467-62450f3469d8' },
+  ...extra,
+});
