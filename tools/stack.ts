@@ -77,8 +77,8 @@ async function waitForApi(apiUrl: string, child: ChildProcess, timeoutMs: number
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`serverless-offline exited with code ${child.exitCode}`);
     try {
-      // Any HTTP answer means the routes are up (this one is a 401: no token).
-      await fetch(`${apiUrl}/sendMessage`, { method: 'POST', signal: AbortSignal.timeout(1_000) });
+      // Any HTTP answer means the server is up; an unknown route invokes no function.
+      await fetch(`${apiUrl}/__ready`, { signal: AbortSignal.timeout(1_000) });
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 250));
@@ -103,7 +103,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const output = options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => output(`[stack] while stopping: ${String(error)}`));
+    }
     cleanups.length = 0;
   };
   try {
@@ -112,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiUrl = `http://127.0.0.1:${port}/imchannel`;
 
     const redis = await findRedis(env.REDIS_URL);
-    cleanups.push(redis.stop);
+    cleanups.push(() => redis.stop());
     if (redis.started) output(`[stack] started redis-server at ${redis.url}`);
 
     const proxy = await startUpstashProxy({
@@ -120,7 +122,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       token: env.UPSTASH_PROXY_TOKEN ?? randomBytes(16).toString('hex'),
       port: options.freePorts ? 0 : Number(env.UPSTASH_PROXY_PORT ?? 8079),
     });
-    cleanups.push(proxy.close);
+    cleanups.push(() => proxy.close());
 
     const sandboxKey = env.SANDBOX_API_KEY ?? `sandbox-${randomBytes(16).toString('hex')}`;
     const sandbox = await startInfobipSandbox({
@@ -129,7 +131,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhookAuth: webhookAuthOf(pick(env, LOCAL_CREDENTIALS)),
       log: output,
     });
-    cleanups.push(sandbox.close);
+    cleanups.push(() => sandbox.close());
 
     const functionsEnv = pick(env, localDefaults(apiUrl, proxy, sandbox, sandboxKey));
     const child = spawn(
@@ -164,7 +166,7 @@ export function webhookAuthOf(env: Record<string, string>) {
 function stopProcessGroup(child: ChildProcess): Promise<void> {
   return new Promise((resolveStop) => {
     if (child.exitCode !== null || child.pid === undefined) return resolveStop();
-    const force = setTimeout(() => signal('SIGKILL'), 5_000);
+    const force = setTimeout(() => signal('SIGKILL'), 3_000);
     child.once('exit', () => {
       clearTimeout(force);
       resolveStop();
@@ -176,6 +178,6 @@ function stopProcessGroup(child: ChildProcess): Promise<void> {
         // already gone
       }
     };
-    signal('SIGTERM');
+    signal('SIGINT'); // serverless-offline's own Ctrl-C path: it stops its workers
   });
 }

@@ -1,0 +1,72 @@
+import { waitFor } from '../support/wait';
+import { startLocalStack, type LocalStack } from '../../tools/stack';
+import omniTextRequest from '../../../shared/fixtures/infobip-omni-send-text.request.json';
+
+/** The whole local stack over HTTP, as ctlive sees it: serverless-offline, the sandbox, real Redis. */
+describe('sendMessage through the local stack', () => {
+  let stack: LocalStack;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ freePorts: true, env: {}, output: (line) => output.push(line) });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  }, 30_000);
+  beforeEach(() => {
+    stack.sandbox.reset();
+    output.length = 0;
+  });
+
+  const post = (body: unknown, token = stack.token) =>
+    fetch(`${stack.apiUrl}/sendMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('makes the sandbox receive the runbook OMNI request and prints the two runbook lines', async () => {
+    const res = await post({
+      to: '39123456789',
+      text: 'Service Message - Chat Closed Success.',
+      infobip: { scenarioKey: omniTextRequest.scenarioKey },
+    });
+
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { messageId: string; status: { name: string } };
+    expect(body.status.name).toBe('PENDING_ENROUTE');
+    expect(stack.sandbox.received).toHaveLength(1);
+    const sent = stack.sandbox.received[0];
+    expect(sent?.headers.authorization).toBe(`App ${stack.env.INFOBIP_API_KEY}`);
+    const { notifyUrl, ...omni } = sent?.body as { notifyUrl: string };
+    expect(omni).toEqual(omniTextRequest);
+    expect(notifyUrl).toBe(`${stack.apiUrl}/onDeliveryReport`);
+
+    const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
+    await waitFor(() => output.some((line) => line.includes('response of')));
+    expect(output).toContain(
+      `[IMCHANNEL] [sendMessage] request to [${omniUrl}] Data [${JSON.stringify(sent?.body)}] with api key header`,
+    );
+    expect(output.find((line) => line.startsWith(`[IMCHANNEL] [sendMessage] response of [${omniUrl}]: {"messages":[`))).toContain(
+      body.messageId,
+    );
+    expect(output.join('\n')).not.toContain(stack.env.INFOBIP_API_KEY);
+  });
+
+  it('answers 401 to a wrong token and sends nothing', async () => {
+    const res = await post({ to: '39123456789', text: 'hi' }, 'wrong');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    expect(stack.sandbox.received).toHaveLength(0);
+  });
+
+  it('answers 502 with Infobip reason when the sandbox refuses', async () => {
+    stack.sandbox.failNext({ status: 500 });
+    const res = await post({ to: '39123456789', text: 'hi' });
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: { code: string; upstreamStatus: number } };
+    expect(body.error).toMatchObject({ code: 'INFOBIP_ERROR', upstreamStatus: 500 });
+    const errorLine = await waitFor(() => output.find((line) => line.includes('Request failed with 502')));
+    expect(errorLine).toMatch(/^\[IMCHANNEL\] \[sendMessage\] Request failed with 502 INFOBIP_ERROR: Infobip refused/);
+  });
+});
