@@ -200,3 +200,34 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
     headerValue,
   ].filter((secret): secret is string => secret !== undefined);
 }
+
+export interface WebhookAuthPolicy {
+  auth: WebhookAuthConfig;
+  /** True when nothing is configured and that was allowed: the function says so at start. */
+  open: boolean;
+}
+
+/**
+ * Webhook auth "must be configured outside local development" (CONTRACT section 5).
+ * With neither Basic nor a header set, the function refuses to start unless it runs under
+ * serverless-offline (`IS_OFFLINE`) or someone opted out on purpose with
+ * `INFOBIP_WEBHOOK_AUTH=none`, so a forgotten parameter never silently opens the webhooks.
+ */
+export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPolicy {
+  const auth = readWebhookAuthConfig(env);
+  const configured = auth.basic !== undefined || auth.header !== undefined;
+  const mode = nonEmpty(env, 'INFOBIP_WEBHOOK_AUTH')?.toLowerCase();
+  if (mode !== undefined && mode !== 'none') {
+    throw new ConfigError('INFOBIP_WEBHOOK_AUTH', `can only be "none" (or unset), got "${mode}"`);
+  }
+  if (mode === 'none' && configured) {
+    throw new ConfigError('INFOBIP_WEBHOOK_AUTH', 'is "none" but webhook credentials are also set; unset one of them');
+  }
+  if (configured) return { auth, open: false };
+  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
+  if (mode === 'none' || offline === 'true' || offline === '1') return { auth, open: true };
+  throw new ConfigError(
+    'INFOBIP_WEBHOOK_USERNAME',
+    '(with INFOBIP_WEBHOOK_PASSWORD) or INFOBIP_WEBHOOK_HEADER is required outside local development; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
+  );
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import type { TaggedLogger } from './log';
+
+/**
+ * Local stand-in for ctlive's receiving function, for `CTLIVE_TARGET=lambda:...` on one
+ * machine: it prints each event it is invoked with, and says so loudly when an event does
+ * not have the CONTRACT section 6 shape, so the local stack catches a broken forwarder.
+ * Never deployed (see the README, "Inbound messages and reports").
+ */
+
+const ctliveEventShape = z.looseObject({
+  event: z.enum(['message', 'delivery', 'seen']),
+  messageId: z.string().min(1),
+  raw: z.record(z.string(), z.unknown()),
+});
+
+export const sinkLine = (event: unknown) => `ctlive received ${JSON.stringify(event)}`;
+
+export function makeCtliveSinkHandler(log: TaggedLogger) {
+  return async (event: unknown): Promise<void> => {
+    const parsed = ctliveEventShape.safeParse(event);
+    if (!parsed.success) {
+      const reason = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'} ${i.message}`).join('; ');
+      log.error(`Not a ctlive event: ${JSON.stringify(event)}`, { reason });
+      return;
+    }
+    log.info(sinkLine(event), { messageId: parsed.data.messageId });
+  };
+}

@@ -1,0 +1,93 @@
+import type { WebhookAuthConfig } from '../../lib/config';
+import type { CtliveEvent } from '../../lib/ctliveEvents';
+import type { ClaimOutcome, Dedupe } from '../../lib/dedupe';
+import { ForwardError, type Forwarder } from '../../lib/forwarder';
+import { createLogger } from '../../lib/log';
+import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/webhook';
+import { apiEvent, captureLines, lambdaContext } from './lambda';
+
+/** Fakes for the webhook unit tests: Redis semantics in memory, a ctlive that can be told to fail. */
+
+export const PASSWORD = 'webhook-password-123456';
+export const BASIC = { authorization: `Basic ${Buffer.from(`infobip:${PASSWORD}`).toString('base64')}` };
+
+/** Redis semantics of lib/dedupe.ts, in memory; `down` makes every call throw like an unreachable Redis. */
+export function memoryDedupe() {
+  const state = new Map<string, 'claimed' | 'done'>();
+  const calls: string[] = [];
+  const fake = {
+    state,
+    calls,
+    down: false,
+    markDoneFails: false,
+    async claim(kind: string, id: string): Promise<ClaimOutcome> {
+      calls.push(`claim ${kind} ${id}`);
+      if (fake.down) throw new Error('redis unreachable');
+      const current = state.get(`${kind}:${id}`);
+      if (current === undefined) {
+        state.set(`${kind}:${id}`, 'claimed');
+        return 'claimed';
+      }
+      return current === 'done' ? 'done' : 'inFlight';
+    },
+    async markDone(kind: string, id: string) {
+      calls.push(`done ${kind} ${id}`);
+      if (fake.markDoneFails) throw new Error('redis went away');
+      state.set(`${kind}:${id}`, 'done');
+    },
+    async release(kind: string, id: string) {
+      calls.push(`release ${kind} ${id}`);
+      state.delete(`${kind}:${id}`);
+    },
+  };
+  return fake satisfies Dedupe;
+}
+
+export function fakeForwarder() {
+  const sent: CtliveEvent[] = [];
+  const failFor = new Set<string>();
+  const forwarder: Forwarder & { sent: CtliveEvent[]; failFor: Set<string> } = {
+    target: 'https://ctlive.example/events',
+    sent,
+    failFor,
+    async forward(event) {
+      if (failFor.has(event.messageId)) throw new ForwardError('ctlive answered 503');
+      sent.push(event);
+    },
+  };
+  return forwarder;
+}
+
+export function setupWebhooks(auth: WebhookAuthConfig = { basic: { username: 'infobip', password: PASSWORD } }) {
+  const { lines, sink } = captureLines();
+  const dedupe = memoryDedupe();
+  const forwarder = fakeForwarder();
+  const deps = (tag: string) => ({
+    log: createLogger(tag, { format: 'text', level: 'INFO', sink, secrets: [PASSWORD] }),
+    auth,
+    dedupe,
+    forwarder,
+  });
+  const onMessage = makeOnMessageHandler(deps('onMessage'));
+  const onDeliveryReport = makeOnDeliveryReportHandler(deps('onDeliveryReport'));
+  const call = async (handler: typeof onMessage, body: unknown, headers: Record<string, string> = BASIC, raw = false) => {
+    const res = await handler(apiEvent({ body, headers, rawBody: raw }), lambdaContext());
+    return { status: res.statusCode, body: JSON.parse(String(res.body)) as Record<string, unknown> };
+  };
+  return {
+    lines,
+    dedupe,
+    forwarder,
+    message: (body: unknown, headers?: Record<string, string>, raw?: boolean) => call(onMessage, body, headers, raw),
+    report: (body: unknown, headers?: Record<string, string>, raw?: boolean) => call(onDeliveryReport, body, headers, raw),
+  };
+}
+
+export const result = (messageId: string, text = 'hi') => ({
+  from: '39123456789',
+  to: '44123456789',
+  messageId,
+  message: { type: 'TEXT', text },
+  contact: { name: 'Username1' },
+});
+

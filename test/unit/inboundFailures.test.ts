@@ -1,0 +1,81 @@
+import { result, setupWebhooks as setup } from '../support/inboundFakes';
+
+describe('onMessage webhook', () => {
+  describe('failures: 503 so that Infobip retries', () => {
+    it('a failed forward releases the claim, logs the messageId, and the retry goes through once', async () => {
+      const t = setup();
+      t.forwarder.failFor.add('m-1');
+
+      const res = await t.message({ results: [result('m-1')] });
+
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({
+        error: expect.objectContaining({ code: 'CTLIVE_UNAVAILABLE', forwarded: 0, duplicates: 0, notForwarded: ['m-1'] }),
+      });
+      expect(t.dedupe.calls).toEqual(['claim message m-1', 'release message m-1']);
+      expect(t.lines).toContain(
+        '[IMCHANNEL] [onMessage] Forwarding the message event to [https://ctlive.example/events] failed, claim released (messageId [m-1]): ForwardError: ctlive answered 503',
+      );
+
+      t.forwarder.failFor.clear();
+      expect((await t.message({ results: [result('m-1')] })).body).toEqual({ forwarded: 1, duplicates: 0 });
+      expect((await t.message({ results: [result('m-1')] })).body).toEqual({ forwarded: 0, duplicates: 1 });
+      expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-1']);
+    });
+
+    it('a partly failed batch keeps the forwarded ones done and stops at the failure; the retry sends only the rest', async () => {
+      const t = setup();
+      t.forwarder.failFor.add('m-2');
+      const batch = { results: [result('m-1'), result('m-2'), result('m-3')] };
+
+      const res = await t.message(batch);
+
+      expect(res.status).toBe(503);
+      expect(res.body.error).toEqual(expect.objectContaining({ forwarded: 1, notForwarded: ['m-2', 'm-3'] }));
+      expect(t.dedupe.state.get('message:m-1')).toBe('done');
+      expect(t.dedupe.state.has('message:m-2')).toBe(false);
+      expect(t.dedupe.state.has('message:m-3')).toBe(false);
+
+      t.forwarder.failFor.clear();
+      expect((await t.message(batch)).body).toEqual({ forwarded: 2, duplicates: 1 });
+      expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-1', 'm-2', 'm-3']);
+    });
+
+    it('Redis unreachable: 503 and nothing forwarded without a claim', async () => {
+      const t = setup();
+      t.dedupe.down = true;
+
+      const res = await t.message({ results: [result('m-1'), result('m-2')] });
+
+      expect(res.status).toBe(503);
+      expect(res.body.error).toEqual(expect.objectContaining({ code: 'REDIS_UNAVAILABLE', notForwarded: ['m-1', 'm-2'] }));
+      expect(t.forwarder.sent).toEqual([]);
+      expect(t.lines).toContain(
+        '[IMCHANNEL] [onMessage] Could not claim the message event in Redis, not forwarded (messageId [m-1]): Error: redis unreachable',
+      );
+    });
+
+    it('a copy that arrives while the first is being forwarded is not forwarded, and gets 503', async () => {
+      const t = setup();
+      t.dedupe.state.set('message:m-1', 'claimed');
+
+      const res = await t.message({ results: [result('m-1'), result('m-2')] });
+
+      expect(res.status).toBe(503);
+      expect(res.body.error).toEqual(expect.objectContaining({ code: 'FORWARD_IN_PROGRESS', forwarded: 1, notForwarded: ['m-1'] }));
+      expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-2']);
+    });
+
+    it('forwarded but not marked done (Redis went away after): still a success, with an ERROR line', async () => {
+      const t = setup();
+      t.dedupe.markDoneFails = true;
+
+      const res = await t.message({ results: [result('m-1')] });
+
+      expect(res).toEqual({ status: 200, body: { forwarded: 1, duplicates: 0 } });
+      expect(t.lines).toContain(
+        '[IMCHANNEL] [onMessage] Forwarded, but could not mark it done in Redis (messageId [m-1]): Error: redis went away',
+      );
+    });
+  });
+});

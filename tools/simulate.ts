@@ -1,0 +1,123 @@
+/**
+ * `npm run simulate -- <what>`: plays Infobip against the running local stack's webhooks,
+ * signed with the webhook auth from the environment, as Infobip's webhook settings would.
+ *
+ *   npm run simulate -- inbound "Oh well"          a customer's text
+ *   npm run simulate -- inbound --type IMAGE       any message type, known or not
+ *   npm run simulate -- seen <messageId>           a seen report for an outbound message
+ *   npm run simulate -- delivery <messageId>       a delivery report (--failed for an error)
+ *
+ * Options: --from, --to, --name, --message-id, --callback-data, --url (default
+ * IMCHANNEL_PUBLIC_URL, else http://127.0.0.1:3000/imchannel), --times N (post it N times).
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { readWebhookAuthConfig } from '../lib/config';
+import { inboundMessagePayload, infobipTime, postWebhook, seenReportPayload } from './infobipSandbox';
+
+const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/imchannel';
+
+const USAGE = `usage: npm run simulate -- inbound [text] [--type TYPE]
+       npm run simulate -- seen <messageId>
+       npm run simulate -- delivery <messageId> [--failed]
+options: --from --to --name --message-id --callback-data --url --times`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    type: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    name: { type: 'string' },
+    'message-id': { type: 'string' },
+    'callback-data': { type: 'string' },
+    failed: { type: 'boolean', default: false },
+    url: { type: 'string' },
+    times: { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function deliveryReport(messageId: string): unknown {
+  const doneAt = new Date();
+  const status = values.failed
+    ? { groupId: 5, groupName: 'REJECTED', id: 12, name: 'REJECTED_NOT_ENOUGH_CREDITS', description: 'Not enough credits' }
+    : { groupId: 3, groupName: 'DELIVERED', id: 5, name: 'DELIVERED_TO_HANDSET', description: 'Message delivered to handset' };
+  const error = values.failed
+    ? { groupId: 1, groupName: 'HANDSET_ERRORS', id: 1, name: 'EC_UNKNOWN_SUBSCRIBER', description: 'Unknown subscriber', permanent: true }
+    : { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false };
+  return {
+    results: [
+      {
+        bulkId: null,
+        messageId,
+        to: values.to ?? '39123456789',
+        sentAt: infobipTime(new Date(doneAt.getTime() - 5_000)),
+        doneAt: infobipTime(doneAt),
+        messageCount: 1,
+        price: { pricePerMessage: 0, currency: 'EUR' },
+        status,
+        error,
+        channel: 'WHATSAPP',
+        ...(values['callback-data'] === undefined ? {} : { callbackData: values['callback-data'] }),
+      },
+    ],
+  };
+}
+
+function build(): { route: string; body: unknown } {
+  const [what, arg] = positionals;
+  switch (what) {
+    case 'inbound':
+      return {
+        route: 'onMessage',
+        body: inboundMessagePayload({
+          type: values.type?.toUpperCase() ?? 'TEXT',
+          text: arg,
+          from: values.from,
+          to: values.to,
+          contactName: values.name,
+          messageId: values['message-id'] ?? `wamid.SIM${randomUUID().replace(/-/g, '').toUpperCase()}`,
+        }),
+      };
+    case 'seen':
+      if (!arg) fail('seen needs the messageId of an outbound message');
+      return { route: 'onDeliveryReport', body: seenReportPayload({ messageId: arg, from: values.from, to: values.to }) };
+    case 'delivery':
+      if (!arg) fail('delivery needs the messageId of an outbound message');
+      return { route: 'onDeliveryReport', body: deliveryReport(arg) };
+    default:
+      return fail(what === undefined ? 'what to simulate?' : `unknown: ${what}`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const times = Number(values.times);
+  if (!Number.isInteger(times) || times < 1) fail('--times must be a whole number, 1 or more');
+  const baseUrl = (values.url ?? process.env.IMCHANNEL_PUBLIC_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  // The same parser the functions use, so the script signs exactly as the stack expects.
+  const auth = readWebhookAuthConfig(process.env);
+  const { route, body } = build();
+  const url = `${baseUrl}/${route}`;
+  process.stdout.write(`POST ${url}${auth.basic || auth.header ? ' (signed)' : ' (no webhook auth configured)'}\n`);
+  process.stdout.write(`${JSON.stringify(body)}\n`);
+  const answers = await Promise.all(Array.from({ length: times }, () => postWebhook(url, body, auth)));
+  for (const answer of answers) process.stdout.write(`-> ${answer.status} ${answer.body}\n`);
+  if (answers.some((a) => a.status < 200 || a.status > 299)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  process.stderr.write(`simulate: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
+  process.stderr.write('Is the local stack running (npm start)?\n');
+  process.exit(1);
+});
