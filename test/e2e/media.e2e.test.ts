@@ -1,0 +1,170 @@
+/**
+ * The media flow through the whole local stack over HTTP, as ctlive and Infobip see it:
+ * serverless-offline (API Gateway HTTP API emulation, esbuild bundles), the Upstash proxy
+ * on a real Redis, and the Infobip sandbox fetching each file with HEAD, then GET.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import IORedis from 'ioredis';
+import { startLocalStack, type LocalStack } from '../../tools/stack';
+import { waitFor } from '../support/wait';
+
+const KINDS = [
+  { kind: 'image', name: 'Image', fileName: 'NFO_resized.png', contentType: 'image/png' },
+  { kind: 'document', name: 'Document', fileName: 'Offerta "2025"; définitive.pdf', contentType: 'application/pdf' },
+  { kind: 'audio', name: 'Audio', fileName: 'voice.ogg', contentType: 'audio/ogg; codecs=opus' },
+  { kind: 'video', name: 'Video', fileName: 'clip.mp4', contentType: 'video/mp4' },
+] as const;
+type Kind = (typeof KINDS)[number];
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+/** Every byte value, then random ones: a text-only path anywhere would mangle some of them. */
+const binary = (size: number) => {
+  const bytes = randomBytes(size);
+  for (let i = 0; i < Math.min(256, size); i++) bytes[i] = i;
+  return bytes;
+};
+
+describe('media through the local stack', () => {
+  let stack: LocalStack;
+  let direct: IORedis;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ freePorts: true, env: {}, output: (line) => output.push(line) });
+    direct = new IORedis(stack.redisUrl);
+  }, 180_000);
+  afterAll(async () => {
+    direct?.disconnect();
+    await stack?.stop();
+  }, 30_000);
+  beforeEach(() => {
+    stack.sandbox.reset();
+    output.length = 0;
+  });
+
+  const send = async (kind: Kind, bytes: Buffer, extra: Record<string, unknown> = {}) => {
+    const res = await fetch(`${stack.apiUrl}/sendWhatsApp${kind.name}Message`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        to: '39123456789',
+        fileName: kind.fileName,
+        contentType: kind.contentType,
+        content: bytes.toString('base64'),
+        ...extra,
+      }),
+    });
+    return { status: res.status, body: (await res.json()) as { mediaId: string; mediaUrl: string; error?: { code: string } } };
+  };
+
+  it.each(KINDS)('$kind: the file reaches the sandbox byte for byte, HEAD then GET', async (kind) => {
+    const bytes = binary(300_001);
+
+    const sent = await send(kind, bytes);
+    const [head, get] = await stack.sandbox.waitForMediaFetches(2, 30_000);
+
+    expect(sent.status).toBe(200);
+    expect(sent.body.mediaUrl).toBe(`${stack.apiUrl}/get${kind.name}Message/${sent.body.mediaId}`);
+    expect(head).toMatchObject({ method: 'HEAD', status: 200 });
+    expect(get).toMatchObject({ method: 'GET', status: 200, bodyBytes: bytes.length, bodySha256: sha256(bytes) });
+    for (const fetched of [head, get]) {
+      expect(fetched?.headers).toMatchObject({
+        'content-type': kind.contentType,
+        'content-length': String(bytes.length),
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      expect(fetched?.headers['content-disposition']).toMatch(/^inline; filename="[^"\r\n]+"/);
+    }
+    const ttl = await direct.ttl(`IMChannel:MultimediaMessage:${sent.body.mediaId}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(Number(stack.env.MEDIA_FETCH_TTL_SECONDS));
+  });
+
+  it('prints the runbook lines in order: request, response, then three lines for HEAD and three for GET', async () => {
+    const bytes = Buffer.concat([Buffer.from('SECRET-FILE-CONTENT-'.repeat(50)), binary(2000)]);
+    const sent = await send(KINDS[0], bytes);
+    await stack.sandbox.waitForMediaFetches(2, 30_000);
+    const key = `IMChannel:MultimediaMessage:${sent.body.mediaId}`;
+    // Only the two functions of this flow: the sandbox's delivery report wakes onDeliveryReport too.
+    const ours = () =>
+      output.filter((line) => /^\[IMCHANNEL\] \[(sendWhatsAppImageMessage|onGetImageMessage)\]/.test(line));
+    await waitFor(() => ours().length >= 8, 10_000, 'eight log lines');
+
+    const fetchLines = [
+      `[IMCHANNEL] [onGetImageMessage] Request received for ID [${sent.body.mediaId}]`,
+      `[IMCHANNEL] [onGetImageMessage] [REDIS] Get message with key [${key}]`,
+      `[IMCHANNEL] [onGetImageMessage] Set expire for key [${key}] ${stack.env.MEDIA_FETCH_TTL_SECONDS}`,
+    ];
+    const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
+    expect(ours()).toEqual([
+      `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${JSON.stringify(stack.sandbox.received[0]?.body)}] with api key header`,
+      expect.stringMatching(new RegExp(`^\\[IMCHANNEL\\] \\[sendWhatsAppImageMessage\\] response of \\[${omniUrl.replace(/[.]/g, '\\.')}\\]: \\{"messages":`)),
+      ...fetchLines,
+      ...fetchLines,
+    ]);
+    expect(output.join('\n')).not.toContain('SECRET-FILE-CONTENT');
+    expect(output.join('\n')).not.toContain(bytes.toString('base64').slice(0, 60));
+  });
+
+  it('takes a file of exactly MEDIA_MAX_BYTES and refuses one byte more with 413', async () => {
+    const max = Number(stack.env.MEDIA_MAX_BYTES);
+    const bytes = binary(max);
+
+    const atLimit = await send(KINDS[1], bytes);
+    const [, get] = await stack.sandbox.waitForMediaFetches(2, 60_000);
+    stack.sandbox.reset();
+    const overLimit = await send(KINDS[1], binary(max + 1));
+
+    expect(atLimit.status).toBe(200);
+    expect(get).toMatchObject({ status: 200, bodyBytes: max, bodySha256: sha256(bytes) });
+    expect(overLimit.status).toBe(413);
+    expect(overLimit.body.error?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(stack.sandbox.received).toHaveLength(0);
+  });
+
+  it('answers HEAD with the headers of GET and no body, through the HTTP API emulation', async () => {
+    const bytes = binary(12_345);
+    const sent = await send(KINDS[2], bytes);
+    await stack.sandbox.waitForMediaFetches(2, 30_000);
+
+    const head = await fetch(sent.body.mediaUrl, { method: 'HEAD' });
+    const get = await fetch(sent.body.mediaUrl);
+
+    expect(head.status).toBe(200);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    expect(head.headers.get('content-length')).toBe('12345');
+    expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+    expect(head.headers.get('content-disposition')).toBe(get.headers.get('content-disposition'));
+    expect(sha256(Buffer.from(await get.arrayBuffer()))).toBe(sha256(bytes));
+  });
+
+  it.each([
+    ['a path traversal', '..%2F..%2Fetc'],
+    ['a star', '*'],
+    ['a 10 KB string', 'a'.repeat(10 * 1024)],
+    ['an empty segment', ''],
+  ])('an id that is %s gets 404 and never reaches Redis', async (_name, id) => {
+    const res = await fetch(`${stack.apiUrl}/getImageMessage/${id}`);
+    expect(res.status).toBe(404);
+    expect(output.some((line) => line.includes('[REDIS]'))).toBe(false);
+  });
+
+  it('a document id fetched as an image gets the same 404 as an unknown one', async () => {
+    const sent = await send(KINDS[1], binary(100));
+    await stack.sandbox.waitForMediaFetches(2, 30_000);
+    const asImage = await fetch(`${stack.apiUrl}/getImageMessage/${sent.body.mediaId}`);
+    const unknown = await fetch(`${stack.apiUrl}/getImageMessage/${randomUUID()}`);
+    expect(asImage.status).toBe(404);
+    expect(await asImage.text()).toBe(await unknown.text());
+  });
+
+  it('when the sandbox refuses the message: 502, and the stored file is gone', async () => {
+    stack.sandbox.failNext({ status: 400 });
+    const sent = await send(KINDS[3], binary(1000));
+    expect(sent.status).toBe(502);
+    const omni = stack.sandbox.received[0]?.body as { whatsApp: { videoUrl: string } };
+    const mediaId = omni.whatsApp.videoUrl.split('/').at(-1);
+    expect(await direct.exists(`IMChannel:MultimediaMessage:${mediaId}`)).toBe(0);
+  });
+});
