@@ -1,0 +1,78 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HttpEvent } from '../../lib/http';
+import { createInfobipClient } from '../../lib/infobip';
+import { createLogger } from '../../lib/log';
+import { MEDIA_KINDS, type MediaKind } from '../../lib/media';
+import { makeFetchMediaHandler } from '../../lib/mediaFetch';
+import { makeSendMediaHandler } from '../../lib/mediaSend';
+import { captureLines, lambdaContext } from '../support/lambda';
+import { fakeMediaStore } from '../support/mediaStoreFake';
+import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+
+const EVENTS = join(__dirname, '../../events');
+const NAME = /^(sendWhatsApp|onGet)(Image|Document|Audio|Video)Message-(\d{3})-.+\.json$/;
+const files = readdirSync(EVENTS).filter((name) => NAME.test(name));
+
+/** The ids the fetch events name, as if a send had stored them (see the README). */
+const STORED: Record<MediaKind, string> = {
+  image: 'bb8b8717-5b71-45a7-be04-af9cb746661b',
+  document: '0c2f6a3e-8d1b-4f5a-9e7c-2b4d6f8a1c3e',
+  audio: '5e9d3c1b-7a2f-4e6d-8b0a-1c3e5f7a9b2d',
+  video: '9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1e',
+};
+const media = { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: 4 * 1024 * 1024 };
+
+function handlerFor(direction: string, kind: MediaKind) {
+  const spec = MEDIA_KINDS[kind];
+  const fake = fakeMediaStore();
+  for (const [storedKind, id] of Object.entries(STORED)) {
+    void fake.store.put(id, { kind: storedKind as MediaKind, contentType: 'application/octet-stream', fileName: 'f.bin', content: 'AAEC' }, 60);
+  }
+  const sink = captureLines().sink;
+  if (direction === 'onGet') {
+    return makeFetchMediaHandler(spec, { log: createLogger(spec.fetchTag, { format: 'text', level: 'INFO', sink }), store: fake.store, media });
+  }
+  const fakeFetch = (async () => new Response(JSON.stringify(omniSendResponse))) as unknown as typeof fetch;
+  return makeSendMediaHandler(spec, {
+    log: createLogger(spec.sendTag, { format: 'text', level: 'INFO', sink }),
+    infobip: createInfobipClient({ timeoutMs: 1_000, fetch: fakeFetch }),
+    infobipConfig: {
+      defaults: { baseUrl: 'https://xxxx.api.infobip.com', apiKey: 'k-0123456789', scenarioKey: 'S' },
+      allowedHosts: ['*.api.infobip.com'],
+      timeoutMs: 1_000,
+    },
+    publicUrl: 'http://127.0.0.1:3000/imchannel',
+    ctliveApiToken: 'imchannel-local-token',
+    store: fake.store,
+    media,
+  });
+}
+
+/** The events/ files are what `serverless invoke local` runs: each answers the status in its name. */
+describe('events/sendWhatsApp*Message-*.json and events/onGet*Message-*.json', () => {
+  it('cover every kind in both directions, success and bad input', () => {
+    for (const kind of ['Image', 'Document', 'Audio', 'Video']) {
+      for (const prefix of [`sendWhatsApp${kind}Message-200-`, `sendWhatsApp${kind}Message-415-`, `onGet${kind}Message-200-`, `onGet${kind}Message-404-`]) {
+        expect(files.some((file) => file.startsWith(prefix))).toBe(true);
+      }
+    }
+    for (const status of ['400', '401', '413']) expect(files.some((file) => file.includes(`Message-${status}-`))).toBe(true);
+  });
+
+  it.each(files)('%s', async (file) => {
+    const [, direction = '', name = '', status = ''] = NAME.exec(file) ?? [];
+    const event = JSON.parse(readFileSync(join(EVENTS, file), 'utf8')) as HttpEvent;
+    const handler = handlerFor(direction, name.toLowerCase() as MediaKind);
+
+    const res = await handler(event, lambdaContext(`${direction}${name}Message`));
+
+    expect(res.statusCode).toBe(Number(status));
+    if (direction === 'onGet' && res.statusCode === 200) {
+      const isHead = event.requestContext.http.method === 'HEAD';
+      expect({ body: isHead ? res.body : 'bytes', isBase64Encoded: Boolean(res.isBase64Encoded) }).toEqual(
+        isHead ? { body: '', isBase64Encoded: false } : { body: 'bytes', isBase64Encoded: true },
+      );
+    }
+  });
+});
