@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { CtliveTarget } from './config';
 import type { CtliveEvent } from './ctliveEvents';
 import { reasonOf } from './errors';
@@ -60,7 +60,7 @@ function lambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, clie
   return {
     target: `lambda:${target.functionName}`,
     async forward(event) {
-      let result;
+      let result: InvokeCommandOutput;
       try {
         result = await client.send(
           new InvokeCommand({

@@ -1,7 +1,7 @@
 import { checkWebhookAuth } from './auth';
 import { readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from './config';
 import { toMessageEvent, toReportEvent, type CtliveEvent } from './ctliveEvents';
-import { createDedupe, type Dedupe } from './dedupe';
+import { createDedupe, type ClaimOutcome, type Dedupe } from './dedupe';
 import { AppError, reasonOf } from './errors';
 import { createForwarder, type Forwarder } from './forwarder';
 import { httpStack, jsonResponse, parseJson } from './http';
@@ -104,7 +104,7 @@ async function deliverOnce({ log, dedupe, forwarder }: WebhookDeps, event: Ctliv
   const { messageId } = event;
   const what = `${event.event} event for messageId [${messageId}]`;
 
-  let claim;
+  let claim: ClaimOutcome;
   try {
     claim = await dedupe.claim(event.event, messageId);
   } catch (error: unknown) {
