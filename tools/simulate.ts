@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { readWebhookAuthConfig } from '../lib/config';
+import { localCredentials } from './localCredentials';
 import { inboundMessagePayload, infobipTime, postWebhook, seenReportPayload } from './infobipSandbox';
 
 const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/imchannel';
@@ -104,8 +105,9 @@ async function main(): Promise<void> {
   const times = Number(values.times);
   if (!Number.isInteger(times) || times < 1) fail('--times must be a whole number, 1 or more');
   const baseUrl = (values.url ?? process.env.IMCHANNEL_PUBLIC_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  // The same parser the functions use, so the script signs exactly as the stack expects.
-  const auth = readWebhookAuthConfig(process.env);
+  // The same parser the functions use, so the script signs exactly as the stack expects;
+  // with nothing in the environment, the local stack's own credentials.
+  const auth = readWebhookAuthConfig({ ...process.env, ...localCredentials(process.env) });
   const { route, body } = build();
   const url = `${baseUrl}/${route}`;
   process.stdout.write(`POST ${url}${auth.basic || auth.header ? ' (signed)' : ' (no webhook auth configured)'}\n`);

@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
+import { startCtliveSink, type CtliveSink } from './ctliveSink';
+import { LOCAL_CREDENTIALS, localCredentials } from './localCredentials';
 import { findRedis } from './localRedis';
 import { freePort } from './ports';
 import { startUpstashProxy, type UpstashProxy } from './upstashProxy';
@@ -30,32 +32,37 @@ export interface LocalStack {
   redisUrl: string;
   proxy: UpstashProxy;
   sandbox: InfobipSandbox;
+  /** ctlive's stand-in for `CTLIVE_TARGET=http…` (the default target). */
+  sink: CtliveSink;
+  /** The local-only sink function, for `CTLIVE_TARGET=lambda:…`. */
+  sinkFunctionName: string;
   stop(): Promise<void>;
 }
 
 const ROOT = resolve(__dirname, '..');
+/** serverless-offline's invoke endpoint knows functions by their full name only. */
+const SINK_FUNCTION_NAME = 'imchannel-local-ctliveSink';
 const SERVERLESS_BIN = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
 
-/** Fixed local credentials, printed at start, so the README's examples work as written. */
-const LOCAL_CREDENTIALS = {
-  CTLIVE_API_TOKEN: 'imchannel-local-token',
-  INFOBIP_WEBHOOK_USERNAME: 'infobip',
-  INFOBIP_WEBHOOK_PASSWORD: 'imchannel-local-webhook-password',
-  INFOBIP_WEBHOOK_HEADER: '',
-};
-
 /** Variables the stack sets for the functions when the environment leaves them unset. */
-function localDefaults(apiUrl: string, proxy: UpstashProxy, sandbox: InfobipSandbox, sandboxKey: string) {
+function localDefaults(
+  apiUrl: string,
+  lambdaPort: number,
+  proxy: UpstashProxy,
+  sandbox: InfobipSandbox,
+  sandboxKey: string,
+  sink: { url: string; token: string },
+) {
   return {
     ...LOCAL_CREDENTIALS,
-    IMCHANNEL_PUBLIC_URL: apiUrl,
+    CTLIVE_TARGET: sink.url,
+    CTLIVE_TARGET_TOKEN: sink.token,
+    CTLIVE_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,    IMCHANNEL_PUBLIC_URL: apiUrl,
     INFOBIP_BASE_URL: sandbox.url,
     INFOBIP_API_KEY: sandboxKey,
     INFOBIP_SCENARIO_KEY: 'LOCAL-SCENARIO-KEY',
     INFOBIP_ALLOWED_HOSTS: '*.api.infobip.com,127.0.0.1,localhost',
     INFOBIP_TIMEOUT_MS: '10000',
-    CTLIVE_TARGET: '',
-    CTLIVE_TARGET_TOKEN: '',
     UPSTASH_REDIS_REST_URL: proxy.url,
     UPSTASH_REDIS_REST_TOKEN: proxy.token,
     MEDIA_TTL_SECONDS: '86400',
@@ -128,15 +135,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sandbox = await startInfobipSandbox({
       apiKey: env.INFOBIP_API_KEY ?? sandboxKey,
       port: options.freePorts ? 0 : Number(env.SANDBOX_PORT ?? 8078),
-      webhookAuth: webhookAuthOf(pick(env, LOCAL_CREDENTIALS)),
+      webhookAuth: webhookAuthOf(localCredentials(env)),
       log: output,
     });
     cleanups.push(() => sandbox.close());
 
-    const functionsEnv = pick(env, localDefaults(apiUrl, proxy, sandbox, sandboxKey));
+    const sinkToken = randomBytes(16).toString('hex');
+    const sink = await startCtliveSink({
+      token: sinkToken,
+      port: options.freePorts ? 0 : Number(env.CTLIVE_SINK_PORT ?? 8077),
+      log: output,
+    });
+    cleanups.push(() => sink.close());
+
+    const functionsEnv = pick(env, localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }));
     const child = spawn(
       process.execPath,
-      [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(port), '--lambdaPort', String(lambdaPort), '--noPrependStageInUrl', '--stage', 'local'],
+      [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(port), '--lambdaPort', String(lambdaPort), '--noPrependStageInUrl', '--stage', 'local', '--config', 'serverless.local.yml'],
       { cwd: ROOT, env: { ...process.env, ...functionsEnv, SLS_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     lines(child.stdout, output);
@@ -144,7 +159,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => stopProcessGroup(child));
     await waitForApi(apiUrl, child, 120_000);
 
-    return { apiUrl, token: functionsEnv.CTLIVE_API_TOKEN as string, env: functionsEnv, redisUrl: redis.url, proxy, sandbox, stop };
+    return {
+      apiUrl,
+      token: functionsEnv.CTLIVE_API_TOKEN as string,
+      env: functionsEnv,
+      redisUrl: redis.url,
+      proxy,
+      sandbox,
+      sink,
+      sinkFunctionName: SINK_FUNCTION_NAME,
+      stop,
+    };
   } catch (error: unknown) {
     await stop();
     throw error;

@@ -18,11 +18,13 @@ function banner(stack: LocalStack): string {
     `  webhook auth     ${webhookAuth.join(' and ') || 'none'}`,
     `  Infobip sandbox  ${stack.sandbox.url}`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${stack.redisUrl})`,
-    `  ctlive target    ${env.CTLIVE_TARGET || '(not set)'}`,
+    `  ctlive target    ${env.CTLIVE_TARGET}${env.CTLIVE_TARGET === stack.sink.url ? '   (the local ctlive sink)' : ''}`,
+    `                   or CTLIVE_TARGET=lambda:${stack.sinkFunctionName} npm start for the Lambda path`,
     '',
     'Try:',
     `  curl -s ${stack.apiUrl}/sendMessage -H "Authorization: Bearer ${stack.token}" \\`,
     `    -H "Content-Type: application/json" -d '{"to":"39123456789","text":"Hello from IMChannel"}'`,
+    '  npm run simulate -- inbound "Oh well"',
     '',
   ].join('\n');
 }

@@ -1,0 +1,17 @@
+/**
+ * The local stack's fixed credentials, printed at start and used as written in the
+ * README's examples. Environment variables override them, in the stack and in simulate.
+ */
+export const LOCAL_CREDENTIALS = {
+  CTLIVE_API_TOKEN: 'imchannel-local-token',
+  INFOBIP_WEBHOOK_USERNAME: 'infobip',
+  INFOBIP_WEBHOOK_PASSWORD: 'imchannel-local-webhook-password',
+  INFOBIP_WEBHOOK_HEADER: '',
+};
+
+/** Each local credential, unless the environment sets it (an empty value switches one off). */
+export function localCredentials(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, fallback] of Object.entries(LOCAL_CREDENTIALS)) out[name] = env[name] ?? fallback;
+  return out;
+}
