@@ -187,6 +187,33 @@ export function readCtliveTarget(env: Env = process.env): CtliveTarget {
   throw new ConfigError('CTLIVE_TARGET', 'must be "lambda:<function name or ARN>" or an http(s):// URL');
 }
 
+/** The variables that hold secrets: on AWS they come from SSM (`SECRETS_SSM_PATH`). */
+export const SECRET_VARIABLES = [
+  'CTLIVE_API_TOKEN',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'INFOBIP_API_KEY',
+  'CTLIVE_TARGET_TOKEN',
+  'INFOBIP_WEBHOOK_PASSWORD',
+  'INFOBIP_WEBHOOK_HEADER',
+] as const;
+
+/** The SSM path the secrets are read from at cold start; unset where the environment holds them. */
+export function readSecretsPath(env: Env = process.env): string | undefined {
+  const path = nonEmpty(env, 'SECRETS_SSM_PATH');
+  if (path !== undefined && !path.startsWith('/')) {
+    throw new ConfigError('SECRETS_SSM_PATH', `must be an SSM path starting with "/", got "${path}"`);
+  }
+  return path;
+}
+
+/** Secrets read from SSM join the environment every reader here sees; SSM wins. */
+export function applySecrets(secrets: Record<string, string>, env: Env = process.env): void {
+  for (const name of SECRET_VARIABLES) {
+    const value = secrets[name];
+    if (value !== undefined) env[name] = value;
+  }
+}
+
 /** Every secret the deployment holds, so the logger can scrub them wherever they appear. */
 export function readConfiguredSecrets(env: Env = process.env): string[] {
   const header = nonEmpty(env, 'INFOBIP_WEBHOOK_HEADER');

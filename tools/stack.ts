@@ -69,6 +69,8 @@ function localDefaults(
     MEDIA_FETCH_TTL_SECONDS: '60',
     MEDIA_MAX_BYTES: '4194304',
     LOG_FORMAT: 'text',
+    // Secrets come from this environment (passed through by --localEnvironment), not SSM.
+    SECRETS_SSM_PATH: '',
     LOG_LEVEL: 'INFO',
   };
 }
@@ -151,7 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const functionsEnv = pick(env, localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }));
     const child = spawn(
       process.execPath,
-      [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(port), '--lambdaPort', String(lambdaPort), '--noPrependStageInUrl', '--stage', 'local', '--config', 'serverless.local.yml'],
+      [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(port), '--lambdaPort', String(lambdaPort), '--noPrependStageInUrl', '--stage', 'local', '--config', 'serverless.local.yml', '--localEnvironment'],
       { cwd: ROOT, env: { ...process.env, ...functionsEnv, SLS_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     lines(child.stdout, output);

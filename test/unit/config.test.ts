@@ -7,7 +7,13 @@ import {
   readRedisConfig,
   readRequiredPublicUrl,
 } from '../../lib/config';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
 import { coldStart } from '../../lib/runtime';
+import { loadSecrets } from '../../lib/secrets';
+import { lambdaContext } from '../support/lambda';
+
+const handler = async () => 'answer';
 
 const redisEnv = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', UPSTASH_REDIS_REST_TOKEN: 't' };
 
@@ -59,7 +65,7 @@ describe('coldStart', () => {
       return true;
     });
     try {
-      expect(() => coldStart('sendMessage', () => 'handler')).toThrow(/UPSTASH_REDIS_REST_URL/);
+      expect(() => coldStart('sendMessage', () => handler)).toThrow(/UPSTASH_REDIS_REST_URL/);
     } finally {
       spy.mockRestore();
     }
@@ -70,8 +76,84 @@ describe('coldStart', () => {
 
   it('wires the handler once when the configuration is complete', () => {
     process.env = { ...redisEnv, LOG_FORMAT: 'text' };
-    const wire = jest.fn(() => 'handler');
-    expect(coldStart('sendMessage', wire)).toBe('handler');
+    const wire = jest.fn(() => handler);
+    expect(coldStart('sendMessage', wire)).toBe(handler);
     expect(wire).toHaveBeenCalledTimes(1);
+  });
+
+  describe('with SECRETS_SSM_PATH', () => {
+    const capture = () => {
+      const writes: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        writes.push(String(chunk));
+        return true;
+      });
+      return { writes, restore: () => spy.mockRestore() };
+    };
+
+    it('reads the secrets from SSM before wiring, and the wired function sees them', async () => {
+      process.env = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', LOG_FORMAT: 'text', SECRETS_SSM_PATH: '/imchannel/prod' };
+      const load = jest.fn(async () => ({ UPSTASH_REDIS_REST_TOKEN: 'from-ssm', CTLIVE_API_TOKEN: 'ctlive-from-ssm' }));
+      let seen: string | undefined;
+      const wired = coldStart(
+        'sendMessage',
+        ({ redisConfig }) => {
+          seen = redisConfig.token;
+          return handler;
+        },
+        { loadSecrets: load },
+      );
+
+      await expect(wired({}, lambdaContext())).resolves.toBe('answer');
+      await wired({}, lambdaContext());
+
+      expect(load).toHaveBeenCalledTimes(1);
+      expect(load).toHaveBeenCalledWith('/imchannel/prod');
+      expect(seen).toBe('from-ssm');
+    });
+
+    it('fails the invocation with one line naming SECRETS_SSM_PATH when SSM fails, then tries again', async () => {
+      process.env = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', LOG_FORMAT: 'text', SECRETS_SSM_PATH: '/imchannel/prod' };
+      const load = jest
+        .fn<Promise<Record<string, string>>, [string]>()
+        .mockRejectedValueOnce(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }))
+        .mockResolvedValueOnce({ UPSTASH_REDIS_REST_TOKEN: 't' });
+      const out = capture();
+      let wired;
+      try {
+        wired = coldStart('sendMessage', () => handler, { loadSecrets: load });
+        await expect(wired({}, lambdaContext())).rejects.toThrow(/SECRETS_SSM_PATH/);
+      } finally {
+        out.restore();
+      }
+      expect(out.writes).toEqual([
+        '[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: SECRETS_SSM_PATH could not be read from SSM Parameter Store (/imchannel/prod): AccessDeniedException: User is not authorized\n',
+      ]);
+      await expect(wired({}, lambdaContext())).resolves.toBe('answer');
+    });
+  });
+});
+
+describe('loadSecrets', () => {
+  const ssm = mockClient(SSMClient);
+  afterEach(() => ssm.reset());
+
+  it('reads every page under the path with decryption and keeps only the known secret names', async () => {
+    ssm
+      .on(GetParametersByPathCommand, { Path: '/imchannel/prod/', NextToken: undefined })
+      .resolves({
+        Parameters: [
+          { Name: '/imchannel/prod/CTLIVE_API_TOKEN', Value: 'a' },
+          { Name: '/imchannel/prod/SOMETHING_ELSE', Value: 'b' },
+        ],
+        NextToken: 'page-2',
+      })
+      .on(GetParametersByPathCommand, { Path: '/imchannel/prod/', NextToken: 'page-2' })
+      .resolves({ Parameters: [{ Name: '/imchannel/prod/UPSTASH_REDIS_REST_TOKEN', Value: 'c' }] });
+
+    const secrets = await loadSecrets('/imchannel/prod', new SSMClient({ region: 'eu-west-1' }));
+
+    expect(secrets).toEqual({ CTLIVE_API_TOKEN: 'a', UPSTASH_REDIS_REST_TOKEN: 'c' });
+    expect(ssm.commandCalls(GetParametersByPathCommand).every((call) => call.args[0].input.WithDecryption === true)).toBe(true);
   });
 });
