@@ -65,8 +65,15 @@ describe('media through the local stack', () => {
 
     expect(sent.status).toBe(200);
     expect(sent.body.mediaUrl).toBe(`${stack.apiUrl}/get${kind.name}Message/${sent.body.mediaId}`);
-    expect(head).toMatchObject({ method: 'HEAD', status: 200 });
-    expect(get).toMatchObject({ method: 'GET', status: 200, bodyBytes: bytes.length, bodySha256: sha256(bytes) });
+    // `error` is in the comparison so that a failed fetch says why.
+    expect({ method: head?.method, status: head?.status, error: head?.error }).toEqual({ method: 'HEAD', status: 200, error: undefined });
+    expect({ method: get?.method, status: get?.status, error: get?.error, bodyBytes: get?.bodyBytes, bodySha256: get?.bodySha256 }).toEqual({
+      method: 'GET',
+      status: 200,
+      error: undefined,
+      bodyBytes: bytes.length,
+      bodySha256: sha256(bytes),
+    });
     for (const fetched of [head, get]) {
       expect(fetched?.headers).toMatchObject({
         'content-type': kind.contentType,
@@ -81,28 +88,29 @@ describe('media through the local stack', () => {
     expect(ttl).toBeLessThanOrEqual(Number(stack.env.MEDIA_FETCH_TTL_SECONDS));
   });
 
-  it('prints the runbook lines in order: request, response, then three lines for HEAD and three for GET', async () => {
+  it('prints the runbook lines: request and response, then three lines for HEAD and three for GET', async () => {
     const bytes = Buffer.concat([Buffer.from('SECRET-FILE-CONTENT-'.repeat(50)), binary(2000)]);
     const sent = await send(KINDS[0], bytes);
     await stack.sandbox.waitForMediaFetches(2, 30_000);
     const key = `IMChannel:MultimediaMessage:${sent.body.mediaId}`;
-    // Only the two functions of this flow: the sandbox's delivery report wakes onDeliveryReport too.
-    const ours = () =>
-      output.filter((line) => /^\[IMCHANNEL\] \[(sendWhatsAppImageMessage|onGetImageMessage)\]/.test(line));
-    await waitFor(() => ours().length >= 8, 10_000, 'eight log lines');
+    const linesOf = (tag: string) => output.filter((line) => line.startsWith(`[IMCHANNEL] [${tag}] `));
+    await waitFor(() => linesOf('sendWhatsAppImageMessage').length >= 2 && linesOf('onGetImageMessage').length >= 6, 10_000, 'eight log lines');
 
+    const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
+    const request = `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${JSON.stringify(stack.sandbox.received[0]?.body)}] with api key header`;
+    expect(linesOf('sendWhatsAppImageMessage')).toEqual([
+      request,
+      expect.stringMatching(new RegExp(`^\\[IMCHANNEL\\] \\[sendWhatsAppImageMessage\\] response of \\[${omniUrl.replace(/[.]/g, '\\.')}\\]: \\{"messages":`)),
+    ]);
     const fetchLines = [
       `[IMCHANNEL] [onGetImageMessage] Request received for ID [${sent.body.mediaId}]`,
       `[IMCHANNEL] [onGetImageMessage] [REDIS] Get message with key [${key}]`,
       `[IMCHANNEL] [onGetImageMessage] Set expire for key [${key}] ${stack.env.MEDIA_FETCH_TTL_SECONDS}`,
     ];
-    const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
-    expect(ours()).toEqual([
-      `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${JSON.stringify(stack.sandbox.received[0]?.body)}] with api key header`,
-      expect.stringMatching(new RegExp(`^\\[IMCHANNEL\\] \\[sendWhatsAppImageMessage\\] response of \\[${omniUrl.replace(/[.]/g, '\\.')}\\]: \\{"messages":`)),
-      ...fetchLines,
-      ...fetchLines,
-    ]);
+    expect(linesOf('onGetImageMessage')).toEqual([...fetchLines, ...fetchLines]);
+    // Two functions, two processes: the sandbox fetches as soon as it has answered, so the
+    // first fetch line may print before the send's response line, but never before its request line.
+    expect(output.indexOf(request)).toBeLessThan(output.indexOf(fetchLines[0] ?? ''));
     expect(output.join('\n')).not.toContain('SECRET-FILE-CONTENT');
     expect(output.join('\n')).not.toContain(bytes.toString('base64').slice(0, 60));
   });
@@ -140,14 +148,20 @@ describe('media through the local stack', () => {
   });
 
   it.each([
-    ['a path traversal', '..%2F..%2Fetc'],
-    ['a star', '*'],
-    ['a 10 KB string', 'a'.repeat(10 * 1024)],
-    ['an empty segment', ''],
-  ])('an id that is %s gets 404 and never reaches Redis', async (_name, id) => {
+    ['a path traversal', '..%2F..%2Fetc', true],
+    ['a star', '*', true],
+    ['a 10 KB string', 'a'.repeat(10 * 1024), true],
+    // No route matches an empty segment: the API answers 404 before any function runs.
+    ['an empty segment', '', false],
+  ])('an id that is %s gets 404 and never reaches Redis', async (_name, id, reachesFunction) => {
     const res = await fetch(`${stack.apiUrl}/getImageMessage/${id}`);
     expect(res.status).toBe(404);
-    expect(output.some((line) => line.includes('[REDIS]'))).toBe(false);
+    expect(await res.json()).toEqual(reachesFunction ? { error: { code: 'NOT_FOUND', message: 'No file with this id' } } : expect.anything());
+    if (reachesFunction) {
+      // The function's own 404 line, so the check below is not done before its lines arrive.
+      await waitFor(() => output.some((line) => line.startsWith('[IMCHANNEL] [onGetImageMessage] Request failed with 404')), 10_000);
+    }
+    expect(output.some((line) => line.startsWith('[IMCHANNEL] [onGetImageMessage] [REDIS]'))).toBe(false);
   });
 
   it('a document id fetched as an image gets the same 404 as an unknown one', async () => {
