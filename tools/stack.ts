@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
 import { startCtliveSink, type CtliveSink } from './ctliveSink';
@@ -151,11 +152,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => sink.close());
 
     const functionsEnv = pick(env, localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }));
-    const child = spawn(
-      process.execPath,
-      [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(port), '--lambdaPort', String(lambdaPort), '--noPrependStageInUrl', '--stage', 'local', '--config', 'serverless.local.yml', '--localEnvironment'],
-      { cwd: ROOT, env: { ...process.env, ...functionsEnv, SLS_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
+    const buildDir = `.esbuild-stack-${randomBytes(4).toString('hex')}`;
+    cleanups.push(() => rm(resolve(ROOT, buildDir), { recursive: true, force: true }));
+    const args = [
+      SERVERLESS_BIN, 'offline', 'start',
+      '--config', 'serverless.local.yml',
+      '--stage', 'local',
+      '--host', '127.0.0.1',
+      '--httpPort', String(port),
+      '--lambdaPort', String(lambdaPort),
+      '--noPrependStageInUrl',
+      '--localEnvironment',
+    ];
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...functionsEnv, SLS_TELEMETRY_DISABLED: '1', IMCHANNEL_BUILD_DIR: buildDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so stop() ends its workers too
+    });
     lines(child.stdout, output);
     lines(child.stderr, output);
     cleanups.push(() => stopProcessGroup(child));
