@@ -5,9 +5,7 @@
  * and Redis, and the real Infobip client against its sandbox.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import { readConfiguredSecrets, readInfobipConfig, readMediaConfig, readRedisConfig } from '../lib/config';
-import type { HttpEvent } from '../lib/http';
 import { createInfobipClient } from '../lib/infobip';
 import { createLogger } from '../lib/log';
 import { MEDIA_KINDS } from '../lib/media';
@@ -15,51 +13,11 @@ import { makeFetchMediaHandler } from '../lib/mediaFetch';
 import { makeSendMediaHandler } from '../lib/mediaSend';
 import { createMediaStore } from '../lib/mediaStore';
 import { createRedis } from '../lib/redis';
+import { apiEvent, lambdaContext } from '../test/support/lambda';
 import type { MemoryInput, MemoryMeasurement, MemoryScenario } from './memory';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-function event(method: string, path: string, options: { body?: string; headers?: Record<string, string>; id?: string }): HttpEvent {
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...options.headers },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: '127.0.0.1',
-      domainPrefix: 'bench',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: randomUUID(),
-      routeKey: `${method} ${path}`,
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-    pathParameters: options.id === undefined ? undefined : { id: options.id },
-    body: options.body,
-    isBase64Encoded: false,
-  };
-}
-
-function context(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 29_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /**
  * Full GCs, with pauses: V8 frees ArrayBuffer memory (Buffers) on a background thread, so
@@ -142,7 +100,7 @@ async function sendHandler(input: MemoryInput, fileBytes: number): Promise<Memor
     store,
   });
   const headers = { authorization: `Bearer ${input.token}` };
-  const send = (body: string) => handler(event('POST', `/imchannel/${spec.sendTag}`, { body, headers }), context(spec.sendTag));
+  const send = (body: string) => handler(apiEvent({ path: `/imchannel/${spec.sendTag}`, body, rawBody: true, headers }), lambdaContext(spec.sendTag));
   const mediaIdOf = (body: string | undefined) => (JSON.parse(body ?? '{}') as { mediaId?: string }).mediaId;
 
   // Warm: the first call pays for lazy initialisation, which is not per-file memory.
@@ -169,7 +127,7 @@ async function fetchHandler(input: MemoryInput): Promise<MemoryMeasurement> {
   const log = discardingLogger(spec.fetchTag, env);
   const store = createMediaStore(createRedis(readRedisConfig(env)), log);
   const handler = makeFetchMediaHandler(spec, { log, store, media: readMediaConfig(env) });
-  const get = (id: string) => handler(event('GET', `/imchannel/${spec.route}/${id}`, { id }), context(spec.fetchTag));
+  const get = (id: string) => handler(apiEvent({ method: 'GET', path: `/imchannel/${spec.route}/${id}`, pathParameters: { id } }), lambdaContext(spec.fetchTag));
 
   const warmId = randomUUID();
   await store.put(warmId, { kind: 'image', contentType: 'image/png', fileName: 'warm.png', content: randomBytes(1024).toString('base64') }, 60);
