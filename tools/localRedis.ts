@@ -71,7 +71,7 @@ async function startOwnRedis(): Promise<LocalRedis> {
   };
 }
 
-export async function findRedis(redisUrl: string | undefined): Promise<LocalRedis & { started: boolean }> {
+export async function findRedis(redisUrl = process.env.REDIS_URL): Promise<LocalRedis & { started: boolean }> {
   const noop = async () => undefined;
   if (redisUrl) {
     if (!(await pingRedis(redisUrl))) throw new Error(`REDIS_URL is set but no Redis answers there`);

@@ -40,7 +40,7 @@ async function startHarness(overrides: { fetchTtlSeconds?: number; redis?: { url
 }
 
 beforeAll(async () => {
-  redis = await findRedis(undefined);
+  redis = await findRedis();
   direct = new IORedis(redis.url);
   proxy = await startUpstashProxy({ redisUrl: redis.url, token: `proxy-${randomUUID()}`, port: 0 });
   sandbox = await startInfobipSandbox({ apiKey: API_KEY, port: 0, fetchMedia: true, deliveryReports: false });

@@ -220,6 +220,8 @@ class Sandbox implements InfobipSandbox {
   }
 
   private async followUp(request: OmniAdvancedRequest, messages: SentMessage[], sentAt: Date, epoch: number) {
+    await this.sleep(this.opts.followUpDelayMs ?? 200);
+    if (!this.live(epoch)) return;
     const media = mediaUrlOf(request.whatsApp);
     if (media && this.opts.fetchMedia !== false) {
       // Infobip always asks twice: HEAD for the metadata, then GET for the bytes.

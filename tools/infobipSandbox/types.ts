@@ -14,6 +14,12 @@ export interface SandboxOptions {
   fetchMedia?: boolean;
   /** Default true: post a delivery report to notifyUrl, as Infobip does. */
   deliveryReports?: boolean;
+  /**
+   * Wait before fetching media and posting reports (default 200 ms). Infobip does this
+   * moments after accepting, never in the same instant; without the wait the fetch lines
+   * could print before the send's own response line.
+   */
+  followUpDelayMs?: number;
   /** Credentials the sandbox signs its delivery reports with. */
   webhookAuth?: WebhookAuth;
   /** One line per event, for the local stack's terminal. Never given a secret. */
