@@ -32,27 +32,30 @@ export function pingRedis(url: string, timeoutMs = 1_000): Promise<boolean> {
   });
 }
 
-async function startOwnRedis(): Promise<LocalRedis> {
+export async function startOwnRedis(command = 'redis-server'): Promise<LocalRedis> {
   const port = await freePort();
   const child: ChildProcess = spawn(
-    'redis-server',
+    command,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: 'ignore' },
   );
+  let spawnFailed = false;
   const failed = new Promise<never>((_resolve, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error(INSTALL_HINT) : error),
-    );
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      spawnFailed = true;
+      reject(error.code === 'ENOENT' ? new Error(INSTALL_HINT) : error);
+    });
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}`)));
   });
   const url = `redis://127.0.0.1:${port}`;
   const ready = (async () => {
-    for (let attempt = 0; attempt < 50; attempt++) {
+    for (let attempt = 0; attempt < 50 && child.exitCode === null && !spawnFailed; attempt++) {
       if (await pingRedis(url, 200)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('redis-server did not answer within 5 s');
   })();
+  ready.catch(() => undefined); // when `failed` wins the race, nobody awaits this one
   try {
     await Promise.race([ready, failed]);
   } catch (error: unknown) {
