@@ -39,7 +39,12 @@ const MIN_SECRET_LENGTH = 4;
 const MAX_REQUEST_SECRETS = 64;
 /** CloudWatch cuts events at 256 KiB; cut earlier, and say so, so the line stays readable. */
 const MAX_LINE_CHARS = 200_000;
-const AUTH_SCHEMES = /\b(App|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/g;
+/**
+ * A backstop for credentials nobody registered (a key echoed in an upstream error): a long
+ * token with a digit after an auth scheme. Shorter or digit-free words stay, so a customer's
+ * "Download the App today" is still logged as written.
+ */
+const AUTH_SCHEMES = /\b(App|Bearer|Basic)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}/g;
 
 /** The runbook lines, word for word (CONTRACT section 7 and RUNBOOK.md). */
 export const runbook = {

@@ -56,6 +56,12 @@ describe('tagged logger', () => {
     });
   });
 
+  it('keeps ordinary words after App, Bearer or Basic in a customer message', () => {
+    const { log, lines } = logger('text');
+    log.info(runbook.messageReceived(JSON.stringify({ text: 'Download the App today, Basic plan, Bearer of news' })));
+    expect(lines[0]).toContain('Download the App today, Basic plan, Bearer of news');
+  });
+
   it('compacts JSON bodies and keeps anything else on one line', () => {
     expect(compactJson('{\n  "a": 1\n}')).toBe('{"a":1}');
     expect(compactJson('not json\nsecond line')).toBe('not json\\nsecond line');
@@ -81,7 +87,7 @@ describe('tagged logger', () => {
       ['runbook request payload', (log) => log.info(runbook.infobipRequest('https://h/omni/1/advanced', { whatsApp: { text: inText } }))],
       ['runbook response body', (log) => log.info(runbook.infobipResponse('https://h', JSON.stringify({ echo: secretValues })))],
       ['webhook body', (log) => log.info(runbook.messageReceived(JSON.stringify({ results: [{ message: { text: inText } }] })))],
-      ['authorization headers of any scheme', (log) => log.info('App some-unknown-key-123 Bearer other-unknown-token Basic aW5mb2JpcDpwYXNz')],
+      ['authorization headers of any scheme', (log) => log.info('App some-unknown-key-123 Bearer other-unknown-token-42 Basic aW5mb2JpcDpwYXNzMTIz')],
     ];
 
     it.each(paths)('%s', (name, write) => {
@@ -91,7 +97,7 @@ describe('tagged logger', () => {
       const line = lines[0] as string;
       for (const secret of secretValues) expect(line).not.toContain(secret);
       expect(line).not.toContain(JSON.stringify(SECRETS.webhookPassword).slice(1, -1));
-      expect(line).not.toMatch(/some-unknown-key-123|other-unknown-token|aW5mb2JpcDpwYXNz/);
+      expect(line).not.toMatch(/some-unknown-key-123|other-unknown-token-42|aW5mb2JpcDpwYXNzMTIz/);
       // Text lines carry the message alone, so nested attributes never reach them at all.
       if (!(format === 'text' && name === 'nested attributes')) expect(line).toContain('***');
     });
