@@ -63,7 +63,6 @@ export async function sendToInfobip(
   common: SendCommon,
   whatsApp: Record<string, string>,
 ): Promise<SentMessage> {
-  deps.log.addSecret(common.infobip?.apiKey);
   const settings = resolveSettings(common.infobip, deps.infobipConfig);
   const destination: OmniRequest['destinations'][number] = { to: { phoneNumber: common.to } };
   if (common.messageId !== undefined) destination.messageId = common.messageId;
