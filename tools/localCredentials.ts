@@ -9,9 +9,11 @@ export const LOCAL_CREDENTIALS = {
   INFOBIP_WEBHOOK_HEADER: '',
 };
 
-/** Each local credential, unless the environment sets it (an empty value switches one off). */
-export function localCredentials(env: Record<string, string | undefined>): Record<string, string> {
+/** Each default, unless the environment sets it (an empty value switches one off). */
+export function withOverrides(env: Record<string, string | undefined>, defaults: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, fallback] of Object.entries(LOCAL_CREDENTIALS)) out[name] = env[name] ?? fallback;
+  for (const [name, fallback] of Object.entries(defaults)) out[name] = env[name] ?? fallback;
   return out;
 }
+
+export const localCredentials = (env: Record<string, string | undefined>) => withOverrides(env, LOCAL_CREDENTIALS);

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
 import { startCtliveSink, type CtliveSink } from './ctliveSink';
-import { LOCAL_CREDENTIALS, localCredentials } from './localCredentials';
+import { LOCAL_CREDENTIALS, localCredentials, withOverrides } from './localCredentials';
 import { findRedis } from './localRedis';
 import { freePort } from './ports';
 import { startUpstashProxy, type UpstashProxy } from './upstashProxy';
@@ -74,12 +74,6 @@ function localDefaults(
     SECRETS_SSM_PATH: '',
     LOG_LEVEL: 'INFO',
   };
-}
-
-function pick(env: Record<string, string | undefined>, defaults: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, fallback] of Object.entries(defaults)) out[name] = env[name] ?? fallback;
-  return out;
 }
 
 async function waitForApi(apiUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -151,7 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => sink.close());
 
-    const functionsEnv = pick(env, localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }));
+    const functionsEnv = withOverrides(env, localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }));
     const buildDir = `.esbuild-stack-${randomBytes(4).toString('hex')}`;
     cleanups.push(() => rm(resolve(ROOT, buildDir), { recursive: true, force: true }));
     const args = [
