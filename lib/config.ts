@@ -1,4 +1,3 @@
-import { z } from 'zod';
 
 /**
  * The one place that reads the environment (ENGINEERING.md habit 3). Each function asks
@@ -68,9 +67,11 @@ const required = (env: Env, name: string): string => {
 const positiveInt = (env: Env, name: string, fallback: number): number => {
   const raw = nonEmpty(env, name);
   if (raw === undefined) return fallback;
-  const parsed = z.coerce.number().int().positive().safeParse(raw);
-  if (!parsed.success) throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
-  return parsed.data;
+  const parsed = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+    throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
+  }
+  return parsed;
 };
 
 const httpUrl = (name: string, raw: string): string => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './schema';
 import { ValidationError } from './errors';
 
 /**
@@ -36,7 +36,7 @@ const resultEnvelope = z.looseObject(
   {
     messageId: z
       .string({ error: 'must be a string (Infobip\'s messageId)' })
-      .min(1, 'must not be empty (Infobip\'s messageId)'),
+      .check(z.minLength(1, 'must not be empty (Infobip\'s messageId)')),
   },
   { error: 'must be an object' },
 );
@@ -68,8 +68,9 @@ export function parseWebhookResults(body: unknown): RawResult[] {
 }
 
 /** A field of the wrong type counts as missing instead of failing the whole result. */
-const optionalString = z.string().optional().catch(undefined);
-const optionalObject = z.record(z.string(), z.unknown()).optional().catch(undefined);
+const lenient = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
+const optionalString = lenient(z.string());
+const optionalObject = lenient(z.record(z.string(), z.unknown()));
 
 /** The `message` of the OMNI/WhatsApp API shape, or one part of the Messages API `content`. */
 export const messageContentSchema = z.looseObject({
@@ -83,7 +84,7 @@ export const messageContentSchema = z.looseObject({
 
 const namedSchema = z.looseObject({
   name: optionalString,
-  profile: z.looseObject({ name: optionalString }).optional().catch(undefined),
+  profile: lenient(z.looseObject({ name: optionalString })),
 });
 
 /**
@@ -99,14 +100,14 @@ export const inboundMessageSchema = z.looseObject({
   to: optionalString,
   destination: optionalString,
   receivedAt: optionalString,
-  message: messageContentSchema.optional().catch(undefined),
-  content: z.array(z.unknown()).optional().catch(undefined),
-  contact: namedSchema.optional().catch(undefined),
-  contacts: z.array(z.unknown()).optional().catch(undefined),
+  message: lenient(messageContentSchema),
+  content: lenient(z.array(z.unknown())),
+  contact: lenient(namedSchema),
+  contacts: lenient(z.array(z.unknown())),
 });
 export type InboundMessageResult = z.infer<typeof inboundMessageSchema>;
 
-export const namedEntrySchema = namedSchema.optional().catch(undefined);
+export const namedEntrySchema = lenient(namedSchema);
 
 /** A delivery report (`status`, `error`, `doneAt`) or a seen report (`seenAt`). */
 export const reportSchema = z.looseObject({

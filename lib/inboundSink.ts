@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './schema';
 import type { TaggedLogger } from './log';
 
 /**
@@ -10,7 +10,7 @@ import type { TaggedLogger } from './log';
 
 const ctliveEventShape = z.looseObject({
   event: z.enum(['message', 'delivery', 'seen']),
-  messageId: z.string().min(1),
+  messageId: z.string().check(z.minLength(1)),
   raw: z.record(z.string(), z.unknown()),
 });
 

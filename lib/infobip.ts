@@ -1,16 +1,14 @@
-import { z } from 'zod';
+import * as z from './schema';
 import type { InfobipConfig } from './config';
 import { AppError, InfobipError, InfobipTimeoutError, ValidationError, reasonOf } from './errors';
 import { runbook, type TaggedLogger } from './log';
 
 /** The Infobip settings a request may carry; each missing field falls back to the deployment's. */
-export const infobipSettingsSchema = z
-  .object({
-    baseUrl: z.string().min(1).max(2048),
-    apiKey: z.string().min(1).max(1024),
-    scenarioKey: z.string().min(1).max(256),
-  })
-  .partial();
+export const infobipSettingsSchema = z.object({
+  baseUrl: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  apiKey: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  scenarioKey: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
 
 export interface InfobipSettings {
   baseUrl: string;
@@ -39,19 +37,17 @@ const omniResponseSchema = z.object({
   messages: z
     .array(
       z.object({
-        to: z.object({ phoneNumber: z.string() }).partial().optional(),
+        to: z.optional(z.object({ phoneNumber: z.optional(z.string()) })),
         status: statusSchema,
         messageId: z.string(),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 const errorBodySchema = z.object({
   requestError: z.object({
-    serviceException: z
-      .object({ messageId: z.string().optional(), text: z.string().optional() })
-      .passthrough(),
+    serviceException: z.looseObject({ messageId: z.optional(z.string()), text: z.optional(z.string()) }),
   }),
 });
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { isMediaKind, type MediaKind } from './media';
 
 /**
@@ -32,13 +31,8 @@ export function isCanonicalBase64(base64: string): boolean {
 }
 
 // One value holds everything, so a fetch is one GETEX; `v` leaves room to change it later.
-const entrySchema = z.object({
-  v: z.literal(1),
-  kind: z.string().refine(isMediaKind),
-  contentType: z.string().min(1),
-  fileName: z.string().min(1),
-  content: z.string().min(1),
-});
+// Checked by hand rather than with a schema: the fetch functions carry no zod at all.
+const nonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 export function encodeEntry(entry: MediaEntry): string {
   const { kind, contentType, fileName, content } = entry;
@@ -53,10 +47,11 @@ export function decodeEntry(value: string): MediaEntry | undefined {
   } catch {
     return undefined;
   }
-  const result = entrySchema.safeParse(parsed);
-  if (!result.success) return undefined;
-  const { kind, contentType, fileName, content } = result.data;
-  return { kind: kind as MediaKind, contentType, fileName, content };
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { v, kind, contentType, fileName, content } = parsed as Record<string, unknown>;
+  if (v !== 1 || typeof kind !== 'string' || !isMediaKind(kind)) return undefined;
+  if (!nonEmptyString(contentType) || !nonEmptyString(fileName) || !nonEmptyString(content)) return undefined;
+  return { kind, contentType, fileName, content };
 }
 
 /** RFC 8187 attr-char: what may stand unencoded in `filename*`. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from './schema';
 import { checkBearer } from './auth';
 import type { MediaConfig } from './config';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from './errors';
@@ -33,14 +33,14 @@ export function mediaMaxBodyBytes(maxFileBytes: number): number {
 
 export const mediaSendSchema = z.object({
   ...sendFields,
-  fileName: z
-    .string()
-    .min(1)
-    .max(FILE_NAME_MAX)
-    .refine((name) => name.trim() !== '', 'must not be blank'),
-  contentType: z.string().min(1).max(CONTENT_TYPE_MAX),
-  content: z.string().min(1, 'must not be empty'),
-  caption: z.string().max(CAPTION_MAX).optional(),
+  fileName: z.string().check(
+    z.minLength(1),
+    z.maxLength(FILE_NAME_MAX),
+    z.refine((name) => name.trim() !== '', 'must not be blank'),
+  ),
+  contentType: z.string().check(z.minLength(1), z.maxLength(CONTENT_TYPE_MAX)),
+  content: z.string().check(z.minLength(1, 'must not be empty')),
+  caption: z.optional(z.string().check(z.maxLength(CAPTION_MAX))),
 });
 
 export interface MediaSendDeps extends OutboundDeps {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './schema';
 import type { InfobipConfig } from './config';
 import { AppError, ValidationError } from './errors';
 import {
@@ -12,26 +12,26 @@ import type { TaggedLogger } from './log';
 
 /** Fields every ctlive send carries (CONTRACT section 3), text or file. */
 export const sendFields = {
-  to: z
-    .string()
-    .trim()
-    .regex(/^\+?\d{7,15}$/, 'must be 7 to 15 digits, optionally after a leading +')
-    .transform((to) => to.replace(/^\+/, '')),
-  infobip: infobipSettingsSchema.optional(),
-  callbackData: z.string().max(4000).optional(),
-  messageId: z
-    .string()
-    .min(1)
-    .max(200)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
+  to: z.pipe(
+    z.string().check(z.trim(), z.regex(/^\+?\d{7,15}$/, 'must be 7 to 15 digits, optionally after a leading +')),
+    z.transform((to: string) => to.replace(/^\+/, '')),
+  ),
+  infobip: z.optional(infobipSettingsSchema),
+  callbackData: z.optional(z.string().check(z.maxLength(4000))),
+  messageId: z.optional(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(200),
+      z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    ),
+  ),
 };
 
 export const sendCommonSchema = z.object(sendFields);
 export type SendCommon = z.infer<typeof sendCommonSchema>;
 
 /** Validates a body against a schema; the failure lists each field and why. */
-export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+export function validate<S extends z.ZodMiniType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     throw new ValidationError(

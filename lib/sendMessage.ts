@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './schema';
 import { checkBearer } from './auth';
 import { httpStack, jsonResponse } from './http';
 import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from './outbound';
@@ -8,7 +8,7 @@ export const SEND_MESSAGE_MAX_BODY_BYTES = 256 * 1024;
 
 export const sendMessageSchema = z.object({
   ...sendFields,
-  text: z.string().min(1).max(4096),
+  text: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
 export interface SendMessageDeps extends OutboundDeps {
