@@ -1,4 +1,4 @@
-import { startMediaSend } from '../lib/mediaRuntime';
+import { startMediaSend } from '../lib/mediaSendRuntime';
 
 /** `POST /imchannel/sendWhatsAppAudioMessage` (CONTRACT section 3). */
 export const handler = startMediaSend('audio');

@@ -1,3 +1,4 @@
+import type { AwsCredentials } from './ssm';
 
 /**
  * The one place that reads the environment (ENGINEERING.md habit 3). Each function asks
@@ -207,6 +208,18 @@ export function readSecretsPath(env: Env = process.env): string | undefined {
   return path;
 }
 
+/** What signs the SSM call: the function's region and role credentials, which Lambda sets. */
+export function readAwsSettings(env: Env = process.env): { region: string; credentials: AwsCredentials } {
+  return {
+    region: required(env, 'AWS_REGION'),
+    credentials: {
+      accessKeyId: required(env, 'AWS_ACCESS_KEY_ID'),
+      secretAccessKey: required(env, 'AWS_SECRET_ACCESS_KEY'),
+      sessionToken: nonEmpty(env, 'AWS_SESSION_TOKEN'),
+    },
+  };
+}
+
 /** Secrets read from SSM join the environment every reader here sees; SSM wins. */
 export function applySecrets(secrets: Record<string, string>, env: Env = process.env): void {
   for (const name of SECRET_VARIABLES) {
@@ -226,6 +239,8 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
     nonEmpty(env, 'CTLIVE_TARGET_TOKEN'),
     nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD'),
     headerValue,
+    nonEmpty(env, 'AWS_SECRET_ACCESS_KEY'),
+    nonEmpty(env, 'AWS_SESSION_TOKEN'),
   ].filter((secret): secret is string => secret !== undefined);
 }
 

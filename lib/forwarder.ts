@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CtliveTarget } from './config';
 import type { CtliveEvent } from './ctliveEvents';
 import { reasonOf } from './errors';
@@ -17,12 +17,6 @@ export class ForwardError extends Error {
   }
 }
 
-/** An `Event` invoke only queues the event, so anything slower than this is a sick endpoint. */
-const LAMBDA_TIMEOUT_MS = 5_000;
-/** One retry, with the SDK's backoff: throttling is often momentary, and Infobip retries the rest. */
-const LAMBDA_MAX_ATTEMPTS = 2;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 export interface ForwarderDeps {
   /** Tests pass a client of their own; production creates one per cold start. */
   lambda?: LambdaClient;
@@ -30,56 +24,29 @@ export interface ForwarderDeps {
 }
 
 export function createForwarder(target: CtliveTarget, deps: ForwarderDeps = {}): Forwarder {
-  return target.kind === 'lambda'
-    ? lambdaForwarder(target, deps.lambda ?? createLambdaClient(target))
-    : httpForwarder(target, deps.fetch ?? fetch);
+  return target.kind === 'lambda' ? lazyLambdaForwarder(target, deps) : httpForwarder(target, deps.fetch ?? fetch);
 }
 
-export function createLambdaClient(target: Extract<CtliveTarget, { kind: 'lambda' }>): LambdaClient {
-  return new LambdaClient({
-    ...(target.region === undefined ? {} : { region: target.region }),
-    ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
-    // serverless-offline's invoke endpoint checks no signature, and a developer's machine
-    // may have no AWS credentials at all; anything else gets the normal credential chain.
-    ...(isLoopback(target.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-    maxAttempts: LAMBDA_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: LAMBDA_TIMEOUT_MS, requestTimeout: LAMBDA_TIMEOUT_MS },
-  });
-}
-
-function isLoopback(endpoint: string | undefined): boolean {
-  if (endpoint === undefined) return false;
-  try {
-    return LOOPBACK_HOSTS.has(new URL(endpoint).hostname);
-  } catch {
-    return false;
-  }
-}
-
-function lambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, client: LambdaClient): Forwarder {
+/**
+ * The AWS SDK is most of onMessage's bundle and of its cold start, so it is loaded only
+ * for a Lambda target: the import starts at cold start (still during init, where Lambda
+ * expects the work) and an http(s) target never evaluates it at all.
+ */
+function lazyLambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, deps: ForwarderDeps): Forwarder {
+  const loading = import('./lambdaForwarder').then(({ createLambdaClient, lambdaForwarder }) =>
+    lambdaForwarder(target, deps.lambda ?? createLambdaClient(target)),
+  );
+  loading.catch(() => undefined); // surfaces at the first forward, as a ForwardError
   return {
     target: `lambda:${target.functionName}`,
     async forward(event) {
-      let result: InvokeCommandOutput;
+      let forwarder: Forwarder;
       try {
-        result = await client.send(
-          new InvokeCommand({
-            FunctionName: target.functionName,
-            InvocationType: 'Event',
-            Payload: Buffer.from(JSON.stringify(event)),
-          }),
-          { abortSignal: AbortSignal.timeout(LAMBDA_TIMEOUT_MS * LAMBDA_MAX_ATTEMPTS) },
-        );
+        forwarder = await loading;
       } catch (error: unknown) {
-        throw new ForwardError(`Lambda invoke of ${target.functionName} failed: ${reasonOf(error)}`);
+        throw new ForwardError(`The Lambda client could not be loaded: ${reasonOf(error)}`);
       }
-      // A queued event is 202; anything else means Lambda did not accept it.
-      if (result.StatusCode !== 202 || result.FunctionError !== undefined) {
-        const detail = result.FunctionError === undefined ? '' : ` (${result.FunctionError})`;
-        throw new ForwardError(
-          `Lambda invoke of ${target.functionName} answered ${String(result.StatusCode)}${detail}, not 202`,
-        );
-      }
+      return forwarder.forward(event);
     },
   };
 }

@@ -1,27 +1,23 @@
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError, SECRET_VARIABLES } from './config';
+import { ConfigError, SECRET_VARIABLES, readAwsSettings } from './config';
+import { getParametersByPath, type SsmSettings } from './ssm';
 
 /**
  * On AWS the secrets are SSM Parameter Store SecureStrings under one path
  * (`/imchannel/<stage>/CTLIVE_API_TOKEN`, …), read once per cold start, so no secret value
  * is ever in the template, the CloudFormation stack or the function's configuration.
+ * Parameters under the path with other names are ignored.
  */
-export async function loadSecrets(path: string, client: Pick<SSMClient, 'send'> = new SSMClient({})): Promise<Record<string, string>> {
+export async function loadSecrets(
+  path: string,
+  settings: SsmSettings = readAwsSettings(),
+  fetchImpl: typeof fetch = fetch,
+): Promise<Record<string, string>> {
   const prefix = path.endsWith('/') ? path : `${path}/`;
   const found: Record<string, string> = {};
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new GetParametersByPathCommand({ Path: prefix, WithDecryption: true, Recursive: false, NextToken: nextToken }),
-    );
-    for (const parameter of page.Parameters ?? []) {
-      const name = parameter.Name?.slice(prefix.length);
-      if (name && (SECRET_VARIABLES as readonly string[]).includes(name) && parameter.Value !== undefined) {
-        found[name] = parameter.Value;
-      }
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
+  for (const { name, value } of await getParametersByPath(settings, prefix, fetchImpl)) {
+    const variable = name.slice(prefix.length);
+    if ((SECRET_VARIABLES as readonly string[]).includes(variable)) found[variable] = value;
+  }
   return found;
 }
 

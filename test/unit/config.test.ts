@@ -7,10 +7,7 @@ import {
   readRedisConfig,
   readRequiredPublicUrl,
 } from '../../lib/config';
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
 import { coldStart } from '../../lib/runtime';
-import { loadSecrets } from '../../lib/secrets';
 import { lambdaContext } from '../support/lambda';
 
 const handler = async () => 'answer';
@@ -131,29 +128,5 @@ describe('coldStart', () => {
       ]);
       await expect(wired({}, lambdaContext())).resolves.toBe('answer');
     });
-  });
-});
-
-describe('loadSecrets', () => {
-  const ssm = mockClient(SSMClient);
-  afterEach(() => ssm.reset());
-
-  it('reads every page under the path with decryption and keeps only the known secret names', async () => {
-    ssm
-      .on(GetParametersByPathCommand, { Path: '/imchannel/prod/', NextToken: undefined })
-      .resolves({
-        Parameters: [
-          { Name: '/imchannel/prod/CTLIVE_API_TOKEN', Value: 'a' },
-          { Name: '/imchannel/prod/SOMETHING_ELSE', Value: 'b' },
-        ],
-        NextToken: 'page-2',
-      })
-      .on(GetParametersByPathCommand, { Path: '/imchannel/prod/', NextToken: 'page-2' })
-      .resolves({ Parameters: [{ Name: '/imchannel/prod/UPSTASH_REDIS_REST_TOKEN', Value: 'c' }] });
-
-    const secrets = await loadSecrets('/imchannel/prod', new SSMClient({ region: 'eu-west-1' }));
-
-    expect(secrets).toEqual({ CTLIVE_API_TOKEN: 'a', UPSTASH_REDIS_REST_TOKEN: 'c' });
-    expect(ssm.commandCalls(GetParametersByPathCommand).every((call) => call.args[0].input.WithDecryption === true)).toBe(true);
   });
 });

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CtliveEvent } from '../../lib/ctliveEvents';
-import { createForwarder, createLambdaClient, ForwardError } from '../../lib/forwarder';
+import { createForwarder, ForwardError } from '../../lib/forwarder';
+import { createLambdaClient } from '../../lib/lambdaForwarder';
 
 const event: CtliveEvent = {
   event: 'message',
@@ -63,6 +64,34 @@ describe('lambda forwarder', () => {
     lambda.on(InvokeCommand).resolves(output);
 
     await expect(forwarder().forward(event)).rejects.toThrow(reason);
+  });
+});
+
+describe('loading the AWS SDK', () => {
+  /** Builds a forwarder in a fresh module registry and tells whether the SDK was required. */
+  async function sdkLoadedFor(target: Parameters<typeof createForwarder>[0]): Promise<boolean> {
+    let loaded = false;
+    let created: ReturnType<typeof createForwarder> | undefined;
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('@aws-sdk/client-lambda', () => {
+        loaded = true;
+        return jest.requireActual('@aws-sdk/client-lambda');
+      });
+      const isolated = jest.requireActual<typeof import('../../lib/forwarder')>('../../lib/forwarder');
+      created = isolated.createForwarder(target, { fetch: async () => new Response('') });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a lazy import settles
+    });
+    jest.dontMock('@aws-sdk/client-lambda');
+    expect(created).toBeDefined();
+    return loaded;
+  }
+
+  it('is never loaded for an http(s) ctlive target', async () => {
+    await expect(sdkLoadedFor({ kind: 'http', url: 'https://ctlive.example/in', timeoutMs: 1000 })).resolves.toBe(false);
+  });
+
+  it('is loaded at cold start for a lambda ctlive target', async () => {
+    await expect(sdkLoadedFor(lambdaTarget)).resolves.toBe(true);
   });
 });
 

@@ -1,15 +1,14 @@
 import { readCtliveApiToken, readInfobipConfig, readMediaConfig, readRequiredPublicUrl } from './config';
 import { createInfobipClient } from './infobip';
 import { MEDIA_KINDS, type MediaKind } from './media';
-import { makeFetchMediaHandler } from './mediaFetch';
 import { makeSendMediaHandler } from './mediaSend';
 import { createMediaStore } from './mediaStore';
 import { createRedis } from './redis';
 import { coldStart } from './runtime';
 
 /**
- * The production wiring of the eight media functions, once per cold start. It lives here,
- * not in each functions/ file, because it is the same for every kind.
+ * The production wiring of the four sendWhatsApp*Message functions, once per cold start.
+ * It lives here, not in each functions/ file, because it is the same for every kind.
  */
 export function startMediaSend(kind: MediaKind) {
   const spec = MEDIA_KINDS[kind];
@@ -26,15 +25,4 @@ export function startMediaSend(kind: MediaKind) {
       store: createMediaStore(createRedis(redisConfig), log),
     });
   });
-}
-
-export function startMediaFetch(kind: MediaKind) {
-  const spec = MEDIA_KINDS[kind];
-  return coldStart(spec.fetchTag, ({ log, redisConfig }) =>
-    makeFetchMediaHandler(spec, {
-      log,
-      media: readMediaConfig(),
-      store: createMediaStore(createRedis(redisConfig), log),
-    }),
-  );
 }

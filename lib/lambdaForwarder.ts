@@ -1,0 +1,65 @@
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type { CtliveTarget } from './config';
+import { reasonOf } from './errors';
+import { ForwardError, type Forwarder } from './forwarder';
+
+/**
+ * The `lambda:<name>` ctlive target. Only `createForwarder` imports this module, and only
+ * for that target, so the AWS SDK stays out of every cold start that does not need it.
+ */
+
+/** An `Event` invoke only queues the event, so anything slower than this is a sick endpoint. */
+const LAMBDA_TIMEOUT_MS = 5_000;
+/** One retry, with the SDK's backoff: throttling is often momentary, and Infobip retries the rest. */
+const LAMBDA_MAX_ATTEMPTS = 2;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export function createLambdaClient(target: Extract<CtliveTarget, { kind: 'lambda' }>): LambdaClient {
+  return new LambdaClient({
+    ...(target.region === undefined ? {} : { region: target.region }),
+    ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
+    // serverless-offline's invoke endpoint checks no signature, and a developer's machine
+    // may have no AWS credentials at all; anything else gets the normal credential chain.
+    ...(isLoopback(target.endpoint) ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    maxAttempts: LAMBDA_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: LAMBDA_TIMEOUT_MS, requestTimeout: LAMBDA_TIMEOUT_MS },
+  });
+}
+
+function isLoopback(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return false;
+  try {
+    return LOOPBACK_HOSTS.has(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function lambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, client: LambdaClient): Forwarder {
+  return {
+    target: `lambda:${target.functionName}`,
+    async forward(event) {
+      let result: InvokeCommandOutput;
+      try {
+        result = await client.send(
+          new InvokeCommand({
+            FunctionName: target.functionName,
+            InvocationType: 'Event',
+            Payload: Buffer.from(JSON.stringify(event)),
+          }),
+          { abortSignal: AbortSignal.timeout(LAMBDA_TIMEOUT_MS * LAMBDA_MAX_ATTEMPTS) },
+        );
+      } catch (error: unknown) {
+        throw new ForwardError(`Lambda invoke of ${target.functionName} failed: ${reasonOf(error)}`);
+      }
+      // A queued event is 202; anything else means Lambda did not accept it.
+      if (result.StatusCode !== 202 || result.FunctionError !== undefined) {
+        const detail = result.FunctionError === undefined ? '' : ` (${result.FunctionError})`;
+        throw new ForwardError(
+          `Lambda invoke of ${target.functionName} answered ${String(result.StatusCode)}${detail}, not 202`,
+        );
+      }
+    },
+  };
+}
+
