@@ -9,17 +9,28 @@ import { redisKeys } from './redis';
  */
 
 export type ClaimOutcome =
-  /** Ours: forward it, then `markDone` or `release`. */
+  /** Ours: forward it, then settle it as done or released. */
   | 'claimed'
   /** Forwarded before, within the last 24 h. */
   | 'done'
   /** Another request holds the claim right now; its outcome is not known yet. */
   | 'inFlight';
 
+/** One webhook result: the ctlive event kind and Infobip's messageId. */
+export interface DedupeKey {
+  kind: string;
+  messageId: string;
+}
+
+/**
+ * Batched so that a webhook costs two Redis round trips whatever its size: every claim in
+ * one pipeline before forwarding, every done mark and release in one pipeline after.
+ */
 export interface Dedupe {
-  claim(kind: string, messageId: string): Promise<ClaimOutcome>;
-  markDone(kind: string, messageId: string): Promise<void>;
-  release(kind: string, messageId: string): Promise<void>;
+  /** One outcome per key, in order. Keys must be distinct. */
+  claim(keys: DedupeKey[]): Promise<ClaimOutcome[]>;
+  /** Marks forwarded results done and releases claims whose forward failed or never ran. */
+  settle(done: DedupeKey[], released: DedupeKey[]): Promise<void>;
 }
 
 export interface DedupeOptions {
@@ -37,24 +48,26 @@ const DONE = 'done';
 export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe {
   const claimTtl = options.claimTtlSeconds ?? 60;
   const doneTtl = options.doneTtlSeconds ?? 24 * 60 * 60;
+  const keyOf = ({ kind, messageId }: DedupeKey) => redisKeys.webhookEvent(kind, messageId);
   return {
-    async claim(kind, messageId) {
-      const key = redisKeys.webhookEvent(kind, messageId);
-      // One round trip: SET NX EX takes the claim, and the GET behind it in the same
-      // pipeline tells a finished forward from one still running when the claim was taken.
-      const [set, current] = await redis
-        .pipeline()
-        .set(key, CLAIMED, { nx: true, ex: claimTtl })
-        .get(key)
-        .exec<[string | null, string | null]>();
-      if (set === 'OK') return 'claimed';
-      return current === DONE ? 'done' : 'inFlight';
+    async claim(keys) {
+      if (keys.length === 0) return [];
+      // SET NX EX takes each claim, and the GET behind it in the same pipeline tells a
+      // finished forward from one still running when the claim was not ours.
+      const pipeline = redis.pipeline();
+      for (const key of keys) pipeline.set(keyOf(key), CLAIMED, { nx: true, ex: claimTtl }).get(keyOf(key));
+      const replies = await pipeline.exec<(string | null)[]>();
+      return keys.map((_, i): ClaimOutcome => {
+        if (replies[2 * i] === 'OK') return 'claimed';
+        return replies[2 * i + 1] === DONE ? 'done' : 'inFlight';
+      });
     },
-    async markDone(kind, messageId) {
-      await redis.set(redisKeys.webhookEvent(kind, messageId), DONE, { ex: doneTtl });
-    },
-    async release(kind, messageId) {
-      await redis.del(redisKeys.webhookEvent(kind, messageId));
+    async settle(done, released) {
+      if (done.length + released.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const key of done) pipeline.set(keyOf(key), DONE, { ex: doneTtl });
+      if (released.length > 0) pipeline.del(...released.map(keyOf));
+      await pipeline.exec();
     },
   };
 }

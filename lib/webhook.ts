@@ -27,7 +27,7 @@ export class WebhookRetryError extends AppError {
   }
 }
 
-type Outcome = 'forwarded' | 'duplicate' | 'inFlight' | 'redisFailed' | 'forwardFailed';
+type Outcome = 'forwarded' | 'duplicate' | 'inFlight' | 'redisFailed' | 'forwardFailed' | 'notTried';
 
 /** `POST /imchannel/onMessage`: customers' messages. */
 export const makeOnMessageHandler = (deps: WebhookDeps) =>
@@ -69,14 +69,7 @@ function makeWebhookHandler(
       log.info(receivedLine(body));
       const events = parseWebhookResults(parseJson(body)).map(toEvent);
 
-      const outcomes: Outcome[] = [];
-      for (const ctliveEvent of events) {
-        const outcome = await deliverOnce(deps, ctliveEvent);
-        outcomes.push(outcome);
-        // Stop at the first failure: the rest keep their order for Infobip's retry, and a
-        // ctlive that is down does not cost one timeout per result.
-        if (outcome === 'redisFailed' || outcome === 'forwardFailed') break;
-      }
+      const outcomes = await deliverOnce(deps, events);
 
       const forwarded = outcomes.filter((o) => o === 'forwarded').length;
       const duplicates = outcomes.filter((o) => o === 'duplicate').length;
@@ -99,56 +92,96 @@ function makeWebhookHandler(
   );
 }
 
-/** Claim, forward, mark done; or release the claim so that the retry goes through. */
-async function deliverOnce({ log, dedupe, forwarder }: WebhookDeps, event: CtliveEvent): Promise<Outcome> {
-  const { messageId } = event;
-  const what = `${event.event} event for messageId [${messageId}]`;
+/**
+ * Claim every result, forward the claimed ones in order, then mark them done, or release
+ * the claims the retry needs: two Redis round trips for the whole webhook. Forwarding
+ * stops at the first failure: the rest keep their order for Infobip's retry, and a ctlive
+ * that is down does not cost one timeout per result. A result repeated inside one body
+ * shares the first copy's fate, so it is forwarded once.
+ */
+async function deliverOnce({ log, dedupe, forwarder }: WebhookDeps, events: CtliveEvent[]): Promise<Outcome[]> {
+  const keyOf = (event: CtliveEvent) => `${event.event}:${event.messageId}`;
+  const firstIndex = new Map<string, number>();
+  events.forEach((event, i) => {
+    if (!firstIndex.has(keyOf(event))) firstIndex.set(keyOf(event), i);
+  });
+  const distinct = [...firstIndex.values()].map((i) => events[i] as CtliveEvent);
 
-  let claim: ClaimOutcome;
+  let claims: ClaimOutcome[];
   try {
-    claim = await dedupe.claim(event.event, messageId);
+    claims = await dedupe.claim(distinct.map(({ event, messageId }) => ({ kind: event, messageId })));
   } catch (error: unknown) {
     // Never forward without a claim: that is how a message would reach ctlive twice.
-    log.error(`Could not claim the ${event.event} event in Redis, not forwarded`, {
-      messageId,
-      reason: reasonOf(error),
-    });
-    return 'redisFailed';
-  }
-  if (claim === 'done') {
-    log.info(`Duplicate ${what}: already forwarded, skipped`, { messageId });
-    return 'duplicate';
-  }
-  if (claim === 'inFlight') {
-    log.warn(`The ${event.event} event is being forwarded by another request; answering 503 so that Infobip retries`, {
-      messageId,
-    });
-    return 'inFlight';
+    for (const { event, messageId } of distinct) {
+      log.error(`Could not claim the ${event} event in Redis, not forwarded`, { messageId, reason: reasonOf(error) });
+    }
+    return events.map(() => 'redisFailed');
   }
 
-  try {
-    await forwarder.forward(event);
-  } catch (error: unknown) {
-    log.error(`Forwarding the ${event.event} event to [${forwarder.target}] failed, claim released`, {
-      messageId,
-      reason: reasonOf(error),
+  const byKey = new Map<string, Outcome>();
+  const done: CtliveEvent[] = [];
+  const released: CtliveEvent[] = [];
+  let failed = false;
+  distinct.forEach((event, i) => {
+    const claim = claims[i];
+    if (claim === 'done') {
+      log.info(`Duplicate ${event.event} event for messageId [${event.messageId}]: already forwarded, skipped`, {
+        messageId: event.messageId,
+      });
+      byKey.set(keyOf(event), 'duplicate');
+    } else if (claim === 'inFlight') {
+      log.warn(
+        `The ${event.event} event is being forwarded by another request; answering 503 so that Infobip retries`,
+        { messageId: event.messageId },
+      );
+      byKey.set(keyOf(event), 'inFlight');
+    }
+  });
+  for (const [i, event] of distinct.entries()) {
+    if (claims[i] !== 'claimed') continue;
+    if (failed) {
+      released.push(event); // never tried: the retry forwards it
+      byKey.set(keyOf(event), 'notTried');
+      continue;
+    }
+    try {
+      await forwarder.forward(event);
+    } catch (error: unknown) {
+      log.error(`Forwarding the ${event.event} event to [${forwarder.target}] failed, claim released`, {
+        messageId: event.messageId,
+        reason: reasonOf(error),
+      });
+      released.push(event);
+      byKey.set(keyOf(event), 'forwardFailed');
+      failed = true;
+      continue;
+    }
+    log.info(`Forwarded ${event.event} event for messageId [${event.messageId}] to [${forwarder.target}]`, {
+      messageId: event.messageId,
     });
-    await dedupe.release(event.event, messageId).catch((releaseError: unknown) => {
+    done.push(event);
+    byKey.set(keyOf(event), 'forwarded');
+  }
+
+  const asKey = ({ event, messageId }: CtliveEvent) => ({ kind: event, messageId });
+  try {
+    await dedupe.settle(done.map(asKey), released.map(asKey));
+  } catch (error: unknown) {
+    // What ctlive has is still a success; only a copy arriving after the claim expires
+    // could be forwarded again. A claim not released only delays the retry until it expires.
+    for (const { messageId } of done) {
+      log.error('Forwarded, but could not mark it done in Redis', { messageId, reason: reasonOf(error) });
+    }
+    for (const { messageId } of released) {
       log.error('Could not release the claim in Redis; a retry goes through once it expires', {
         messageId,
-        reason: reasonOf(releaseError),
+        reason: reasonOf(error),
       });
-    });
-    return 'forwardFailed';
+    }
   }
-
-  log.info(`Forwarded ${what} to [${forwarder.target}]`, { messageId });
-  try {
-    await dedupe.markDone(event.event, messageId);
-  } catch (error: unknown) {
-    // ctlive has it, so this is still a success; only a copy arriving after the claim
-    // expires could be forwarded again.
-    log.error('Forwarded, but could not mark it done in Redis', { messageId, reason: reasonOf(error) });
-  }
-  return 'forwarded';
+  return events.map((event, i) => {
+    const outcome = byKey.get(keyOf(event)) as Outcome;
+    // A repeat inside the body of a result that went through counts as a duplicate.
+    return outcome === 'forwarded' && firstIndex.get(keyOf(event)) !== i ? 'duplicate' : outcome;
+  });
 }

@@ -4,6 +4,7 @@
  * messageId is random: the Redis server is shared with other tests and runs.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import IORedis from 'ioredis';
 import { createDedupe } from '../../lib/dedupe';
@@ -85,6 +86,66 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   await sink.close();
   await proxy.close();
+});
+
+/** An HTTP relay in front of the Upstash proxy that counts the requests, i.e. Redis round trips. */
+async function countingRelay(target: string) {
+  const relay = { url: '', requests: 0, close: async () => undefined as void };
+  const server = createHttpServer(async (req, res) => {
+    relay.requests += 1;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const upstream = await fetch(`${target}${req.url ?? '/'}`, {
+      method: req.method,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'host'),
+      ),
+      body: Buffer.concat(chunks),
+    });
+    res.writeHead(upstream.status, Object.fromEntries(upstream.headers)).end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  relay.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  relay.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return relay;
+}
+
+describe('Redis round trips of a webhook (pipelined)', () => {
+  it.each([1, 10])('%i result(s): one pipeline of claims, one of done marks', async (count) => {
+    const relay = await countingRelay(proxy.url);
+    try {
+      const { post } = await startWebhooks({ url: relay.url, token: PROXY_TOKEN });
+      const ids = Array.from({ length: count }, newId);
+      ids.forEach((id) => key('message', id));
+
+      const res = await post('onMessage', batch(...ids));
+
+      expect(res).toEqual({ status: 200, body: { forwarded: count, duplicates: 0 } });
+      expect(relay.requests).toBe(2);
+      expect(await Promise.all(ids.map((id) => direct.get(key('message', id))))).toEqual(ids.map(() => 'done'));
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('a failure half way releases every claim the retry needs, in the same second round trip', async () => {
+    const relay = await countingRelay(proxy.url);
+    try {
+      const { post } = await startWebhooks({ url: relay.url, token: PROXY_TOKEN });
+      const ids = Array.from({ length: 4 }, newId);
+      ids.forEach((id) => key('message', id));
+      sink.failNext({ status: 500, messageId: ids[1]! }); // the second forward fails
+
+      const res = await post('onMessage', batch(...ids));
+
+      expect(res.status).toBe(503);
+      expect(relay.requests).toBe(2);
+      expect(await direct.get(key('message', ids[0]!))).toBe('done');
+      expect(await direct.exists(...ids.slice(1).map((id) => key('message', id)))).toBe(0);
+    } finally {
+      await relay.close();
+    }
+  });
 });
 
 describe('onMessage on real Redis and a real ctlive sink', () => {

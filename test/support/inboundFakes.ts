@@ -1,6 +1,6 @@
 import type { WebhookAuthConfig } from '../../lib/config';
 import type { CtliveEvent } from '../../lib/ctliveEvents';
-import type { ClaimOutcome, Dedupe } from '../../lib/dedupe';
+import type { ClaimOutcome, Dedupe, DedupeKey } from '../../lib/dedupe';
 import { ForwardError, type Forwarder } from '../../lib/forwarder';
 import { createLogger } from '../../lib/log';
 import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/webhook';
@@ -20,24 +20,28 @@ export function memoryDedupe() {
     calls,
     down: false,
     markDoneFails: false,
-    async claim(kind: string, id: string): Promise<ClaimOutcome> {
-      calls.push(`claim ${kind} ${id}`);
+    /** Redis round trips: one per claim or settle call, as lib/dedupe.ts pipelines them. */
+    roundTrips: 0,
+    async claim(keys: DedupeKey[]): Promise<ClaimOutcome[]> {
+      fake.roundTrips += 1;
+      for (const { kind, messageId } of keys) calls.push(`claim ${kind} ${messageId}`);
       if (fake.down) throw new Error('redis unreachable');
-      const current = state.get(`${kind}:${id}`);
-      if (current === undefined) {
-        state.set(`${kind}:${id}`, 'claimed');
-        return 'claimed';
-      }
-      return current === 'done' ? 'done' : 'inFlight';
+      return keys.map(({ kind, messageId }) => {
+        const current = state.get(`${kind}:${messageId}`);
+        if (current === undefined) {
+          state.set(`${kind}:${messageId}`, 'claimed');
+          return 'claimed';
+        }
+        return current === 'done' ? 'done' : 'inFlight';
+      });
     },
-    async markDone(kind: string, id: string) {
-      calls.push(`done ${kind} ${id}`);
+    async settle(done: DedupeKey[], released: DedupeKey[]) {
+      fake.roundTrips += 1;
+      for (const { kind, messageId } of done) calls.push(`done ${kind} ${messageId}`);
+      for (const { kind, messageId } of released) calls.push(`release ${kind} ${messageId}`);
       if (fake.markDoneFails) throw new Error('redis went away');
-      state.set(`${kind}:${id}`, 'done');
-    },
-    async release(kind: string, id: string) {
-      calls.push(`release ${kind} ${id}`);
-      state.delete(`${kind}:${id}`);
+      for (const { kind, messageId } of done) state.set(`${kind}:${messageId}`, 'done');
+      for (const { kind, messageId } of released) state.delete(`${kind}:${messageId}`);
     },
   };
   return fake satisfies Dedupe;

@@ -29,9 +29,11 @@ function run(file: string) {
   const sent: CtliveEvent[] = [];
   const seen = new Set<string>();
   const dedupe: Dedupe = {
-    claim: async (kind, id) => (seen.has(`${kind}:${id}`) ? 'done' : (seen.add(`${kind}:${id}`), 'claimed')),
-    markDone: async () => undefined,
-    release: async () => undefined,
+    claim: async (keys) =>
+      keys.map(({ kind, messageId }) =>
+        seen.has(`${kind}:${messageId}`) ? 'done' : (seen.add(`${kind}:${messageId}`), 'claimed'),
+      ),
+    settle: async () => undefined,
   };
   const deps = {
     log: createLogger('test', { format: 'text', level: 'INFO', sink: captureLines().sink }),

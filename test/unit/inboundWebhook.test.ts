@@ -36,6 +36,27 @@ describe('onMessage webhook', () => {
     expect(t.lines).toContain('[IMCHANNEL] [onMessage] Duplicate message event for messageId [m-2]: already forwarded, skipped');
   });
 
+  it('forwards a result repeated inside one body once, and counts the repeat as a duplicate', async () => {
+    const t = setup();
+
+    const res = await t.message({ results: [result('m-1'), result('m-2'), result('m-1')] });
+
+    expect(res).toEqual({ status: 200, body: { forwarded: 2, duplicates: 1 } });
+    expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-1', 'm-2']);
+    expect(t.dedupe.roundTrips).toBe(2);
+  });
+
+  it('a repeat inside the body shares the fate of its first copy when that forward fails', async () => {
+    const t = setup();
+    t.forwarder.failFor.add('m-1');
+
+    const res = await t.message({ results: [result('m-1'), result('m-1')] });
+
+    expect(res.status).toBe(503);
+    expect(res.body.error).toEqual(expect.objectContaining({ forwarded: 0, duplicates: 0, notForwarded: ['m-1', 'm-1'] }));
+    expect(t.dedupe.state.has('message:m-1')).toBe(false);
+  });
+
   it('answers 200 with zero counts for an empty results array', async () => {
     const t = setup();
 
