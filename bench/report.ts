@@ -1,4 +1,4 @@
-import { KB } from './bundles';
+import { KB, LAMBDA_CLIENT_FUNCTIONS } from './bundles';
 import type { BundleReport } from './bundles';
 import { FLOOR_MARGIN_MS, lambdaClientEvaluated, type ColdReport } from './coldInit';
 import { lambdaClientLoaded, WARM_RATIO_TARGET, type WarmReport } from './warm';
@@ -59,7 +59,7 @@ export function tables(r: BenchResults): Table[] {
       rows: [
         ['hello-world floor', ms(c.floor.p50Ms), ms(c.floor.p90Ms), '', '', '', '', '', ''],
         ...c.rows.map((row) => [
-          row.target === 'http' && !row.name.startsWith('on') ? row.name : `${row.name} (${row.target})`,
+          LAMBDA_CLIENT_FUNCTIONS.has(row.name) ? `${row.name} (${row.target})` : row.name,
           ms(row.shipped.p50Ms),
           ms(row.shipped.p90Ms),
           ms(row.naive.p50Ms),
