@@ -6,7 +6,8 @@
  * cannot measure fails (exit 1); a missed target is a MISSES in the table.
  *
  * `npm run bench -- --short` (or BENCH_SHORT=1): the same code paths with fewer processes
- * and invocations, for CI, which only checks that the bench still works.
+ * and invocations, for CI, which only checks that the bench still works. It writes
+ * bench/results.short.json (git-ignored), so the committed full results stay as they are.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { packageService, type PackagedService } from './bundles';
 import { measureColdInit } from './coldInit';
-import { README_FILE, RESULTS_FILE, ROOT } from './paths';
+import { README_FILE, RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
 import { buildReferences } from './references';
 import { lambdaClientVerdicts, markdownTable, misses, tables, textTable, type BenchResults } from './report';
 import { measureWarm } from './warm';
@@ -129,8 +130,8 @@ async function main(): Promise<number> {
   log(results.misses.length === 0 ? 'Every target is met.' : `Missed targets (${results.misses.length}):\n${results.misses.map((miss) => `  ${miss}`).join('\n')}`);
   if (results.warm) log(`\nRemoved the ${results.warm.redisKeysRemoved} Redis keys this run wrote.`);
 
-  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  log(`Results written to bench/results.json (${results.durationSeconds} s).`);
+  await writeFile(short ? SHORT_RESULTS_FILE : RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  log(`Results written to bench/${short ? 'results.short.json' : 'results.json'} (${results.durationSeconds} s).`);
   if (!short && results.errors.length === 0 && (await updateReadme(results))) log('README.md: Performance tables updated.');
   if (results.errors.length > 0) {
     log(`\nThe bench could not measure everything:\n${results.errors.map((e) => `  ${e}`).join('\n')}`);
