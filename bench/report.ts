@@ -133,7 +133,7 @@ export function markdownTable(t: Table): string {
     `**${t.title}**`,
     '',
     `| ${t.header.map(esc).join(' | ')} |`,
-    `| ${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    `| ${t.header.map((_, i) => (i === 0 || i === t.header.length - 1 ? '---' : '---:')).join(' | ')} |`,
     ...t.rows.map((row) => `| ${row.map(esc).join(' | ')} |`),
     ...(t.notes?.length ? ['', ...t.notes.map((n) => `- ${n}`)] : []),
   ].join('\n');
