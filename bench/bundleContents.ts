@@ -1,18 +1,24 @@
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * What a bundle is made of: the handler is bundled again with the esbuild options of the
- * packaged service, and esbuild's metafile says how many output bytes each input file
- * became. Input files are grouped by npm package. This answers the first question a
- * size-budget breach raises, whether or not the artifact ships a source map.
+ * packaged service (serverless.yml's `custom.esbuild`), and esbuild's metafile says how
+ * many output bytes each input file became.
  */
 
 export interface Contributor {
-  /** An npm package name, or "(service code)" for the repository's own files. */
+  /** An input file (node_modules/… or the service's own path), or an npm package name. */
   name: string;
   bytes: number;
+}
+
+export interface Contents {
+  /** Output bytes of this rebuild: equal to the shipped .js when the options match. */
+  outputBytes: number;
+  topInputs: Contributor[];
+  packages: Contributor[];
 }
 
 /** The esbuild settings of serverless.yml (`custom.esbuild`) that change the output. */
@@ -22,6 +28,9 @@ export interface EsbuildSettings {
   platform?: 'node' | 'neutral' | 'browser';
   format?: 'cjs' | 'esm' | 'iife';
   mainFields?: string[];
+  external?: string[];
+  exclude?: string[];
+  sourcemap?: boolean;
 }
 
 const SERVICE_CODE = '(service code)';
@@ -34,33 +43,52 @@ export function packageOf(inputPath: string): string {
   return first.startsWith('@') ? `${first}/${parts[last + 2] ?? ''}` : first;
 }
 
-/** `handler` as serverless.yml writes it ("functions/sendMessage.handler"), bundled from `serviceDir`. */
-export async function bundleContributors(serviceDir: string, handler: string, settings: EsbuildSettings): Promise<Contributor[]> {
+/** From the last node_modules/ on, so paths read the same from any checkout. */
+const shortPath = (inputPath: string) => {
+  const at = inputPath.lastIndexOf('node_modules/');
+  return at === -1 ? inputPath : inputPath.slice(at);
+};
+
+/** `functions/sendMessage.handler` → `functions/sendMessage.ts` (or .js) under `serviceDir`. */
+export function entryOf(serviceDir: string, handler: string): string {
   const base = handler.slice(0, handler.lastIndexOf('.'));
-  const entry = existsSync(join(serviceDir, `${base}.ts`)) ? `${base}.ts` : `${base}.js`;
+  return existsSync(join(serviceDir, `${base}.ts`)) ? `${base}.ts` : `${base}.js`;
+}
+
+/** serverless-esbuild leaves `external` and `exclude` packages out of the bundle. */
+export const shippedOptions = (settings: EsbuildSettings) => ({
+  bundle: true,
+  minify: settings.minify ?? false,
+  target: settings.target,
+  platform: settings.platform ?? 'node',
+  format: settings.format ?? 'cjs',
+  mainFields: settings.mainFields,
+  external: [...(settings.external ?? []), ...(settings.exclude ?? [])].filter((e) => e !== '*'),
+});
+
+export async function bundleContents(serviceDir: string, entry: string, settings: EsbuildSettings, plugins: Plugin[] = []): Promise<Contents> {
   const result = await build({
+    ...shippedOptions(settings),
     absWorkingDir: serviceDir,
     entryPoints: [entry],
     outdir: join(serviceDir, '.bench-contents'), // never written: write is false
     write: false,
-    bundle: true,
     metafile: true,
     logLevel: 'silent',
-    minify: settings.minify ?? false,
-    target: settings.target,
-    platform: settings.platform ?? 'node',
-    format: settings.format ?? 'cjs',
-    mainFields: settings.mainFields,
+    plugins,
   });
-  const totals = new Map<string, number>();
+  const files = new Map<string, number>();
+  const packages = new Map<string, number>();
+  let outputBytes = 0;
   for (const output of Object.values(result.metafile.outputs)) {
+    outputBytes += output.bytes;
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      files.set(shortPath(input), (files.get(shortPath(input)) ?? 0) + bytesInOutput);
       const name = packageOf(input);
-      totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
+      packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);
     }
   }
-  return [...totals]
-    .map(([name, bytes]) => ({ name, bytes }))
-    .filter((c) => c.bytes > 0)
-    .sort((a, b) => b.bytes - a.bytes);
+  const sorted = (totals: Map<string, number>) =>
+    [...totals].map(([name, bytes]) => ({ name, bytes })).filter((c) => c.bytes > 0).sort((a, b) => b.bytes - a.bytes);
+  return { outputBytes, topInputs: sorted(files).slice(0, 5), packages: sorted(packages) };
 }

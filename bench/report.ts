@@ -1,100 +1,170 @@
+import { KB, LAMBDA_CLIENT_FUNCTIONS } from './bundles';
 import type { BundleReport } from './bundles';
-import type { HttpReport } from './http';
-import type { MemoryResult } from './memory';
-import { kib, mib, ms, table } from './table';
+import { FLOOR_MARGIN_MS, lambdaClientEvaluated, type ColdReport } from './coldInit';
+import { lambdaClientLoaded, WARM_RATIO_TARGET, type WarmReport } from './warm';
 
-/** The human-readable half of the bench's output; bench/results/latest.json is the other. */
-
-export function bundleSection(report: BundleReport): string {
-  const rows = report.functions.map((f) => [
-    f.name,
-    kib(f.zipBytes),
-    kib(f.jsBytes),
-    f.mapBytes > 0 ? kib(f.mapBytes) : '-',
-    f.otherBytes > 0 ? kib(f.otherBytes) : '-',
-    `${((f.zipBytes / report.budgetBytes) * 100).toFixed(0)}%${f.overBudget ? ' OVER BUDGET' : ''}`,
-  ]);
-  const lines = [
-    `1. Bundle size per function (serverless package --stage ${report.stage} of a copy of the working tree, ${report.packageSeconds.toFixed(1)} s; budget ${kib(report.budgetBytes)} per zip)`,
-    '',
-    table(['function', 'zip', '.js', '.js.map', 'other files', 'of budget'], rows),
-    '',
-    'zip = the artifact Lambda loads; .js = the function\'s bundled handler, unzipped.',
-  ];
-  for (const f of report.functions) {
-    if (f.otherFiles.length > 0) lines.push(`WARNING: ${f.name}.zip also holds ${f.otherFiles.join(', ')}: not this function's code.`);
-  }
-  for (const f of report.functions) {
-    if (!f.contributors) continue;
-    const top = f.contributors.slice(0, 6).map((c) => `${c.name} ${kib(c.bytes)}`).join(', ');
-    lines.push(`${f.name}${f.overBudget ? ' (over budget)' : ' (largest)'} .js by package: ${top}`);
-  }
-  return lines.join('\n');
+/** The figures of one run, as bench/results.json holds them and the tables show them. */
+export interface BenchResults {
+  mode: 'full' | 'short';
+  startedAt: string;
+  durationSeconds?: number;
+  machine: { node: string; os: string; cpu: string; cpus: number; memoryGiB: number };
+  commit?: string;
+  bundles?: BundleReport;
+  coldInit?: ColdReport;
+  warm?: WarmReport;
+  /** Whether the Lambda client is loaded with CTLIVE_TARGET=http(s), per webhook function. */
+  lambdaClientWithHttpTarget?: { function: string; atInit: boolean | undefined; afterInvocation: boolean | undefined; meets: boolean }[];
+  misses: string[];
+  errors: string[];
 }
 
-export function httpSection(report: HttpReport, stackStartSeconds: number): string {
-  const rows = report.scenarios.map((s) =>
-    s.measured
-      ? [s.request, (s.requestsPerSecond ?? 0).toFixed(0), ms(s.p50Ms), ms(s.p99Ms), ms(s.maxMs), String(s.requests ?? 0), String(s.non2xx ?? 0), String(s.errors ?? 0)]
-      : [s.request, '-', '-', '-', '-', '-', '-', '-'],
-  );
-  const lines = [
-    `2. Latency and throughput over HTTP on 127.0.0.1 (${report.connections} connections, ${report.durationSeconds} s per scenario after a warm-up; stack up in ${stackStartSeconds.toFixed(1)} s)`,
-    '',
-    table(['request', 'req/s', 'p50', 'p99', 'max', 'requests', 'non-2xx', 'errors'], rows),
-    '',
-  ];
-  for (const s of report.scenarios) if (s.note) lines.push(`${s.name}: ${s.note}`);
-  lines.push('', 'Targets (informational; timing on a shared machine is noisy, so they never fail the run):');
-  for (const s of report.scenarios) {
-    const verdict = !s.measured || s.p99Ms === undefined ? 'not measured' : s.p99Ms < s.targetP99Ms ? `met (p99 ${ms(s.p99Ms)})` : `MISSED (p99 ${ms(s.p99Ms)})`;
-    lines.push(`  ${s.name} p99 < ${s.targetP99Ms} ms locally: ${verdict}`);
-  }
-  lines.push(
-    '',
-    'These numbers include serverless-offline\'s own overhead (its HTTP server, an event built per',
-    'request, a worker thread per concurrent invocation), an HTTP hop to the local Upstash proxy for',
-    'every Redis command, and, for each send, the sandbox fetching the file and posting a delivery',
-    'report back through the same API. They compare runs on this machine; they do not predict',
-    'API Gateway + Lambda latency in production.',
-  );
-  return lines.join('\n');
+export interface Table {
+  title: string;
+  header: string[];
+  rows: string[][];
+  notes?: string[];
 }
 
-export function memorySection(results: MemoryResult[], memorySizeMb: number | undefined): string {
-  const fileBytes = results.find((r) => r.measurement)?.measurement?.fileBytes;
-  const rows = results.map((r) => {
-    const m = r.measurement;
-    if (!m) return [r.scenario, '-', '-', '-', '-', '-', `FAILED: ${r.error ?? ''}`.slice(0, 100)];
-    const delta = m.peakRssBytes - m.baselineRssBytes;
-    return [r.scenario, mib(m.baselineRssBytes), mib(m.peakRssBytes), `${m.peakIsExact ? '' : '≤ '}${mib(delta)}`, mib(m.retainedBytes), ms(m.durationMs), m.check];
-  });
-  // Lambda's "MB" of memory are MiB.
-  const budget = memorySizeMb === undefined ? undefined : (memorySizeMb * 1024 * 1024) / 4;
-  const lines = [
-    `3. Memory of the media path for one ${fileBytes === undefined ? '?' : mib(fileBytes)} file (MEDIA_MAX_BYTES), in-process, one fresh Node process each`,
-    '',
-    table(['scenario', 'baseline RSS', 'peak RSS', 'peak Δ', 'retained', 'time', 'check'], rows),
-    '',
-  ];
-  for (const r of results) lines.push(`  ${r.scenario}: ${r.what}`);
-  lines.push(
-    '',
-    'Measured: RSS after full GCs just before the call (baseline), and the kernel\'s peak-RSS mark',
-    '(getrusage maxRSS) after it; "≤" means the call did not raise the mark set earlier, so the delta',
-    'is an upper bound. Retained = heap + external still held after the call and more full GCs.',
-    'Real handler factories of lib/, the real Upstash client through the local proxy to Redis, the',
-    'real Infobip client to the sandbox. Not measured: the serverless-offline workers themselves',
-    '(not observable from here), nor Lambda\'s runtime; local Node is ' + process.version + ', AWS runs Node 22.',
-  );
-  if (budget !== undefined) {
-    lines.push('', `Target (informational): peak Δ < a quarter of the functions' memorySize ${memorySizeMb} MB (${mib(budget)}):`);
-    for (const r of results) {
-      const m = r.measurement;
-      if (!m) continue;
-      const delta = m.peakRssBytes - m.baselineRssBytes;
-      lines.push(`  ${r.scenario}: ${delta < budget ? 'met' : 'MISSED'} (${mib(delta)})`);
+const verdict = (meets: boolean) => (meets ? 'meets' : 'MISSES');
+const kb = (bytes: number) => `${(bytes / KB).toFixed(1)} KB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+const shortPkg = (name: string) => name.replace(/^node_modules\//, '');
+
+export function tables(r: BenchResults): Table[] {
+  const out: Table[] = [];
+  if (r.bundles) {
+    out.push({
+      title: `1. Bundle size per function (serverless package --stage ${r.bundles.stage}, the shipped minified .js; 1 KB = 1000 bytes)`,
+      header: ['Function', '.js', 'zip', 'Target', 'Verdict', 'Lambda client in it', 'Top 5 inputs (bytes in output)'],
+      rows: r.bundles.functions.map((f) => [
+        f.name,
+        kb(f.jsBytes),
+        kb(f.zipBytes),
+        `≤ ${kb(f.targetBytes)}`,
+        verdict(f.meets),
+        f.lambdaClientBytes > 0 ? kb(f.lambdaClientBytes) : 'no',
+        f.topInputs.map((i) => `${shortPkg(i.name)} ${kb(i.bytes)}`).join('; '),
+      ]),
+      notes: [`serverless package took ${r.bundles.packageSeconds.toFixed(1)} s.`],
+    });
+  }
+  if (r.coldInit) {
+    const c = r.coldInit;
+    out.push({
+      title: `2. Cold init (require of the bundle in a fresh Node process; median and p90 of ${c.processesPerBundle} processes each)`,
+      header: ['Function (ctlive target)', 'p50', 'p90', 'naive p50', 'ratio to naive', 'over floor', 'Target', 'Verdict', 'AWS SDK clients run at init'],
+      rows: [
+        ['hello-world floor', ms(c.floor.p50Ms), ms(c.floor.p90Ms), '', '', '', '', '', ''],
+        ...c.rows.map((row) => [
+          LAMBDA_CLIENT_FUNCTIONS.has(row.name) ? `${row.name} (${row.target})` : row.name,
+          ms(row.shipped.p50Ms),
+          ms(row.shipped.p90Ms),
+          ms(row.naive.p50Ms),
+          ratio(row.ratioToNaive),
+          `${row.overFloorMs >= 0 ? '+' : ''}${ms(row.overFloorMs)}`,
+          row.targetText,
+          verdict(row.meets),
+          row.evaluatedAtInit.map((p) => p.replace('@aws-sdk/', '')).join(', ') || 'none',
+        ]),
+      ],
+      notes: [
+        `Whole-process medians (spawn to exit, Node's own start included): floor ${ms(c.floor.processP50Ms)}, ` +
+          c.rows.filter((row) => row.target === 'http').map((row) => `${row.name} ${ms(row.shipped.processP50Ms)}`).join(', ') + '.',
+      ],
+    });
+    if (r.lambdaClientWithHttpTarget) {
+      out.push({
+        title: '2b. The Lambda client with CTLIVE_TARGET=http(s): target "not loaded at all"',
+        header: ['Function', 'run at init', 'run after one invocation', 'Verdict'],
+        rows: r.lambdaClientWithHttpTarget.map((l) => [
+          l.function,
+          l.atInit === undefined ? '?' : l.atInit ? 'yes' : 'no',
+          l.afterInvocation === undefined ? '?' : l.afterInvocation ? 'yes' : 'no',
+          verdict(l.meets),
+        ]),
+      });
     }
   }
-  return lines.join('\n');
+  if (r.warm) {
+    const w = r.warm;
+    out.push({
+      title: `3. Warm latency per route, in process (${w.iterations} invocations each, and as many baseline runs, in alternating blocks of ${w.block} after ${w.warmup} warm-ups)`,
+      header: ['Route', 'p50', 'p99', 'baseline p50', 'baseline p99', 'ratio p50', 'Target', 'Verdict', 'errors'],
+      rows: w.routes.map((route) => [
+        route.route,
+        ms(route.handler.p50Ms),
+        ms(route.handler.p99Ms),
+        ms(route.baseline.p50Ms),
+        ms(route.baseline.p99Ms),
+        ratio(route.ratioP50),
+        `≤ ${WARM_RATIO_TARGET}×`,
+        verdict(route.meets),
+        String(route.handler.errors + route.baseline.errors),
+      ]),
+      notes: [...new Set(w.routes.map((route) => `${route.route.split(' ')[0]} ${route.function}: baseline = ${route.baselineText}`))].filter((_, i, all) => all.length < 20 || i < 20),
+    });
+    out.push({
+      title: '4. Redis round trips per operation, counted at the proxy',
+      header: ['Operation', 'round trips', 'commands', 'Target', 'Verdict'],
+      rows: w.roundTrips.map((t) => [t.operation, String(t.requests), String(t.commands), `≤ ${t.targetRequests}`, verdict(t.meets)]),
+    });
+    out.push({
+      title: '5. Peak RSS of the warm loop, per function (its own process: the shipped bundle, its invocations and the baseline loop)',
+      header: ['Function', 'RSS after load', 'peak RSS', 'invocations'],
+      rows: w.memory.map((m) => [m.function, mib(m.rssAfterLoadBytes), mib(m.peakRssBytes), String(m.invocations)]),
+    });
+  }
+  return out;
+}
+
+export function textTable(t: Table): string {
+  const widths = t.header.map((title, column) => Math.max(title.length, ...t.rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd();
+  return [t.title, '', line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), ...(t.notes ?? []).map((n) => `  ${n}`)].join('\n');
+}
+
+export function markdownTable(t: Table): string {
+  const esc = (cell: string) => cell.replace(/\|/g, '\\|');
+  return [
+    `**${t.title}**`,
+    '',
+    `| ${t.header.map(esc).join(' | ')} |`,
+    `| ${t.header.map((_, i) => (i === 0 || i === t.header.length - 1 ? '---' : '---:')).join(' | ')} |`,
+    ...t.rows.map((row) => `| ${row.map(esc).join(' | ')} |`),
+    ...(t.notes?.length ? ['', ...t.notes.map((n) => `- ${n}`)] : []),
+  ].join('\n');
+}
+
+/** Every target the run missed, one line each. */
+export function misses(r: BenchResults): string[] {
+  const out: string[] = [];
+  for (const f of r.bundles?.functions ?? []) if (!f.meets) out.push(`bundle ${f.name}: ${kb(f.jsBytes)} > ${kb(f.targetBytes)}`);
+  for (const row of r.coldInit?.rows ?? []) {
+    if (!row.meets) {
+      out.push(
+        row.targetText.includes('naive')
+          ? `cold init ${row.name} (${row.target}): ${ratio(row.ratioToNaive)} of naive > 0.7×`
+          : `cold init ${row.name}: ${ms(row.overFloorMs)} over the floor > ${FLOOR_MARGIN_MS} ms`,
+      );
+    }
+  }
+  for (const l of r.lambdaClientWithHttpTarget ?? []) if (!l.meets) out.push(`${l.function} loads the Lambda client with an http target`);
+  for (const route of r.warm?.routes ?? []) if (!route.meets) out.push(`warm ${route.route}: p50 ${ratio(route.ratioP50)} of baseline > ${WARM_RATIO_TARGET}×`);
+  for (const t of r.warm?.roundTrips ?? []) if (!t.meets) out.push(`round trips ${t.operation}: ${t.requests} > ${t.targetRequests}`);
+  return out;
+}
+
+export function lambdaClientVerdicts(r: BenchResults): BenchResults['lambdaClientWithHttpTarget'] {
+  const names = [...new Set((r.coldInit?.rows ?? []).filter((row) => row.name === 'onMessage' || row.name === 'onDeliveryReport').map((row) => row.name))];
+  return names.map((name) => {
+    const init = r.coldInit?.rows.find((row) => row.name === name && row.target === 'http');
+    const probe = r.warm?.lambdaClientProbes.find((p) => p.function === name);
+    const atInit = init ? lambdaClientEvaluated(init) : undefined;
+    const afterInvocation = probe ? lambdaClientLoaded(probe) : undefined;
+    return { function: name, atInit, afterInvocation, meets: atInit === false && afterInvocation !== true };
+  });
 }

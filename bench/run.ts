@@ -1,174 +1,161 @@
 /**
- * `npm run bench`: bundle sizes, latency and throughput over HTTP against the whole local
- * stack, and memory of the media path, measured on this machine. Prints tables and writes
- * bench/results/latest.json. Only a bundle over its size budget (or a bench that cannot
- * measure the sizes) fails the run; timings are informational.
+ * `npm run bench`: in one run, bundle sizes, cold init, warm latency, Redis round trips and
+ * peak RSS of every function, each next to its reference, ratio and target. Prints a
+ * table per part, writes bench/results.json, and (full mode only) puts the tables in the
+ * README's Performance section. Times are reported, never asserted: only a bench that
+ * cannot measure fails (exit 1); a missed target is a MISSES in the table.
  *
- * `npm run bench -- --only=size` (or http, memory; comma-separated) runs part of it.
+ * `npm run bench -- --short` (or BENCH_SHORT=1): the same code paths with fewer processes
+ * and invocations, for CI, which only checks that the bench still works. It writes
+ * bench/results.short.json (git-ignored), so the committed full results stay as they are.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
-import { dirname } from 'node:path';
-import { startLocalStack, type LocalStack } from '../tools/stack';
-import { measureBundles, type BundleReport } from './bundles';
-import { harvest, newLeftovers, removeLeftovers, type BenchLeftovers } from './cleanup';
-import { startCtliveStub, type CtliveStub } from './ctliveStub';
-import { runHttpScenarios, settle, type HttpReport } from './http';
-import { measureMemory, type MemoryResult } from './memory';
-import { RESULTS_FILE, ROOT } from './paths';
-import { bundleSection, httpSection, memorySection } from './report';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { packageService, type PackagedService } from './bundles';
+import { measureColdInit } from './coldInit';
+import { README_FILE, RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
+import { buildReferences } from './references';
+import { lambdaClientVerdicts, markdownTable, misses, tables, textTable, type BenchResults } from './report';
+import { measureWarm } from './warm';
 
-const PARTS = ['size', 'http', 'memory'] as const;
-type Part = (typeof PARTS)[number];
-
-interface BenchResults {
-  startedAt: string;
-  machine: { node: string; platform: string; cpu: string; cpus: number; memoryMiB: number };
-  commit?: string;
-  bundles?: BundleReport;
-  bundlesError?: string;
-  stackStartSeconds?: number;
-  http?: HttpReport;
-  memory?: MemoryResult[];
-  stackError?: string;
-  failures: string[];
-}
-
-function parts(argv: string[]): Set<Part> {
-  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-  if (!only) return new Set(PARTS);
-  const chosen = only.split(',').map((p) => p.trim());
-  const unknown = chosen.filter((p) => !(PARTS as readonly string[]).includes(p));
-  if (unknown.length > 0) throw new Error(`--only takes ${PARTS.join(', ')}; got ${unknown.join(', ')}`);
-  return new Set(chosen as Part[]);
-}
+const short = process.argv.includes('--short') || ['1', 'true'].includes(process.env.BENCH_SHORT ?? '');
+const SETTINGS = short
+  ? { coldProcesses: 5, iterations: 200, warmup: 20, block: 50 }
+  : { coldProcesses: 15, iterations: 2000, warmup: 100, block: 100 };
 
 function commit(): string | undefined {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'functions', 'serverless.yml', 'package-lock.json'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
     return dirty ? `${head} + uncommitted changes` : head;
   } catch {
     return undefined;
   }
 }
 
-const print = (text: string) => process.stdout.write(`${text}\n\n`);
+const log = (line: string) => process.stdout.write(`${line}\n`);
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Everything started here, stopped exactly once: at the end, on error, or on Ctrl-C. */
-let running: { stack?: LocalStack; stub?: CtliveStub; leftovers?: BenchLeftovers } = {};
-async function stopEverything(): Promise<void> {
-  const { stack, stub, leftovers } = running;
-  running = {};
-  if (stack && leftovers) {
-    harvest(stack, leftovers); // what the sandbox saw since the last settle, if a scenario broke off
-    await removeLeftovers(stack.redisUrl, leftovers).then(
-      (removed) => process.stdout.write(`Removed the ${removed} Redis keys this run wrote.\n`),
-      (error: unknown) => process.stdout.write(`Could not remove this run's Redis keys: ${errorText(error)}\n`),
-    );
-  }
-  await stack?.stop();
-  await stub?.close();
+/** The environment serverless resolves `${env:…}` from: none of a developer's IMChannel settings. */
+function packagingEnv(): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'npm_config_cache', 'NODE_OPTIONS'];
+  return Object.fromEntries(keep.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
 }
 
-async function withStack(results: BenchResults, wanted: Set<Part>): Promise<void> {
-  const recent: string[] = []; // the stack's last lines, shown only if it fails to start
-  const stub = await startCtliveStub();
-  running.stub = stub;
-  const started = performance.now();
-  process.stdout.write('Starting the local stack (serverless-offline builds every function)…\n');
-  const stack = await startLocalStack({
-    freePorts: true,
-    // Not process.env: a developer's INFOBIP_* settings must not point the bench at a real Infobip.
-    env: { CTLIVE_TARGET: stub.url, REDIS_URL: process.env.REDIS_URL },
-    output: (line) => {
-      recent.push(line);
-      if (recent.length > 40) recent.shift();
-    },
-  }).catch((error: unknown) => {
-    throw new Error(`${errorText(error)}\n${recent.join('\n')}`);
-  });
-  const leftovers = newLeftovers(`bench-${randomBytes(4).toString('hex')}-`);
-  running = { stack, stub, leftovers };
-  results.stackStartSeconds = (performance.now() - started) / 1000;
+const README_START = '<!-- bench:results:start -->';
+const README_END = '<!-- bench:results:end -->';
 
-  if (wanted.has('http')) {
-    results.http = await runHttpScenarios(stack, stub, leftovers);
-    print(httpSection(results.http, results.stackStartSeconds));
-  }
-  if (wanted.has('memory')) {
-    results.memory = await measureMemory(stack);
-    await settle(stack, stub, leftovers); // the sandbox's fetch and delivery report of the file the memory run sent
-    print(memorySection(results.memory, results.bundles?.memorySizeMb));
-  }
+export function readmeBlock(results: BenchResults): string {
+  const m = results.machine;
+  return [
+    README_START,
+    `Latest full run: ${results.startedAt.slice(0, 10)}, commit ${results.commit ?? 'unknown'}, on ${m.cpu} (${m.cpus} vCPUs), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the run took ${Math.round(results.durationSeconds ?? 0)} s. Generated from \`bench/results.json\`.`,
+    '',
+    ...tables(results).flatMap((t) => [markdownTable(t), '']),
+    results.misses.length === 0 ? 'Every target is met.' : `Missed targets:\n\n${results.misses.map((miss) => `- ${miss}`).join('\n')}`,
+    README_END,
+  ].join('\n');
+}
+
+async function updateReadme(results: BenchResults): Promise<boolean> {
+  const readme = await readFile(README_FILE, 'utf8');
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start === -1 || end === -1) return false;
+  await writeFile(README_FILE, `${readme.slice(0, start)}${readmeBlock(results)}${readme.slice(end + README_END.length)}`);
+  return true;
+}
+
+let work: string | undefined;
+async function cleanUp() {
+  if (work) await rm(work, { recursive: true, force: true });
+  work = undefined;
 }
 
 async function main(): Promise<number> {
-  const wanted = parts(process.argv.slice(2));
+  const started = performance.now();
   const results: BenchResults = {
+    mode: short ? 'short' : 'full',
     startedAt: new Date().toISOString(),
     machine: {
       node: process.version,
-      platform: `${process.platform}-${process.arch}`,
+      os: `${type()} ${release()} ${process.arch}`,
       cpu: cpus()[0]?.model.trim() ?? 'unknown',
       cpus: cpus().length,
-      memoryMiB: Math.round(totalmem() / 1024 / 1024),
+      memoryGiB: Math.round(totalmem() / 1024 ** 3),
     },
     commit: commit(),
-    failures: [],
+    misses: [],
+    errors: [],
   };
-  const { machine } = results;
-  print(`IMChannel bench, ${results.startedAt}: Node ${machine.node}, ${machine.cpu} × ${machine.cpus}, ${machine.memoryMiB} MiB, commit ${results.commit ?? 'unknown'}`);
+  const m = results.machine;
+  log(`IMChannel bench (${results.mode}), ${results.startedAt}: Node ${m.node}, ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB, commit ${results.commit ?? 'unknown'}\n`);
+  work = await mkdtemp(join(tmpdir(), 'imchannel-bench-'));
 
-  if (wanted.has('size')) {
-    try {
-      results.bundles = await measureBundles();
-      print(bundleSection(results.bundles));
-      for (const f of results.bundles.functions) {
-        if (f.overBudget) results.failures.push(`${f.name}.zip is ${f.zipBytes} bytes, over the ${results.bundles.budgetBytes}-byte budget`);
-      }
-    } catch (error: unknown) {
-      results.bundlesError = errorText(error);
-      results.failures.push(`could not measure the bundles: ${results.bundlesError}`);
-      print(`1. Bundle size: FAILED\n${results.bundlesError}`);
-    }
+  log('1/4 serverless package …');
+  let packaged: PackagedService;
+  try {
+    packaged = await packageService(work, packagingEnv());
+  } catch (error: unknown) {
+    log(`serverless package failed, nothing else can be measured:\n${errorText(error)}`);
+    return 1;
+  }
+  results.bundles = packaged.report;
+  const handlers = Object.fromEntries(Object.keys(packaged.shippedJs).map((name) => [name, `functions/${name}.handler`]));
+  const refs = await buildReferences(work, packaged.serviceDir, handlers, packaged.report.esbuild);
+
+  log(`2/4 cold init: ${SETTINGS.coldProcesses} processes per bundle …`);
+  try {
+    results.coldInit = await measureColdInit(packaged.shippedJs, refs, SETTINGS.coldProcesses, log);
+  } catch (error: unknown) {
+    results.errors.push(`cold init: ${errorText(error)}`);
   }
 
-  if (wanted.has('http') || wanted.has('memory')) {
-    try {
-      await withStack(results, wanted);
-    } catch (error: unknown) {
-      // A broken stack is reported, not a failed run: only the size budget fails the bench.
-      results.stackError = errorText(error);
-      print(`The local stack or a scenario failed; latency and memory are incomplete:\n${results.stackError}`);
-    } finally {
-      await stopEverything();
-    }
+  log(`3/4 warm loops: ${SETTINGS.iterations} invocations per route …`);
+  try {
+    results.warm = await measureWarm(packaged.shippedJs, refs, { ...SETTINGS, redisUrl: process.env.REDIS_URL }, log);
+    results.errors.push(...results.warm.errors);
+  } catch (error: unknown) {
+    results.errors.push(`warm: ${errorText(error)}`);
   }
 
-  await mkdir(dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write('Results written to bench/results/latest.json\n');
-  if (results.failures.length === 0) return 0;
-  process.stdout.write(`\nFAILED:\n${results.failures.map((f) => `  ${f}`).join('\n')}\n`);
-  return 1;
+  results.lambdaClientWithHttpTarget = lambdaClientVerdicts(results);
+  results.misses = misses(results);
+  results.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
+
+  log('4/4 results\n');
+  for (const t of tables(results)) log(`${textTable(t)}\n`);
+  log(results.misses.length === 0 ? 'Every target is met.' : `Missed targets (${results.misses.length}):\n${results.misses.map((miss) => `  ${miss}`).join('\n')}`);
+  if (results.warm) log(`\nRemoved the ${results.warm.redisKeysRemoved} Redis keys this run wrote.`);
+
+  await writeFile(short ? SHORT_RESULTS_FILE : RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  log(`Results written to bench/${short ? 'results.short.json' : 'results.json'} (${results.durationSeconds} s).`);
+  if (!short && results.errors.length === 0 && (await updateReadme(results))) log('README.md: Performance tables updated.');
+  if (results.errors.length > 0) {
+    log(`\nThe bench could not measure everything:\n${results.errors.map((e) => `  ${e}`).join('\n')}`);
+    return 1;
+  }
+  return 0;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    process.stdout.write(`\n${signal}: stopping the local stack…\n`);
-    void stopEverything().finally(() => process.exit(130));
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    void cleanUp().finally(() => process.exit(130));
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    await stopEverything();
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main()
+    .then(async (code) => {
+      await cleanUp();
+      process.exit(code);
+    })
+    .catch(async (error: unknown) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      await cleanUp();
+      process.exit(1);
+    });
+}

@@ -18,9 +18,20 @@ export interface UpstashProxyOptions {
   host?: string;
 }
 
+/** Requests (round trips) and the Redis commands in them, as the proxy ran them. */
+export interface ProxyCounts {
+  requests: number;
+  commands: number;
+  /** Per route: `/`, `/pipeline`, `/multi-exec`, or `/<command>` for the path form. */
+  byRoute: Record<string, { requests: number; commands: number }>;
+}
+
 export interface UpstashProxy {
   url: string;
   token: string;
+  /** What reached Redis since the start or the last `resetCounts()` (authorised, well-formed requests only). */
+  counts(): ProxyCounts;
+  resetCounts(): void;
   close(): Promise<void>;
 }
 
@@ -176,7 +187,19 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(json);
 }
 
-async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, token: Buffer) {
+function emptyCounts(): ProxyCounts {
+  return { requests: 0, commands: 0, byRoute: {} };
+}
+
+function count(counts: ProxyCounts, route: string, commands: number): void {
+  counts.requests += 1;
+  counts.commands += commands;
+  const entry = (counts.byRoute[route] ??= { requests: 0, commands: 0 });
+  entry.requests += 1;
+  entry.commands += commands;
+}
+
+async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, token: Buffer, counts: ProxyCounts) {
   if (!isAuthorized(req, token)) return send(res, 401, { error: 'Unauthorized' });
   // Between reconnect attempts Redis is known to be down: answer now rather than queue.
   if (redis.status === 'reconnecting') throw new HttpError(503, REDIS_UNAVAILABLE);
@@ -190,6 +213,7 @@ async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, t
   if (route === '/pipeline' || route === '/multi-exec') {
     const commands = toCommands(parseJson(body));
     commands.forEach(refuseStateful);
+    count(counts, route, commands.length);
     const entries = route === '/pipeline'
       ? await Promise.all(commands.map((command) => runOne(redis, command, base64)))
       : await runTransaction(redis, commands, base64);
@@ -197,6 +221,7 @@ async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, t
   }
   const command = route === '/' ? toCommand(parseJson(body)) : pathCommand(url, body);
   refuseStateful(command);
+  count(counts, route === '/' ? '/' : `/${String(command[0]).toLowerCase()}`, 1);
   const entry = await runOne(redis, command, base64);
   return send(res, 'error' in entry ? 400 : 200, entry);
 }
@@ -217,9 +242,10 @@ export async function startUpstashProxy(opts: UpstashProxyOptions): Promise<Upst
   // Outages are reported per request as 503; an unhandled 'error' event would only add noise.
   redis.on('error', () => undefined);
   const expectedToken = digest(opts.token);
+  let counts = emptyCounts();
 
   const server = createServer((req, res) => {
-    handle(redis, req, res, expectedToken).catch((e: unknown) => {
+    handle(redis, req, res, expectedToken, counts).catch((e: unknown) => {
       if (res.headersSent) return res.destroy();
       if (e instanceof HttpError) {
         if (e.status === 413) res.setHeader('Connection', 'close');
@@ -238,6 +264,10 @@ export async function startUpstashProxy(opts: UpstashProxyOptions): Promise<Upst
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     token: opts.token,
+    counts: () => structuredClone(counts),
+    resetCounts() {
+      counts = emptyCounts();
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

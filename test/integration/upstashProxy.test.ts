@@ -223,6 +223,31 @@ describe('wire format', () => {
   });
 });
 
+describe('round-trip counts (for the bench)', () => {
+  it('counts each request once and each command in it, per route, until reset', async () => {
+    const k = key();
+    const unpipelined = new Redis({ url: proxy.url, token: TOKEN, enableAutoPipelining: false });
+    proxy.resetCounts();
+    await unpipelined.set(k, 'v');
+    await redis.pipeline().get(k).get(k).get(k).exec();
+    await redis.multi().set(k, 'w').get(k).exec();
+    await post(`/get/${encodeURIComponent(k)}`, '');
+    await fetch(`${proxy.url}/`, { method: 'POST', body: JSON.stringify(['GET', k]) }); // 401: never reaches Redis
+    expect(proxy.counts()).toEqual({
+      requests: 4,
+      commands: 7,
+      byRoute: {
+        '/': { requests: 1, commands: 1 },
+        '/pipeline': { requests: 1, commands: 3 },
+        '/multi-exec': { requests: 1, commands: 2 },
+        '/get': { requests: 1, commands: 1 },
+      },
+    });
+    proxy.resetCounts();
+    expect(proxy.counts()).toEqual({ requests: 0, commands: 0, byRoute: {} });
+  });
+});
+
 describe('authentication', () => {
   const sameLengthWrongToken = TOKEN.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'));
 
