@@ -1,6 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CtliveTarget } from './config';
 import type { CtliveEvent } from './ctliveEvents';
+import { deadline } from './deadline';
 import { reasonOf } from './errors';
 
 /** Delivers one ctlive event (CONTRACT section 6). Throws `ForwardError` when ctlive did not take it. */
@@ -62,14 +63,16 @@ function httpForwarder(target: Extract<CtliveTarget, { kind: 'http' }>, fetchImp
     target: target.url,
     async forward(event) {
       let res: Response;
+      const timeout = deadline(target.timeoutMs);
       try {
         res = await fetchImpl(target.url, {
           method: 'POST',
           headers,
           body: JSON.stringify(event),
-          signal: AbortSignal.timeout(target.timeoutMs),
+          signal: timeout.signal,
         });
       } catch (error: unknown) {
+        timeout.clear();
         // The abort reason is a DOMException, which need not be an `Error` of this realm.
         const timedOut = typeof error === 'object' && error !== null && 'name' in error && error.name === 'TimeoutError';
         throw new ForwardError(
@@ -80,6 +83,7 @@ function httpForwarder(target: Extract<CtliveTarget, { kind: 'http' }>, fetchImp
       }
       // Drained either way, so the connection goes back to the keep-alive pool.
       const body = await res.text().catch(() => '');
+      timeout.clear();
       if (!res.ok) {
         throw new ForwardError(`ctlive answered ${res.status}${body ? `: ${body.slice(0, 200)}` : ''}`);
       }

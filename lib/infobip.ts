@@ -1,6 +1,7 @@
 import * as z from './schema';
 import type { InfobipConfig } from './config';
 import { AppError, InfobipError, InfobipTimeoutError, ValidationError, reasonOf } from './errors';
+import { deadline } from './deadline';
 import { runbook, type TaggedLogger } from './log';
 
 /** The Infobip settings a request may carry; each missing field falls back to the deployment's. */
@@ -133,6 +134,7 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       log.info(runbook.infobipRequest(url, request));
       let status: number;
       let text: string;
+      const timeout = deadline(options.timeoutMs);
       try {
         const response = await doFetch(url, {
           method: 'POST',
@@ -142,7 +144,7 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
             accept: 'application/json',
           },
           body: JSON.stringify(request),
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: timeout.signal,
           redirect: 'error', // a redirect would carry the key to a host nobody checked
         });
         status = response.status;
@@ -155,6 +157,8 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         }
         const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);
         throw new InfobipError(`Could not reach Infobip: ${cause}`);
+      } finally {
+        timeout.clear();
       }
       log.info(runbook.infobipResponse(url, text));
       const body = parseJsonOrUndefined(text);

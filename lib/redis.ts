@@ -1,5 +1,6 @@
 import { Redis } from '@upstash/redis';
 import type { RedisConfig } from './config';
+import { deadline } from './deadline';
 
 /** Key names, in one place (ENGINEERING.md habit 7). */
 export const redisKeys = {
@@ -20,6 +21,8 @@ export function createRedis(config: RedisConfig): Redis {
     token: config.token,
     automaticDeserialization: false,
     retry: { retries: 1, backoff: () => 50 },
-    signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS),
+    // The client asks for a signal per request and gives no hook to clear it after; the
+    // timer is unref'd and aborting a finished request does nothing.
+    signal: () => deadline(REDIS_TIMEOUT_MS).signal,
   });
 }

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { deadline } from './deadline';
 
 /**
  * The one AWS call every function may make at cold start, SSM GetParametersByPath, signed
@@ -106,13 +107,15 @@ export async function getParametersByPath(
       ...(nextToken === undefined ? {} : { NextToken: nextToken }),
     });
     const headers = signJsonPost(settings, url, { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET }, body, new Date());
-    const res = await fetchImpl(url, {
-      method: 'POST',
-      headers,
-      body,
-      signal: AbortSignal.timeout(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-    });
-    const text = await res.text();
+    const timeout = deadline(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    let text: string;
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { method: 'POST', headers, body, signal: timeout.signal });
+      text = await res.text();
+    } finally {
+      timeout.clear();
+    }
     const parsed = parseJson(text);
     if (!res.ok) throw errorOf(res.status, parsed);
     const { Parameters, NextToken } = (parsed ?? {}) as PageResponse;
