@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import type { WebhookAuthConfig } from '../../../lib/config';
-import { createDedupe } from '../../../lib/dedupe';
+import { createDedupe, type DedupeOptions } from '../../../lib/dedupe';
 import { createForwarder, type Forwarder } from '../../../lib/forwarder';
 import type { HttpEvent, HttpResponse } from '../../../lib/http';
 import { createInfobipClient } from '../../../lib/infobip';
@@ -81,7 +81,10 @@ export interface Stack {
   sendMessage: Handler;
   sendMedia: Record<MediaKind, Handler>;
   fetchMedia: Record<MediaKind, Handler>;
-  webhooks(options?: { auth?: WebhookAuthConfig; forwarder?: Forwarder }): { onMessage: Handler; onDeliveryReport: Handler };
+  webhooks(options?: { auth?: WebhookAuthConfig; forwarder?: Forwarder; dedupe?: DedupeOptions }): {
+    onMessage: Handler;
+    onDeliveryReport: Handler;
+  };
   /** sendMessage with other Infobip settings (another base URL, another allowlist). */
   sendMessageWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
   sendMediaWith(kind: MediaKind, infobip: { baseUrl?: string; fetch?: typeof fetch }): Handler;
@@ -158,7 +161,7 @@ export async function startStack(): Promise<Stack> {
     const forwarder =
       options.forwarder ??
       createForwarder({ kind: 'http', url: sink.url, token: secrets.targetToken, timeoutMs: CTLIVE_TIMEOUT_MS });
-    const deps = (tag: string) => ({ log: logger(tag), auth, dedupe: createDedupe(upstash), forwarder });
+    const deps = (tag: string) => ({ log: logger(tag), auth, dedupe: createDedupe(upstash, options.dedupe), forwarder });
     return {
       onMessage: makeOnMessageHandler(deps('onMessage')),
       onDeliveryReport: makeOnDeliveryReportHandler(deps('onDeliveryReport')),
