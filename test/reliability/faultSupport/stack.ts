@@ -87,7 +87,7 @@ export interface Stack {
   };
   /** sendMessage with other Infobip settings (another base URL, another allowlist). */
   sendMessageWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
-  sendMediaWith(kind: MediaKind, infobip: { baseUrl?: string; fetch?: typeof fetch }): Handler;
+  sendMediaWith(kind: MediaKind, infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
   call(handler: Handler, options: EventOptions): Promise<Reply>;
   entries(): LogEntry[];
   mediaKeys(): Promise<string[]>;
@@ -140,12 +140,12 @@ export async function startStack(): Promise<Stack> {
       publicUrl,
       ctliveApiToken: secrets.ctliveToken,
     });
-  const sendMediaWith: Stack['sendMediaWith'] = (kind, { baseUrl, fetch }) => {
+  const sendMediaWith: Stack['sendMediaWith'] = (kind, { baseUrl, allowedHosts, fetch }) => {
     const spec = MEDIA_KINDS[kind];
     const log = logger(spec.sendTag);
     return makeSendMediaHandler(spec, {
       log,
-      infobipConfig: infobipConfig(baseUrl),
+      infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
       publicUrl,
       ctliveApiToken: secrets.ctliveToken,
