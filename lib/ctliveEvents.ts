@@ -52,9 +52,10 @@ function compact<T extends object>(event: T): T {
   return Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined)) as T;
 }
 
+/** A first part that is not an object (a string, null) counts as missing, like any other odd field. */
 const firstContent = (result: InboundMessageResult) => {
-  const part = result.content?.[0];
-  return part === undefined ? undefined : messageContentSchema.parse(part);
+  const part = messageContentSchema.safeParse(result.content?.[0]);
+  return part.success ? part.data : undefined;
 };
 
 function contactNameOf(result: InboundMessageResult): string | undefined {

@@ -81,11 +81,19 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       resolveSettings(body.infobip, deps.infobipConfig);
 
       const mediaId = randomUUID();
-      await store.put(
-        mediaId,
-        { kind: spec.kind, contentType, fileName: body.fileName, content: body.content },
-        media.ttlSeconds,
-      );
+      try {
+        await store.put(
+          mediaId,
+          { kind: spec.kind, contentType, fileName: body.fileName, content: body.content },
+          media.ttlSeconds,
+        );
+      } catch (error: unknown) {
+        // A SET the client gave up on (a slow Redis) may still run later and park the file
+        // for MEDIA_TTL_SECONDS under an id nobody was given: delete it, best effort (a
+        // failed DEL is logged by the store), before answering 503.
+        await store.remove(mediaId).catch(() => undefined);
+        throw error;
+      }
       const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
       // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
       const caption = body.caption || body.fileName;

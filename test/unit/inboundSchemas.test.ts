@@ -126,6 +126,13 @@ describe('inbound message results map to ctlive message events', () => {
   });
 });
 
+describe('a content array whose first part is not an object', () => {
+  it.each([[''], [null], [5], [['nested']]])('(%j) is forwarded without type or text, not thrown', (part) => {
+    const raw = { messageId: 'wamid.ODD', content: [part] };
+    expect(toMessageEvent(raw)).toEqual({ event: 'message', channel: 'WHATSAPP', messageId: 'wamid.ODD', raw });
+  });
+});
+
 describe('reports map to ctlive delivery and seen events', () => {
   const status = { groupId: 3, groupName: 'DELIVERED', id: 5, name: 'DELIVERED_TO_HANDSET', description: 'Delivered' };
   const error = { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false };

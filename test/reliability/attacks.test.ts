@@ -1,0 +1,497 @@
+/**
+ * Attacks (issue 6, part 4), each a named test: media ids built to reach Redis, `baseUrl`
+ * tricks built to carry the API key elsewhere, webhook credentials wrong in every way,
+ * and header injection through a file name. Redis is the suite's own server, watched with
+ * MONITOR, so "never reaches Redis" is counted, not assumed.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WebhookAuthConfig } from '../../lib/config';
+import { MEDIA_KIND_NAMES } from '../../lib/media';
+import { redisKeys } from '../../lib/redis';
+import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
+import { errorLinesSince, expectNothingLeaked, fileBody } from './faultSupport/expectations';
+import type { RedisMonitor } from './faultSupport/monitor';
+import { tally } from './faultSupport/results';
+import { basic, bearer, startStack, WEBHOOK_USER, type Stack } from './faultSupport/stack';
+import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+
+let stack: Stack;
+let monitor: RedisMonitor;
+const figures = tally('attacks');
+
+beforeAll(async () => {
+  stack = await startStack();
+  monitor = await stack.monitor();
+});
+
+afterAll(async () => {
+  figures.write();
+  await stack?.close();
+});
+
+/** The Redis commands a piece of work caused, as MONITOR saw them. */
+async function redisCommandsDuring(work: () => Promise<void>): Promise<string[][]> {
+  await monitor.settle();
+  const start = monitor.commands.length;
+  await work();
+  await monitor.settle();
+  return monitor.commands.slice(start);
+}
+
+const ctlive = () => bearer(stack.secrets.ctliveToken);
+
+describe('media ids that are not UUIDs never reach Redis', () => {
+  const uuid = randomUUID();
+  const ATTACK_IDS: [string, string][] = [
+    ['parent directory', '../'],
+    ['path traversal', '../../etc/passwd'],
+    ['encoded dots', '%2e%2e'],
+    ['encoded traversal', '%2e%2e%2f%2e%2e%2fetc%2fpasswd'],
+    ['a glob', '*'],
+    ['a key pattern', 'IMChannel:*'],
+    ['a whole key', `IMChannel:MultimediaMessage:${uuid}`],
+    ['10 KB', 'a'.repeat(10 * 1024)],
+    ['unicode', '𝔲𝔲𝔦𝔡-ünïcødé-文件-🙂'],
+    ['full-width UUID', uuid.replace(/[0-9a-f]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))],
+    ['a UUID in upper case', uuid.toUpperCase()],
+    ['a UUID and a newline', `${uuid}\n`],
+    ['a UUID and CRLF with a command', `${uuid}\r\nFLUSHALL\r\n`],
+    ['a UUID with a NUL', `${uuid}\u0000`],
+    ['a UUID with a space', ` ${uuid}`],
+    ['a UUID, then a path', `${uuid}/../x`],
+    ['a UUID without dashes', uuid.replace(/-/g, '')],
+    ['the nil UUID', '00000000-0000-0000-0000-000000000000'],
+    ['a version 1 UUID', 'bb8b8717-5b71-11ef-a467-62450f3469d8'],
+    ['empty', ''],
+    ['a Redis command', 'KEYS *'],
+    ['a JSON body', '{"id":"x"}'],
+  ];
+
+  it.each(ATTACK_IDS)(
+    '%s: 404, the same body as any miss, no Redis command',
+    figures.track(async (_name: string, id: string) => {
+      const missBody = (await stack.call(stack.fetchMedia.image, { method: 'GET', pathParameters: { id: randomUUID() } })).body;
+      const replies: { status: number; body: string; method: string }[] = [];
+
+      const commands = await redisCommandsDuring(async () => {
+        for (const kind of MEDIA_KIND_NAMES) {
+          for (const method of ['GET', 'HEAD']) {
+            const reply = await stack.call(stack.fetchMedia[kind], { method, pathParameters: { id } });
+            replies.push({ status: reply.status, body: reply.body, method });
+          }
+        }
+      });
+
+      expect(commands).toEqual([]);
+      expect(replies).toHaveLength(8);
+      for (const reply of replies) expect(reply).toEqual({ status: 404, body: missBody, method: reply.method });
+      expect(JSON.parse(missBody)).toEqual({ error: { code: 'NOT_FOUND', message: 'No file with this id' } });
+    }),
+  );
+
+  it(
+    'random UUIDs: 404 with the same body, each one GETEX of its own key and nothing else',
+    figures.track(async () => {
+      const ids = Array.from({ length: 25 }, () => randomUUID());
+      const bodies = new Set<string>();
+      const statuses = new Set<number>();
+
+      const commands = await redisCommandsDuring(async () => {
+        for (const id of ids) {
+          for (const kind of MEDIA_KIND_NAMES) {
+            const reply = await stack.call(stack.fetchMedia[kind], { method: 'GET', pathParameters: { id } });
+            statuses.add(reply.status);
+            bodies.add(reply.body);
+          }
+        }
+      });
+
+      expect([...statuses]).toEqual([404]);
+      expect(bodies.size).toBe(1);
+      const expected = ids.flatMap((id) => MEDIA_KIND_NAMES.map(() => ['getex', redisKeys.media(id), 'ex', '60']));
+      expect(commands.map((c) => c.map((part) => part.toLowerCase()))).toEqual(expected.map((c) => c.map((p) => p.toLowerCase())));
+    }),
+  );
+
+  it(
+    'a real file asked for as another kind: the same 404 as a miss',
+    figures.track(async () => {
+      const sent = await stack.call(stack.sendMedia.image, { body: fileBody('image', `kind-${randomUUID()}`), headers: ctlive() });
+      expect(sent.status).toBe(200);
+      const id = String(sent.json.mediaId);
+      const miss = await stack.call(stack.fetchMedia.image, { method: 'GET', pathParameters: { id: randomUUID() } });
+
+      for (const kind of ['document', 'audio', 'video'] as const) {
+        const reply = await stack.call(stack.fetchMedia[kind], { method: 'GET', pathParameters: { id } });
+        expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: miss.body });
+      }
+      expect((await stack.call(stack.fetchMedia.image, { method: 'GET', pathParameters: { id } })).status).toBe(200);
+    }),
+  );
+});
+
+describe('baseUrl tricks never receive the API key', () => {
+  interface Recorded {
+    url: string;
+    authorization: string | null;
+  }
+  const recorded: Recorded[] = [];
+  /** Stands in for the network: records where the key would have gone, answers as Infobip. */
+  const recordingFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    recorded.push({ url: String(input), authorization: new Headers(init?.headers).get('authorization') });
+    return new Response(JSON.stringify(omniSendResponse), { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  const PRODUCTION_ALLOWLIST = ['*.api.infobip.com'];
+
+  beforeEach(() => {
+    recorded.length = 0;
+  });
+
+  const TRICKS: [string, string][] = [
+    ['userinfo before an allowed host', 'https://evil.example@x.api.infobip.com'],
+    ['userinfo in upper case', 'HTTPS://EVIL.EXAMPLE@X.API.INFOBIP.COM'],
+    ['the allowed host as userinfo', 'https://x.api.infobip.com@evil.example'],
+    ['the allowed host and a port as userinfo', 'https://x.api.infobip.com:443@evil.example'],
+    ['the allowed host as a subdomain of evil', 'https://x.api.infobip.com.evil.example'],
+    ['the same, upper case', 'HTTPS://X.API.INFOBIP.COM.EVIL.EXAMPLE'],
+    ['the same, with a trailing dot', 'https://x.api.infobip.com.evil.example.'],
+    ['an allowed host with a trailing dot', 'https://x.api.infobip.com.'],
+    ['a lookalike without the dot', 'https://xapi.infobip.com'],
+    ['api.infobip.com under evil', 'https://api.infobip.com.evil.example'],
+    ['a percent-encoded dot in the host', 'https://x.api.infobip.com%2eevil.example'],
+    ['an ideographic full stop in the host', 'https://x.api.infobip.com\u3002evil.example'],
+    ['the allowed host in the path', 'https://evil.example/x.api.infobip.com'],
+    ['the allowed host after a backslash', 'https://evil.example\\x.api.infobip.com'],
+    ['the allowed host in the query', 'https://evil.example?x.api.infobip.com'],
+    ['the allowed host in the fragment', 'https://evil.example#x.api.infobip.com'],
+    ['userinfo in the fragment', 'https://evil.example#@x.api.infobip.com'],
+    ['a port on an evil host', 'https://evil.example:443'],
+    ['a port, then the allowed host as a path', 'https://evil.example:8443/.api.infobip.com'],
+    ['cloud metadata', 'http://169.254.169.254'],
+    ['cloud metadata over https', 'https://169.254.169.254'],
+    ['cloud metadata with a path', 'http://169.254.169.254/latest/meta-data/iam'],
+    ['cloud metadata as a decimal', 'http://2852039166'],
+    ['IPv6 loopback', 'http://[::1]'],
+    ['IPv6 loopback, long form', 'http://[0:0:0:0:0:0:0:1]'],
+    ['IPv6 loopback with a port', 'http://[::1]:8080'],
+    ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]'],
+    ['IPv4-mapped IPv6 loopback in hex', 'http://[::ffff:7f00:1]'],
+    ['loopback as a decimal', 'http://2130706433'],
+    ['loopback in hex', 'http://0x7f000001'],
+    ['loopback shortened', 'http://127.1'],
+    ['all interfaces', 'http://0.0.0.0'],
+    ['localhost with a trailing dot', 'http://localhost.'],
+    ['localhost upper case with a port', 'http://LOCALHOST:8080'],
+    ['an allowed host over plain http', 'http://x.api.infobip.com'],
+    ['another scheme', 'ftp://x.api.infobip.com'],
+    ['a file URL', 'file:///etc/passwd'],
+    ['a javascript URL', 'javascript:alert(1)'],
+    ['not a URL', 'x.api.infobip.com'],
+  ];
+
+  it.each(TRICKS)(
+    '%s (%s): 400, no request made, no file stored, the key in no answer',
+    figures.track(async (_name: string, baseUrl: string) => {
+      const sendMessage = stack.sendMessageWith({ allowedHosts: PRODUCTION_ALLOWLIST, fetch: recordingFetch });
+      const sendImage = stack.sendMediaWith('image', { allowedHosts: PRODUCTION_ALLOWLIST, fetch: recordingFetch });
+
+      const commands = await redisCommandsDuring(async () => {
+        // The request leaves the key out, so the deployment's own key is the one at stake.
+        const text = await stack.call(sendMessage, {
+          body: { to: '39123456789', text: 'hi', infobip: { baseUrl } },
+          headers: ctlive(),
+        });
+        const file = await stack.call(sendImage, { body: fileBody('image', 'trick', { infobip: { baseUrl } }), headers: ctlive() });
+        for (const reply of [text, file]) {
+          expect(reply.status).toBe(400);
+          expect(reply.json.error?.code).toBe('VALIDATION_FAILED');
+          expect(reply.body).not.toContain(stack.secrets.apiKey);
+        }
+      });
+
+      expect(recorded).toEqual([]);
+      expect(commands).toEqual([]);
+    }),
+  );
+
+  it.each([
+    ['an allowed host in upper case', 'HTTPS://X.API.INFOBIP.COM', 'https://x.api.infobip.com/omni/1/advanced'],
+    ['an allowed host with the default port', 'https://x.api.infobip.com:443', 'https://x.api.infobip.com/omni/1/advanced'],
+  ])(
+    'control: %s (%s) is Infobip itself, and gets the key (the recorder sees what a trick would have sent)',
+    figures.track(async (_name: string, baseUrl: string, expectedUrl: string) => {
+      const sendMessage = stack.sendMessageWith({ allowedHosts: PRODUCTION_ALLOWLIST, fetch: recordingFetch });
+
+      const reply = await stack.call(sendMessage, { body: { to: '39123456789', text: 'hi', infobip: { baseUrl } }, headers: ctlive() });
+
+      expect(reply.status).toBe(200);
+      expect(recorded).toEqual([{ url: expectedUrl, authorization: `App ${stack.secrets.apiKey}` }]);
+    }),
+  );
+
+  describe('on the network, against a listener that records every request', () => {
+    let evil: Server;
+    let evilPort: number;
+    const evilRequests: { url: string; authorization?: string }[] = [];
+    let redirector: Server;
+    let redirectorUrl: string;
+    const listen = async (handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void) => {
+      const server = createServer(handler);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    };
+
+    beforeAll(async () => {
+      evil = await listen((req, res) => {
+        evilRequests.push({ url: req.url ?? '', authorization: req.headers.authorization });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(omniSendResponse));
+      });
+      evilPort = (evil.address() as AddressInfo).port;
+      redirector = await listen((_req, res) => {
+        res.writeHead(307, { location: `http://localhost:${evilPort}/omni/1/advanced` }).end();
+      });
+      redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      for (const server of [evil, redirector]) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+    beforeEach(() => {
+      evilRequests.length = 0;
+    });
+
+    it.each([
+      ['127.0.0.1', () => `http://127.0.0.1:${evilPort}`],
+      ['localhost', () => `http://localhost:${evilPort}`],
+      ['LOCALHOST.', () => `http://LOCALHOST.:${evilPort}`],
+      ['IPv4-mapped IPv6', () => `http://[::ffff:127.0.0.1]:${evilPort}`],
+      ['decimal loopback', () => `http://2130706433:${evilPort}`],
+      ['shortened loopback', () => `http://127.1:${evilPort}`],
+    ])(
+      'a loopback listener named as %s, outside the production allowlist: nothing arrives',
+      figures.track(async (_name: string, baseUrl: () => string) => {
+        const sendMessage = stack.sendMessageWith({ allowedHosts: PRODUCTION_ALLOWLIST });
+
+        const reply = await stack.call(sendMessage, { body: { to: '39123456789', text: 'hi', infobip: { baseUrl: baseUrl() } }, headers: ctlive() });
+
+        expect(reply.status).toBe(400);
+        expect(evilRequests).toEqual([]);
+      }),
+    );
+
+    it(
+      'control: the same listener on the allowlist does get the key (so the listener would have seen it)',
+      figures.track(async () => {
+        const sendMessage = stack.sendMessageWith({ allowedHosts: ['127.0.0.1'] });
+
+        const reply = await stack.call(sendMessage, {
+          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: `http://127.0.0.1:${evilPort}` } },
+          headers: ctlive(),
+        });
+
+        expect(reply.status).toBe(200);
+        expect(evilRequests).toEqual([{ url: '/omni/1/advanced', authorization: `App ${stack.secrets.apiKey}` }]);
+      }),
+    );
+
+    it(
+      'an allowed host that redirects elsewhere: 502, and the redirect target gets nothing',
+      figures.track(async () => {
+        const sendMessage = stack.sendMessageWith({ allowedHosts: ['127.0.0.1'] });
+        const sendImage = stack.sendMediaWith('image', { allowedHosts: ['127.0.0.1'] });
+        const before = await stack.mediaKeys();
+
+        const text = await stack.call(sendMessage, {
+          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: redirectorUrl } },
+          headers: ctlive(),
+        });
+        const file = await stack.call(sendImage, { body: fileBody('image', 'redirect', { infobip: { baseUrl: redirectorUrl } }), headers: ctlive() });
+
+        expect(text.status).toBe(502);
+        expect(file.status).toBe(502);
+        expect(evilRequests).toEqual([]);
+        expect(await stack.mediaKeys()).toEqual(before);
+      }),
+    );
+  });
+});
+
+describe('webhook credentials wrong in each possible way get 401', () => {
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const HEADER = 'x-infobip-webhook-secret';
+  const password = () => stack.secrets.webhookPassword;
+  const headerValue = () => stack.secrets.webhookHeaderValue;
+  const BASIC_ONLY = (): WebhookAuthConfig => ({ basic: { username: WEBHOOK_USER, password: password() } });
+  const HEADER_ONLY = (): WebhookAuthConfig => ({ header: { name: HEADER, value: headerValue() } });
+  const BOTH = (): WebhookAuthConfig => ({ ...BASIC_ONLY(), ...HEADER_ONLY() });
+  const goodBasic = () => basic(WEBHOOK_USER, password());
+  const goodHeader = () => ({ [HEADER]: headerValue() });
+
+  const WRONG: [string, () => WebhookAuthConfig, () => Record<string, string>][] = [
+    ['Basic configured, no Authorization header', BASIC_ONLY, () => ({})],
+    ['Basic configured, an empty Authorization header', BASIC_ONLY, () => ({ authorization: '' })],
+    ['Basic configured, the scheme alone', BASIC_ONLY, () => ({ authorization: 'Basic' })],
+    ['Basic configured, the scheme and a space', BASIC_ONLY, () => ({ authorization: 'Basic ' })],
+    ['Basic configured, a wrong password', BASIC_ONLY, () => basic(WEBHOOK_USER, 'wrong-password')],
+    ['Basic configured, a wrong user', BASIC_ONLY, () => basic('not-infobip', password())],
+    ['Basic configured, user and password swapped', BASIC_ONLY, () => basic(password(), WEBHOOK_USER)],
+    ['Basic configured, the password in upper case', BASIC_ONLY, () => basic(WEBHOOK_USER, password().toUpperCase())],
+    ['Basic configured, the password with one more character', BASIC_ONLY, () => basic(WEBHOOK_USER, `${password()}x`)],
+    ['Basic configured, the password less its last character', BASIC_ONLY, () => basic(WEBHOOK_USER, password().slice(0, -1))],
+    ['Basic configured, the password with a trailing space', BASIC_ONLY, () => basic(WEBHOOK_USER, `${password()} `)],
+    ['Basic configured, an empty password', BASIC_ONLY, () => basic(WEBHOOK_USER, '')],
+    ['Basic configured, the user alone', BASIC_ONLY, () => ({ authorization: `Basic ${b64(WEBHOOK_USER)}` })],
+    ['Basic configured, the password alone', BASIC_ONLY, () => ({ authorization: `Basic ${b64(password())}` })],
+    ['Basic configured, an empty user and the password', BASIC_ONLY, () => ({ authorization: `Basic ${b64(`:${password()}`)}` })],
+    ['Basic configured, credentials not base64-encoded', BASIC_ONLY, () => ({ authorization: `Basic ${WEBHOOK_USER}:${password()}` })],
+    ['Basic configured, base64url instead of base64', BASIC_ONLY, () => ({ authorization: `Basic ${Buffer.from(`${WEBHOOK_USER}:${password()}?>`).toString('base64url')}` })],
+    ['Basic configured, base64 with junk after it', BASIC_ONLY, () => ({ authorization: `${goodBasic().authorization} junk` })],
+    ['Basic configured, the scheme twice', BASIC_ONLY, () => ({ authorization: `Basic ${goodBasic().authorization}` })],
+    ['Basic configured, the credentials as a Bearer token', BASIC_ONLY, () => ({ authorization: `Bearer ${b64(`${WEBHOOK_USER}:${password()}`)}` })],
+    ['Basic configured, the password as a Bearer token', BASIC_ONLY, () => ({ authorization: `Bearer ${password()}` })],
+    ['Basic configured, the Digest scheme', BASIC_ONLY, () => ({ authorization: `Digest username="${WEBHOOK_USER}"` })],
+    ['Basic configured, the credentials in another header', BASIC_ONLY, () => ({ 'x-authorization': goodBasic().authorization })],
+    ['Basic configured, the credentials in the header secret', BASIC_ONLY, () => ({ [HEADER]: password() })],
+    ['Basic configured, a unicode lookalike password', BASIC_ONLY, () => basic(WEBHOOK_USER, password().replace(/a/g, '\u0430'))],
+    ['Basic configured, a NUL after the password', BASIC_ONLY, () => basic(WEBHOOK_USER, `${password()}\u0000`)],
+    ['header configured, no header', HEADER_ONLY, () => ({})],
+    ['header configured, an empty value', HEADER_ONLY, () => ({ [HEADER]: '' })],
+    ['header configured, a wrong value', HEADER_ONLY, () => ({ [HEADER]: 'wrong-value' })],
+    ['header configured, the value in upper case', HEADER_ONLY, () => ({ [HEADER]: headerValue().toUpperCase() })],
+    ['header configured, the value with more after it', HEADER_ONLY, () => ({ [HEADER]: `${headerValue()}, ${headerValue()}` })],
+    ['header configured, a prefix of the value', HEADER_ONLY, () => ({ [HEADER]: headerValue().slice(0, 10) })],
+    ['header configured, the value under another name', HEADER_ONLY, () => ({ 'x-infobip-webhook-secrets': headerValue() })],
+    ['header configured, the value as Authorization', HEADER_ONLY, () => ({ authorization: headerValue() })],
+    ['header configured, the value as a Bearer token', HEADER_ONLY, () => ({ authorization: `Bearer ${headerValue()}` })],
+    ['both configured, Basic right and the header missing', BOTH, () => goodBasic()],
+    ['both configured, Basic right and the header wrong', BOTH, () => ({ ...goodBasic(), [HEADER]: 'wrong-value' })],
+    ['both configured, the header right and Basic missing', BOTH, () => goodHeader()],
+    ['both configured, the header right and Basic wrong', BOTH, () => ({ ...basic(WEBHOOK_USER, 'wrong'), ...goodHeader() })],
+    ['both configured, both missing', BOTH, () => ({})],
+  ];
+
+  describe.each(['onMessage', 'onDeliveryReport'] as const)('%s', (route) => {
+    it.each(WRONG)(
+      '%s: 401, nothing logged as received, claimed or forwarded',
+      figures.track(async (_name: string, auth: () => WebhookAuthConfig, headers: () => Record<string, string>) => {
+        const handler = stack.webhooks({ auth: auth() })[route];
+        const id = `wamid.ATTACK${randomUUID()}`;
+        const mark = stack.lines.length;
+        stack.sink.reset();
+        let status = 0;
+
+        const commands = await redisCommandsDuring(async () => {
+          const reply = await stack.call(handler, { body: { results: [{ messageId: id, message: { type: 'TEXT', text: 'hi' } }] }, headers: headers() });
+          status = reply.status;
+          expect(reply.json).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Missing or invalid credentials' } });
+        });
+
+        expect(status).toBe(401);
+        expect(commands).toEqual([]);
+        expect(stack.sink.received).toEqual([]);
+        expect(stack.lines.slice(mark).join('\n')).not.toContain(id);
+        expect(errorLinesSince(stack, mark, route).map((e) => e.message)).toEqual([`[IMCHANNEL] [${route}] Request failed with 401 UNAUTHORIZED: Missing or invalid credentials`]);
+      }),
+    );
+
+    it.each([
+      ['Basic', BASIC_ONLY, goodBasic],
+      ['Basic with the scheme in lower case', BASIC_ONLY, () => ({ authorization: goodBasic().authorization.replace('Basic', 'basic') })],
+      ['the header', HEADER_ONLY, goodHeader],
+      ['both', BOTH, () => ({ ...goodBasic(), ...goodHeader() })],
+    ])(
+      'control: %s right is accepted and forwarded',
+      figures.track(async (_name: string, auth: () => WebhookAuthConfig, headers: () => Record<string, string>) => {
+        const handler = stack.webhooks({ auth: auth() })[route];
+        const id = `wamid.CONTROL${randomUUID()}`;
+        stack.sink.reset();
+
+        const reply = await stack.call(handler, { body: { results: [{ messageId: id, seenAt: 'now' }] }, headers: headers() });
+
+        expect(reply.json).toEqual({ forwarded: 1, duplicates: 0 });
+        expect(stack.sink.received).toEqual([expect.objectContaining({ messageId: id })]);
+      }),
+    );
+  });
+});
+
+describe('header injection through fileName cannot add a header', () => {
+  let http: LambdaHttp;
+  const FILE_HEADERS = ['cache-control', 'content-disposition', 'content-length', 'content-type', 'x-content-type-options'];
+  /** What Node's HTTP server adds on its own, not the handler. */
+  const TRANSPORT_HEADERS = new Set(['connection', 'date', 'keep-alive', 'transfer-encoding']);
+
+  beforeAll(async () => {
+    http = await startLambdaHttp([
+      { methods: ['POST'], path: '/imchannel/sendWhatsAppDocumentMessage', handler: stack.sendMedia.document },
+      { methods: ['GET', 'HEAD'], path: '/imchannel/getDocumentMessage/{id}', handler: stack.fetchMedia.document },
+    ]);
+  });
+  afterAll(() => http.close());
+
+  const NAMES: [string, string][] = [
+    ['CRLF and a Set-Cookie', 'offer.pdf\r\nSet-Cookie: session=stolen'],
+    ['LF alone', 'offer.pdf\nX-Injected: 1'],
+    ['CR alone', 'offer.pdf\rX-Injected: 1'],
+    ['a quote, CRLF and a header', 'offer.pdf"\r\nX-Injected: 1\r\n\r\n<html>'],
+    ['a second filename parameter', 'offer.pdf"; filename="evil.exe'],
+    ['a filename* parameter', "offer.pdf; filename*=UTF-8''evil.exe"],
+    ['percent-encoded CRLF', 'offer%0d%0aX-Injected:%201.pdf'],
+    ['unicode whose low bytes are CR LF', 'offer\u010d\u010aX-Injected: 1.pdf'],
+    ['a line separator', 'offer\u2028X-Injected: 1.pdf'],
+    ['a NUL', 'offer.pdf\u0000X-Injected: 1'],
+    ['a tab and a backslash', 'offer\t\\"x.pdf'],
+    ['a hundred CRLFs, then a header', `a${'\r\n'.repeat(100)}X-Injected: 1`],
+    ['a hundred lone LFs, then a header', `a${'\n'.repeat(200)}X-Injected: 1`],
+  ];
+
+  it.each(NAMES)(
+    '%s: GET and HEAD answer with exactly the file headers, and the bytes sent',
+    figures.track(async (_name: string, fileName: string) => {
+      const bytes = randomBytes(2048);
+      const sent = await fetch(`${http.url}/imchannel/sendWhatsAppDocumentMessage`, {
+        method: 'POST',
+        headers: { ...ctlive(), 'content-type': 'application/json' },
+        body: JSON.stringify({ to: '39123456789', fileName, contentType: 'application/pdf', content: bytes.toString('base64') }),
+      });
+      expect(sent.status).toBe(200);
+      const { mediaId } = (await sent.json()) as { mediaId: string };
+
+      for (const method of ['HEAD', 'GET']) {
+        const res = await fetch(`${http.url}/imchannel/getDocumentMessage/${mediaId}`, { method });
+        expect(res.status).toBe(200);
+        expect([...res.headers.keys()].filter((name) => !TRANSPORT_HEADERS.has(name)).sort()).toEqual(FILE_HEADERS);
+        const disposition = res.headers.get('content-disposition') ?? '';
+        expect(disposition).toMatch(/^inline; filename="[\x20\x21\x23-\x5b\x5d-\x7e]*"(; filename\*=UTF-8''[A-Za-z0-9!#$&+\-.^_`|~%]+)?$/);
+        if (method === 'GET') expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+      }
+    }),
+  );
+
+  it(
+    'a content type carrying CRLF and a header: 415, nothing stored',
+    figures.track(async () => {
+      const before = await stack.mediaKeys();
+
+      const reply = await stack.call(stack.sendMedia.document, {
+        body: fileBody('document', 'inject', { contentType: 'application/pdf\r\nSet-Cookie: session=stolen' }),
+        headers: ctlive(),
+      });
+
+      expect(reply.status).toBe(415);
+      expect(await stack.mediaKeys()).toEqual(before);
+    }),
+  );
+});
+
+it(
+  'no response and no log line of the whole attack run holds a configured secret',
+  figures.track(async () => {
+    expect(stack.responses.length).toBeGreaterThanOrEqual(200);
+    expectNothingLeaked(stack);
+  }),
+);

@@ -1,0 +1,309 @@
+/**
+ * Generated bad input (issue 6, part 3): fast-check throws at least 1,000 requests at each
+ * endpoint, bodies and headers both, near-valid and plain garbage. Every answer must be
+ * one the contract names for bad input (or 200 when the input happened to be valid),
+ * never a crash or a 5xx; a request without the right credentials is always 401; and no
+ * response or log line holds a configured secret or the file that was sent. Infobip is a
+ * recorder here (it answers as Infobip does), so the property can also check that the API
+ * key went nowhere but an allowed Infobip host.
+ */
+import fc from 'fast-check';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media';
+import { leaked, type Reply, type Stack, startStack, basic, WEBHOOK_USER } from './faultSupport/stack';
+import { tally } from './faultSupport/results';
+import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+
+const RUNS = 1_000;
+const figures = tally('badInput');
+let stack: Stack;
+const infobipCalls: { url: string }[] = [];
+const recordingFetch = (async (input: string | URL | Request) => {
+  infobipCalls.push({ url: String(input) });
+  return new Response(JSON.stringify(omniSendResponse), { status: 200, headers: { 'content-type': 'application/json' } });
+}) as typeof fetch;
+const ALLOWLIST = ['*.api.infobip.com'];
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  figures.write();
+  await stack?.close();
+});
+
+// ---- headers -------------------------------------------------------------------------
+
+const junkHeaders = fc.dictionary(
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,24}$/).filter((name) => name.toLowerCase() !== 'authorization'),
+  fc.string({ maxLength: 80 }),
+  { maxKeys: 4 },
+);
+
+/** An Authorization header for a bearer endpoint, and whether it is the right one. */
+const bearerAuth = fc.oneof(
+  { weight: 12, arbitrary: fc.constant({ valid: true, header: () => `Bearer ${stack.secrets.ctliveToken}` }) },
+  { weight: 2, arbitrary: fc.constant({ valid: true, header: () => `bearer   ${stack.secrets.ctliveToken} ` }) },
+  fc.constant({ valid: false, header: () => undefined }),
+  fc.constant({ valid: false, header: () => `Bearer ${stack.secrets.ctliveToken}x` }),
+  fc.constant({ valid: false, header: () => `Bearer ${stack.secrets.ctliveToken.slice(1)}` }),
+  fc.constant({ valid: false, header: () => `Basic ${stack.secrets.ctliveToken}` }),
+  fc.constant({ valid: false, header: () => stack.secrets.ctliveToken }),
+  fc.string({ maxLength: 60 }).map((s) => ({ valid: false, header: () => s })),
+  fc.string({ maxLength: 60 }).map((s) => ({ valid: false, header: () => `Bearer ${s}` })),
+);
+
+const webhookAuth = fc.oneof(
+  { weight: 8, arbitrary: fc.constant({ valid: true, header: () => basic(WEBHOOK_USER, stack.secrets.webhookPassword).authorization }) },
+  fc.constant({ valid: false, header: () => undefined }),
+  fc.constant({ valid: false, header: () => basic(WEBHOOK_USER, `${stack.secrets.webhookPassword}!`).authorization }),
+  fc.string({ maxLength: 60 }).map((s) => ({ valid: false, header: () => s })),
+  fc.tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 40 })).map(([u, p]) => ({
+    valid: false,
+    header: () => basic(u, p).authorization,
+  })),
+);
+
+// ---- bodies --------------------------------------------------------------------------
+
+const anyJson = fc.jsonValue({ maxDepth: 3 });
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const longString = (min: number) => fc.integer({ min, max: min + 20 }).map((n) => 'x'.repeat(n));
+
+const phone = fc.oneof(
+  { weight: 6, arbitrary: fc.stringMatching(/^\+?\d{7,15}$/) },
+  fc.stringMatching(/^\+?\d{0,20}$/),
+  fc.string({ maxLength: 20 }),
+  anyJson,
+);
+const infobipSettings = fc.oneof(
+  fc.record(
+    {
+      baseUrl: fc.oneof(
+        fc.constant('https://x.api.infobip.com'),
+        fc.constant('https://evil.example@x.api.infobip.com'),
+        fc.webUrl(),
+        fc.string({ maxLength: 40 }),
+        anyJson,
+      ),
+      apiKey: fc.oneof(fc.string({ maxLength: 40 }), longString(1025), anyJson),
+      scenarioKey: fc.oneof(fc.string({ maxLength: 40 }), longString(257), anyJson),
+    },
+    { requiredKeys: [] },
+  ),
+  anyJson,
+);
+const sendCommon = {
+  to: phone,
+  infobip: fc.option(infobipSettings, { nil: undefined, freq: 2 }),
+  callbackData: maybe(fc.oneof(fc.string({ maxLength: 60 }), longString(4001), anyJson)),
+  messageId: maybe(fc.oneof(fc.stringMatching(/^[\x21-\x7e]{1,30}$/), fc.string({ maxLength: 30 }), longString(201), anyJson)),
+};
+const textFields = fc.record(
+  { ...sendCommon, text: fc.oneof({ weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) }, fc.constant(''), longString(4097), anyJson) },
+  { requiredKeys: [] },
+);
+
+const file = fc.uint8Array({ minLength: 12, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64'));
+const fileFields = (kind: MediaKind) =>
+  fc.record(
+    {
+      ...sendCommon,
+      fileName: fc.oneof({ weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) }, fc.constant('   '), longString(241), anyJson),
+      contentType: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...MEDIA_KINDS[kind].contentTypes) },
+        fc.constantFrom('image/jpg', 'text/html', 'application/pdf; x=1', 'audio/ogg; codecs="opus"', 'IMAGE/PNG', 'video/quicktime'),
+        fc.string({ maxLength: 40 }),
+        anyJson,
+      ),
+      content: fc.oneof(
+        { weight: 6, arbitrary: file },
+        file.map((b64) => `${b64.slice(0, 8)}\n${b64.slice(8)}`),
+        file.map((b64) => b64.replace(/=+$/, '')),
+        fc.constant(''),
+        fc.string({ maxLength: 40 }),
+        fc.constant(Buffer.alloc(70 * 1024, 7).toString('base64')),
+        anyJson,
+      ),
+      caption: maybe(fc.oneof(fc.string({ maxLength: 40 }), longString(4097), anyJson)),
+    },
+    { requiredKeys: [] },
+  );
+
+const resultShape = fc.record(
+  {
+    messageId: fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constant(''), anyJson),
+    from: anyJson,
+    to: anyJson,
+    message: fc.oneof(
+      fc.record({ type: fc.oneof(fc.constantFrom('TEXT', 'IMAGE', 'LOCATION', 'NEW_TYPE'), anyJson), text: anyJson, url: anyJson }, { requiredKeys: [] }),
+      anyJson,
+    ),
+    content: fc.oneof(fc.array(anyJson, { maxLength: 3 }), anyJson),
+    contact: anyJson,
+    contacts: fc.oneof(fc.array(anyJson, { maxLength: 2 }), anyJson),
+    status: anyJson,
+    error: anyJson,
+    seenAt: anyJson,
+    doneAt: anyJson,
+    callbackData: anyJson,
+  },
+  { requiredKeys: [] },
+);
+const webhookFields = fc.oneof(
+  fc.record(
+    {
+      results: fc.oneof(fc.array(fc.oneof(resultShape, anyJson), { maxLength: 3 }), anyJson),
+      messageCount: anyJson,
+      pendingMessageCount: anyJson,
+    },
+    { requiredKeys: [] },
+  ),
+  anyJson,
+);
+
+/** A structure as the body, rendered the many ways a body can arrive. */
+const asBody = (fields: fc.Arbitrary<unknown>, tooLargeBytes: number) =>
+  fc.oneof(
+    { weight: 8, arbitrary: fields.map((value) => ({ body: JSON.stringify(value) ?? '', base64: false })) },
+    { weight: 1, arbitrary: fields.map((value) => ({ body: Buffer.from(JSON.stringify(value) ?? '').toString('base64'), base64: true })) },
+    { weight: 1, arbitrary: fc.tuple(fields, fc.nat()).map(([value, n]) => { const json = JSON.stringify(value) ?? ''; return { body: json.slice(0, n % (json.length + 1)), base64: false }; }) },
+    { weight: 1, arbitrary: anyJson.map((value) => ({ body: JSON.stringify(value), base64: false })) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((body) => ({ body, base64: false })) },
+    { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 200 }), fc.boolean()).map(([body, base64]) => ({ body, base64 })) },
+    { weight: 1, arbitrary: fc.constant({ body: undefined as string | undefined, base64: false }) },
+    { weight: 1, arbitrary: fc.constant({ body: `{"results":[],"pad":"${'x'.repeat(tooLargeBytes)}"}`, base64: false }) },
+  );
+
+// ---- the property --------------------------------------------------------------------
+
+interface Case {
+  body: { body: string | undefined; base64: boolean };
+  auth: { valid: boolean; header: () => string | undefined };
+  headers: Record<string, string>;
+  contentType: string | undefined;
+  /** The header name as the caller spelt it: the stack lower-cases it. */
+  authName: string;
+}
+
+async function invoke(handler: Parameters<Stack['call']>[0], c: Case, extra: { method?: string; pathParameters?: Record<string, string> } = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...c.headers };
+  const authorization = c.auth.header();
+  if (authorization !== undefined) headers[c.authName] = authorization;
+  if (c.contentType !== undefined) headers['content-type'] = c.contentType;
+  return stack.call(handler, {
+    method: extra.method ?? 'POST',
+    pathParameters: extra.pathParameters,
+    headers,
+    body: c.body.body,
+    rawBody: true,
+    isBase64Encoded: c.body.base64,
+  });
+}
+
+function checkAnswer(endpoint: string, reply: Reply, allowed: readonly number[], mark: number, fileContent?: string) {
+  figures.add(`answered:${endpoint}:${reply.status}`);
+  if (!allowed.includes(reply.status)) {
+    throw new Error(`status ${reply.status} is not one of ${allowed.join(', ')}: ${reply.body.slice(0, 300)}`);
+  }
+  if (reply.status !== 200) {
+    expect(reply.headers['content-type']).toBe('application/json');
+    expect(typeof reply.json.error?.code).toBe('string');
+  }
+  const secrets = Object.values(stack.secrets);
+  const fileSecrets = fileContent !== undefined && fileContent.length >= 16 ? [fileContent] : [];
+  const output = [`${JSON.stringify(reply.headers)}\n${reply.body}`, ...stack.lines.slice(mark)];
+  const found = output.flatMap((text) => leaked(text, [...secrets, ...fileSecrets]));
+  if (found.length > 0) throw new Error(`leaked ${found.map((s) => `${s.slice(0, 10)}…`).join(', ')}`);
+  for (const call of infobipCalls) {
+    const url = new URL(call.url);
+    if (url.protocol !== 'https:' || !url.hostname.endsWith('.api.infobip.com')) throw new Error(`the API key went to ${call.url}`);
+  }
+  infobipCalls.length = 0;
+}
+
+const caseOf = (body: fc.Arbitrary<Case['body']>, auth: fc.Arbitrary<Case['auth']>) =>
+  fc.record({
+    body,
+    auth,
+    headers: junkHeaders,
+    contentType: maybe(fc.oneof(fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'), fc.string({ maxLength: 30 }))),
+    authName: fc.constantFrom('authorization', 'Authorization', 'AUTHORIZATION'),
+  });
+
+async function fuzz(endpoint: string, arb: fc.Arbitrary<Case>, run: (c: Case) => Promise<void>) {
+  await fc.assert(
+    fc.asyncProperty(arb, async (c) => {
+      figures.add(`tried:${endpoint}`);
+      await run(c);
+    }),
+    { numRuns: RUNS },
+  );
+}
+
+it(
+  'sendMessage: only 200, 400, 401 or 413; a wrong token is always 401; nothing leaked',
+  figures.track(async () => {
+    const handler = stack.sendMessageWith({ baseUrl: 'https://x.api.infobip.com', allowedHosts: ALLOWLIST, fetch: recordingFetch });
+    await fuzz('sendMessage', caseOf(asBody(textFields, 300 * 1024), bearerAuth), async (c) => {
+      const mark = stack.lines.length;
+      const reply = await invoke(handler, c);
+      if (!c.auth.valid) expect(reply.status).toBe(401);
+      checkAnswer('sendMessage', reply, [200, 400, 401, 413], mark);
+    });
+  }),
+);
+
+describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
+  it(
+    'only 200, 400, 401, 413 or 415; a wrong token is always 401; neither secrets nor the file leaked',
+    figures.track(async () => {
+      const handler = stack.sendMediaWith(kind, { baseUrl: 'https://x.api.infobip.com', allowedHosts: ALLOWLIST, fetch: recordingFetch });
+      await fuzz(MEDIA_KINDS[kind].sendTag, caseOf(asBody(fileFields(kind), 400 * 1024), bearerAuth), async (c) => {
+        const mark = stack.lines.length;
+        const content = /"content":"([^"]*)"/.exec(c.body.body ?? '')?.[1];
+        const reply = await invoke(handler, c);
+        if (!c.auth.valid) expect(reply.status).toBe(401);
+        checkAnswer(MEDIA_KINDS[kind].sendTag, reply, [200, 400, 401, 413, 415], mark, content);
+      });
+    }),
+  );
+});
+
+describe.each(['onMessage', 'onDeliveryReport'] as const)('%s', (route) => {
+  it(
+    'only 200, 400, 401 or 413; wrong credentials always 401; nothing leaked',
+    figures.track(async () => {
+      const handler = stack.webhooks()[route];
+      await fuzz(route, caseOf(asBody(webhookFields, 1024 * 1024 + 1), webhookAuth), async (c) => {
+        const mark = stack.lines.length;
+        const reply = await invoke(handler, c);
+        if (!c.auth.valid) expect(reply.status).toBe(401);
+        checkAnswer(route, reply, [200, 400, 401, 413], mark);
+      });
+    }),
+  );
+});
+
+describe.each(MEDIA_KIND_NAMES)('fetch %s', (kind) => {
+  it(
+    'any id, method and headers: only 404, never a crash; nothing leaked',
+    figures.track(async () => {
+      const handler = stack.fetchMedia[kind];
+      const arb = fc.record({
+        id: fc.oneof(fc.string({ maxLength: 60 }), fc.uuid({ version: 4 }), fc.uuid(), fc.string({ unit: 'binary', maxLength: 60 }), fc.constant('')),
+        method: fc.constantFrom('GET', 'HEAD'),
+        headers: junkHeaders,
+      });
+      await fc.assert(
+        fc.asyncProperty(arb, async ({ id, method, headers }) => {
+          figures.add(`tried:${MEDIA_KINDS[kind].fetchTag}`);
+          const mark = stack.lines.length;
+          const reply = await stack.call(handler, { method, headers, pathParameters: id === '' ? undefined : { id } });
+          checkAnswer(MEDIA_KINDS[kind].fetchTag, reply, [404], mark);
+        }),
+        { numRuns: RUNS },
+      );
+    }),
+  );
+});

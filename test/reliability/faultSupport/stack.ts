@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import IORedis from 'ioredis';
+import type { WebhookAuthConfig } from '../../../lib/config';
+import { createDedupe, type DedupeOptions } from '../../../lib/dedupe';
+import { createForwarder, type Forwarder } from '../../../lib/forwarder';
+import type { HttpEvent, HttpResponse } from '../../../lib/http';
+import { createInfobipClient } from '../../../lib/infobip';
+import { createLogger, type TaggedLogger } from '../../../lib/log';
+import { MEDIA_KINDS, MEDIA_KIND_NAMES, type MediaKind } from '../../../lib/media';
+import { makeFetchMediaHandler } from '../../../lib/mediaFetch';
+import { makeSendMediaHandler } from '../../../lib/mediaSend';
+import { createMediaStore } from '../../../lib/mediaStore';
+import { createRedis, redisKeys } from '../../../lib/redis';
+import { makeSendMessageHandler } from '../../../lib/sendMessage';
+import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../../lib/webhook';
+import { startCtliveSink, type CtliveSink } from '../../../tools/ctliveSink';
+import { startInfobipSandbox, type InfobipSandbox } from '../../../tools/infobipSandbox';
+import { startUpstashProxy, type UpstashProxy } from '../../../tools/upstashProxy';
+import { apiEvent, lambdaContext, type EventOptions } from '../../support/lambda';
+import { startRedisMonitor, type RedisMonitor } from './monitor';
+import { startOwnRedisServer, type OwnRedis } from './ownRedis';
+import { startSlowLink, type SlowLink } from './slowLink';
+
+/**
+ * The handlers wired as in production (real @upstash/redis client through the Upstash
+ * proxy to a real redis-server, real Infobip client over HTTP to the sandbox, real HTTP
+ * forwarder to the ctlive sink), with every dependency reachable for a test to break.
+ * Logs are JSON, as on AWS, and kept in `lines`; every response is kept in `responses`,
+ * so a test can prove that no configured secret left the service.
+ */
+
+/** Test-only values, fresh for each run. */
+export function makeSecrets() {
+  return {
+    apiKey: `fault-infobip-key-${randomUUID()}`,
+    ctliveToken: `fault-ctlive-token-${randomUUID()}`,
+    webhookPassword: `fault-webhook-password-${randomUUID()}`,
+    webhookHeaderValue: `fault-webhook-header-${randomUUID()}`,
+    redisToken: `fault-redis-token-${randomUUID()}`,
+    targetToken: `fault-target-token-${randomUUID()}`,
+  };
+}
+export type Secrets = ReturnType<typeof makeSecrets>;
+
+export const INFOBIP_TIMEOUT_MS = 400;
+export const CTLIVE_TIMEOUT_MS = 300;
+export const MEDIA_MAX_BYTES = 64 * 1024;
+export const MEDIA_TTL_SECONDS = 86_400;
+export const SCENARIO_KEY = 'FAULT-SCENARIO';
+export const WEBHOOK_USER = 'infobip';
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json: { error?: { code?: string; [key: string]: unknown }; [key: string]: unknown };
+}
+
+type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResponse>;
+
+export interface LogEntry {
+  level: string;
+  message: string;
+  tag: string;
+  messageId?: string;
+}
+
+export interface Stack {
+  secrets: Secrets;
+  redis: OwnRedis;
+  link: SlowLink;
+  proxy: UpstashProxy;
+  sandbox: InfobipSandbox;
+  sink: CtliveSink;
+  /** A plain client straight to redis-server, for checking state. */
+  direct: IORedis;
+  monitor(): Promise<RedisMonitor>;
+  lines: string[];
+  responses: Reply[];
+  logger(tag: string): TaggedLogger;
+  sendMessage: Handler;
+  sendMedia: Record<MediaKind, Handler>;
+  fetchMedia: Record<MediaKind, Handler>;
+  webhooks(options?: { auth?: WebhookAuthConfig; forwarder?: Forwarder; dedupe?: DedupeOptions }): {
+    onMessage: Handler;
+    onDeliveryReport: Handler;
+  };
+  /** sendMessage with other Infobip settings (another base URL, another allowlist). */
+  sendMessageWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
+  sendMediaWith(kind: MediaKind, infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
+  call(handler: Handler, options: EventOptions): Promise<Reply>;
+  entries(): LogEntry[];
+  mediaKeys(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+export const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
+});
+
+export async function startStack(): Promise<Stack> {
+  const secrets = makeSecrets();
+  const redis = await startOwnRedisServer();
+  const link = await startSlowLink({ host: '127.0.0.1', port: redis.port });
+  const proxy = await startUpstashProxy({ redisUrl: link.url, token: secrets.redisToken, port: 0 });
+  const sandbox = await startInfobipSandbox({ apiKey: secrets.apiKey, port: 0, fetchMedia: false, deliveryReports: false });
+  const sink = await startCtliveSink({ token: secrets.targetToken, log: () => undefined });
+  const direct = new IORedis(redis.url, { maxRetriesPerRequest: 3, retryStrategy: () => 100 });
+  direct.on('error', () => undefined);
+  const monitors: RedisMonitor[] = [];
+
+  const lines: string[] = [];
+  const responses: Reply[] = [];
+  const configured = [
+    secrets.apiKey,
+    secrets.ctliveToken,
+    secrets.webhookPassword,
+    secrets.webhookHeaderValue,
+    secrets.redisToken,
+    secrets.targetToken,
+  ];
+  const logger = (tag: string) =>
+    createLogger(tag, { format: 'json', level: 'INFO', secrets: configured, sink: (line) => void lines.push(line) });
+
+  const upstash = createRedis({ url: proxy.url, token: secrets.redisToken });
+  const media = { ttlSeconds: MEDIA_TTL_SECONDS, fetchTtlSeconds: 60, maxBytes: MEDIA_MAX_BYTES };
+  const infobipConfig = (baseUrl = sandbox.url, allowedHosts = ['127.0.0.1']) => ({
+    defaults: { baseUrl, apiKey: secrets.apiKey, scenarioKey: SCENARIO_KEY },
+    allowedHosts,
+    timeoutMs: INFOBIP_TIMEOUT_MS,
+  });
+  const publicUrl = 'https://imchannel.example/tenant/imchannel';
+
+  const sendMessageWith: Stack['sendMessageWith'] = ({ baseUrl, allowedHosts, fetch }) =>
+    makeSendMessageHandler({
+      log: logger('sendMessage'),
+      infobipConfig: infobipConfig(baseUrl, allowedHosts),
+      infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
+      publicUrl,
+      ctliveApiToken: secrets.ctliveToken,
+    });
+  const sendMediaWith: Stack['sendMediaWith'] = (kind, { baseUrl, allowedHosts, fetch }) => {
+    const spec = MEDIA_KINDS[kind];
+    const log = logger(spec.sendTag);
+    return makeSendMediaHandler(spec, {
+      log,
+      infobipConfig: infobipConfig(baseUrl, allowedHosts),
+      infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
+      publicUrl,
+      ctliveApiToken: secrets.ctliveToken,
+      store: createMediaStore(upstash, log),
+      media,
+    });
+  };
+  const byKind = <T>(make: (kind: MediaKind) => T) =>
+    Object.fromEntries(MEDIA_KIND_NAMES.map((kind) => [kind, make(kind)])) as Record<MediaKind, T>;
+
+  const webhooks: Stack['webhooks'] = (options = {}) => {
+    const auth = options.auth ?? { basic: { username: WEBHOOK_USER, password: secrets.webhookPassword } };
+    const forwarder =
+      options.forwarder ??
+      createForwarder({ kind: 'http', url: sink.url, token: secrets.targetToken, timeoutMs: CTLIVE_TIMEOUT_MS });
+    const deps = (tag: string) => ({ log: logger(tag), auth, dedupe: createDedupe(upstash, options.dedupe), forwarder });
+    return {
+      onMessage: makeOnMessageHandler(deps('onMessage')),
+      onDeliveryReport: makeOnDeliveryReportHandler(deps('onDeliveryReport')),
+    };
+  };
+
+  const call: Stack['call'] = async (handler, options) => {
+    const event = apiEvent(options);
+    const res = await handler(event, lambdaContext());
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    const body = String(res.body ?? '');
+    let json: Reply['json'] = {};
+    try {
+      json = body && !res.isBase64Encoded ? (JSON.parse(body) as Reply['json']) : {};
+    } catch {
+      json = {};
+    }
+    const reply = { status: res.statusCode ?? 200, headers, body, json };
+    responses.push(reply);
+    return reply;
+  };
+
+  return {
+    secrets,
+    redis,
+    link,
+    proxy,
+    sandbox,
+    sink,
+    direct,
+    async monitor() {
+      const monitor = await startRedisMonitor(redis.url);
+      monitors.push(monitor);
+      return monitor;
+    },
+    lines,
+    responses,
+    logger,
+    sendMessage: sendMessageWith({}),
+    sendMedia: byKind((kind) => sendMediaWith(kind, {})),
+    fetchMedia: byKind((kind) => {
+      const spec = MEDIA_KINDS[kind];
+      const log = logger(spec.fetchTag);
+      return makeFetchMediaHandler(spec, { log, store: createMediaStore(upstash, log), media });
+    }),
+    webhooks,
+    sendMessageWith,
+    sendMediaWith,
+    call,
+    entries: () => lines.map((line) => JSON.parse(line) as LogEntry),
+    mediaKeys: async () => (await direct.keys(redisKeys.media('*'))).sort(),
+    async close() {
+      for (const monitor of monitors) await monitor.close();
+      direct.disconnect();
+      await sink.close();
+      await sandbox.close();
+      await proxy.close();
+      await link.close();
+      await redis.dispose();
+    },
+  };
+}
+
+/** The secrets (and any other strings given) that occur in a text. */
+export function leaked(text: string, secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => secret.length > 0 && text.includes(secret));
+}

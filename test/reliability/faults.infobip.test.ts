@@ -1,0 +1,195 @@
+/**
+ * Fault matrix, Infobip side (issue 6, part 1): each way Infobip can fail, against
+ * sendMessage and the four media sends, on a real Redis. For each: the status and error
+ * code of CONTRACT section 3, one ERROR line with the function's tag and the message id,
+ * the state of the media store afterwards (a refused send leaves no file; a timed-out one
+ * keeps it, as the README documents, since Infobip may still fetch it), and the same
+ * handler answering the next request with 200.
+ */
+import { randomUUID } from 'node:crypto';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media';
+import { redisKeys } from '../../lib/redis';
+import { startBrokenInfobip, type BrokenInfobip } from './faultSupport/brokenInfobip';
+import { errorLinesSince, expectNothingLeaked, fileBody, textBody } from './faultSupport/expectations';
+import { tally } from './faultSupport/results';
+import { bearer, INFOBIP_TIMEOUT_MS, MEDIA_TTL_SECONDS, startStack, type Reply, type Stack } from './faultSupport/stack';
+
+let stack: Stack;
+let truncating: BrokenInfobip;
+let resetting: BrokenInfobip;
+const figures = tally('faults.infobip');
+const sentContents: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+  truncating = await startBrokenInfobip('truncated');
+  resetting = await startBrokenInfobip('reset');
+});
+
+afterAll(async () => {
+  figures.write();
+  await truncating?.close();
+  await resetting?.close();
+  await stack?.close();
+});
+
+beforeEach(() => stack.sandbox.reset());
+
+interface Fault {
+  name: string;
+  /** Arms the fault; returns the `infobip` settings the request should carry, if any. */
+  arm(): { baseUrl: string } | undefined;
+  status: number;
+  code: string;
+  upstreamStatus?: number;
+  /** The text of the ERROR line after the tag and status. */
+  reason: RegExp;
+  /** A timed-out send may still reach Infobip, which then fetches the file: it is kept. */
+  fileKept: boolean;
+}
+
+const refusal = (status: number, text: string): Fault => ({
+  name: `Infobip answers ${status}`,
+  arm: () => {
+    stack.sandbox.failNext({ status });
+    return undefined;
+  },
+  status: 502,
+  code: 'INFOBIP_ERROR',
+  upstreamStatus: status,
+  reason: new RegExp(`Infobip refused the message: ${text}`),
+  fileKept: false,
+});
+
+const FAULTS: Fault[] = [
+  refusal(400, 'Bad request'),
+  refusal(401, 'Invalid login details'),
+  refusal(429, 'Too many requests'),
+  refusal(500, 'Something went wrong'),
+  refusal(503, 'Service unavailable'),
+  {
+    name: 'Infobip answers an HTML page with 200',
+    arm: () => {
+      stack.sandbox.failNext({ status: 200, body: '<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>' });
+      return undefined;
+    },
+    status: 502,
+    code: 'INFOBIP_ERROR',
+    upstreamStatus: 200,
+    reason: /not an OMNI response/,
+    fileKept: false,
+  },
+  {
+    name: 'Infobip cuts its answer off half way (truncated body)',
+    arm: () => ({ baseUrl: truncating.url }),
+    status: 502,
+    code: 'INFOBIP_ERROR',
+    reason: /Could not reach Infobip/,
+    fileKept: false,
+  },
+  {
+    name: 'Infobip does not answer within INFOBIP_TIMEOUT_MS',
+    arm: () => {
+      stack.sandbox.failNext({ delayMs: INFOBIP_TIMEOUT_MS * 4 });
+      return undefined;
+    },
+    status: 504,
+    code: 'INFOBIP_TIMEOUT',
+    reason: new RegExp(`Infobip did not answer within ${INFOBIP_TIMEOUT_MS} ms`),
+    fileKept: true,
+  },
+  {
+    name: 'Infobip resets the connection',
+    arm: () => ({ baseUrl: resetting.url }),
+    status: 502,
+    code: 'INFOBIP_ERROR',
+    reason: /Could not reach Infobip/,
+    fileKept: false,
+  },
+];
+
+const infobipCalls = () =>
+  stack.sandbox.received.length + truncating.authorizations.length + resetting.authorizations.length;
+
+function expectFailure(reply: Reply, fault: Fault) {
+  expect(reply.status).toBe(fault.status);
+  expect(reply.headers['content-type']).toBe('application/json');
+  expect(reply.json.error).toEqual(expect.objectContaining({ code: fault.code }));
+  if (fault.upstreamStatus !== undefined) expect(reply.json.error?.upstreamStatus).toBe(fault.upstreamStatus);
+}
+
+function expectOneErrorLine(mark: number, tag: string, fault: Fault, messageId: string) {
+  const errors = errorLinesSince(stack, mark, tag);
+  expect(errors).toHaveLength(1);
+  expect(errors[0]?.message).toMatch(
+    new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] Request failed with ${fault.status} ${fault.code} \\(messageId \\[${messageId}\\]\\): `),
+  );
+  expect(errors[0]?.message).toMatch(fault.reason);
+  expect(errors[0]?.messageId).toBe(messageId);
+}
+
+describe.each(FAULTS)('$name', (fault) => {
+  it(
+    'sendMessage: the contract status, an ERROR line with the tag, and the next request is served',
+    figures.track(async () => {
+      const messageId = `fault-${randomUUID()}`;
+      const mark = stack.lines.length;
+      const infobip = fault.arm();
+
+      const reply = await stack.call(stack.sendMessage, {
+        body: textBody(messageId, infobip ? { infobip } : {}),
+        headers: bearer(stack.secrets.ctliveToken),
+      });
+
+      expectFailure(reply, fault);
+      expectOneErrorLine(mark, 'sendMessage', fault, messageId);
+      const next = await stack.call(stack.sendMessage, { body: textBody(`next-${messageId}`), headers: bearer(stack.secrets.ctliveToken) });
+      expect(next.status).toBe(200);
+      expect(next.json.messageId).toBe(`next-${messageId}`);
+    }),
+  );
+
+  it.each(MEDIA_KIND_NAMES)(
+    `send %s: the contract status, an ERROR line with the tag, ${fault.fileKept ? 'the file kept' : 'no file left behind'}, and the next request is served`,
+    figures.track(async (kind: MediaKind) => {
+      const tag = MEDIA_KINDS[kind].sendTag;
+      const messageId = `fault-${randomUUID()}`;
+      const before = await stack.mediaKeys();
+      const mark = stack.lines.length;
+      const callsBefore = infobipCalls();
+      const infobip = fault.arm();
+      const body = fileBody(kind, messageId, infobip ? { infobip } : {});
+      sentContents.push(body.content);
+
+      const reply = await stack.call(stack.sendMedia[kind], { body, headers: bearer(stack.secrets.ctliveToken) });
+
+      expectFailure(reply, fault);
+      expectOneErrorLine(mark, tag, fault, messageId);
+      // Infobip was called once, so the file had been stored first (CONTRACT section 3).
+      expect(infobipCalls()).toBe(callsBefore + 1);
+      const added = (await stack.mediaKeys()).filter((key) => !before.includes(key));
+      if (fault.fileKept) {
+        expect(added).toHaveLength(1);
+        const ttl = await stack.direct.ttl(added[0] as string);
+        expect(ttl).toBeGreaterThan(MEDIA_TTL_SECONDS - 60);
+        await stack.direct.del(added[0] as string);
+      } else {
+        expect(added).toEqual([]);
+      }
+
+      const next = await stack.call(stack.sendMedia[kind], { body: fileBody(kind, `next-${messageId}`), headers: bearer(stack.secrets.ctliveToken) });
+      expect(next.status).toBe(200);
+      const stored = redisKeys.media(String(next.json.mediaId));
+      expect(await stack.direct.exists(stored)).toBe(1);
+      await stack.direct.del(stored);
+    }),
+  );
+});
+
+it(
+  'no response and no log line of the whole Infobip fault run holds a configured secret or a file',
+  figures.track(async () => {
+    expect(stack.responses.length).toBeGreaterThanOrEqual(FAULTS.length * 10);
+    expectNothingLeaked(stack, sentContents);
+  }),
+);

@@ -1,0 +1,257 @@
+/**
+ * Fault matrix, Redis side (issue 6, part 1): Redis down, Redis slower than the client's
+ * timeout, and Redis restarted in the middle of a run, against every function that uses
+ * it: the media sends (store), the media fetches (GETEX) and both webhooks (claims).
+ * Expected: 503 REDIS_UNAVAILABLE (CONTRACT sections 3 to 5), an ERROR line with the tag,
+ * Infobip not called and nothing forwarded without Redis, no file left behind by a failed
+ * send, and the same handler serving the next request once Redis is back.
+ */
+import { randomUUID } from 'node:crypto';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media';
+import { redisKeys } from '../../lib/redis';
+import { errorLinesSince, expectNothingLeaked, fileBody } from './faultSupport/expectations';
+import { tally } from './faultSupport/results';
+import { basic, bearer, startStack, WEBHOOK_USER, type Reply, type Stack } from './faultSupport/stack';
+
+/** Longer than lib/redis.ts's 3 s per call: every call times out, and its retry too. */
+const SLOW_MS = 3_500;
+/** Longer than that timeout too, so that requests during the restart fail rather than wait. */
+const RESTART_DOWN_MS = 3_500;
+
+let stack: Stack;
+const figures = tally('faults.redis');
+const sentContents: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  figures.write();
+  await stack?.close();
+});
+
+beforeEach(() => {
+  stack.sandbox.reset();
+  stack.sink.reset();
+});
+
+afterEach(async () => {
+  stack.link.set({ kind: 'pass' });
+  await stack.link.drained();
+});
+
+/** Redis is back when the proxy answers a PING through the link (its client reconnects on its own schedule). */
+async function redisBack(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(stack.proxy.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.secrets.redisToken}` },
+      body: '["PING"]',
+    }).catch(() => undefined);
+    if (res?.status === 200) return;
+    if (Date.now() > deadline) throw new Error('Redis did not come back within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const newId = () => `wamid.REDIS${randomUUID().replace(/-/g, '').toUpperCase()}`;
+const webhookBody = (id: string) => ({
+  results: [{ from: '39123456789', to: '44123456789', messageId: id, message: { type: 'TEXT', text: 'Oh well' } }],
+});
+const reportBody = (id: string) => ({ results: [{ messageId: id, to: '39123456789', status: { groupName: 'DELIVERED' } }] });
+const ctlive = () => bearer(stack.secrets.ctliveToken);
+const infobip = () => basic(WEBHOOK_USER, stack.secrets.webhookPassword);
+
+async function sendFile(kind: MediaKind, messageId = `m-${randomUUID()}`): Promise<{ reply: Reply; content: string }> {
+  const body = fileBody(kind, messageId);
+  sentContents.push(body.content);
+  return { reply: await stack.call(stack.sendMedia[kind], { body, headers: ctlive() }), content: body.content };
+}
+
+const fetchFile = (kind: MediaKind, id: string, method = 'GET') =>
+  stack.call(stack.fetchMedia[kind], { method, body: undefined, pathParameters: { id }, headers: {} });
+
+function expectRedisUnavailable(reply: Reply) {
+  expect(reply.status).toBe(503);
+  expect(reply.json.error).toEqual(expect.objectContaining({ code: 'REDIS_UNAVAILABLE' }));
+}
+
+function expectErrorLine(mark: number, tag: string, pattern: RegExp) {
+  expect(errorLinesSince(stack, mark, tag).map((entry) => entry.message)).toContainEqual(expect.stringMatching(pattern));
+}
+
+type FaultName = 'down' | 'slow';
+const arm = (fault: FaultName) => stack.link.set(fault === 'down' ? { kind: 'down' } : { kind: 'slow', delayMs: SLOW_MS });
+/** Back to normal, once everything a slow Redis was sent has run. */
+async function heal() {
+  stack.link.set({ kind: 'pass' });
+  await stack.link.drained();
+  await redisBack();
+}
+
+describe.each([
+  { fault: 'down' as const, kinds: MEDIA_KIND_NAMES },
+  { fault: 'slow' as const, kinds: ['image', 'audio'] as MediaKind[] },
+])('Redis $fault', ({ fault, kinds }) => {
+  it.each(kinds)(
+    'send %s: 503, ERROR line, Infobip not called, no file left behind; then the next send is served',
+    figures.track(async (kind: MediaKind) => {
+      const tag = MEDIA_KINDS[kind].sendTag;
+      const before = await stack.mediaKeys();
+      const mark = stack.lines.length;
+      arm(fault);
+
+      const { reply } = await sendFile(kind);
+
+      expectRedisUnavailable(reply);
+      expectErrorLine(mark, tag, new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] SET failed for key \\[IMChannel:MultimediaMessage:`));
+      expectErrorLine(mark, tag, new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] Request failed with 503 REDIS_UNAVAILABLE`));
+      expect(stack.sandbox.received).toEqual([]);
+      await heal();
+      // A slow Redis still runs the SET it was sent, after the client gave up on it.
+      expect((await stack.mediaKeys()).filter((key) => !before.includes(key))).toEqual([]);
+
+      const next = await sendFile(kind);
+      expect(next.reply.status).toBe(200);
+      expect(await stack.direct.exists(redisKeys.media(String(next.reply.json.mediaId)))).toBe(1);
+    }),
+  );
+
+  it.each(kinds)(
+    'fetch %s: 503 and an ERROR line; once Redis is back the same file is served',
+    figures.track(async (kind: MediaKind) => {
+      const tag = MEDIA_KINDS[kind].fetchTag;
+      const { reply: sent, content } = await sendFile(kind);
+      const mediaId = String(sent.json.mediaId);
+      const mark = stack.lines.length;
+      arm(fault);
+
+      const reply = await fetchFile(kind, mediaId);
+
+      expectRedisUnavailable(reply);
+      expectErrorLine(mark, tag, new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] GETEX failed for key \\[IMChannel:MultimediaMessage:${mediaId}\\]`));
+      await heal();
+      const next = await fetchFile(kind, mediaId);
+      expect(next.status).toBe(200);
+      expect(next.body).toBe(content);
+    }),
+  );
+
+  it.each([
+    { route: 'onMessage' as const, kind: 'message', body: webhookBody },
+    { route: 'onDeliveryReport' as const, kind: 'delivery', body: reportBody },
+  ])(
+    '$route: 503, ERROR line with the messageId, nothing forwarded; then the retry is forwarded once',
+    figures.track(async ({ route, kind, body }) => {
+      const handler = stack.webhooks()[route];
+      const id = newId();
+      const mark = stack.lines.length;
+      arm(fault);
+
+      const reply = await stack.call(handler, { body: body(id), headers: infobip() });
+
+      expectRedisUnavailable(reply);
+      expect(reply.json.error?.notForwarded).toEqual([id]);
+      expectErrorLine(mark, route, new RegExp(`Could not claim the ${kind} event in Redis, not forwarded \\(messageId \\[${id}\\]\\)`));
+      expect(stack.sink.received).toEqual([]);
+      await heal();
+      const key = redisKeys.webhookEvent(kind, id);
+      if (fault === 'slow') {
+        // The claim the client gave up on still lands: it holds Infobip's retries off for
+        // at most its 60 s, then expires. (Releasing it blindly could delete another
+        // request's live claim, which is how a message would reach ctlive twice.)
+        const late = await stack.direct.get(key);
+        expect([null, 'forwarding']).toContain(late);
+        expect(await stack.direct.ttl(key)).toBeLessThanOrEqual(60);
+        await stack.direct.del(key); // as if the 60 s had passed
+      } else {
+        expect(await stack.direct.exists(key)).toBe(0);
+      }
+      const retry = await stack.call(handler, { body: body(id), headers: infobip() });
+      expect(retry.json).toEqual({ forwarded: 1, duplicates: 0 });
+      expect(await stack.direct.get(key)).toBe('done');
+      expect(stack.sink.received).toEqual([expect.objectContaining({ event: kind, messageId: id })]);
+    }),
+  );
+});
+
+describe('Redis restarted in the middle of a run', () => {
+  it(
+    'every answer is 200 or 503, every message reaches ctlive once, every file sent is served, and none is left over',
+    figures.track(async () => {
+      // A claim whose answer was lost in the restart holds Infobip's retries off until it
+      // expires (60 s in production); 2 s here, so that the retries below see it expire.
+      const { onMessage } = stack.webhooks({ dedupe: { claimTtlSeconds: 2 } });
+      const statuses: number[] = [];
+      const ids: string[] = [];
+      const files = new Map<string, string>();
+      const failedSends: number[] = [];
+      /** Retries a 503 as Infobip and ctlive do; anything else ends it. */
+      const withRetries = async (attempt: () => Promise<Reply>): Promise<Reply> => {
+        for (let i = 0; ; i++) {
+          const reply = await attempt();
+          statuses.push(reply.status);
+          if (reply.status !== 503 || i >= 100) return reply;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      const round = async () => {
+        const id = newId();
+        ids.push(id);
+        const forwarded = await withRetries(() => stack.call(onMessage, { body: webhookBody(id), headers: infobip() }));
+        expect(forwarded.json).toEqual({ forwarded: 1, duplicates: 0 });
+        const body = fileBody('document', `restart-${id}`);
+        sentContents.push(body.content);
+        const sent = await stack.call(stack.sendMedia.document, { body, headers: ctlive() });
+        statuses.push(sent.status);
+        if (sent.status !== 200) {
+          failedSends.push(sent.status);
+          return;
+        }
+        files.set(String(sent.json.mediaId), body.content);
+        const fetched = await withRetries(() => fetchFile('document', String(sent.json.mediaId)));
+        expect(fetched.status).toBe(200);
+        expect(fetched.body).toBe(body.content);
+      };
+      const before = await stack.mediaKeys();
+      const mark = stack.lines.length;
+
+      for (let i = 0; i < 5; i++) await round();
+      const restart = stack.redis.restart(RESTART_DOWN_MS);
+      let restarted = false;
+      void restart.then(() => {
+        restarted = true;
+      });
+      while (!restarted) await round();
+      await redisBack();
+      for (let i = 0; i < 5; i++) await round();
+      await restart;
+
+      expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
+      expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(0);
+      expect(failedSends.every((status) => status === 503)).toBe(true);
+      // Every 503 was one ERROR line with its function's tag.
+      const failedLines = ['onMessage', 'sendWhatsAppDocumentMessage', 'onGetDocumentMessage'].flatMap((tag) =>
+        errorLinesSince(stack, mark, tag).filter((entry) => entry.message.includes('Request failed with 503 ')),
+      );
+      expect(failedLines).toHaveLength(statuses.filter((status) => status === 503).length);
+      const received = stack.sink.received.map((event) => (event as { messageId: string }).messageId);
+      expect(received).toEqual(ids);
+      for (const id of ids) expect(await stack.direct.get(redisKeys.webhookEvent('message', id))).toBe('done');
+      // Files from before the restart survive it (Upstash keeps its data, as this server does).
+      for (const [mediaId, content] of files) expect((await fetchFile('document', mediaId)).body).toBe(content);
+      const added = (await stack.mediaKeys()).filter((key) => !before.includes(key));
+      expect(added.sort()).toEqual([...files.keys()].map(redisKeys.media).sort());
+    }),
+  );
+});
+
+it(
+  'no response and no log line of the whole Redis fault run holds a configured secret or a file',
+  figures.track(async () => {
+    expect(stack.responses.length).toBeGreaterThanOrEqual(30);
+    expectNothingLeaked(stack, sentContents);
+  }),
+);
