@@ -9,15 +9,28 @@ import { startLocalStack, type LocalStack } from '../../../tools/stack';
 export interface LoadStack {
   stack: LocalStack;
   redis: IORedis;
+  /** The stack's lines that are not the routine ones of a request that went well. */
+  problems: string[];
   recentOutput(): string;
   stop(): Promise<void>;
 }
 
 const KEEP_LINES = 60;
+/** What the stack prints for a request that went well: its functions' runbook and forwarding lines, serverless-offline's, the sandbox's and the sink's. */
+const ROUTINE = [
+  /^\s*$/,
+  /^\[IMCHANNEL\] \[\w+\] (Message received |Report received |request to \[|response of \[|Request received for ID |\[REDIS\] Get message |Set expire for key |Forwarded |Duplicate )/,
+  /^(GET|HEAD|POST) \/\S+ \(λ: \w+\)$/,
+  /^\(λ: \w+\) RequestId: \S+ {2}Duration: [\d.]+ ms {2}Billed Duration: \d+ ms$/,
+  /^\[ctlive-sink\] received /,
+  /^\[infobip-sandbox\] (POST \/omni\/1\/advanced -> 200 |media (HEAD|GET) \S+ -> 200|delivery report -> \S+ 200$)/,
+];
 
 export async function startLoadStack(env: Record<string, string> = {}): Promise<LoadStack> {
   const recent: string[] = [];
+  const problems: string[] = [];
   const output = (line: string) => {
+    if (!ROUTINE.some((routine) => routine.test(line))) problems.push(line.slice(0, 500));
     recent.push(line);
     if (recent.length > KEEP_LINES) recent.shift();
   };
@@ -28,6 +41,7 @@ export async function startLoadStack(env: Record<string, string> = {}): Promise<
   return {
     stack,
     redis,
+    problems,
     recentOutput: () => recent.join('\n'),
     async stop() {
       redis.disconnect();
