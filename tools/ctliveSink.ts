@@ -39,6 +39,11 @@ export interface CtliveSink {
   refused: unknown[];
   waitFor(n: number, timeoutMs?: number): Promise<unknown[]>;
   failNext(failure?: SinkFailure): void;
+  /**
+   * Answer every `n`th event request (counting all of them, retries too) with `status`
+   * (default 500) until `reset()` or `failEvery(0)`: a steady fault rate, e.g. 20 for 5%.
+   */
+  failEvery(n: number, status?: number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -72,6 +77,7 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
   const received: unknown[] = [];
   const refused: unknown[] = [];
   let failures: Array<Required<Omit<SinkFailure, 'messageId'>> & { messageId?: string }> = [];
+  let periodic = { every: 0, status: 500, count: 0 };
   let waiters: Array<() => void> = [];
   // Cuts short a deliberate delay on close, so no timer outlives the sink.
   const closing = new AbortController();
@@ -83,6 +89,9 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
   };
 
   const takeFailure = (event: unknown) => {
+    if (periodic.every > 0 && (periodic.count += 1) % periodic.every === 0) {
+      return { status: periodic.status, delayMs: 0 };
+    }
     const id = messageIdOf(event);
     const failure = failures.find((f) => f.messageId === undefined || f.messageId === id);
     if (failure === undefined) return undefined;
@@ -156,10 +165,15 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
         ...(failure.messageId === undefined ? {} : { messageId: failure.messageId }),
       });
     },
+    failEvery(n, status = 500) {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`failEvery takes a whole number ≥ 0, not ${n}`);
+      periodic = { every: n, status, count: 0 };
+    },
     reset() {
       received.length = 0;
       refused.length = 0;
       failures = [];
+      periodic = { every: 0, status: 500, count: 0 };
     },
     close() {
       closing.abort();

@@ -1,0 +1,53 @@
+import { createDedupe } from '../../../lib/dedupe';
+import { createForwarder } from '../../../lib/forwarder';
+import { createLogger } from '../../../lib/log';
+import { createRedis } from '../../../lib/redis';
+import { makeOnMessageHandler } from '../../../lib/webhook';
+import { webhookAuthHeaders } from '../../../tools/infobipSandbox';
+import { webhookAuthOf, type LocalStack } from '../../../tools/stack';
+import { apiEvent, lambdaContext } from '../../support/lambda';
+import type { PostWebhook } from './infobipRetry';
+
+/**
+ * onMessage as several warm Lambda containers in this process: each its own Redis client
+ * and forwarder, wired as in production, on the local stack's Redis (through its Upstash
+ * proxy) and its ctlive sink. Faster than serverless-offline, and the same code.
+ */
+export interface InProcessWebhooks {
+  post: PostWebhook;
+  /** WARN and ERROR lines, parsed: what the containers said went wrong. */
+  problems: Array<{ level: string; message: string }>;
+}
+
+export function inProcessOnMessage(stack: LocalStack, containers: number): InProcessWebhooks {
+  const auth = webhookAuthOf(stack.env);
+  const headers = webhookAuthHeaders(auth);
+  const problems: InProcessWebhooks['problems'] = [];
+  const sink = (line: string) => {
+    const { level, message } = JSON.parse(line) as { level: string; message: string };
+    problems.push({ level, message });
+  };
+  const handlers = Array.from({ length: containers }, () =>
+    makeOnMessageHandler({
+      log: createLogger('onMessage', { format: 'json', level: 'WARN', sink }),
+      auth,
+      dedupe: createDedupe(createRedis({ url: stack.proxy.url, token: stack.proxy.token })),
+      forwarder: createForwarder({
+        kind: 'http',
+        url: stack.sink.url,
+        token: stack.env.CTLIVE_TARGET_TOKEN,
+        timeoutMs: 5_000,
+      }),
+    }),
+  );
+  let next = 0;
+  return {
+    problems,
+    async post(body) {
+      const handler = handlers[next++ % handlers.length] as (typeof handlers)[number];
+      const event = apiEvent({ method: 'POST', path: '/imchannel/onMessage', body, rawBody: true, headers });
+      const res = await handler(event, lambdaContext('onMessage'));
+      return { status: res.statusCode ?? 200, body: String(res.body ?? '') };
+    },
+  };
+}
