@@ -27,10 +27,20 @@ export interface DedupeKey {
  * one pipeline before forwarding, every done mark and release in one pipeline after.
  */
 export interface Dedupe {
-  /** One outcome per key, in order. Keys must be distinct. */
-  claim(keys: DedupeKey[]): Promise<ClaimOutcome[]>;
+  /**
+   * One outcome per key, in order. Keys must be distinct. `owner` is unique to the request:
+   * a claim already holding it is this request's own (a retried call whose first reply
+   * was lost), not another request's.
+   */
+  claim(keys: DedupeKey[], owner: string): Promise<ClaimOutcome[]>;
   /** Marks forwarded results done and releases claims whose forward failed or never ran. */
   settle(done: DedupeKey[], released: DedupeKey[]): Promise<void>;
+  /**
+   * After a claim call failed: removes the claims that landed anyway (a Redis slower than
+   * the client's timeout), and only those still held by `owner`, so Infobip's retry is not
+   * held off until they expire and no other request's claim is touched.
+   */
+  abandon(keys: DedupeKey[], owner: string): Promise<void>;
 }
 
 export interface DedupeOptions {
@@ -44,23 +54,34 @@ export interface DedupeOptions {
 
 const CLAIMED = 'forwarding';
 const DONE = 'done';
+/** Deletes a key only while it holds the given value: one atomic step in Redis. */
+const DELETE_IF_HELD = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe {
   const claimTtl = options.claimTtlSeconds ?? 60;
   const doneTtl = options.doneTtlSeconds ?? 24 * 60 * 60;
   const keyOf = ({ kind, messageId }: DedupeKey) => redisKeys.webhookEvent(kind, messageId);
   return {
-    async claim(keys) {
+    async claim(keys, owner) {
       if (keys.length === 0) return [];
       // SET NX EX takes each claim, and the GET behind it in the same pipeline tells a
       // finished forward from one still running when the claim was not ours.
+      const held = `${CLAIMED}:${owner}`;
       const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.set(keyOf(key), CLAIMED, { nx: true, ex: claimTtl }).get(keyOf(key));
+      for (const key of keys) pipeline.set(keyOf(key), held, { nx: true, ex: claimTtl }).get(keyOf(key));
       const replies = await pipeline.exec<(string | null)[]>();
       return keys.map((_, i): ClaimOutcome => {
-        if (replies[2 * i] === 'OK') return 'claimed';
-        return replies[2 * i + 1] === DONE ? 'done' : 'inFlight';
+        const current = replies[2 * i + 1];
+        // Our own value: taken now, or by this request's first try whose reply was lost.
+        if (replies[2 * i] === 'OK' || current === held) return 'claimed';
+        return current === DONE ? 'done' : 'inFlight';
       });
+    },
+    async abandon(keys, owner) {
+      if (keys.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const key of keys) pipeline.eval(DELETE_IF_HELD, [keyOf(key)], [`${CLAIMED}:${owner}`]);
+      await pipeline.exec();
     },
     async settle(done, released) {
       if (done.length + released.length === 0) return;

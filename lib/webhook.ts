@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { checkWebhookAuth } from './auth';
 import { readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from './config';
 import { toMessageEvent, toReportEvent, type CtliveEvent } from './ctliveEvents';
@@ -107,14 +108,19 @@ async function deliverOnce({ log, dedupe, forwarder }: WebhookDeps, events: Ctli
   });
   const distinct = [...firstIndex.values()].map((i) => events[i] as CtliveEvent);
 
+  const owner = randomUUID();
+  const keys = distinct.map(({ event, messageId }) => ({ kind: event, messageId }));
   let claims: ClaimOutcome[];
   try {
-    claims = await dedupe.claim(distinct.map(({ event, messageId }) => ({ kind: event, messageId })));
+    claims = await dedupe.claim(keys, owner);
   } catch (error: unknown) {
     // Never forward without a claim: that is how a message would reach ctlive twice.
     for (const { event, messageId } of distinct) {
       log.error(`Could not claim the ${event} event in Redis, not forwarded`, { messageId, reason: reasonOf(error) });
     }
+    // Best effort: a slow Redis may still have taken some of the claims; left alone they
+    // would answer Infobip's retries with 503 until they expire.
+    await dedupe.abandon(keys, owner).catch(() => undefined);
     return events.map(() => 'redisFailed');
   }
 

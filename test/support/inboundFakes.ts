@@ -22,7 +22,7 @@ export function memoryDedupe() {
     markDoneFails: false,
     /** Redis round trips: one per claim or settle call, as lib/dedupe.ts pipelines them. */
     roundTrips: 0,
-    async claim(keys: DedupeKey[]): Promise<ClaimOutcome[]> {
+    async claim(keys: DedupeKey[], _owner: string): Promise<ClaimOutcome[]> {
       fake.roundTrips += 1;
       for (const { kind, messageId } of keys) calls.push(`claim ${kind} ${messageId}`);
       if (fake.down) throw new Error('redis unreachable');
@@ -34,6 +34,10 @@ export function memoryDedupe() {
         }
         return current === 'done' ? 'done' : 'inFlight';
       });
+    },
+    async abandon(keys: DedupeKey[]) {
+      fake.roundTrips += 1;
+      for (const { kind, messageId } of keys) calls.push(`abandon ${kind} ${messageId}`);
     },
     async settle(done: DedupeKey[], released: DedupeKey[]) {
       fake.roundTrips += 1;

@@ -34,6 +34,7 @@ function run(file: string) {
         seen.has(`${kind}:${messageId}`) ? 'done' : (seen.add(`${kind}:${messageId}`), 'claimed'),
       ),
     settle: async () => undefined,
+    abandon: async () => undefined,
   };
   const deps = {
     log: createLogger('test', { format: 'text', level: 'INFO', sink: captureLines().sink }),
