@@ -2,8 +2,8 @@ import type { Config } from 'jest';
 import base from './jest.config';
 
 /**
- * `npm run test:reliability`: faults, floods and hostile input (test/reliability). Kept
- * out of the default `npm test` run because it takes minutes; CI runs both.
+ * `npm run test:reliability`: faults, floods and hostile input (test/reliability). Its own
+ * config, so the quick jest projects can run without it; `npm test` runs both.
  */
 const [unit] = base.projects as Config[];
 
