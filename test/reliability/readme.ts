@@ -5,6 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LoadFigures } from './loadSupport/autocannon';
+import type { Workload } from './loadSupport/workload';
 
 const ROOT = join(__dirname, '..', '..');
 const README = join(ROOT, 'README.md');
@@ -25,36 +27,12 @@ interface FaultsFile {
   };
 }
 
-interface LoadScenario {
-  route: string;
-  connections: number;
-  seconds: number;
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
 interface LoadFile {
   exactlyOnce: {
     finishedAt: string;
     commit?: string;
     machine: { node: string; cpu: string; cpus: number };
-    planned: {
-      webhooks: number;
-      batchedWebhooks: number;
-      resultsSent: number;
-      uniqueResults: number;
-      duplicatesSent: number;
-      concurrentDuplicates: number;
-      resendDuplicates: number;
-      rebatchedDuplicates: number;
-      httpResults: number;
-      inProcessResults: number;
-    };
+    planned: Workload['planned'];
     answers: {
       retries: number;
       mostAttemptsForOneWebhook: number;
@@ -64,7 +42,7 @@ interface LoadFile {
     };
     ctlive: { received: number; refused: number; distinctMessageIds: number };
   };
-  load: { finishedAt: string; commit?: string; secondsPerRoute: number; scenarios: LoadScenario[] };
+  load: { finishedAt: string; commit?: string; secondsPerRoute: number; scenarios: LoadFigures[] };
 }
 
 const read = <T>(name: string): T =>
