@@ -8,6 +8,8 @@ import { reasonOf } from './errors';
 export interface Forwarder {
   /** Where events go, safe to log: a function name or a URL, never a token. */
   readonly target: string;
+  /** The longest one forward can take before it fails, retries included. */
+  readonly timeoutMs: number;
   forward(event: CtliveEvent): Promise<void>;
 }
 
@@ -17,6 +19,11 @@ export class ForwardError extends Error {
     this.name = 'ForwardError';
   }
 }
+
+/** An `Event` invoke only queues the event, so anything slower than this is a sick endpoint. */
+export const LAMBDA_TIMEOUT_MS = 5_000;
+/** One retry, with the SDK's backoff: throttling is often momentary, and Infobip retries the rest. */
+export const LAMBDA_MAX_ATTEMPTS = 2;
 
 export interface ForwarderDeps {
   /** Tests pass a client of their own; production creates one per cold start. */
@@ -40,6 +47,7 @@ function lazyLambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, 
   loading.catch(() => undefined); // surfaces at the first forward, as a ForwardError
   return {
     target: `lambda:${target.functionName}`,
+    timeoutMs: LAMBDA_TIMEOUT_MS * LAMBDA_MAX_ATTEMPTS,
     async forward(event) {
       let forwarder: Forwarder;
       try {
@@ -61,6 +69,7 @@ function httpForwarder(target: Extract<CtliveTarget, { kind: 'http' }>, fetchImp
   if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
   return {
     target: target.url,
+    timeoutMs: target.timeoutMs,
     async forward(event) {
       let res: Response;
       const timeout = deadline(target.timeoutMs);

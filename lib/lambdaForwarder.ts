@@ -1,17 +1,13 @@
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { CtliveTarget } from './config';
 import { reasonOf } from './errors';
-import { ForwardError, type Forwarder } from './forwarder';
+import { ForwardError, LAMBDA_MAX_ATTEMPTS, LAMBDA_TIMEOUT_MS, type Forwarder } from './forwarder';
 
 /**
  * The `lambda:<name>` ctlive target. Only `createForwarder` imports this module, and only
  * for that target, so the AWS SDK stays out of every cold start that does not need it.
  */
 
-/** An `Event` invoke only queues the event, so anything slower than this is a sick endpoint. */
-const LAMBDA_TIMEOUT_MS = 5_000;
-/** One retry, with the SDK's backoff: throttling is often momentary, and Infobip retries the rest. */
-const LAMBDA_MAX_ATTEMPTS = 2;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export function createLambdaClient(target: Extract<CtliveTarget, { kind: 'lambda' }>): LambdaClient {
@@ -38,6 +34,7 @@ function isLoopback(endpoint: string | undefined): boolean {
 export function lambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, client: LambdaClient): Forwarder {
   return {
     target: `lambda:${target.functionName}`,
+    timeoutMs: LAMBDA_TIMEOUT_MS * LAMBDA_MAX_ATTEMPTS,
     async forward(event) {
       let result: InvokeCommandOutput;
       try {

@@ -10,6 +10,9 @@ export const redisKeys = {
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */
 const REDIS_TIMEOUT_MS = 3_000;
+const REDIS_RETRY_BACKOFF_MS = 50;
+/** The longest one Redis call can take before it fails: two attempts and the pause between. */
+export const REDIS_MAX_CALL_MS = 2 * REDIS_TIMEOUT_MS + REDIS_RETRY_BACKOFF_MS;
 
 /**
  * One client per cold start. Values come back as stored (no JSON guessing), a hung
@@ -20,7 +23,7 @@ export function createRedis(config: RedisConfig): Redis {
     url: config.url,
     token: config.token,
     automaticDeserialization: false,
-    retry: { retries: 1, backoff: () => 50 },
+    retry: { retries: 1, backoff: () => REDIS_RETRY_BACKOFF_MS },
     // The client asks for a signal per request and gives no hook to clear it after; the
     // timer is unref'd and aborting a finished request does nothing.
     signal: () => deadline(REDIS_TIMEOUT_MS).signal,

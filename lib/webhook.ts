@@ -8,7 +8,7 @@ import { createForwarder, type Forwarder } from './forwarder';
 import { httpStack, jsonResponse, parseJson } from './http';
 import { parseWebhookResults, type RawResult } from './inboundSchemas';
 import { runbook, type TaggedLogger } from './log';
-import { createRedis } from './redis';
+import { createRedis, REDIS_MAX_CALL_MS } from './redis';
 import type { ColdStart } from './runtime';
 
 /** CONTRACT section 5: bodies above this get 413 before anything reads them. */
@@ -28,7 +28,10 @@ export class WebhookRetryError extends AppError {
   }
 }
 
-type Outcome = 'forwarded' | 'duplicate' | 'inFlight' | 'redisFailed' | 'forwardFailed' | 'notTried';
+type Outcome = 'forwarded' | 'duplicate' | 'inFlight' | 'redisFailed' | 'forwardFailed' | 'notTried' | 'outOfTime';
+
+/** Kept back from the function's time for the closing Redis round trip and the answer. */
+const SETTLE_RESERVE_MS = REDIS_MAX_CALL_MS + 500;
 
 /** `POST /imchannel/onMessage`: customers' messages. */
 export const makeOnMessageHandler = (deps: WebhookDeps) =>
@@ -64,13 +67,13 @@ function makeWebhookHandler(
       maxBodyBytes: WEBHOOK_MAX_BODY_BYTES,
       authorize: (event) => checkWebhookAuth(event.headers, deps.auth),
     },
-    async (event) => {
+    async (event, context) => {
       const body = event.rawBody ?? '';
       // The runbook's first stop: logged before parsing, so even a body we reject is on record.
       log.info(receivedLine(body));
       const events = parseWebhookResults(parseJson(body)).map(toEvent);
 
-      const outcomes = await deliverOnce(deps, events);
+      const outcomes = await deliverOnce(deps, events, () => context.getRemainingTimeInMillis());
 
       const forwarded = outcomes.filter((o) => o === 'forwarded').length;
       const duplicates = outcomes.filter((o) => o === 'duplicate').length;
@@ -85,7 +88,9 @@ function makeWebhookHandler(
           ? 'REDIS_UNAVAILABLE'
           : outcomes.includes('forwardFailed')
             ? 'CTLIVE_UNAVAILABLE'
-            : 'FORWARD_IN_PROGRESS',
+            : outcomes.includes('outOfTime')
+              ? 'OUT_OF_TIME'
+              : 'FORWARD_IN_PROGRESS',
         `${notForwarded.length} of ${events.length} results were not forwarded yet; retry later`,
         { forwarded, duplicates, notForwarded: notForwarded.map((e) => e.messageId) },
       );
@@ -99,8 +104,16 @@ function makeWebhookHandler(
  * stops at the first failure: the rest keep their order for Infobip's retry, and a ctlive
  * that is down does not cost one timeout per result. A result repeated inside one body
  * shares the first copy's fate, so it is forwarded once.
+ *
+ * Done marks are written only at the end, so the function must live to write them: a
+ * forward starts only while its worst case still leaves time for that last round trip.
+ * What is left over is released and answered with 503, and Infobip's retry brings it.
  */
-async function deliverOnce({ log, dedupe, forwarder }: WebhookDeps, events: CtliveEvent[]): Promise<Outcome[]> {
+async function deliverOnce(
+  { log, dedupe, forwarder }: WebhookDeps,
+  events: CtliveEvent[],
+  remainingMs: () => number,
+): Promise<Outcome[]> {
   const keyOf = (event: CtliveEvent) => `${event.event}:${event.messageId}`;
   const firstIndex = new Map<string, number>();
   events.forEach((event, i) => {
@@ -143,11 +156,13 @@ async function deliverOnce({ log, dedupe, forwarder }: WebhookDeps, events: Ctli
       byKey.set(keyOf(event), 'inFlight');
     }
   });
+  let outOfTime = 0;
   for (const [i, event] of distinct.entries()) {
     if (claims[i] !== 'claimed') continue;
-    if (failed) {
+    if (!failed && remainingMs() < forwarder.timeoutMs + SETTLE_RESERVE_MS) outOfTime += 1;
+    if (failed || outOfTime > 0) {
       released.push(event); // never tried: the retry forwards it
-      byKey.set(keyOf(event), 'notTried');
+      byKey.set(keyOf(event), failed ? 'notTried' : 'outOfTime');
       continue;
     }
     try {
@@ -167,6 +182,13 @@ async function deliverOnce({ log, dedupe, forwarder }: WebhookDeps, events: Ctli
     });
     done.push(event);
     byKey.set(keyOf(event), 'forwarded');
+  }
+
+  if (outOfTime > 0) {
+    log.warn(
+      `Not enough time left to forward ${outOfTime} more result(s) safely; released for Infobip's retry (503)`,
+      { remainingMs: remainingMs() },
+    );
   }
 
   const asKey = ({ event, messageId }: CtliveEvent) => ({ kind: event, messageId });

@@ -56,6 +56,7 @@ export function fakeForwarder() {
   const failFor = new Set<string>();
   const forwarder: Forwarder & { sent: CtliveEvent[]; failFor: Set<string> } = {
     target: 'https://ctlive.example/events',
+    timeoutMs: 5_000,
     sent,
     failFor,
     async forward(event) {
@@ -66,7 +67,11 @@ export function fakeForwarder() {
   return forwarder;
 }
 
-export function setupWebhooks(auth: WebhookAuthConfig = { basic: { username: 'infobip', password: PASSWORD } }) {
+export function setupWebhooks(
+  auth: WebhookAuthConfig = { basic: { username: 'infobip', password: PASSWORD } },
+  /** What the Lambda context says is left of the function's time, asked at each call. */
+  remainingMs: () => number = () => 29_000,
+) {
   const { lines, sink } = captureLines();
   const dedupe = memoryDedupe();
   const forwarder = fakeForwarder();
@@ -79,7 +84,8 @@ export function setupWebhooks(auth: WebhookAuthConfig = { basic: { username: 'in
   const onMessage = makeOnMessageHandler(deps('onMessage'));
   const onDeliveryReport = makeOnDeliveryReportHandler(deps('onDeliveryReport'));
   const call = async (handler: typeof onMessage, body: unknown, headers: Record<string, string> = BASIC, raw = false) => {
-    const res = await handler(apiEvent({ body, headers, rawBody: raw }), lambdaContext());
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: remainingMs };
+    const res = await handler(apiEvent({ body, headers, rawBody: raw }), context);
     return { status: res.statusCode, body: JSON.parse(String(res.body)) as Record<string, unknown> };
   };
   return {

@@ -40,7 +40,7 @@ function run(file: string) {
     log: createLogger('test', { format: 'text', level: 'INFO', sink: captureLines().sink }),
     auth: {},
     dedupe,
-    forwarder: { target: 'test', forward: async (e: CtliveEvent) => void sent.push(e) },
+    forwarder: { target: 'test', timeoutMs: 5_000, forward: async (e: CtliveEvent) => void sent.push(e) },
   };
   const handler = file.startsWith('onMessage') ? makeOnMessageHandler(deps) : makeOnDeliveryReportHandler(deps);
   return { event, sent, answer: handler(event, lambdaContext()) };

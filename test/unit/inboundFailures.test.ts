@@ -68,6 +68,34 @@ describe('onMessage webhook', () => {
       expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-2']);
     });
 
+    it('stops forwarding while time is left to mark the forwarded ones done; the retry brings the rest', async () => {
+      let remaining = 20_000;
+      const t = setup(undefined, () => remaining);
+      const forward = t.forwarder.forward.bind(t.forwarder);
+      t.forwarder.forward = async (event) => {
+        remaining -= 3_000; // a slow ctlive: each forward takes 3 s of the function's time
+        await forward(event);
+      };
+      const batch = { results: ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'].map((id) => result(id)) };
+
+      const res = await t.message(batch);
+
+      // 5 s forward timeout + the closing Redis round trip no longer fit in 11 s.
+      expect(res.status).toBe(503);
+      expect(res.body.error).toEqual(
+        expect.objectContaining({ code: 'OUT_OF_TIME', forwarded: 3, notForwarded: ['m-4', 'm-5'] }),
+      );
+      expect(t.dedupe.state.get('message:m-3')).toBe('done');
+      expect(t.dedupe.state.has('message:m-4')).toBe(false);
+      expect(t.lines).toContainEqual(
+        expect.stringContaining("Not enough time left to forward 2 more result(s) safely; released for Infobip's retry (503)"),
+      );
+
+      remaining = 29_000;
+      expect((await t.message(batch)).body).toEqual({ forwarded: 2, duplicates: 3 });
+      expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-1', 'm-2', 'm-3', 'm-4', 'm-5']);
+    });
+
     it('forwarded but not marked done (Redis went away after): still a success, with an ERROR line', async () => {
       const t = setup();
       t.dedupe.markDoneFails = true;
