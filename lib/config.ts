@@ -75,6 +75,17 @@ const positiveInt = (env: Env, name: string, fallback: number): number => {
   return parsed;
 };
 
+/**
+ * One forward and the closing Redis call (up to about 6.5 s) must fit in the webhooks'
+ * 29 s; a longer ctlive timeout would leave no room to forward anything.
+ */
+export const CTLIVE_MAX_TIMEOUT_MS = 15_000;
+
+const atMost = (env: Env, name: string, value: number, max: number): number => {
+  if (value > max) throw new ConfigError(name, `must be at most ${max}, got "${nonEmpty(env, name)}"`);
+  return value;
+};
+
 const httpUrl = (name: string, raw: string): string => {
   let url: URL;
   try {
@@ -183,7 +194,7 @@ export function readCtliveTarget(env: Env = process.env): CtliveTarget {
       kind: 'http',
       url: httpUrl('CTLIVE_TARGET', raw),
       token: nonEmpty(env, 'CTLIVE_TARGET_TOKEN'),
-      timeoutMs: positiveInt(env, 'CTLIVE_TIMEOUT_MS', 5_000),
+      timeoutMs: atMost(env, 'CTLIVE_TIMEOUT_MS', positiveInt(env, 'CTLIVE_TIMEOUT_MS', 5_000), CTLIVE_MAX_TIMEOUT_MS),
     };
   }
   throw new ConfigError('CTLIVE_TARGET', 'must be "lambda:<function name or ARN>" or an http(s):// URL');

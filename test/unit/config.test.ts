@@ -1,6 +1,7 @@
 import {
   ConfigError,
   readCtliveApiToken,
+  readCtliveTarget,
   readInfobipConfig,
   readLogConfig,
   readMediaConfig,
@@ -25,9 +26,15 @@ describe('config', () => {
     ['INFOBIP_TIMEOUT_MS', () => readInfobipConfig({ INFOBIP_TIMEOUT_MS: '10s' })],
     ['MEDIA_MAX_BYTES', () => readMediaConfig({ MEDIA_MAX_BYTES: '-1' })],
     ['LOG_FORMAT', () => readLogConfig({ LOG_FORMAT: 'xml' })],
+    ['CTLIVE_TIMEOUT_MS', () => readCtliveTarget({ CTLIVE_TARGET: 'https://ctlive.example/in', CTLIVE_TIMEOUT_MS: '15001' })],
   ])('names %s when it is missing or malformed', (variable, read) => {
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(new RegExp(`^${variable} `));
+  });
+
+  it('takes a ctlive timeout up to the most that still fits the webhooks 29 s', () => {
+    const target = readCtliveTarget({ CTLIVE_TARGET: 'https://ctlive.example/in', CTLIVE_TIMEOUT_MS: '15000' });
+    expect(target).toEqual(expect.objectContaining({ kind: 'http', timeoutMs: 15_000 }));
   });
 
   it('applies the contract defaults', () => {
