@@ -209,6 +209,7 @@ export const SECRET_VARIABLES = [
   'INFOBIP_WEBHOOK_PASSWORD',
   'INFOBIP_WEBHOOK_HEADER',
 ] as const;
+export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
 /** The SSM path the secrets are read from at cold start; unset where the environment holds them. */
 export function readSecretsPath(env: Env = process.env): string | undefined {
@@ -232,7 +233,7 @@ export function readAwsSettings(env: Env = process.env): { region: string; crede
 }
 
 /** Secrets read from SSM join the environment every reader here sees; SSM wins. */
-export function applySecrets(secrets: Record<string, string>, env: Env = process.env): void {
+export function applySecrets(secrets: Partial<Record<string, string>>, env: Env = process.env): void {
   for (const name of SECRET_VARIABLES) {
     const value = secrets[name];
     if (value !== undefined) env[name] = value;

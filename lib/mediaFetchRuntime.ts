@@ -4,6 +4,7 @@ import { makeFetchMediaHandler } from './mediaFetch';
 import { createMediaStore } from './mediaStore';
 import { createRedis } from './redis';
 import { coldStart } from './runtime';
+import { FETCH_SECRETS } from './secrets';
 
 /**
  * The production wiring of the four onGet functions, once per cold start. Apart from the
@@ -12,11 +13,14 @@ import { coldStart } from './runtime';
  */
 export function startMediaFetch(kind: MediaKind) {
   const spec = MEDIA_KINDS[kind];
-  return coldStart(spec.fetchTag, ({ log, redisConfig }) =>
-    makeFetchMediaHandler(spec, {
-      log,
-      media: readMediaConfig(),
-      store: createMediaStore(createRedis(redisConfig), log),
-    }),
+  return coldStart(
+    spec.fetchTag,
+    ({ log, redisConfig }) =>
+      makeFetchMediaHandler(spec, {
+        log,
+        media: readMediaConfig(),
+        store: createMediaStore(createRedis(redisConfig), log),
+      }),
+    { secrets: FETCH_SECRETS },
   );
 }

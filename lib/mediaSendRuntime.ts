@@ -5,6 +5,7 @@ import { makeSendMediaHandler } from './mediaSend';
 import { createMediaStore } from './mediaStore';
 import { createRedis } from './redis';
 import { coldStart } from './runtime';
+import { SEND_SECRETS } from './secrets';
 
 /**
  * The production wiring of the four sendWhatsApp*Message functions, once per cold start.
@@ -12,17 +13,21 @@ import { coldStart } from './runtime';
  */
 export function startMediaSend(kind: MediaKind) {
   const spec = MEDIA_KINDS[kind];
-  return coldStart(spec.sendTag, ({ log, redisConfig }) => {
-    const infobipConfig = readInfobipConfig();
-    return makeSendMediaHandler(spec, {
-      log,
-      // Without it no file could ever be fetched: refuse to start rather than fail every send.
-      publicUrl: readRequiredPublicUrl(),
-      ctliveApiToken: readCtliveApiToken(),
-      media: readMediaConfig(),
-      infobipConfig,
-      infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
-      store: createMediaStore(createRedis(redisConfig), log),
-    });
-  });
+  return coldStart(
+    spec.sendTag,
+    ({ log, redisConfig }) => {
+      const infobipConfig = readInfobipConfig();
+      return makeSendMediaHandler(spec, {
+        log,
+        // Without it no file could ever be fetched: refuse to start rather than fail every send.
+        publicUrl: readRequiredPublicUrl(),
+        ctliveApiToken: readCtliveApiToken(),
+        media: readMediaConfig(),
+        infobipConfig,
+        infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
+        store: createMediaStore(createRedis(redisConfig), log),
+      });
+    },
+    { secrets: SEND_SECRETS },
+  );
 }

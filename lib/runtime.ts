@@ -8,9 +8,10 @@ import {
   readSecretsPath,
   type LogConfig,
   type RedisConfig,
+  type SecretVariable,
 } from './config';
 import { createLogger, type TaggedLogger } from './log';
-import { loadSecrets, secretsLoadError } from './secrets';
+import { loadSecrets, secretParameterName, secretsLoadError, type SecretsRead } from './secrets';
 
 export interface ColdStart {
   log: TaggedLogger;
@@ -21,8 +22,10 @@ export interface ColdStart {
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
 export interface ColdStartDeps {
-  /** Reads the secrets under an SSM path (tests pass a fake). */
-  loadSecrets?: (path: string) => Promise<Record<string, string>>;
+  /** The secrets this function uses: read from SSM when `SECRETS_SSM_PATH` is set. */
+  secrets?: readonly SecretVariable[];
+  /** Reads the named secrets under an SSM path (tests pass a fake). */
+  loadSecrets?: (path: string, variables: readonly SecretVariable[]) => Promise<SecretsRead>;
 }
 
 /**
@@ -40,11 +43,16 @@ export function coldStart<E, R>(tag: string, wire: (start: ColdStart) => Handler
   } catch (error: unknown) {
     fail(createLogger(tag, { format: 'json', level: 'INFO' }), error);
   }
-  const build = () => {
+  const build = (fromSsm?: { path: string; missing: readonly SecretVariable[] }) => {
     const log = createLogger(tag, { ...logConfig, secrets: readConfiguredSecrets() });
     try {
       return wire({ log, redisConfig: readRedisConfig() });
     } catch (error: unknown) {
+      // A secret the function needs whose parameter is not there: name the parameter.
+      if (error instanceof ConfigError && fromSsm?.missing.includes(error.variable as SecretVariable)) {
+        const name = secretParameterName(fromSsm.path, error.variable);
+        fail(log, new ConfigError(error.variable, `is required but the SSM parameter ${name} does not exist`));
+      }
       fail(log, error);
     }
   };
@@ -58,12 +66,12 @@ export function coldStart<E, R>(tag: string, wire: (start: ColdStart) => Handler
   if (path === undefined) return build();
 
   const secretsPath = path;
-  const load = deps.loadSecrets ?? ((p: string) => loadSecrets(p));
+  const load = deps.loadSecrets ?? loadSecrets;
   const start = () =>
-    load(secretsPath).then(
-      (secrets) => {
-        applySecrets(secrets);
-        return build();
+    load(secretsPath, deps.secrets ?? []).then(
+      ({ values, missing }) => {
+        applySecrets(values);
+        return build({ path: secretsPath, missing });
       },
       (error: unknown) => fail(createLogger(tag, logConfig), secretsLoadError(secretsPath, error)),
     );

@@ -1,24 +1,51 @@
-import { ConfigError, SECRET_VARIABLES, readAwsSettings } from './config';
-import { getParametersByPath, type SsmSettings } from './ssm';
+import { ConfigError, readAwsSettings, type SecretVariable } from './config';
+import { getParameters, type SsmSettings } from './ssm';
 
 /**
- * On AWS the secrets are SSM Parameter Store SecureStrings under one path
- * (`/imchannel/<stage>/CTLIVE_API_TOKEN`, …), read once per cold start, so no secret value
- * is ever in the template, the CloudFormation stack or the function's configuration.
- * Parameters under the path with other names are ignored.
+ * On AWS the secrets are SSM Parameter Store SecureStrings named after their variable under
+ * one path (`/imchannel/<stage>/CTLIVE_API_TOKEN`, …), read once per cold start, so no
+ * secret value is ever in the template, the CloudFormation stack or the function's
+ * configuration. Each function asks for the ones it uses, and its role may read only those.
  */
+
+/** sendMessage and the four sendWhatsApp*Message functions. */
+export const SEND_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'] as const;
+/** The four onGet*Message functions. */
+export const FETCH_SECRETS = ['UPSTASH_REDIS_REST_TOKEN'] as const;
+/** onMessage and onDeliveryReport; the last three are optional, by the auth and target chosen. */
+export const WEBHOOK_SECRETS = [
+  'UPSTASH_REDIS_REST_TOKEN',
+  'CTLIVE_TARGET_TOKEN',
+  'INFOBIP_WEBHOOK_PASSWORD',
+  'INFOBIP_WEBHOOK_HEADER',
+] as const;
+
+export interface SecretsRead {
+  values: Partial<Record<SecretVariable, string>>;
+  /** Variables whose parameter does not exist under the path. */
+  missing: SecretVariable[];
+}
+
+export const secretParameterName = (path: string, variable: string) =>
+  `${path.endsWith('/') ? path : `${path}/`}${variable}`;
+
 export async function loadSecrets(
   path: string,
+  variables: readonly SecretVariable[],
   settings: SsmSettings = readAwsSettings(),
   fetchImpl: typeof fetch = fetch,
-): Promise<Record<string, string>> {
-  const prefix = path.endsWith('/') ? path : `${path}/`;
-  const found: Record<string, string> = {};
-  for (const { name, value } of await getParametersByPath(settings, prefix, fetchImpl)) {
-    const variable = name.slice(prefix.length);
-    if ((SECRET_VARIABLES as readonly string[]).includes(variable)) found[variable] = value;
+): Promise<SecretsRead> {
+  const byName = new Map(variables.map((variable) => [secretParameterName(path, variable), variable]));
+  const { found, missing } = await getParameters(settings, [...byName.keys()], fetchImpl);
+  const values: Partial<Record<SecretVariable, string>> = {};
+  for (const { name, value } of found) {
+    const variable = byName.get(name);
+    if (variable !== undefined) values[variable] = value;
   }
-  return found;
+  return {
+    values,
+    missing: missing.map((name) => byName.get(name)).filter((v): v is SecretVariable => v !== undefined),
+  };
 }
 
 export function secretsLoadError(path: string, error: unknown): ConfigError {

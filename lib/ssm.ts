@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { deadline } from './deadline';
 
 /**
- * The one AWS call every function may make at cold start, SSM GetParametersByPath, signed
+ * The one AWS call every function may make at cold start, SSM GetParameters, signed
  * with Signature Version 4 by hand. The SDK's SSM client is some 300 KiB of bundle and
  * tens of milliseconds of cold start for this single request; the signing is below and is
  * checked against the SDK's own signer in the tests.
@@ -29,11 +29,11 @@ export interface SsmParameter {
 }
 
 const SERVICE = 'ssm';
-const TARGET = 'AmazonSSM.GetParametersByPath';
+const TARGET = 'AmazonSSM.GetParameters';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const DEFAULT_TIMEOUT_MS = 5_000;
-/** A runaway NextToken loop must end; far more pages than any path of ours holds. */
-const MAX_PAGES = 50;
+/** SSM's own limit for one GetParameters call. */
+const MAX_NAMES = 10;
 
 /** An SSM error, named as AWS names it (AccessDeniedException, ThrottlingException…). */
 export class SsmError extends Error {
@@ -85,49 +85,48 @@ export function signJsonPost(
   };
 }
 
-interface PageResponse {
+interface GetParametersResponse {
   Parameters?: { Name?: unknown; Value?: unknown }[];
-  NextToken?: unknown;
+  InvalidParameters?: unknown[];
 }
 
-/** Every parameter directly under `path` (not recursive), SecureStrings decrypted. */
-export async function getParametersByPath(
+export interface ParametersRead {
+  found: SsmParameter[];
+  /** Names SSM does not know (or this role may not see): `InvalidParameters`. */
+  missing: string[];
+}
+
+/** The named parameters, SecureStrings decrypted, in one GetParameters call (at most 10 names). */
+export async function getParameters(
   settings: SsmSettings,
-  path: string,
+  names: readonly string[],
   fetchImpl: typeof fetch = fetch,
-): Promise<SsmParameter[]> {
+): Promise<ParametersRead> {
+  if (names.length === 0) return { found: [], missing: [] };
+  if (names.length > MAX_NAMES) throw new SsmError('TooManyNames', `at most ${MAX_NAMES} names per call`);
   const url = new URL(settings.endpoint ?? `https://ssm.${settings.region}.amazonaws.com/`);
-  const found: SsmParameter[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const body = JSON.stringify({
-      Path: path,
-      Recursive: false,
-      WithDecryption: true,
-      ...(nextToken === undefined ? {} : { NextToken: nextToken }),
-    });
-    const headers = signJsonPost(settings, url, { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET }, body, new Date());
-    const timeout = deadline(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    let text: string;
-    let res: Response;
-    try {
-      res = await fetchImpl(url, { method: 'POST', headers, body, signal: timeout.signal });
-      text = await res.text();
-    } finally {
-      timeout.clear();
-    }
-    const parsed = parseJson(text);
-    if (!res.ok) throw errorOf(res.status, parsed);
-    const { Parameters, NextToken } = (parsed ?? {}) as PageResponse;
-    for (const parameter of Parameters ?? []) {
-      if (typeof parameter.Name === 'string' && typeof parameter.Value === 'string') {
-        found.push({ name: parameter.Name, value: parameter.Value });
-      }
-    }
-    nextToken = typeof NextToken === 'string' && NextToken !== '' ? NextToken : undefined;
-    if (nextToken === undefined) return found;
+  const body = JSON.stringify({ Names: names, WithDecryption: true });
+  const headers = signJsonPost(settings, url, { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET }, body, new Date());
+  const timeout = deadline(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  let text: string;
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { method: 'POST', headers, body, signal: timeout.signal });
+    text = await res.text();
+  } finally {
+    timeout.clear();
   }
-  throw new SsmError('TooManyPages', `more than ${MAX_PAGES} pages under ${path}`);
+  const parsed = parseJson(text);
+  if (!res.ok) throw errorOf(res.status, parsed);
+  const { Parameters, InvalidParameters } = (parsed ?? {}) as GetParametersResponse;
+  const found: SsmParameter[] = [];
+  for (const parameter of Parameters ?? []) {
+    if (typeof parameter.Name === 'string' && typeof parameter.Value === 'string') {
+      found.push({ name: parameter.Name, value: parameter.Value });
+    }
+  }
+  const missing = (InvalidParameters ?? []).filter((name): name is string => typeof name === 'string');
+  return { found, missing };
 }
 
 function parseJson(text: string): unknown {

@@ -62,61 +62,72 @@ beforeEach(() => {
 const settings = (): SsmSettings => ({ region, credentials, endpoint });
 
 describe('loadSecrets against an SSM that checks signatures', () => {
-  it('reads every page under the path, decrypted, and keeps only the known secret names', async () => {
-    answer = (body) =>
-      body.NextToken === undefined
-        ? {
-            status: 200,
-            json: {
-              Parameters: [
-                { Name: '/imchannel/prod/CTLIVE_API_TOKEN', Value: 'a', Type: 'SecureString' },
-                { Name: '/imchannel/prod/SOMETHING_ELSE', Value: 'b', Type: 'SecureString' },
-              ],
-              NextToken: 'page-2',
-            },
-          }
-        : { status: 200, json: { Parameters: [{ Name: '/imchannel/prod/UPSTASH_REDIS_REST_TOKEN', Value: 'c' }] } };
+  /** SSM's GetParameters: the stored values by name, and the names it does not know. */
+  const store = (stored: Record<string, string>): Answer => (body) => {
+    const names = body.Names as string[];
+    return {
+      status: 200,
+      json: {
+        Parameters: names.filter((n) => n in stored).map((n) => ({ Name: n, Value: stored[n], Type: 'SecureString' })),
+        InvalidParameters: names.filter((n) => !(n in stored)),
+      },
+    };
+  };
 
-    const secrets = await loadSecrets('/imchannel/prod', settings());
+  it('asks for exactly the named parameters under the path, decrypted, in one call', async () => {
+    answer = store({ '/imchannel/prod/CTLIVE_API_TOKEN': 'a', '/imchannel/prod/UPSTASH_REDIS_REST_TOKEN': 'c' });
 
-    expect(secrets).toEqual({ CTLIVE_API_TOKEN: 'a', UPSTASH_REDIS_REST_TOKEN: 'c' });
-    expect(seen).toHaveLength(2);
-    expect(seen.every((r) => r.signatureValid)).toBe(true);
-    expect(seen.every((r) => r.target === 'AmazonSSM.GetParametersByPath')).toBe(true);
-    expect(seen[0]!.body).toEqual({ Path: '/imchannel/prod/', Recursive: false, WithDecryption: true });
-    expect(seen[1]!.body).toMatchObject({ NextToken: 'page-2' });
+    const secrets = await loadSecrets('/imchannel/prod', ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'], settings());
+
+    expect(secrets).toEqual({ values: { CTLIVE_API_TOKEN: 'a', UPSTASH_REDIS_REST_TOKEN: 'c' }, missing: ['INFOBIP_API_KEY'] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.signatureValid).toBe(true);
+    expect(seen[0]!.target).toBe('AmazonSSM.GetParameters');
+    expect(seen[0]!.body).toEqual({
+      Names: ['/imchannel/prod/CTLIVE_API_TOKEN', '/imchannel/prod/UPSTASH_REDIS_REST_TOKEN', '/imchannel/prod/INFOBIP_API_KEY'],
+      WithDecryption: true,
+    });
+  });
+
+  it('makes no call for a function that needs no secret', async () => {
+    answer = store({});
+
+    await expect(loadSecrets('/imchannel/prod/', [], settings())).resolves.toEqual({ values: {}, missing: [] });
+    expect(seen).toHaveLength(0);
   });
 
   it('is refused by SSM when the secret key is wrong (the check above can fail)', async () => {
-    answer = () => ({ status: 200, json: { Parameters: [] } });
+    answer = store({});
 
     const wrongKey = { ...settings(), credentials: { ...credentials, secretAccessKey: 'not-the-key' } };
 
-    await expect(loadSecrets('/imchannel/prod/', wrongKey)).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    await expect(loadSecrets('/imchannel/prod/', ['CTLIVE_API_TOKEN'], wrongKey)).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+    });
     expect(seen[0]!.signatureValid).toBe(false);
   });
 
   it("names SSM's error, as SSM names it", async () => {
     answer = () => ({
       status: 400,
-      json: { __type: 'com.amazonaws.ssm#AccessDeniedException', message: 'User is not authorized to perform ssm:GetParametersByPath' },
+      json: { __type: 'com.amazonaws.ssm#AccessDeniedException', message: 'User is not authorized to perform ssm:GetParameters' },
     });
 
-    await expect(loadSecrets('/imchannel/prod/', settings())).rejects.toMatchObject({
+    await expect(loadSecrets('/imchannel/prod/', ['CTLIVE_API_TOKEN'], settings())).rejects.toMatchObject({
       name: 'AccessDeniedException',
-      message: 'User is not authorized to perform ssm:GetParametersByPath',
+      message: 'User is not authorized to perform ssm:GetParameters',
     });
   });
 
   it('gives up on an SSM that does not answer in time', async () => {
-    answer = () => ({ status: 200, json: {} });
+    answer = store({});
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
     try {
-      await expect(loadSecrets('/imchannel/prod/', { ...settings(), endpoint: url, timeoutMs: 200 })).rejects.toMatchObject({
-        name: 'TimeoutError',
-      });
+      await expect(
+        loadSecrets('/imchannel/prod/', ['CTLIVE_API_TOKEN'], { ...settings(), endpoint: url, timeoutMs: 200 }),
+      ).rejects.toMatchObject({ name: 'TimeoutError' });
     } finally {
       silent.closeAllConnections();
       await new Promise<void>((resolve) => silent.close(() => resolve()));

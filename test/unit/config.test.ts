@@ -8,7 +8,9 @@ import {
   readRedisConfig,
   readRequiredPublicUrl,
 } from '../../lib/config';
+import type { SecretVariable } from '../../lib/config';
 import { coldStart } from '../../lib/runtime';
+import { SEND_SECRETS, type SecretsRead } from '../../lib/secrets';
 import { lambdaContext } from '../support/lambda';
 
 const handler = async () => 'answer';
@@ -97,7 +99,10 @@ describe('coldStart', () => {
 
     it('reads the secrets from SSM before wiring, and the wired function sees them', async () => {
       process.env = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', LOG_FORMAT: 'text', SECRETS_SSM_PATH: '/imchannel/prod' };
-      const load = jest.fn(async () => ({ UPSTASH_REDIS_REST_TOKEN: 'from-ssm', CTLIVE_API_TOKEN: 'ctlive-from-ssm' }));
+      const load = jest.fn(async () => ({
+        values: { UPSTASH_REDIS_REST_TOKEN: 'from-ssm', CTLIVE_API_TOKEN: 'ctlive-from-ssm' },
+        missing: [],
+      }));
       let seen: string | undefined;
       const wired = coldStart(
         'sendMessage',
@@ -105,23 +110,23 @@ describe('coldStart', () => {
           seen = redisConfig.token;
           return handler;
         },
-        { loadSecrets: load },
+        { secrets: SEND_SECRETS, loadSecrets: load },
       );
 
       await expect(wired({}, lambdaContext())).resolves.toBe('answer');
       await wired({}, lambdaContext());
 
       expect(load).toHaveBeenCalledTimes(1);
-      expect(load).toHaveBeenCalledWith('/imchannel/prod');
+      expect(load).toHaveBeenCalledWith('/imchannel/prod', SEND_SECRETS);
       expect(seen).toBe('from-ssm');
     });
 
     it('fails the invocation with one line naming SECRETS_SSM_PATH when SSM fails, then tries again', async () => {
       process.env = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', LOG_FORMAT: 'text', SECRETS_SSM_PATH: '/imchannel/prod' };
       const load = jest
-        .fn<Promise<Record<string, string>>, [string]>()
+        .fn<Promise<SecretsRead>, [string, readonly SecretVariable[]]>()
         .mockRejectedValueOnce(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }))
-        .mockResolvedValueOnce({ UPSTASH_REDIS_REST_TOKEN: 't' });
+        .mockResolvedValueOnce({ values: { UPSTASH_REDIS_REST_TOKEN: 't' }, missing: [] });
       const out = capture();
       let wired;
       try {
@@ -134,6 +139,28 @@ describe('coldStart', () => {
         '[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: SECRETS_SSM_PATH could not be read from SSM Parameter Store (/imchannel/prod): AccessDeniedException: User is not authorized\n',
       ]);
       await expect(wired({}, lambdaContext())).resolves.toBe('answer');
+    });
+
+    it('a required secret whose parameter does not exist fails with one line naming the parameter', async () => {
+      process.env = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', LOG_FORMAT: 'text', SECRETS_SSM_PATH: '/imchannel/prod/' };
+      const load = async () => ({ values: { UPSTASH_REDIS_REST_TOKEN: 't' }, missing: ['CTLIVE_API_TOKEN' as const] });
+      const out = capture();
+      try {
+        const wire = () => {
+          readCtliveApiToken(); // as the real sendMessage wiring does
+          return handler;
+        };
+        const wired = coldStart('sendMessage', wire, { secrets: SEND_SECRETS, loadSecrets: load });
+        await expect(wired({}, lambdaContext())).rejects.toThrow(ConfigError);
+      } finally {
+        out.restore();
+      }
+      // One line per attempt (the failed invocation starts the next attempt at once).
+      expect(new Set(out.writes)).toEqual(
+        new Set([
+          '[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: CTLIVE_API_TOKEN is required but the SSM parameter /imchannel/prod/CTLIVE_API_TOKEN does not exist\n',
+        ]),
+      );
     });
   });
 });
