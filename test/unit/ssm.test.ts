@@ -18,8 +18,8 @@ describe('signJsonPost (SigV4 by hand)', () => {
     }],
   ] as [string, string, string, AwsCredentials][])('signs exactly as the AWS SDK does: %s', async (_label, endpoint, region, creds) => {
     const url = new URL(endpoint);
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParametersByPath' };
-    const body = JSON.stringify({ Path: '/imchannel/prod/', Recursive: false, WithDecryption: true });
+    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParameters' };
+    const body = JSON.stringify({ Names: ['/imchannel/prod/CTLIVE_API_TOKEN'], WithDecryption: true });
 
     const ours = signJsonPost({ region, credentials: creds }, url, headers, body, at);
     const sdkHeaders = creds.sessionToken === undefined ? headers : { ...headers, 'x-amz-security-token': creds.sessionToken };
