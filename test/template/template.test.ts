@@ -178,6 +178,9 @@ describe('serverless package --stage prod', () => {
   it('gives each function its own role: its log group and exactly the SSM parameters it reads', () => {
     const roles = new Set(FUNCTIONS.map((name) => JSON.stringify(fn(name).Role)));
     expect(roles.size).toBe(FUNCTIONS.length);
+    // No role that nothing uses (the framework's shared default role is dropped).
+    const declared = resourcesOfType('AWS::IAM::Role').map(([id]) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }));
+    expect(declared.sort()).toEqual([...roles].sort());
     for (const name of FUNCTIONS) {
       const statements = statementsOf(name);
       const logs = statements.filter((s) => actions(s).some((a) => a.startsWith('logs:')));
