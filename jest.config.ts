@@ -26,6 +26,8 @@ const config: Config = {
     project('unit'),
     project('integration'),
     project('e2e'),
+    // `serverless package --stage prod` offline, then assertions on its CloudFormation.
+    project('template'),
   ],
 };
 

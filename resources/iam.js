@@ -1,0 +1,94 @@
+'use strict';
+// IAM statements of each function's own role (serverless-iam-roles-per-function), built from
+// the stage parameters. Referenced from serverless.yml as ${file(./resources/iam.js):<export>}.
+// Every ARN is built with CloudFormation pseudo parameters (AWS::Partition, AWS::Region,
+// AWS::AccountId), never ${aws:accountId}: packaging then needs no AWS credentials.
+
+/** The secrets each kind of function reads at cold start: one ssm:GetParameters call. */
+const SECRETS = {
+  send: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'],
+  media: ['UPSTASH_REDIS_REST_TOKEN'],
+  webhook: ['UPSTASH_REDIS_REST_TOKEN', 'CTLIVE_TARGET_TOKEN', 'INFOBIP_WEBHOOK_PASSWORD', 'INFOBIP_WEBHOOK_HEADER'],
+};
+
+class ParameterError extends Error {}
+
+async function param(resolveVariable, name) {
+  const value = await resolveVariable(`param:${name}, ''`);
+  return typeof value === 'string' ? value.trim() : String(value ?? '');
+}
+
+/** SECRETS_SSM_PATH: empty on stages whose secrets come from the environment (local stack). */
+async function secretsPath(resolveVariable) {
+  const path = await param(resolveVariable, 'secretsSsmPath');
+  if (path !== '' && !/^\/([A-Za-z0-9_.-]+\/)+$/.test(path)) {
+    throw new ParameterError(
+      `Stage parameter "secretsSsmPath" must be an SSM path like "/imchannel/prod/" (leading and trailing "/"), got "${path}"`,
+    );
+  }
+  return path;
+}
+
+function parameterArn(path, name) {
+  // An SSM parameter ARN drops the name's leading "/": ...:parameter/imchannel/prod/NAME
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${path}${name}` };
+}
+
+async function secretStatements(kind, resolveVariable) {
+  const path = await secretsPath(resolveVariable);
+  if (path === '') return [];
+  const statements = [
+    {
+      Effect: 'Allow',
+      Action: ['ssm:GetParameters', 'ssm:GetParameter'],
+      Resource: SECRETS[kind].map((name) => parameterArn(path, name)),
+    },
+  ];
+  // SecureStrings under the AWS managed key aws/ssm need no kms permission in the role;
+  // a customer managed key does, and only through SSM.
+  const keyArn = await param(resolveVariable, 'secretsKmsKeyArn');
+  if (keyArn !== '') {
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
+      throw new ParameterError(`Stage parameter "secretsKmsKeyArn" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "${keyArn}"`);
+    }
+    statements.push({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: keyArn,
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+    });
+  }
+  return statements;
+}
+
+/**
+ * lambda:InvokeFunction on the ctlive target only, for the webhooks only. CTLIVE_TARGET is
+ * "lambda:<function name or ARN>" or an http(s) URL (then nothing is invoked).
+ */
+async function invokeStatements(resolveVariable) {
+  const target = await param(resolveVariable, 'ctliveTarget');
+  if (target === '' || /^https?:\/\//i.test(target)) return [];
+  if (!target.startsWith('lambda:')) {
+    throw new ParameterError(`Stage parameter "ctliveTarget" must be "lambda:<function name or ARN>" or an http(s):// URL, got "${target}"`);
+  }
+  const fn = target.slice('lambda:'.length).trim();
+  let resource;
+  if (/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/.test(fn)) {
+    resource = fn;
+  } else if (/^[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/.test(fn)) {
+    resource = { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${fn}` };
+  } else {
+    throw new ParameterError(`Stage parameter "ctliveTarget" must name a Lambda function or its ARN after "lambda:", got "${target}"`);
+  }
+  return [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: resource }];
+}
+
+module.exports = {
+  SECRETS,
+  send: ({ resolveVariable }) => secretStatements('send', resolveVariable),
+  media: ({ resolveVariable }) => secretStatements('media', resolveVariable),
+  webhook: async ({ resolveVariable }) => [
+    ...(await secretStatements('webhook', resolveVariable)),
+    ...(await invokeStatements(resolveVariable)),
+  ],
+};

@@ -1,0 +1,310 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readZipEntries } from '../../bench/zip';
+
+/**
+ * `serverless package --stage prod` exactly as a deploy would run it, offline and with
+ * placeholder account parameters, then assertions on the CloudFormation it generates.
+ * Packaging takes several seconds, so it runs once for the whole file.
+ */
+
+const ROOT = resolve(__dirname, '..', '..');
+const BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
+const PACKAGE_TIMEOUT_MS = 120_000;
+
+const SEND = ['sendMessage', 'sendWhatsAppImageMessage', 'sendWhatsAppDocumentMessage', 'sendWhatsAppAudioMessage', 'sendWhatsAppVideoMessage'];
+const MEDIA = ['onGetImageMessage', 'onGetDocumentMessage', 'onGetAudioMessage', 'onGetVideoMessage'];
+const WEBHOOKS = ['onMessage', 'onDeliveryReport'];
+const FUNCTIONS = [...SEND, ...MEDIA, ...WEBHOOKS];
+const SECRETS_BY_FUNCTION: Record<string, string[]> = Object.fromEntries([
+  ...SEND.map((fn) => [fn, ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY']]),
+  ...MEDIA.map((fn) => [fn, ['UPSTASH_REDIS_REST_TOKEN']]),
+  ...WEBHOOKS.map((fn) => [fn, ['UPSTASH_REDIS_REST_TOKEN', 'CTLIVE_TARGET_TOKEN', 'INFOBIP_WEBHOOK_PASSWORD', 'INFOBIP_WEBHOOK_HEADER']]),
+]);
+const SECRET_VARIABLES = [
+  'CTLIVE_API_TOKEN',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'INFOBIP_API_KEY',
+  'CTLIVE_TARGET_TOKEN',
+  'INFOBIP_WEBHOOK_PASSWORD',
+  'INFOBIP_WEBHOOK_HEADER',
+];
+
+const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000';
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:imchannel-alarms';
+const PARAMS = {
+  ctliveTarget: 'lambda:ctlive-inbound',
+  publicUrl: 'https://api.example.com/acme/imchannel',
+  upstashRedisRestUrl: 'https://example.upstash.io',
+  infobipBaseUrl: 'https://example.api.infobip.com',
+  infobipWebhookUsername: 'infobip',
+  secretsKmsKeyArn: KMS_KEY,
+  alarmTopicArn: TOPIC,
+  logRetentionDays: '90',
+};
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties: Json;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** The environment serverless resolves `${env:…}` from: none of a developer's IMChannel settings. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return { ...env, SLS_TELEMETRY_DISABLED: '1', AWS_REGION: 'eu-west-1', ...extra };
+}
+
+function runPackage(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, 'package', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.on('error', fail);
+    child.on('exit', (code) => done({ code, output }));
+  });
+}
+
+const paramArgs = (params: Record<string, string>): string[] => Object.entries(params).map(([k, v]) => `--param=${k}=${v}`);
+const logicalId = (fn: string): string => fn.charAt(0).toUpperCase() + fn.slice(1);
+const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const ssmArn = (name: string): Json => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/imchannel/prod/${name}`,
+});
+
+let workDir: string;
+let outDir: string;
+let template: { Parameters?: Record<string, Json>; Resources: Record<string, Resource> };
+let templateText: string;
+const secrets: Record<string, string> = {};
+
+function resourcesOfType(type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function fn(name: string): Json {
+  const resource = template.Resources[`${logicalId(name)}LambdaFunction`];
+  if (!resource) throw new Error(`no function ${name} in the template`);
+  return resource.Properties;
+}
+
+function statementsOf(name: string): Statement[] {
+  const role = fn(name).Role as { 'Fn::GetAtt': [string, string] };
+  const roleResource = template.Resources[role['Fn::GetAtt'][0]];
+  if (roleResource?.Type !== 'AWS::IAM::Role') throw new Error(`${name} has no role of its own`);
+  const policies = roleResource.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'imchannel-template-'));
+  outDir = join(workDir, 'package');
+  for (const name of SECRET_VARIABLES) secrets[name] = `test-secret-${name}-${randomBytes(12).toString('hex')}`;
+  // A deployer's shell may hold the secrets: none of them may reach the template or the artifacts.
+  const env = cleanEnv({ ...secrets, IMCHANNEL_BUILD_DIR: join(workDir, 'build') });
+  const { code, output } = await runPackage(['--stage', 'prod', '--package', outDir, ...paramArgs(PARAMS)], env);
+  if (code !== 0) throw new Error(`serverless package --stage prod failed:\n${output}`);
+  templateText = await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
+  template = JSON.parse(templateText) as typeof template;
+}, PACKAGE_TIMEOUT_MS);
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('serverless package --stage prod', () => {
+  it('declares one route per function and method, all under /imchannel', () => {
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    const expected = [
+      ...SEND.map((f) => `POST /imchannel/${f}`),
+      ...WEBHOOKS.map((f) => `POST /imchannel/${f}`),
+      ...MEDIA.flatMap((f) => ['GET', 'HEAD'].map((m) => `${m} /imchannel/${f.replace(/^on/, '').replace(/^G/, 'g')}/{id}`)),
+    ].sort();
+    expect(routes).toEqual(expected);
+  });
+
+  it('runs every function on nodejs22.x, arm64, with a timeout under API Gateway 30 s and above Infobip and ctlive client timeouts', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(FUNCTIONS.map((f) => `${logicalId(f)}LambdaFunction`).sort());
+    for (const name of FUNCTIONS) {
+      const props = fn(name);
+      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      const timeoutMs = Number(props.Timeout) * 1000;
+      expect(timeoutMs).toBeLessThan(30_000);
+      const vars = (props.Environment as { Variables: Record<string, string> }).Variables;
+      expect(Number(vars.INFOBIP_TIMEOUT_MS)).toBeLessThan(timeoutMs);
+      if (vars.CTLIVE_TIMEOUT_MS !== undefined) expect(Number(vars.CTLIVE_TIMEOUT_MS)).toBeLessThan(timeoutMs);
+    }
+  });
+
+  it('passes the stage parameters to the functions, and the SSM path but no secret', () => {
+    const vars = (fn('onMessage').Environment as { Variables: Record<string, string> }).Variables;
+    expect(vars).toMatchObject({
+      CTLIVE_TARGET: PARAMS.ctliveTarget,
+      IMCHANNEL_PUBLIC_URL: PARAMS.publicUrl,
+      UPSTASH_REDIS_REST_URL: PARAMS.upstashRedisRestUrl,
+      INFOBIP_BASE_URL: PARAMS.infobipBaseUrl,
+      INFOBIP_WEBHOOK_USERNAME: PARAMS.infobipWebhookUsername,
+      SECRETS_SSM_PATH: '/imchannel/prod/',
+    });
+    for (const name of SECRET_VARIABLES) expect(vars).not.toHaveProperty(name);
+  });
+
+  it('keeps every function log group for the logRetentionDays parameter', () => {
+    for (const name of FUNCTIONS) {
+      const group = template.Resources[`${logicalId(name)}LogGroup`];
+      expect(group?.Properties).toEqual({ LogGroupName: `/aws/lambda/imchannel-prod-${name}`, RetentionInDays: 90 });
+    }
+  });
+
+  it('throttles the HTTP API', () => {
+    const settings = template.Resources.HttpApiStage?.Properties.DefaultRouteSettings as Json;
+    expect(settings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  });
+
+  it('gives each function its own role: its log group and exactly the SSM parameters it reads', () => {
+    const roles = new Set(FUNCTIONS.map((name) => JSON.stringify(fn(name).Role)));
+    expect(roles.size).toBe(FUNCTIONS.length);
+    // No role that nothing uses (the framework's shared default role is dropped).
+    const declared = resourcesOfType('AWS::IAM::Role').map(([id]) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }));
+    expect(declared.sort()).toEqual([...roles].sort());
+    for (const name of FUNCTIONS) {
+      const statements = statementsOf(name);
+      const logs = statements.filter((s) => actions(s).some((a) => a.startsWith('logs:')));
+      expect(logs.flatMap(resourcesOf)).toEqual([
+        { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/imchannel-prod-${name}:*:*` },
+      ]);
+      const ssm = statements.filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
+      expect(ssm).toHaveLength(1);
+      expect(actions(ssm[0]!).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+      expect(resourcesOf(ssm[0]!)).toEqual(SECRETS_BY_FUNCTION[name]!.map(ssmArn));
+    }
+  });
+
+  it('allows kms:Decrypt on the given key only, and only through SSM in the region', () => {
+    for (const name of FUNCTIONS) {
+      const kms = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+      expect(kms).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: KMS_KEY,
+          Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+        },
+      ]);
+    }
+  });
+
+  it('lets only the webhooks invoke, and only the ctlive target (a bare name becomes its ARN)', () => {
+    for (const name of FUNCTIONS) {
+      const invoke = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('lambda:')));
+      if (WEBHOOKS.includes(name)) {
+        expect(invoke).toHaveLength(1);
+        expect(actions(invoke[0]!)).toEqual(['lambda:InvokeFunction']);
+        expect(resourcesOf(invoke[0]!)).toEqual([
+          { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ctlive-inbound' },
+        ]);
+      } else {
+        expect(invoke).toEqual([]);
+      }
+    }
+  });
+
+  it('has no IAM statement on a "*" resource and no path-wide SSM read', () => {
+    const statements = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Role' || r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => ((r.Properties.Policies ?? [r.Properties]) as { PolicyDocument: { Statement: Statement[] } }[]))
+      .flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) expect(resourcesOf(s)).not.toContain('*');
+    expect(templateText).not.toContain('GetParametersByPath');
+  });
+
+  it('checks at deploy time that the SSM parameters the stage needs exist', () => {
+    const parameters = Object.values(template.Parameters ?? {}).filter((p) => p.Type === 'AWS::SSM::Parameter::Name');
+    expect(parameters.map((p) => p.Default).sort()).toEqual(
+      ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_WEBHOOK_PASSWORD'].map((n) => `/imchannel/prod/${n}`).sort(),
+    );
+  });
+
+  it('saves a Logs Insights query per function tag, one for a message story and one for errors', () => {
+    const queries = resourcesOfType('AWS::Logs::QueryDefinition').map(([, r]) => r.Properties);
+    const byName = new Map(queries.map((q) => [q.Name as string, q]));
+    const allGroups = FUNCTIONS.map((f) => ({ Ref: `${logicalId(f)}LogGroup` }));
+    for (const name of FUNCTIONS) {
+      const query = byName.get(`imchannel-prod/${name}`);
+      expect(query?.LogGroupNames).toEqual([{ Ref: `${logicalId(name)}LogGroup` }]);
+      expect(query?.QueryString).toContain(`filter @message like '[IMCHANNEL] [${name}]'`);
+    }
+    const story = byName.get('imchannel-prod/message story by messageId');
+    expect((story?.LogGroupNames as unknown[]).slice().sort()).toEqual(allGroups.slice().sort());
+    expect(story?.QueryString).toMatch(/filter messageId = 'MESSAGE_ID'/);
+    expect(story?.QueryString).toMatch(/sort @timestamp asc/);
+    const errors = byName.get('imchannel-prod/errors');
+    expect(errors?.LogGroupNames).toHaveLength(FUNCTIONS.length);
+    expect(errors?.QueryString).toContain("filter level = 'ERROR'");
+    expect(queries).toHaveLength(FUNCTIONS.length + 2);
+  });
+
+  it('counts ERROR lines per function and alarms on them, notifying the alarmTopicArn', () => {
+    const filters = resourcesOfType('AWS::Logs::MetricFilter').map(([, r]) => r.Properties);
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    expect(filters).toHaveLength(FUNCTIONS.length);
+    expect(alarms).toHaveLength(FUNCTIONS.length);
+    for (const name of FUNCTIONS) {
+      const filter = filters.find((f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: `${logicalId(name)}LogGroup` }));
+      expect(filter?.FilterPattern).toBe('{ $.level = "ERROR" }');
+      const metric = (filter?.MetricTransformations as Json[])[0];
+      const alarm = alarms.find((a) => a.MetricName === metric?.MetricName && a.Namespace === metric?.MetricNamespace);
+      expect(alarm).toMatchObject({ Statistic: 'Sum', Threshold: 1, AlarmActions: [TOPIC] });
+    }
+  });
+
+  it('holds none of the secrets of the environment it was packaged in, in the template, the state or any artifact', async () => {
+    const files = await readdir(outDir);
+    expect(files.filter((f) => f.endsWith('.zip')).sort()).toEqual(FUNCTIONS.map((f) => `${f}.zip`).sort());
+    const texts: [string, string][] = [];
+    for (const file of files) {
+      const bytes = await readFile(join(outDir, file));
+      if (file.endsWith('.zip')) {
+        for (const entry of readZipEntries(bytes)) texts.push([`${file}:${entry.name}`, entry.read().toString('utf8')]);
+      } else {
+        texts.push([file, bytes.toString('utf8')]);
+      }
+    }
+    for (const [where, text] of texts) {
+      for (const value of Object.values(secrets)) {
+        if (text.includes(value)) throw new Error(`a secret value is in ${where}`);
+      }
+      expect(text).not.toContain('test-secret-');
+    }
+  });
+});
+
+describe('serverless package --stage prod without its parameters', () => {
+  it('fails before building, with one line naming each missing parameter', async () => {
+    const { ctliveTarget: _omitted, ...rest } = PARAMS;
+    const { code, output } = await runPackage(
+      ['--stage', 'prod', '--package', join(workDir, 'missing'), ...paramArgs(rest)],
+      cleanEnv({ IMCHANNEL_BUILD_DIR: join(workDir, 'build-missing') }),
+    );
+    expect(code).not.toBe(0);
+    const lines = output.split('\n').filter((l) => l.includes('Missing stage parameter'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('Missing stage parameter "ctliveTarget" for stage "prod"');
+    expect(output).not.toMatch(/^\s+at /m); // no stack trace to read past
+  }, PACKAGE_TIMEOUT_MS);
+});
