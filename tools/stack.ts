@@ -12,6 +12,7 @@ import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
 import { startCtliveSink, type CtliveSink } from './ctliveSink';
 import { LOCAL_CREDENTIALS, localCredentials, withOverrides } from './localCredentials';
 import { findRedis } from './localRedis';
+import { localLogWriter } from './logs/local';
 import { freePort } from './ports';
 import { startUpstashProxy, type UpstashProxy } from './upstashProxy';
 
@@ -24,6 +25,8 @@ export interface LocalStackOptions {
   env?: Record<string, string | undefined>;
   /** Where the stack's own lines and serverless-offline's output go (default: stdout). */
   output?: (line: string) => void;
+  /** Also append every function log line, time-stamped, to this file, for `npm run logs -- --local`. */
+  logFile?: string;
 }
 
 export interface LocalStack {
@@ -104,7 +107,14 @@ function lines(stream: NodeJS.ReadableStream | null, output: (line: string) => v
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? process.env;
-  const output = options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const print = options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const toFile = options.logFile ? localLogWriter(options.logFile) : undefined;
+  const output = toFile
+    ? (line: string) => {
+        print(line);
+        toFile(line);
+      }
+    : print;
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) {

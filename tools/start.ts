@@ -2,6 +2,7 @@
  * `npm start`: the whole local stack in one command, until Ctrl-C.
  */
 import { INSTALL_HINT } from './localRedis';
+import { localLogPath } from './logs/local';
 import { startLocalStack, type LocalStack } from './stack';
 
 function banner(stack: LocalStack): string {
@@ -18,6 +19,7 @@ function banner(stack: LocalStack): string {
     `  webhook auth     ${webhookAuth.join(' and ') || 'none'}`,
     `  Infobip sandbox  ${stack.sandbox.url}`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${stack.redisUrl})`,
+    `  function logs    ${localLogPath()}   (npm run logs -- --local --message-id …)`,
     `  ctlive target    ${env.CTLIVE_TARGET}${env.CTLIVE_TARGET === stack.sink.url ? '   (the local ctlive sink)' : ''}`,
     `                   or CTLIVE_TARGET=lambda:${stack.sinkFunctionName} npm start for the Lambda path`,
     '',
@@ -32,7 +34,7 @@ function banner(stack: LocalStack): string {
 async function main() {
   let stack: LocalStack;
   try {
-    stack = await startLocalStack();
+    stack = await startLocalStack({ logFile: localLogPath() });
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`\nCould not start the local stack: ${message}\n`);
