@@ -43,6 +43,28 @@ export const mediaSendSchema = z.object({
   caption: z.optional(z.string().check(z.maxLength(CAPTION_MAX))),
 });
 
+/** How long a failed send keeps trying to delete a file nobody was given, at most. */
+const CLEANUP_WINDOW_MS = 5_000;
+const CLEANUP_PAUSE_MS = 1_000;
+
+/**
+ * Best effort, but not just once: when the SET failed because Redis was briefly away, the
+ * first DEL usually fails the same way, so it is tried again until the window closes (each
+ * failure is logged by the store). Bounded, because the caller is waiting for its 503.
+ */
+async function removeUnclaimedFile(store: MediaStore, mediaId: string): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await store.remove(mediaId);
+      return;
+    } catch {
+      if (Date.now() - started + CLEANUP_PAUSE_MS > CLEANUP_WINDOW_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, CLEANUP_PAUSE_MS));
+    }
+  }
+}
+
 export interface MediaSendDeps extends OutboundDeps {
   /** Required here: it is where Infobip fetches the file from. */
   publicUrl: string;
@@ -88,10 +110,10 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
           media.ttlSeconds,
         );
       } catch (error: unknown) {
-        // A SET the client gave up on (a slow Redis) may still run later and park the file
-        // for MEDIA_TTL_SECONDS under an id nobody was given: delete it, best effort (a
-        // failed DEL is logged by the store), before answering 503.
-        await store.remove(mediaId).catch(() => undefined);
+        // A SET whose reply was lost may still have stored the file (a slow Redis runs it
+        // late; one that restarts may have written it just before going down), parking it
+        // for MEDIA_TTL_SECONDS under an id nobody was given: delete it before answering 503.
+        await removeUnclaimedFile(store, mediaId);
         throw error;
       }
       const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;

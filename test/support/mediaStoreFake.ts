@@ -6,6 +6,9 @@ export function fakeMediaStore() {
   const values = new Map<string, { value: string; ttlSeconds: number }>();
   const calls: string[] = [];
   let down = false;
+  /** A SET that Redis ran but whose reply never came back (a restart at the wrong moment). */
+  let lostPutReply = false;
+  let removeFailures = 0;
   const guard = (call: string) => {
     calls.push(call);
     if (down) throw new MediaStoreUnavailableError();
@@ -14,6 +17,7 @@ export function fakeMediaStore() {
     async put(id, entry, ttlSeconds) {
       guard(`put ${id} ${ttlSeconds}`);
       values.set(id, { value: encodeEntry(entry), ttlSeconds });
+      if (lostPutReply) throw new MediaStoreUnavailableError();
     },
     async take(id, ttlSeconds) {
       guard(`take ${id} ${ttlSeconds}`);
@@ -24,6 +28,10 @@ export function fakeMediaStore() {
     },
     async remove(id) {
       guard(`remove ${id}`);
+      if (removeFailures > 0) {
+        removeFailures -= 1;
+        throw new MediaStoreUnavailableError();
+      }
       values.delete(id);
     },
   };
@@ -35,6 +43,11 @@ export function fakeMediaStore() {
     setRaw: (id: string, value: string) => values.set(id, { value, ttlSeconds: 60 }),
     setDown: (isDown: boolean) => {
       down = isDown;
+    },
+    /** The next put stores the file and still fails; the next `failures` removes fail. */
+    loseNextPutReply: (failures: number) => {
+      lostPutReply = true;
+      removeFailures = failures;
     },
   };
 }

@@ -86,6 +86,19 @@ describe('send: failures', () => {
     expect(infobipCalls).toHaveLength(0);
   });
 
+  it('a SET that ran although its reply was lost is deleted, retrying while Redis is still away', async () => {
+    const { values, calls, send, infobipCalls, loseNextPutReply } = setup('document');
+    loseNextPutReply(2); // Redis comes back for the third DEL, a second or two later
+
+    const res = await send(bodyFor('document'));
+
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('REDIS_UNAVAILABLE');
+    expect(calls.filter((c) => c.startsWith('remove '))).toHaveLength(3);
+    expect(values.size).toBe(0);
+    expect(infobipCalls).toHaveLength(0);
+  });
+
   it('answers 502 and deletes the stored file when Infobip refuses the message', async () => {
     const { values, calls, send } = setup('image', () => new Response(JSON.stringify(omniError), { status: 400 }));
     const res = await send(bodyFor('image'));
