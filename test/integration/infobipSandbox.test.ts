@@ -10,7 +10,7 @@ import {
   type SandboxOptions,
 } from '../../tools/infobipSandbox';
 
-// Copied from /work/shared/fixtures so the test does not depend on a path outside the repo.
+// Copied from the spec's shared fixtures so the test does not depend on a path outside the repo.
 const SEND_TEXT_REQUEST = {
   scenarioKey: 'AAAAAAAAAAAABC63903B684B3E46C5DD869',
   destinations: [{ to: { phoneNumber: '39123456789' } }],
