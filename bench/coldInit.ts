@@ -51,33 +51,19 @@ export interface ColdReport {
   rows: ColdRow[];
 }
 
-function runOnce(coldChild: string, subject: Subject): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [coldChild, subject.bundle], {
-      env: subject.env,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    });
-    let report = '';
-    let errors = '';
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (report += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wall = performance.now() - started;
-      if (code !== 0 || !report) {
-        reject(new Error(`loading ${subject.id} failed (exit ${code}): ${errors.trim().slice(-600)}`));
-        return;
-      }
-      subject.samples.push((JSON.parse(report) as { initMs: number }).initMs);
-      subject.wall.push(wall);
-      resolve();
-    });
-  });
+interface ColdChildReport {
+  initMs: number;
+  evaluated: string[];
 }
 
-function evaluated(coldChild: string, bundle: string, env: Record<string, string>): Promise<string[]> {
+/** One fresh process loading `bundle` (bench/coldChild.ts); its report and the wall time. */
+function loadInFreshProcess(
+  coldChild: string,
+  bundle: string,
+  env: Record<string, string>,
+): Promise<{ report: ColdChildReport; wallMs: number }> {
   return new Promise((resolve, reject) => {
+    const started = performance.now();
     const child = spawn(process.execPath, [coldChild, bundle], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let report = '';
     let errors = '';
@@ -85,10 +71,23 @@ function evaluated(coldChild: string, bundle: string, env: Record<string, string
     child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => {
+      const wallMs = performance.now() - started;
       if (code !== 0 || !report) reject(new Error(`loading ${bundle} failed (exit ${code}): ${errors.trim().slice(-600)}`));
-      else resolve((JSON.parse(report) as { evaluated: string[] }).evaluated);
+      else resolve({ report: JSON.parse(report) as ColdChildReport, wallMs });
     });
   });
+}
+
+async function runOnce(coldChild: string, subject: Subject): Promise<void> {
+  const { report, wallMs } = await loadInFreshProcess(coldChild, subject.bundle, subject.env).catch((error: unknown) => {
+    throw new Error(`${subject.id}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  subject.samples.push(report.initMs);
+  subject.wall.push(wallMs);
+}
+
+async function evaluated(coldChild: string, bundle: string, env: Record<string, string>): Promise<string[]> {
+  return (await loadInFreshProcess(coldChild, bundle, env)).report.evaluated;
 }
 
 const timing = (s: Subject): Timing => ({

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readZipEntries } from '../../bench/zip';
+import { SECRET_VARIABLES } from '../../lib/config';
 import { FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from '../../lib/secrets';
 
 /**
@@ -26,14 +27,6 @@ const SECRETS_BY_FUNCTION: Record<string, readonly string[]> = Object.fromEntrie
   ...MEDIA.map((fn) => [fn, FETCH_SECRETS]),
   ...WEBHOOKS.map((fn) => [fn, WEBHOOK_SECRETS]),
 ]);
-const SECRET_VARIABLES = [
-  'CTLIVE_API_TOKEN',
-  'UPSTASH_REDIS_REST_TOKEN',
-  'INFOBIP_API_KEY',
-  'CTLIVE_TARGET_TOKEN',
-  'INFOBIP_WEBHOOK_PASSWORD',
-  'INFOBIP_WEBHOOK_HEADER',
-];
 
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:imchannel-alarms';
