@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { redisKeys } from '../lib/redis';
+import { redisKeys } from '../lib/platform/redis';
 import type { LocalStack } from '../tools/stack';
 
 /**

@@ -1,5 +1,3 @@
-import { makeCtliveSinkHandler } from '../lib/inboundSink';
-import { coldStart } from '../lib/runtime';
+import { startCtliveSink } from '../lib/inbound/sink';
 
-/** Local stack only: what ctlive would receive through `CTLIVE_TARGET=lambda:...`. */
-export const handler = coldStart('ctliveSink', ({ log }) => makeCtliveSinkHandler(log));
+export const handler = startCtliveSink();

@@ -1,7 +1,3 @@
-import { coldStart } from '../lib/runtime';
-import { WEBHOOK_SECRETS } from '../lib/secrets';
-import { makeOnDeliveryReportHandler, wireWebhookDeps } from '../lib/webhook';
+import { startWebhook } from '../lib/inbound/webhook';
 
-export const handler = coldStart('onDeliveryReport', (start) => makeOnDeliveryReportHandler(wireWebhookDeps(start)), {
-  secrets: WEBHOOK_SECRETS,
-});
+export const handler = startWebhook('onDeliveryReport');

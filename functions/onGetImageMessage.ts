@@ -1,4 +1,3 @@
-import { startMediaFetch } from '../lib/mediaFetchRuntime';
+import { startMediaFetch } from '../lib/media/fetch';
 
-/** `GET|HEAD /imchannel/getImageMessage/{id}` (CONTRACT section 4). */
 export const handler = startMediaFetch('image');

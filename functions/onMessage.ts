@@ -1,7 +1,3 @@
-import { coldStart } from '../lib/runtime';
-import { WEBHOOK_SECRETS } from '../lib/secrets';
-import { makeOnMessageHandler, wireWebhookDeps } from '../lib/webhook';
+import { startWebhook } from '../lib/inbound/webhook';
 
-export const handler = coldStart('onMessage', (start) => makeOnMessageHandler(wireWebhookDeps(start)), {
-  secrets: WEBHOOK_SECRETS,
-});
+export const handler = startWebhook('onMessage');

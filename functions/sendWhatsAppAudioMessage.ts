@@ -1,4 +1,3 @@
-import { startMediaSend } from '../lib/mediaSendRuntime';
+import { startMediaSend } from '../lib/media/send';
 
-/** `POST /imchannel/sendWhatsAppAudioMessage` (CONTRACT section 3). */
 export const handler = startMediaSend('audio');

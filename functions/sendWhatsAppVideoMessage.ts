@@ -1,4 +1,3 @@
-import { startMediaSend } from '../lib/mediaSendRuntime';
+import { startMediaSend } from '../lib/media/send';
 
-/** `POST /imchannel/sendWhatsAppVideoMessage` (CONTRACT section 3). */
 export const handler = startMediaSend('video');

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { readWebhookAuthConfig } from '../lib/config';
+import { readWebhookAuthConfig } from '../lib/platform/config';
 import { localCredentials } from './localCredentials';
 import { inboundMessagePayload, infobipTime, postWebhook, seenReportPayload } from './infobipSandbox';
 

@@ -1,6 +1,6 @@
 import { waitFor } from '../support/wait';
 import { startLocalStack, type LocalStack } from '../../tools/stack';
-import omniTextRequest from '../../../shared/fixtures/infobip-omni-send-text.request.json';
+import omniTextRequest from '../fixtures/infobip/infobip-omni-send-text.request.json';
 
 /** The whole local stack over HTTP, as ctlive sees it: serverless-offline, the sandbox, real Redis. */
 describe('sendMessage through the local stack', () => {

@@ -1,12 +1,12 @@
 /**
- * lib/dedupe.ts on a real Redis, through the Upstash REST proxy and the real client: the
+ * lib/inbound/dedupe.ts on a real Redis, through the Upstash REST proxy and the real client: the
  * claim owner is what lets a retried claim call recognise its own claim, and lets a failed
  * one be cleaned up without touching anyone else's.
  */
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { createDedupe, type DedupeKey } from '../../lib/dedupe';
-import { createRedis, redisKeys } from '../../lib/redis';
+import { createDedupe, type DedupeKey } from '../../lib/inbound/dedupe';
+import { createRedis, redisKeys } from '../../lib/platform/redis';
 import { startUpstashProxy, type UpstashProxy } from '../../tools/upstashProxy';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import type { MediaKind } from '../../lib/media';
+import type { MediaKind } from '../../lib/media/kinds';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
 import { findRedis, type LocalRedis } from '../../tools/localRedis';
 import { freePort } from '../../tools/ports';

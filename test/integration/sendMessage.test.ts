@@ -1,6 +1,6 @@
-import { createInfobipClient } from '../../lib/infobip';
-import { createLogger } from '../../lib/log';
-import { makeSendMessageHandler } from '../../lib/sendMessage';
+import { createInfobipClient } from '../../lib/outbound/infobip';
+import { createLogger } from '../../lib/platform/log';
+import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
 import { freePort } from '../../tools/ports';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadSecrets } from '../../lib/secrets';
-import type { SsmSettings } from '../../lib/ssm';
+import { loadSecrets } from '../../lib/platform/secrets';
+import type { SsmSettings } from '../../lib/platform/ssm';
 import { sdkSignature } from '../support/awsSigner';
 
 /**

@@ -7,15 +7,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WebhookAuthConfig } from '../../lib/config';
-import { MEDIA_KIND_NAMES } from '../../lib/media';
-import { redisKeys } from '../../lib/redis';
+import type { WebhookAuthConfig } from '../../lib/platform/config';
+import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
+import { redisKeys } from '../../lib/platform/redis';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
 import { errorLinesSince, expectNothingLeaked, fileBody } from './faultSupport/expectations';
 import type { RedisMonitor } from './faultSupport/monitor';
 import { tally } from './faultSupport/results';
 import { basic, bearer, startStack, WEBHOOK_USER, type Stack } from './faultSupport/stack';
-import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 
 let stack: Stack;
 let monitor: RedisMonitor;

@@ -8,10 +8,10 @@
  * key went nowhere but an allowed Infobip host.
  */
 import fc from 'fast-check';
-import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { leaked, type Reply, type Stack, startStack, basic, WEBHOOK_USER } from './faultSupport/stack';
 import { tally } from './faultSupport/results';
-import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 
 const RUNS = 1_000;
 const figures = tally('badInput');

@@ -9,7 +9,7 @@
  * the same ctlive sink, so a duplicate may come in by the other way than its original.
  */
 import { randomBytes } from 'node:crypto';
-import { redisKeys } from '../../lib/redis';
+import { redisKeys } from '../../lib/platform/redis';
 import { inboundMessagePayload, webhookAuthHeaders } from '../../tools/infobipSandbox';
 import { webhookAuthOf } from '../../tools/stack';
 import type { PostWebhook, RetryPolicy } from './loadSupport/infobipRetry';

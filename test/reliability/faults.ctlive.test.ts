@@ -15,8 +15,8 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createForwarder } from '../../lib/forwarder';
-import { redisKeys } from '../../lib/redis';
+import { createForwarder } from '../../lib/inbound/forwarder';
+import { redisKeys } from '../../lib/platform/redis';
 import { startCtliveSink, type CtliveSink } from '../../tools/ctliveSink';
 import { freePort } from '../../tools/ports';
 import { errorLinesSince, expectNothingLeaked } from './faultSupport/expectations';

@@ -7,8 +7,8 @@
  * handler answering the next request with 200.
  */
 import { randomUUID } from 'node:crypto';
-import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media';
-import { redisKeys } from '../../lib/redis';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+import { redisKeys } from '../../lib/platform/redis';
 import { startBrokenInfobip, type BrokenInfobip } from './faultSupport/brokenInfobip';
 import { errorLinesSince, expectNothingLeaked, fileBody, textBody } from './faultSupport/expectations';
 import { tally } from './faultSupport/results';

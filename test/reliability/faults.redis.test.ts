@@ -7,13 +7,13 @@
  * send, and the same handler serving the next request once Redis is back.
  */
 import { randomUUID } from 'node:crypto';
-import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media';
-import { redisKeys } from '../../lib/redis';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+import { redisKeys } from '../../lib/platform/redis';
 import { errorLinesSince, expectNothingLeaked, fileBody } from './faultSupport/expectations';
 import { tally } from './faultSupport/results';
 import { basic, bearer, startStack, WEBHOOK_USER, type Reply, type Stack } from './faultSupport/stack';
 
-/** Longer than lib/redis.ts's 3 s per call: every call times out, and its retry too. */
+/** Longer than lib/platform/redis.ts's 3 s per call: every call times out, and its retry too. */
 const SLOW_MS = 3_500;
 /** Longer than that timeout too, so that requests during the restart fail rather than wait. */
 const RESTART_DOWN_MS = 3_500;

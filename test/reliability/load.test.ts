@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type autocannon from 'autocannon';
-import { redisKeys } from '../../lib/redis';
+import { redisKeys } from '../../lib/platform/redis';
 import { inboundMessagePayload, postWebhook, seenReportPayload, webhookAuthHeaders } from '../../tools/infobipSandbox';
 import { loadSeconds } from '../../tools/loadSettings';
 import { webhookAuthOf } from '../../tools/stack';

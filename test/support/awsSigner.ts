@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentials } from '../../lib/ssm';
+import type { AwsCredentials } from '../../lib/platform/ssm';
 
 /** node:crypto as the Checksum the SDK's signer expects. */
 class Sha256 {

@@ -1,9 +1,9 @@
-import type { WebhookAuthConfig } from '../../lib/config';
-import type { CtliveEvent } from '../../lib/ctliveEvents';
-import type { ClaimOutcome, Dedupe, DedupeKey } from '../../lib/dedupe';
-import { ForwardError, type Forwarder } from '../../lib/forwarder';
-import { createLogger } from '../../lib/log';
-import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/webhook';
+import type { WebhookAuthConfig } from '../../lib/platform/config';
+import type { CtliveEvent } from '../../lib/inbound/events';
+import type { ClaimOutcome, Dedupe, DedupeKey } from '../../lib/inbound/dedupe';
+import { ForwardError, type Forwarder } from '../../lib/inbound/forwarder';
+import { createLogger } from '../../lib/platform/log';
+import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/inbound/webhook';
 import { apiEvent, captureLines, lambdaContext } from './lambda';
 
 /** Fakes for the webhook unit tests: Redis semantics in memory, a ctlive that can be told to fail. */
@@ -11,7 +11,7 @@ import { apiEvent, captureLines, lambdaContext } from './lambda';
 export const PASSWORD = 'webhook-password-123456';
 export const BASIC = { authorization: `Basic ${Buffer.from(`infobip:${PASSWORD}`).toString('base64')}` };
 
-/** Redis semantics of lib/dedupe.ts, in memory; `down` makes every call throw like an unreachable Redis. */
+/** Redis semantics of lib/inbound/dedupe.ts, in memory; `down` makes every call throw like an unreachable Redis. */
 export function memoryDedupe() {
   const state = new Map<string, 'claimed' | 'done'>();
   const calls: string[] = [];
@@ -20,7 +20,7 @@ export function memoryDedupe() {
     calls,
     down: false,
     markDoneFails: false,
-    /** Redis round trips: one per claim or settle call, as lib/dedupe.ts pipelines them. */
+    /** Redis round trips: one per claim or settle call, as lib/inbound/dedupe.ts pipelines them. */
     roundTrips: 0,
     async claim(keys: DedupeKey[], _owner: string): Promise<ClaimOutcome[]> {
       fake.roundTrips += 1;

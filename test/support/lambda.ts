@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { HttpEvent } from '../../lib/http';
+import type { HttpEvent } from '../../lib/platform/http';
 
 export interface EventOptions {
   method?: string;

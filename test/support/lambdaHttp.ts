@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpEvent, HttpResponse } from '../../lib/http';
+import type { HttpEvent, HttpResponse } from '../../lib/platform/http';
 import { apiEvent, lambdaContext } from './lambda';
 
 /**

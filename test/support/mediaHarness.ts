@@ -1,10 +1,10 @@
-import { createInfobipClient } from '../../lib/infobip';
-import { createLogger } from '../../lib/log';
-import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media';
-import { makeFetchMediaHandler } from '../../lib/mediaFetch';
-import { makeSendMediaHandler } from '../../lib/mediaSend';
-import { createMediaStore } from '../../lib/mediaStore';
-import { createRedis } from '../../lib/redis';
+import { createInfobipClient } from '../../lib/outbound/infobip';
+import { createLogger } from '../../lib/platform/log';
+import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
+import { makeFetchMediaHandler } from '../../lib/media/fetch';
+import { makeSendMediaHandler } from '../../lib/media/send';
+import { createMediaStore } from '../../lib/media/store';
+import { createRedis } from '../../lib/platform/redis';
 import { startLambdaHttp, type LambdaHttp, type LambdaRoute } from './lambdaHttp';
 
 /**

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createInfobipClient } from '../../lib/infobip';
-import { createLogger } from '../../lib/log';
-import { MEDIA_KINDS, type MediaKind } from '../../lib/media';
-import { makeSendMediaHandler } from '../../lib/mediaSend';
+import { createInfobipClient } from '../../lib/outbound/infobip';
+import { createLogger } from '../../lib/platform/log';
+import { MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+import { makeSendMediaHandler } from '../../lib/media/send';
 import { apiEvent, captureLines, lambdaContext } from './lambda';
 import { fakeMediaStore } from './mediaStoreFake';
-import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 
 /** A send handler of one kind over a fake store and a fake Infobip, for unit tests. */
 export const TOKEN = 'ctlive-token-0123456789';

@@ -1,5 +1,5 @@
-import { decodeEntry, encodeEntry } from '../../lib/mediaFormat';
-import { MediaStoreUnavailableError, type MediaStore } from '../../lib/mediaStore';
+import { decodeEntry, encodeEntry } from '../../lib/media/format';
+import { MediaStoreUnavailableError, type MediaStore } from '../../lib/media/store';
 
 /** An in-memory MediaStore that records every call, for unit tests (no network). */
 export function fakeMediaStore() {

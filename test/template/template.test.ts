@@ -4,8 +4,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readZipEntries } from '../../bench/zip';
-import { SECRET_VARIABLES } from '../../lib/config';
-import { FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from '../../lib/secrets';
+import { SECRET_VARIABLES } from '../../lib/platform/config';
+import { FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from '../../lib/platform/secrets';
 
 /**
  * `serverless package --stage prod` exactly as a deploy would run it, offline and with
@@ -21,7 +21,7 @@ const SEND = ['sendMessage', 'sendWhatsAppImageMessage', 'sendWhatsAppDocumentMe
 const MEDIA = ['onGetImageMessage', 'onGetDocumentMessage', 'onGetAudioMessage', 'onGetVideoMessage'];
 const WEBHOOKS = ['onMessage', 'onDeliveryReport'];
 const FUNCTIONS = [...SEND, ...MEDIA, ...WEBHOOKS];
-// The names each function really asks SSM for (lib/secrets.ts): its role must allow exactly those.
+// The names each function really asks SSM for (lib/platform/secrets.ts): its role must allow exactly those.
 const SECRETS_BY_FUNCTION: Record<string, readonly string[]> = Object.fromEntries([
   ...SEND.map((fn) => [fn, SEND_SECRETS]),
   ...MEDIA.map((fn) => [fn, FETCH_SECRETS]),

@@ -7,10 +7,10 @@ import {
   readMediaConfig,
   readRedisConfig,
   readRequiredPublicUrl,
-} from '../../lib/config';
-import type { SecretVariable } from '../../lib/config';
-import { coldStart } from '../../lib/runtime';
-import { SEND_SECRETS, type SecretsRead } from '../../lib/secrets';
+} from '../../lib/platform/config';
+import type { SecretVariable } from '../../lib/platform/config';
+import { startFunction } from '../../lib/platform/runtime';
+import { SEND_SECRETS, type SecretsRead } from '../../lib/platform/secrets';
 import { lambdaContext } from '../support/lambda';
 
 const handler = async () => 'answer';
@@ -57,7 +57,7 @@ describe('config', () => {
   });
 });
 
-describe('coldStart', () => {
+describe('startFunction', () => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };
@@ -71,7 +71,7 @@ describe('coldStart', () => {
       return true;
     });
     try {
-      expect(() => coldStart('sendMessage', () => handler)).toThrow(/UPSTASH_REDIS_REST_URL/);
+      expect(() => startFunction('sendMessage', () => handler)).toThrow(/UPSTASH_REDIS_REST_URL/);
     } finally {
       spy.mockRestore();
     }
@@ -83,7 +83,7 @@ describe('coldStart', () => {
   it('wires the handler once when the configuration is complete', () => {
     process.env = { ...redisEnv, LOG_FORMAT: 'text' };
     const wire = jest.fn(() => handler);
-    expect(coldStart('sendMessage', wire)).toBe(handler);
+    expect(startFunction('sendMessage', wire)).toBe(handler);
     expect(wire).toHaveBeenCalledTimes(1);
   });
 
@@ -104,7 +104,7 @@ describe('coldStart', () => {
         missing: [],
       }));
       let seen: string | undefined;
-      const wired = coldStart(
+      const wired = startFunction(
         'sendMessage',
         ({ redisConfig }) => {
           seen = redisConfig.token;
@@ -130,7 +130,7 @@ describe('coldStart', () => {
       const out = capture();
       let wired;
       try {
-        wired = coldStart('sendMessage', () => handler, { loadSecrets: load });
+        wired = startFunction('sendMessage', () => handler, { loadSecrets: load });
         await expect(wired({}, lambdaContext())).rejects.toThrow(/SECRETS_SSM_PATH/);
       } finally {
         out.restore();
@@ -150,7 +150,7 @@ describe('coldStart', () => {
           readCtliveApiToken(); // as the real sendMessage wiring does
           return handler;
         };
-        const wired = coldStart('sendMessage', wire, { secrets: SEND_SECRETS, loadSecrets: load });
+        const wired = startFunction('sendMessage', wire, { secrets: SEND_SECRETS, loadSecrets: load });
         await expect(wired({}, lambdaContext())).rejects.toThrow(ConfigError);
       } finally {
         out.restore();

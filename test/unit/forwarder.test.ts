@@ -6,9 +6,9 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CtliveEvent } from '../../lib/ctliveEvents';
-import { createForwarder, ForwardError } from '../../lib/forwarder';
-import { createLambdaClient } from '../../lib/lambdaForwarder';
+import type { CtliveEvent } from '../../lib/inbound/events';
+import { createForwarder, ForwardError } from '../../lib/inbound/forwarder';
+import { createLambdaClient } from '../../lib/inbound/lambdaForwarder';
 
 const event: CtliveEvent = {
   event: 'message',
@@ -77,7 +77,7 @@ describe('loading the AWS SDK', () => {
         loaded = true;
         return jest.requireActual('@aws-sdk/client-lambda');
       });
-      const isolated = jest.requireActual<typeof import('../../lib/forwarder')>('../../lib/forwarder');
+      const isolated = jest.requireActual<typeof import('../../lib/inbound/forwarder')>('../../lib/inbound/forwarder');
       created = isolated.createForwarder(target, { fetch: async () => new Response('') });
       await new Promise((resolve) => setTimeout(resolve, 50)); // a lazy import settles
     });

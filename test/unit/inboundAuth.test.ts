@@ -1,5 +1,5 @@
 import { BASIC, PASSWORD, result, setupWebhooks as setup } from '../support/inboundFakes';
-import inboundText from '../../../shared/fixtures/infobip-inbound-text.json';
+import inboundText from '../fixtures/infobip/infobip-inbound-text.json';
 
 describe('onMessage webhook', () => {
   describe('webhook auth: wrong or missing is 401, nothing forwarded or logged as received', () => {

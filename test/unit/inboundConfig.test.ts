@@ -1,4 +1,4 @@
-import { ConfigError, readRequiredWebhookAuth } from '../../lib/config';
+import { ConfigError, readRequiredWebhookAuth } from '../../lib/platform/config';
 
 const BASIC = { INFOBIP_WEBHOOK_USERNAME: 'infobip', INFOBIP_WEBHOOK_PASSWORD: 'pw-123456' };
 

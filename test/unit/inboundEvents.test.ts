@@ -4,12 +4,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CtliveEvent } from '../../lib/ctliveEvents';
-import type { Dedupe } from '../../lib/dedupe';
-import type { HttpEvent } from '../../lib/http';
-import { KNOWN_MESSAGE_TYPES } from '../../lib/inboundSchemas';
-import { createLogger } from '../../lib/log';
-import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/webhook';
+import type { CtliveEvent } from '../../lib/inbound/events';
+import type { Dedupe } from '../../lib/inbound/dedupe';
+import type { HttpEvent } from '../../lib/platform/http';
+import { KNOWN_MESSAGE_TYPES } from '../../lib/inbound/schemas';
+import { createLogger } from '../../lib/platform/log';
+import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/inbound/webhook';
 import { captureLines, lambdaContext } from '../support/lambda';
 
 const EVENTS_DIR = join(__dirname, '../../events');

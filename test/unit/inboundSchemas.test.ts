@@ -1,7 +1,7 @@
-import { toMessageEvent, toReportEvent } from '../../lib/ctliveEvents';
-import { ValidationError } from '../../lib/errors';
-import { KNOWN_MESSAGE_TYPES, parseWebhookResults } from '../../lib/inboundSchemas';
-import inboundText from '../../../shared/fixtures/infobip-inbound-text.json';
+import { toMessageEvent, toReportEvent } from '../../lib/inbound/events';
+import { ValidationError } from '../../lib/platform/errors';
+import { KNOWN_MESSAGE_TYPES, parseWebhookResults } from '../../lib/inbound/schemas';
+import inboundText from '../fixtures/infobip/infobip-inbound-text.json';
 
 const MEDIA_URL = 'https://api.infobip.com/whatsapp/1/senders/44123456789/media/abc';
 

@@ -1,5 +1,5 @@
-import { makeCtliveSinkHandler } from '../../lib/inboundSink';
-import { createLogger } from '../../lib/log';
+import { makeCtliveSinkHandler } from '../../lib/inbound/sink';
+import { createLogger } from '../../lib/platform/log';
 import { captureLines } from '../support/lambda';
 
 function setup() {

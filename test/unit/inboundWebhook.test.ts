@@ -1,6 +1,6 @@
-import { WEBHOOK_MAX_BODY_BYTES } from '../../lib/webhook';
+import { WEBHOOK_MAX_BODY_BYTES } from '../../lib/inbound/webhook';
 import { BASIC, result, setupWebhooks as setup } from '../support/inboundFakes';
-import inboundText from '../../../shared/fixtures/infobip-inbound-text.json';
+import inboundText from '../fixtures/infobip/infobip-inbound-text.json';
 
 describe('onMessage webhook', () => {
   it('logs the runbook line first, forwards the message and answers with the counts', async () => {

@@ -1,4 +1,4 @@
-import { compactJson, createLogger, runbook } from '../../lib/log';
+import { compactJson, createLogger, runbook } from '../../lib/platform/log';
 import { captureLines } from '../support/lambda';
 
 const SECRETS = {

@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HttpEvent } from '../../lib/http';
-import { createInfobipClient } from '../../lib/infobip';
-import { createLogger } from '../../lib/log';
-import { MEDIA_KINDS, type MediaKind } from '../../lib/media';
-import { makeFetchMediaHandler } from '../../lib/mediaFetch';
-import { makeSendMediaHandler } from '../../lib/mediaSend';
+import type { HttpEvent } from '../../lib/platform/http';
+import { createInfobipClient } from '../../lib/outbound/infobip';
+import { createLogger } from '../../lib/platform/log';
+import { MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+import { makeFetchMediaHandler } from '../../lib/media/fetch';
+import { makeSendMediaHandler } from '../../lib/media/send';
 import { captureLines, lambdaContext } from '../support/lambda';
 import { fakeMediaStore } from '../support/mediaStoreFake';
-import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 
 const EVENTS = join(__dirname, '../../events');
 const NAME = /^(sendWhatsApp|onGet)(Image|Document|Audio|Video)Message-(\d{3})-.+\.json$/;

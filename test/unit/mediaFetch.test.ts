@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createLogger } from '../../lib/log';
-import { MEDIA_KINDS, MEDIA_KIND_NAMES, type MediaKind } from '../../lib/media';
-import { makeFetchMediaHandler } from '../../lib/mediaFetch';
+import { createLogger } from '../../lib/platform/log';
+import { MEDIA_KINDS, MEDIA_KIND_NAMES, type MediaKind } from '../../lib/media/kinds';
+import { makeFetchMediaHandler } from '../../lib/media/fetch';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
 import { fakeMediaStore } from '../support/mediaStoreFake';
 

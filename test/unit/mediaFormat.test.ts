@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { MEDIA_KINDS, allowedContentType } from '../../lib/media';
+import { MEDIA_KINDS, allowedContentType } from '../../lib/media/kinds';
 import {
   base64DecodedBytes,
   contentDisposition,
@@ -8,9 +8,9 @@ import {
   encodeEntry,
   fileHeaders,
   isCanonicalBase64,
-} from '../../lib/mediaFormat';
-import { mediaMaxBodyBytes } from '../../lib/mediaSend';
-import { redisFailureReason } from '../../lib/mediaStore';
+} from '../../lib/media/format';
+import { mediaMaxBodyBytes } from '../../lib/media/send';
+import { redisFailureReason } from '../../lib/media/store';
 
 describe('isCanonicalBase64', () => {
   it.each([0, 1, 2, 3, 4, 5, 1000])('accepts what Buffer writes for %i random bytes (but not the empty string)', (n) => {

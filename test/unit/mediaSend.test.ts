@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media';
-import { decodeEntry } from '../../lib/mediaFormat';
+import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
+import { decodeEntry } from '../../lib/media/format';
 import { API_KEY, BASE_URL, PUBLIC_URL, TOKEN, TYPES, UUID, bodyFor, file, setupSend as setup } from '../support/mediaSendSetup';
-import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
-import omniImageRequest from '../../../shared/fixtures/infobip-omni-send-image.request.json';
-import omniError from '../../../shared/fixtures/infobip-omni-error.response.json';
+import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
+import omniImageRequest from '../fixtures/infobip/infobip-omni-send-image.request.json';
+import omniError from '../fixtures/infobip/infobip-omni-error.response.json';
 
 describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
   const spec = MEDIA_KINDS[kind];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mediaMaxBodyBytes } from '../../lib/mediaSend';
+import { mediaMaxBodyBytes } from '../../lib/media/send';
 import { BASE_URL, MAX_BYTES, TOKEN, bodyFor, file, setupSend as setup } from '../support/mediaSendSetup';
 
 describe('send: bad input stores nothing and calls nobody', () => {

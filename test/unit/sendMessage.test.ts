@@ -1,10 +1,10 @@
-import { createInfobipClient } from '../../lib/infobip';
-import { createLogger } from '../../lib/log';
-import { makeSendMessageHandler } from '../../lib/sendMessage';
+import { createInfobipClient } from '../../lib/outbound/infobip';
+import { createLogger } from '../../lib/platform/log';
+import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
-import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
-import omniTextRequest from '../../../shared/fixtures/infobip-omni-send-text.request.json';
-import omniError from '../../../shared/fixtures/infobip-omni-error.response.json';
+import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
+import omniTextRequest from '../fixtures/infobip/infobip-omni-send-text.request.json';
+import omniError from '../fixtures/infobip/infobip-omni-error.response.json';
 
 const TOKEN = 'ctlive-token-0123456789';
 const API_KEY = 'infobip-key-abcdef0123456789';

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInfobipClient } from '../../lib/infobip';
-import { createLogger } from '../../lib/log';
-import { makeSendMessageHandler } from '../../lib/sendMessage';
-import type { HttpEvent } from '../../lib/http';
+import { createInfobipClient } from '../../lib/outbound/infobip';
+import { createLogger } from '../../lib/platform/log';
+import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import type { HttpEvent } from '../../lib/platform/http';
 import { captureLines, lambdaContext } from '../support/lambda';
-import omniSendResponse from '../../../shared/fixtures/infobip-omni-send.response.json';
+import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 
 const EVENTS = join(__dirname, '../../events');
 const files = readdirSync(EVENTS).filter((name) => /^sendMessage-\d{3}-.+\.json$/.test(name));

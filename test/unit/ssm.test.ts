@@ -1,4 +1,4 @@
-import { signJsonPost, type AwsCredentials } from '../../lib/ssm';
+import { signJsonPost, type AwsCredentials } from '../../lib/platform/ssm';
 import { sdkSignature } from '../support/awsSigner';
 
 const credentials = {

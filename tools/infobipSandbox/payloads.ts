@@ -1,5 +1,5 @@
 /**
- * Bodies in the shapes Infobip sends and answers with (see the fixtures beside the spec, ../shared/fixtures).
+ * Bodies in the shapes Infobip sends and answers with (see test/fixtures/infobip).
  * Kept apart from the server so `npm run simulate` and tests can build webhooks
  * without starting anything.
  */

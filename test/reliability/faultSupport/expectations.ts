@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { MediaKind } from '../../../lib/media';
+import type { MediaKind } from '../../../lib/media/kinds';
 import { leaked, type LogEntry, type Stack } from './stack';
 
 /** Shared checks and request bodies of the fault and attack tests. */

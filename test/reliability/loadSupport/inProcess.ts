@@ -1,8 +1,8 @@
-import { createDedupe } from '../../../lib/dedupe';
-import { createForwarder } from '../../../lib/forwarder';
-import { createLogger } from '../../../lib/log';
-import { createRedis } from '../../../lib/redis';
-import { makeOnMessageHandler } from '../../../lib/webhook';
+import { createDedupe } from '../../../lib/inbound/dedupe';
+import { createForwarder } from '../../../lib/inbound/forwarder';
+import { createLogger } from '../../../lib/platform/log';
+import { createRedis } from '../../../lib/platform/redis';
+import { makeOnMessageHandler } from '../../../lib/inbound/webhook';
 import { webhookAuthHeaders } from '../../../tools/infobipSandbox';
 import { webhookAuthOf, type LocalStack } from '../../../tools/stack';
 import { apiEvent, lambdaContext } from '../../support/lambda';

@@ -2,7 +2,7 @@ import { Redis } from '@upstash/redis';
 import type { RedisConfig } from './config';
 import { deadline } from './deadline';
 
-/** Key names, in one place (ENGINEERING.md habit 7). */
+/** Key names, in one place (docs/ENGINEERING.md habit 7). */
 export const redisKeys = {
   media: (id: string) => `IMChannel:MultimediaMessage:${id}`,
   webhookEvent: (kind: string, messageId: string) => `IMChannel:Webhook:${kind}:${messageId}`,

@@ -1,6 +1,6 @@
 /**
  * The four media kinds of CONTRACT sections 3 and 4. They differ only in the data below;
- * the send and fetch handlers are shared (lib/mediaSend.ts, lib/mediaFetch.ts).
+ * the send and fetch handlers are shared (lib/media/send.ts, lib/media/fetch.ts).
  */
 
 export type MediaKind = 'image' | 'document' | 'audio' | 'video';

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { checkWebhookAuth } from './auth';
-import { readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from './config';
-import { toMessageEvent, toReportEvent, type CtliveEvent } from './ctliveEvents';
+import { checkWebhookAuth } from '../platform/auth';
+import { readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from '../platform/config';
+import { toMessageEvent, toReportEvent, type CtliveEvent } from './events';
 import { createDedupe, type ClaimOutcome, type Dedupe } from './dedupe';
-import { AppError, reasonOf } from './errors';
+import { AppError, reasonOf } from '../platform/errors';
 import { createForwarder, type Forwarder } from './forwarder';
-import { httpStack, jsonResponse, parseJson } from './http';
-import { parseWebhookResults, type RawResult } from './inboundSchemas';
-import { runbook, type TaggedLogger } from './log';
-import { createRedis, REDIS_MAX_CALL_MS } from './redis';
-import type { ColdStart } from './runtime';
+import { httpStack, jsonResponse, parseJson } from '../platform/http';
+import { parseWebhookResults, type RawResult } from './schemas';
+import { runbook, type TaggedLogger } from '../platform/log';
+import { createRedis, REDIS_MAX_CALL_MS } from '../platform/redis';
+import { startFunction, type ColdStart } from '../platform/runtime';
+import { WEBHOOK_SECRETS } from '../platform/secrets';
 
 /** CONTRACT section 5: bodies above this get 413 before anything reads them. */
 export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
@@ -42,7 +43,7 @@ export const makeOnDeliveryReportHandler = (deps: WebhookDeps) =>
   makeWebhookHandler(deps, runbook.reportReceived, toReportEvent);
 
 /** Production dependencies, built once per cold start; a config problem stops the function there. */
-export function wireWebhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
+function webhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
   const policy = readRequiredWebhookAuth();
   if (policy.open) {
     log.warn('Webhook auth is not configured: webhooks are accepted without credentials (local development only)');
@@ -212,4 +213,11 @@ async function deliverOnce(
     // A repeat inside the body of a result that went through counts as a duplicate.
     return outcome === 'forwarded' && firstIndex.get(keyOf(event)) !== i ? 'duplicate' : outcome;
   });
+}
+
+const WEBHOOKS = { onMessage: makeOnMessageHandler, onDeliveryReport: makeOnDeliveryReportHandler } as const;
+
+/** Production wiring of onMessage and onDeliveryReport, once per cold start. */
+export function startWebhook(name: keyof typeof WEBHOOKS) {
+  return startFunction(name, (start) => WEBHOOKS[name](webhookDeps(start)), { secrets: WEBHOOK_SECRETS });
 }

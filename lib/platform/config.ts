@@ -1,7 +1,7 @@
 import type { AwsCredentials } from './ssm';
 
 /**
- * The one place that reads the environment (ENGINEERING.md habit 3). Each function asks
+ * The one place that reads the environment (docs/ENGINEERING.md habit 3). Each function asks
  * for the parts it needs, at cold start, so a missing variable fails the function before
  * any request instead of half way through one.
  */

@@ -1,6 +1,6 @@
-import * as z from './schema';
-import type { InfobipConfig } from './config';
-import { AppError, ValidationError } from './errors';
+import * as z from '../platform/schema';
+import type { InfobipConfig } from '../platform/config';
+import { AppError, ValidationError } from '../platform/errors';
 import {
   infobipSettingsSchema,
   resolveSettings,
@@ -8,7 +8,7 @@ import {
   type OmniAccepted,
   type OmniRequest,
 } from './infobip';
-import type { TaggedLogger } from './log';
+import type { TaggedLogger } from '../platform/log';
 
 /** Fields every ctlive send carries (CONTRACT section 3), text or file. */
 export const sendFields = {

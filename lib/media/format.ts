@@ -1,4 +1,4 @@
-import { isMediaKind, type MediaKind } from './media';
+import { isMediaKind, type MediaKind } from './kinds';
 
 /**
  * The bytes-level rules of the media flow: what base64 is accepted, how a stored file is

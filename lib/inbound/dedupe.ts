@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import { redisKeys } from './redis';
+import { redisKeys } from '../platform/redis';
 
 /**
  * Webhook de-duplication (CONTRACT section 5): Infobip retries and re-sends, ctlive must

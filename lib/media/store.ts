@@ -1,8 +1,8 @@
 import type { Redis } from '@upstash/redis';
-import { UnavailableError } from './errors';
-import type { TaggedLogger } from './log';
-import { decodeEntry, encodeEntry, type MediaEntry } from './mediaFormat';
-import { redisKeys } from './redis';
+import { UnavailableError } from '../platform/errors';
+import type { TaggedLogger } from '../platform/log';
+import { decodeEntry, encodeEntry, type MediaEntry } from './format';
+import { redisKeys } from '../platform/redis';
 
 /**
  * Files parked for Infobip (CONTRACT sections 3 and 4), one Redis value per file under

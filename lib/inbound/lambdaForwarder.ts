@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import type { CtliveTarget } from './config';
-import { reasonOf } from './errors';
+import type { CtliveTarget } from '../platform/config';
+import { reasonOf } from '../platform/errors';
 import { ForwardError, LAMBDA_MAX_ATTEMPTS, LAMBDA_TIMEOUT_MS, type Forwarder } from './forwarder';
 
 /**

@@ -46,7 +46,7 @@ const MAX_LINE_CHARS = 200_000;
  */
 const AUTH_SCHEMES = /\b(App|Bearer|Basic)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}/g;
 
-/** The runbook lines, word for word (CONTRACT section 7 and RUNBOOK.md). */
+/** The runbook lines, word for word (docs/CONTRACT.md section 7 and docs/RUNBOOK.md). */
 export const runbook = {
   messageReceived: (body: string) => `Message received ${compactJson(body)}`,
   reportReceived: (body: string) => `Report received ${compactJson(body)}`,

@@ -1,8 +1,8 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { CtliveTarget } from './config';
-import type { CtliveEvent } from './ctliveEvents';
-import { deadline } from './deadline';
-import { reasonOf } from './errors';
+import type { CtliveTarget } from '../platform/config';
+import type { CtliveEvent } from './events';
+import { deadline } from '../platform/deadline';
+import { reasonOf } from '../platform/errors';
 
 /** Delivers one ctlive event (CONTRACT section 6). Throws `ForwardError` when ctlive did not take it. */
 export interface Forwarder {

@@ -1,11 +1,13 @@
-import type { MediaConfig } from './config';
-import { NotFoundError } from './errors';
-import { httpStack, toHttpResponse, type HttpResponse } from './http';
-import { runbook, type TaggedLogger } from './log';
-import type { MediaKindSpec } from './media';
-import { fileHeaders } from './mediaFormat';
-import type { MediaStore } from './mediaStore';
-import { redisKeys } from './redis';
+import { readMediaConfig, type MediaConfig } from '../platform/config';
+import { NotFoundError } from '../platform/errors';
+import { httpStack, toHttpResponse, type HttpResponse } from '../platform/http';
+import { runbook, type TaggedLogger } from '../platform/log';
+import { MEDIA_KINDS, type MediaKind, type MediaKindSpec } from './kinds';
+import { fileHeaders } from './format';
+import { createMediaStore, type MediaStore } from './store';
+import { createRedis, redisKeys } from '../platform/redis';
+import { startFunction } from '../platform/runtime';
+import { FETCH_SECRETS } from '../platform/secrets';
 
 /** Only ids this service hands out (crypto.randomUUID: lower-case v4) can ever be found. */
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -57,4 +59,22 @@ export function makeFetchMediaHandler(spec: MediaKindSpec, deps: MediaFetchDeps)
     // API Gateway decodes a base64 body back to the exact bytes on the way out.
     return { statusCode: 200, headers, body: entry.content, isBase64Encoded: true };
   });
+}
+
+/**
+ * Production wiring of the onGet{Kind}Message functions, once per cold start. A fetch
+ * bundle carries no Infobip client and no request schemas: nothing here imports them.
+ */
+export function startMediaFetch(kind: MediaKind) {
+  const spec = MEDIA_KINDS[kind];
+  return startFunction(
+    spec.fetchTag,
+    ({ log, redisConfig }) =>
+      makeFetchMediaHandler(spec, {
+        log,
+        media: readMediaConfig(),
+        store: createMediaStore(createRedis(redisConfig), log),
+      }),
+    { secrets: FETCH_SECRETS },
+  );
 }

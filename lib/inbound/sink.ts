@@ -1,5 +1,6 @@
-import * as z from './schema';
-import type { TaggedLogger } from './log';
+import * as z from '../platform/schema';
+import type { TaggedLogger } from '../platform/log';
+import { startFunction } from '../platform/runtime';
 
 /**
  * Local stand-in for ctlive's receiving function, for `CTLIVE_TARGET=lambda:...` on one
@@ -27,3 +28,6 @@ export function makeCtliveSinkHandler(log: TaggedLogger) {
     log.info(sinkLine(event), { messageId: parsed.data.messageId });
   };
 }
+
+/** Production wiring of the local stack's ctliveSink function. */
+export const startCtliveSink = () => startFunction('ctliveSink', ({ log }) => makeCtliveSinkHandler(log));

@@ -1,5 +1,5 @@
-import * as z from './schema';
-import { ValidationError } from './errors';
+import * as z from '../platform/schema';
+import { ValidationError } from '../platform/errors';
 
 /**
  * Schemas for what Infobip posts to the webhooks (CONTRACT section 5).

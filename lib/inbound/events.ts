@@ -6,7 +6,7 @@ import {
   reportSchema,
   type InboundMessageResult,
   type RawResult,
-} from './inboundSchemas';
+} from './schemas';
 
 /** The events ctlive receives (CONTRACT section 6), one per Infobip result. */
 

@@ -1,8 +1,8 @@
-import * as z from './schema';
-import type { InfobipConfig } from './config';
-import { AppError, InfobipError, InfobipTimeoutError, ValidationError, reasonOf } from './errors';
-import { deadline } from './deadline';
-import { runbook, type TaggedLogger } from './log';
+import * as z from '../platform/schema';
+import type { InfobipConfig } from '../platform/config';
+import { AppError, InfobipError, InfobipTimeoutError, ValidationError, reasonOf } from '../platform/errors';
+import { deadline } from '../platform/deadline';
+import { runbook, type TaggedLogger } from '../platform/log';
 
 /** The Infobip settings a request may carry; each missing field falls back to the deployment's. */
 export const infobipSettingsSchema = z.object({

@@ -1,5 +1,5 @@
 /**
- * Typed errors, mapped to responses in one place (`toHttpResponse` in lib/http.ts).
+ * Typed errors, mapped to responses in one place (`toHttpResponse` in lib/platform/http.ts).
  * The message is written for the caller: it is what the response body says.
  */
 export class AppError extends Error {

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import * as z from './schema';
-import { checkBearer } from './auth';
-import type { MediaConfig } from './config';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from './errors';
-import { httpStack, jsonResponse } from './http';
-import { isInfobipRefusal, resolveSettings } from './infobip';
-import { allowedContentType, type MediaKindSpec } from './media';
-import { base64DecodedBytes, isCanonicalBase64 } from './mediaFormat';
-import type { MediaStore } from './mediaStore';
-import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from './outbound';
+import * as z from '../platform/schema';
+import { checkBearer } from '../platform/auth';
+import { readCtliveApiToken, readInfobipConfig, readMediaConfig, readRequiredPublicUrl, type MediaConfig } from '../platform/config';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
+import { httpStack, jsonResponse } from '../platform/http';
+import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
+import { MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
+import { base64DecodedBytes, isCanonicalBase64 } from './format';
+import { createMediaStore, type MediaStore } from './store';
+import { createRedis } from '../platform/redis';
+import { startFunction } from '../platform/runtime';
+import { SEND_SECRETS } from '../platform/secrets';
+import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
 
 export const FILE_NAME_MAX = 240;
 export const CONTENT_TYPE_MAX = 255;
@@ -135,5 +138,27 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
         throw error;
       }
     },
+  );
+}
+
+/** Production wiring of the sendWhatsApp{Kind}Message functions, once per cold start. */
+export function startMediaSend(kind: MediaKind) {
+  const spec = MEDIA_KINDS[kind];
+  return startFunction(
+    spec.sendTag,
+    ({ log, redisConfig }) => {
+      const infobipConfig = readInfobipConfig();
+      return makeSendMediaHandler(spec, {
+        log,
+        // Without it no file could ever be fetched: refuse to start rather than fail every send.
+        publicUrl: readRequiredPublicUrl(),
+        ctliveApiToken: readCtliveApiToken(),
+        media: readMediaConfig(),
+        infobipConfig,
+        infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
+        store: createMediaStore(createRedis(redisConfig), log),
+      });
+    },
+    { secrets: SEND_SECRETS },
   );
 }
