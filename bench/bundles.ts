@@ -1,3 +1,4 @@
+import { functionsIn } from '../lib/functions';
 import { spawn } from 'node:child_process';
 import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -16,7 +17,7 @@ import { readZipEntries } from './zip';
  */
 
 /** What the issue calls "the Lambda client": only the webhooks forward to ctlive. */
-export const LAMBDA_CLIENT_FUNCTIONS = new Set(['onMessage', 'onDeliveryReport']);
+export const LAMBDA_CLIENT_FUNCTIONS = new Set(functionsIn('webhook').map((fn) => fn.name));
 export const LAMBDA_CLIENT_PACKAGE = '@aws-sdk/client-lambda';
 /** 1 KB = 1000 bytes: the stricter reading of the targets. */
 export const KB = 1000;

@@ -10,6 +10,7 @@ import { startInfobipSandbox, type InfobipSandbox } from '../tools/infobipSandbo
 import { LOCAL_CREDENTIALS } from '../tools/localCredentials';
 import { findRedis } from '../tools/localRedis';
 import { startUpstashProxy, type ProxyCounts, type UpstashProxy } from '../tools/upstashProxy';
+import { FUNCTIONS } from '../lib/functions';
 import { LAMBDA_CLIENT_FUNCTIONS, LAMBDA_CLIENT_PACKAGE } from './bundles';
 import { removeLeftovers, type BenchLeftovers } from './cleanup';
 import { functionEnv, type Services } from './functionEnv';
@@ -223,8 +224,12 @@ export async function measureWarm(
   const proxyStep = (command: unknown): Step => ({ url: `${proxy.url}/`, method: 'POST', headers: upstashHeaders(services.proxyToken), body: JSON.stringify(command) });
   const pipelineStep = (commands: unknown[]): Step => ({ url: `${proxy.url}/pipeline`, method: 'POST', headers: upstashHeaders(services.proxyToken), body: JSON.stringify(commands) });
 
+  // Which routes to drive comes from the function's row in the inventory (lib/functions.ts).
   const routesOf = async (name: string): Promise<RouteSpec[]> => {
-    if (name === 'sendMessage') {
+    const row = FUNCTIONS.find((fn) => fn.name === name);
+    if (!row) throw new Error(`${name} is not in lib/functions.ts`);
+    const kindName = row.kind ? row.kind.charAt(0).toUpperCase() + row.kind.slice(1) : undefined;
+    if (row.group === 'send') {
       return [{
         route: 'POST /sendMessage',
         event: JSON.stringify(fixture('sendMessage-200-valid')),
@@ -232,7 +237,7 @@ export async function measureWarm(
         baseline: async () => [omniStep(sandbox)],
       }];
     }
-    const send = /^sendWhatsApp(\w+)Message$/.exec(name)?.[1];
+    const send = row.group === 'mediaSend' ? kindName : undefined;
     if (send) {
       return [{
         route: `POST /sendWhatsApp${send}Message`,
@@ -247,7 +252,7 @@ export async function measureWarm(
         },
       }];
     }
-    const get = /^onGet(\w+)Message$/.exec(name)?.[1];
+    const get = row.group === 'mediaFetch' ? kindName : undefined;
     if (get) {
       const id = randomUUID();
       leftovers.mediaIds.add(id);
@@ -262,7 +267,7 @@ export async function measureWarm(
         baseline: async () => [getex],
       }));
     }
-    const fixtureName = name === 'onMessage' ? 'onMessage-text' : name === 'onDeliveryReport' ? 'onDeliveryReport-delivered' : undefined;
+    const fixtureName = row.group !== 'webhook' ? undefined : name === 'onMessage' ? 'onMessage-text' : 'onDeliveryReport-delivered';
     if (!fixtureName) throw new Error(`no route for ${name}`);
     return [{
       route: `POST /${name} (1 result)`,

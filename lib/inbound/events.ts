@@ -45,7 +45,6 @@ export interface CtliveSeenEvent {
 }
 
 export type CtliveEvent = CtliveMessageEvent | CtliveDeliveryEvent | CtliveSeenEvent;
-export type CtliveEventKind = CtliveEvent['event'];
 
 /** "Fields that the result lacks are left out": no `undefined` keys, so no `null`s in JSON either. */
 function compact<T extends object>(event: T): T {

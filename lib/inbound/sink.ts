@@ -15,7 +15,7 @@ const ctliveEventShape = z.looseObject({
   raw: z.record(z.string(), z.unknown()),
 });
 
-export const sinkLine = (event: unknown) => `ctlive received ${JSON.stringify(event)}`;
+const sinkLine = (event: unknown) => `ctlive received ${JSON.stringify(event)}`;
 
 export function makeCtliveSinkHandler(log: TaggedLogger) {
   return async (event: unknown): Promise<void> => {

@@ -23,7 +23,7 @@ export interface WebhookDeps {
 }
 
 /** 503 so that Infobip retries; the counts tell whoever reads the response what got through. */
-export class WebhookRetryError extends AppError {
+class WebhookRetryError extends AppError {
   constructor(code: string, message: string, details: Record<string, unknown>) {
     super(503, code, message, details);
   }

@@ -69,7 +69,7 @@ function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
  * The API key goes only where this allows (CONTRACT section 3): a host on the allowlist,
  * over https unless it is this machine. Returns the origin the OMNI path is appended to.
  */
-export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): string {
+function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): string {
   let url: URL;
   try {
     url = new URL(baseUrl);

@@ -5,7 +5,7 @@ import { UnauthorizedError } from './errors';
 type Headers = Record<string, string | undefined>;
 
 /** Equal-length digests, so neither the content nor the length of the secret leaks through timing. */
-export function safeEqual(given: string, expected: string): boolean {
+function safeEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

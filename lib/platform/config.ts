@@ -79,7 +79,7 @@ const positiveInt = (env: Env, name: string, fallback: number): number => {
  * One forward and the closing Redis call (up to about 6.5 s) must fit in the webhooks'
  * 29 s; a longer ctlive timeout would leave no room to forward anything.
  */
-export const CTLIVE_MAX_TIMEOUT_MS = 15_000;
+const CTLIVE_MAX_TIMEOUT_MS = 15_000;
 
 const atMost = (env: Env, name: string, value: number, max: number): number => {
   if (value > max) throw new ConfigError(name, `must be at most ${max}, got "${nonEmpty(env, name)}"`);

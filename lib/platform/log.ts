@@ -67,7 +67,7 @@ export function compactJson(text: string): string {
   }
 }
 
-export function createScrubber(staticSecrets: readonly string[]) {
+function createScrubber(staticSecrets: readonly string[]) {
   const requestSecrets = new Set<string>();
   const variants = (secret: string) => [secret, JSON.stringify(secret).slice(1, -1)];
   let patterns: string[] = [];

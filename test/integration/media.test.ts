@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import type { MediaKind } from '../../lib/media/kinds';
+import { MEDIA_KIND_NAMES, type MediaKind } from '../../lib/media/kinds';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
 import { findRedis, type LocalRedis } from '../../tools/localRedis';
 import { freePort } from '../../tools/ports';
@@ -77,7 +77,7 @@ async function send(kind: MediaKind, bytes: Buffer, on: MediaHarness = harness, 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
 }
 
-describe.each(['image', 'document', 'audio', 'video'] as const)('sending a file of kind %s', (kind) => {
+describe.each(MEDIA_KIND_NAMES)('sending a file of kind %s', (kind) => {
   it('reaches Infobip as a URL, and the sandbox fetches exactly the bytes sent, HEAD then GET', async () => {
     const bytes = randomBytes(200_000 + 1);
 

@@ -4,6 +4,7 @@
  * and header injection through a file name. Redis is the suite's own server, watched with
  * MONITOR, so "never reaches Redis" is counted, not assumed.
  */
+import { functionsIn } from '../../lib/functions';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ import type { RedisMonitor } from './faultSupport/monitor';
 import { tally } from './faultSupport/results';
 import { basic, bearer, startStack, WEBHOOK_USER, type Stack } from './faultSupport/stack';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
+
+const WEBHOOK_NAMES = functionsIn('webhook').map((fn) => fn.name as 'onMessage' | 'onDeliveryReport');
 
 let stack: Stack;
 let monitor: RedisMonitor;
@@ -374,7 +377,7 @@ describe('webhook credentials wrong in each possible way get 401', () => {
     ['both configured, both missing', BOTH, () => ({})],
   ];
 
-  describe.each(['onMessage', 'onDeliveryReport'] as const)('%s', (route) => {
+  describe.each(WEBHOOK_NAMES)('%s', (route) => {
     it.each(WRONG)(
       '%s: 401, nothing logged as received, claimed or forwarded',
       figures.track(async (_name: string, auth: () => WebhookAuthConfig, headers: () => Record<string, string>) => {

@@ -7,11 +7,14 @@
  * recorder here (it answers as Infobip does), so the property can also check that the API
  * key went nowhere but an allowed Infobip host.
  */
+import { functionsIn } from '../../lib/functions';
 import fc from 'fast-check';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { leaked, type Reply, type Stack, startStack, basic, WEBHOOK_USER } from './faultSupport/stack';
 import { tally } from './faultSupport/results';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
+
+const WEBHOOK_NAMES = functionsIn('webhook').map((fn) => fn.name as 'onMessage' | 'onDeliveryReport');
 
 const RUNS = 1_000;
 const figures = tally('badInput');
@@ -270,7 +273,7 @@ describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
   );
 });
 
-describe.each(['onMessage', 'onDeliveryReport'] as const)('%s', (route) => {
+describe.each(WEBHOOK_NAMES)('%s', (route) => {
   it(
     'only 200, 400, 401 or 413; wrong credentials always 401; nothing leaked',
     figures.track(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readZipEntries } from '../../bench/zip';
 import { SECRET_VARIABLES } from '../../lib/platform/config';
-import { FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from '../../lib/platform/secrets';
+import { DEPLOYED_FUNCTIONS, DEPLOYED_NAMES, functionsIn } from '../../lib/functions';
 
 /**
  * `serverless package --stage prod` exactly as a deploy would run it, offline and with
@@ -17,16 +17,14 @@ const ROOT = resolve(__dirname, '..', '..');
 const BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
 const PACKAGE_TIMEOUT_MS = 120_000;
 
-const SEND = ['sendMessage', 'sendWhatsAppImageMessage', 'sendWhatsAppDocumentMessage', 'sendWhatsAppAudioMessage', 'sendWhatsAppVideoMessage'];
-const MEDIA = ['onGetImageMessage', 'onGetDocumentMessage', 'onGetAudioMessage', 'onGetVideoMessage'];
-const WEBHOOKS = ['onMessage', 'onDeliveryReport'];
-const FUNCTIONS = [...SEND, ...MEDIA, ...WEBHOOKS];
-// The names each function really asks SSM for (lib/platform/secrets.ts): its role must allow exactly those.
-const SECRETS_BY_FUNCTION: Record<string, readonly string[]> = Object.fromEntries([
-  ...SEND.map((fn) => [fn, SEND_SECRETS]),
-  ...MEDIA.map((fn) => [fn, FETCH_SECRETS]),
-  ...WEBHOOKS.map((fn) => [fn, WEBHOOK_SECRETS]),
-]);
+// Every list below comes from the inventory (lib/functions.ts): a function added there but
+// not to serverless.yml, or the other way round, fails these tests.
+const FUNCTIONS = DEPLOYED_NAMES;
+const WEBHOOKS = functionsIn('webhook').map((fn) => fn.name);
+// The names each function really asks SSM for: its role must allow exactly those.
+const SECRETS_BY_FUNCTION: Record<string, readonly string[]> = Object.fromEntries(
+  DEPLOYED_FUNCTIONS.map((fn) => [fn.name, fn.secrets]),
+);
 
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:imchannel-alarms';
@@ -123,9 +121,7 @@ describe('serverless package --stage prod', () => {
   it('declares one route per function and method, all under /imchannel', () => {
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
     const expected = [
-      ...SEND.map((f) => `POST /imchannel/${f}`),
-      ...WEBHOOKS.map((f) => `POST /imchannel/${f}`),
-      ...MEDIA.flatMap((f) => ['GET', 'HEAD'].map((m) => `${m} /imchannel/${f.replace(/^on/, '').replace(/^G/, 'g')}/{id}`)),
+      ...DEPLOYED_FUNCTIONS.flatMap((fn) => fn.routes.map((r) => `${r.method} ${r.path}`)),
     ].sort();
     expect(routes).toEqual(expected);
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { HttpEvent } from '../../lib/platform/http';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createLogger } from '../../lib/platform/log';
-import { MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { makeFetchMediaHandler } from '../../lib/media/fetch';
 import { makeSendMediaHandler } from '../../lib/media/send';
 import { captureLines, lambdaContext } from '../support/lambda';
@@ -52,8 +52,9 @@ function handlerFor(direction: string, kind: MediaKind) {
 /** The events/ files are what `serverless invoke local` runs: each answers the status in its name. */
 describe('events/sendWhatsApp*Message-*.json and events/onGet*Message-*.json', () => {
   it('cover every kind in both directions, success and bad input', () => {
-    for (const kind of ['Image', 'Document', 'Audio', 'Video']) {
-      for (const prefix of [`sendWhatsApp${kind}Message-200-`, `sendWhatsApp${kind}Message-415-`, `onGet${kind}Message-200-`, `onGet${kind}Message-404-`]) {
+    for (const kind of MEDIA_KIND_NAMES) {
+      const { sendTag, fetchTag } = MEDIA_KINDS[kind];
+      for (const prefix of [`${sendTag}-200-`, `${sendTag}-415-`, `${fetchTag}-200-`, `${fetchTag}-404-`]) {
         expect(files.some((file) => file.startsWith(prefix))).toBe(true);
       }
     }

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { functionsIn } from '../../lib/functions';
 
 /**
  * Cold starts of the real functions/ files, each in a fresh Node process with an
@@ -19,8 +20,8 @@ function load(functionName: string, env: Record<string, string>) {
   return { status: run.status, stdout: run.stdout };
 }
 
-const SENDS = ['Image', 'Document', 'Audio', 'Video'].map((kind) => `sendWhatsApp${kind}Message`);
-const FETCHES = ['Image', 'Document', 'Audio', 'Video'].map((kind) => `onGet${kind}Message`);
+const SENDS = functionsIn('mediaSend').map((fn) => fn.name);
+const FETCHES = functionsIn('mediaFetch').map((fn) => fn.name);
 
 describe('media functions at cold start', () => {
   it.each(SENDS)('%s refuses to start without IMCHANNEL_PUBLIC_URL, with one line naming it', (name) => {

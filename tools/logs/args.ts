@@ -3,22 +3,11 @@
  * which the CLI prints as one line and exits 2 on.
  */
 import { parseArgs } from 'node:util';
+import { DEPLOYED_NAMES } from '../../lib/functions';
 
-/** The functions of serverless.yml: each one's log tag and (on AWS) log group suffix. */
-export const TAGS = [
-  'sendMessage',
-  'sendWhatsAppImageMessage',
-  'sendWhatsAppDocumentMessage',
-  'sendWhatsAppAudioMessage',
-  'sendWhatsAppVideoMessage',
-  'onGetImageMessage',
-  'onGetDocumentMessage',
-  'onGetAudioMessage',
-  'onGetVideoMessage',
-  'onMessage',
-  'onDeliveryReport',
-] as const;
-export type Tag = (typeof TAGS)[number];
+/** The functions of serverless.yml (lib/functions.ts): each one's log tag and (on AWS) log group suffix. */
+export const TAGS: readonly string[] = DEPLOYED_NAMES;
+export type Tag = string;
 
 export const DEFAULT_SINCE = '1h';
 export const DEFAULT_STAGE = 'dev';

@@ -1,0 +1,69 @@
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from './media/kinds';
+import { FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
+import type { SecretVariable } from './platform/config';
+
+/**
+ * Every Lambda function of the service, as data: the one list that the template test holds
+ * serverless.yml's packaged CloudFormation against (function set, routes, roles, SSM names),
+ * and that the logs CLI, the bench and the tests take their lists from. Adding a function is
+ * a row here, its `functions/<name>.ts` and its serverless.yml block; a test fails until all
+ * three agree. Nothing here is imported by a Lambda bundle.
+ */
+
+export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'webhook' | 'local';
+
+export interface Route {
+  method: 'GET' | 'HEAD' | 'POST';
+  /** Under the API's base path, as API Gateway declares it (`/imchannel/...`). */
+  path: string;
+}
+
+export interface FunctionSpec {
+  /** Lambda function name, `functions/<name>.ts`, and the tag of every log line (`[name]`). */
+  name: string;
+  group: FunctionGroup;
+  routes: readonly Route[];
+  /** The SSM parameters it reads at cold start; its role may read exactly these. */
+  secrets: readonly SecretVariable[];
+  /** Present for the media rows. */
+  kind?: MediaKind;
+}
+
+const post = (name: string): Route => ({ method: 'POST', path: `/imchannel/${name}` });
+
+const mediaRows = MEDIA_KIND_NAMES.flatMap((kind): FunctionSpec[] => {
+  const spec = MEDIA_KINDS[kind];
+  const fetchPath = `/imchannel/${spec.route}/{id}`;
+  return [
+    { name: spec.sendTag, group: 'mediaSend', kind, routes: [post(spec.sendTag)], secrets: SEND_SECRETS },
+    {
+      name: spec.fetchTag,
+      group: 'mediaFetch',
+      kind,
+      // HTTP API routes match one method each, so Infobip's HEAD is declared beside GET.
+      routes: [
+        { method: 'GET', path: fetchPath },
+        { method: 'HEAD', path: fetchPath },
+      ],
+      secrets: FETCH_SECRETS,
+    },
+  ];
+});
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  { name: 'sendMessage', group: 'send', routes: [post('sendMessage')], secrets: SEND_SECRETS },
+  ...mediaRows.filter((row) => row.group === 'mediaSend'),
+  ...mediaRows.filter((row) => row.group === 'mediaFetch'),
+  { name: 'onMessage', group: 'webhook', routes: [post('onMessage')], secrets: WEBHOOK_SECRETS },
+  { name: 'onDeliveryReport', group: 'webhook', routes: [post('onDeliveryReport')], secrets: WEBHOOK_SECRETS },
+  // The local stack's stand-in for ctlive (serverless.local.yml); never deployed.
+  { name: 'ctliveSink', group: 'local', routes: [], secrets: [] },
+];
+
+/** The functions serverless.yml deploys. */
+export const DEPLOYED_FUNCTIONS = FUNCTIONS.filter((fn) => fn.group !== 'local');
+
+export const functionsIn = (...groups: FunctionGroup[]): FunctionSpec[] =>
+  FUNCTIONS.filter((fn) => groups.includes(fn.group));
+
+export const DEPLOYED_NAMES = DEPLOYED_FUNCTIONS.map((fn) => fn.name);
