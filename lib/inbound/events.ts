@@ -21,6 +21,10 @@ export interface CtliveMessageEvent {
   type?: string;
   text?: string;
   media?: { url?: string; caption?: string };
+  /** A shared location (type LOCATION); its `url` is a map or page link, never a file. */
+  location?: { latitude?: number; longitude?: number; name?: string; address?: string; url?: string };
+  /** Infobip flagged the file as infected (type INFECTED_CONTENT): it is never offered as media. */
+  infected?: true;
   raw: RawResult;
 }
 
@@ -63,11 +67,34 @@ function contactNameOf(result: InboundMessageResult): string | undefined {
   return first?.name ?? first?.profile?.name ?? result.contact?.profile?.name;
 }
 
+/**
+ * Types whose `url` is not a file to download. Every LOCATION from Infobip carries a `url`
+ * (a map or Facebook page link); taking it for media would have ctlive download a web page
+ * with the Infobip API key. An INFECTED_CONTENT message's file must never be offered.
+ */
+const NOT_MEDIA = new Set(['LOCATION', 'INFECTED_CONTENT']);
+
+const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
 export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
   const result = inboundMessageSchema.parse(raw);
   const message = result.message ?? firstContent(result);
+  const type = message?.type?.toUpperCase();
   const media =
-    message?.url === undefined ? undefined : compact({ url: message.url, caption: message.caption });
+    message?.url === undefined || NOT_MEDIA.has(type ?? '')
+      ? undefined
+      : compact({ url: message.url, caption: message.caption });
+  const location =
+    type === 'LOCATION' && message
+      ? compact({
+          latitude: finite(message.latitude),
+          longitude: finite(message.longitude),
+          name: text(message.name),
+          address: text(message.address),
+          url: message.url,
+        })
+      : undefined;
   return compact<CtliveMessageEvent>({
     event: 'message',
     channel: 'WHATSAPP',
@@ -80,6 +107,8 @@ export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
     // A button or list reply has no text of its own: the title is what the customer tapped.
     text: message?.text ?? message?.title,
     media,
+    location,
+    infected: type === 'INFECTED_CONTENT' ? true : undefined,
     raw,
   });
 }

@@ -1,6 +1,6 @@
 import * as z from '../platform/schema';
 import type { InfobipConfig } from '../platform/config';
-import { AppError, InfobipError, InfobipTimeoutError, ValidationError, reasonOf } from '../platform/errors';
+import { AppError, InfobipError, InfobipRejectedError, InfobipTimeoutError, ValidationError, reasonOf } from '../platform/errors';
 import { deadline } from '../platform/deadline';
 import { runbook, type TaggedLogger } from '../platform/log';
 
@@ -173,10 +173,13 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         throw new InfobipError('Infobip answered with a body that is not an OMNI response', status);
       }
       const first = accepted.data.messages[0] as z.infer<typeof omniResponseSchema>['messages'][number];
+      // OMNI's status groups: PENDING 1, UNDELIVERABLE 2, DELIVERED 3, EXPIRED 4, REJECTED 5.
+      if (first.status.groupName === 'REJECTED') throw new InfobipRejectedError(first.messageId, first.status);
       return { messageId: first.messageId, status: first.status };
     },
   };
 }
 
+/** Infobip said no (an error answer, or a 200 whose status is REJECTED): nothing was sent. */
 export const isInfobipRefusal = (error: unknown): boolean =>
-  error instanceof AppError && error.code === 'INFOBIP_ERROR';
+  error instanceof AppError && (error.code === 'INFOBIP_ERROR' || error.code === 'INFOBIP_REJECTED');

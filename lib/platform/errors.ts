@@ -64,6 +64,21 @@ export class InfobipError extends AppError {
   }
 }
 
+/**
+ * Infobip answered 200 but its status says REJECTED (group 5, e.g.
+ * REJECTED_DESTINATION_NOT_REGISTERED): nothing will be delivered, so it is not a success.
+ * 422: the request was well formed, but Infobip will not carry it; resending it unchanged
+ * will not help.
+ */
+export class InfobipRejectedError extends AppError {
+  constructor(messageId: string, status: { groupName: string; name: string; description: string }) {
+    super(422, 'INFOBIP_REJECTED', `Infobip rejected the message: ${status.name} (${status.description})`, {
+      messageId,
+      status,
+    });
+  }
+}
+
 export class InfobipTimeoutError extends AppError {
   constructor(timeoutMs: number) {
     super(504, 'INFOBIP_TIMEOUT', `Infobip did not answer within ${timeoutMs} ms`);

@@ -53,7 +53,14 @@ describe('inbound message results map to ctlive message events', () => {
     ['VOICE', { url: MEDIA_URL }, { media: { url: MEDIA_URL } }],
     ['VIDEO', { url: MEDIA_URL, caption: 'clip' }, { media: { url: MEDIA_URL, caption: 'clip' } }],
     ['STICKER', { url: MEDIA_URL }, { media: { url: MEDIA_URL } }],
-    ['LOCATION', { latitude: 41.9, longitude: 12.49, name: 'Colosseum', address: 'Rome' }, {}],
+    // Infobip's LOCATION always carries a map or page link in `url`: a location, never media.
+    [
+      'LOCATION',
+      { latitude: 41.9, longitude: 12.49, name: 'Colosseum', address: 'Rome', url: 'https://maps.example.com/c' },
+      { location: { latitude: 41.9, longitude: 12.49, name: 'Colosseum', address: 'Rome', url: 'https://maps.example.com/c' } },
+    ],
+    // A file Infobip found infected: flagged, and its url never offered as media.
+    ['INFECTED_CONTENT', { url: MEDIA_URL }, { infected: true }],
     ['CONTACT', { contacts: [{ name: { formattedName: 'Mario Rossi' }, phones: [{ phone: '+39 333' }] }] }, {}],
     ['BUTTON', { text: 'Yes', payload: 'YES_PAYLOAD' }, { text: 'Yes' }],
     ['INTERACTIVE_BUTTON_REPLY', { id: 'b1', title: 'Talk to an agent' }, { text: 'Talk to an agent' }],

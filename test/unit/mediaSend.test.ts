@@ -5,6 +5,7 @@ import { API_KEY, BASE_URL, PUBLIC_URL, TOKEN, TYPES, UUID, bodyFor, file, setup
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 import omniImageRequest from '../fixtures/infobip/infobip-omni-send-image.request.json';
 import omniError from '../fixtures/infobip/infobip-omni-error.response.json';
+import omniRejected from '../fixtures/infobip/infobip-omni-send-rejected.response.json';
 
 describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
   const spec = MEDIA_KINDS[kind];
@@ -104,6 +105,18 @@ describe('send: failures', () => {
     const res = await send(bodyFor('image'));
     expect(res.status).toBe(502);
     expect(res.body.error).toMatchObject({ code: 'INFOBIP_ERROR', upstreamStatus: 400 });
+    expect(calls.at(-1)).toMatch(/^remove /);
+    expect(values.size).toBe(0);
+  });
+
+  it('answers 422 INFOBIP_REJECTED and deletes the stored file when Infobip answers 200 with a REJECTED status', async () => {
+    const { values, calls, send } = setup('image', () => new Response(JSON.stringify(omniRejected), { status: 200 }));
+    const res = await send(bodyFor('image'));
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({
+      code: 'INFOBIP_REJECTED',
+      status: { groupName: 'REJECTED', name: 'REJECTED_DESTINATION_NOT_REGISTERED' },
+    });
     expect(calls.at(-1)).toMatch(/^remove /);
     expect(values.size).toBe(0);
   });

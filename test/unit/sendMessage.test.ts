@@ -5,6 +5,7 @@ import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 import omniTextRequest from '../fixtures/infobip/infobip-omni-send-text.request.json';
 import omniError from '../fixtures/infobip/infobip-omni-error.response.json';
+import omniRejected from '../fixtures/infobip/infobip-omni-send-rejected.response.json';
 
 const TOKEN = 'ctlive-token-0123456789';
 const API_KEY = 'infobip-key-abcdef0123456789';
@@ -47,6 +48,19 @@ const validBody = {
 const ok = () => new Response(JSON.stringify(omniSendResponse), { status: 200 });
 
 describe('sendMessage', () => {
+  it('answers 422 INFOBIP_REJECTED, not 200, when Infobip accepts the call but rejects the message', async () => {
+    const { send } = setup(() => new Response(JSON.stringify(omniRejected), { status: 200 }));
+
+    const res = await send(validBody);
+
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({
+      code: 'INFOBIP_REJECTED',
+      messageId: omniRejected.messages[0]?.messageId,
+      status: omniRejected.messages[0]?.status,
+    });
+  });
+
   it('sends the runbook OMNI request with the App key and answers with Infobip messages[0]', async () => {
     const { calls, lines, send } = setup(ok);
 
