@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import * as z from '../platform/schema';
 import { checkBearer } from '../platform/auth';
-import { readCtliveApiToken, readInfobipConfig, readMediaConfig, readRequiredPublicUrl, type MediaConfig } from '../platform/config';
+import {
+  ConfigError,
+  readCtliveApiToken,
+  readInfobipConfig,
+  readMediaConfig,
+  readRequiredPublicUrl,
+  type MediaConfig,
+} from '../platform/config';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
@@ -15,7 +22,16 @@ import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from
 
 export const FILE_NAME_MAX = 240;
 export const CONTENT_TYPE_MAX = 255;
-export const CAPTION_MAX = 4096;
+/**
+ * Infobip's WhatsApp API caps an image, video or document caption at 3000 characters
+ * (openapi/infobip-whatsapp-openapi.json v3.210.0, ImageContent/VideoContent/DocumentContent
+ * `caption`); OMNI's WhatsAppData documents no limit of its own and passes it on, so the
+ * stricter documented one is checked here rather than left for Infobip or WhatsApp to refuse.
+ */
+export const CAPTION_MAX = 3000;
+/** OMNI WhatsAppData `imageUrl`/`fileUrl`/`audioUrl`/`videoUrl`: "Max 2048 characters" (v3.210.0). */
+export const MEDIA_URL_MAX = 2048;
+const MEDIA_ID_CHARS = 36; // crypto.randomUUID()
 
 /**
  * Characters the JSON around `content` can hold at most: every other field at its limit
@@ -82,6 +98,14 @@ export interface MediaSendDeps extends OutboundDeps {
  */
 export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
   const { log, store, media } = deps;
+  // Every file URL has this length: one that Infobip would refuse stops the function at start.
+  const urlLength = `${deps.publicUrl}/${spec.route}/`.length + MEDIA_ID_CHARS;
+  if (urlLength > MEDIA_URL_MAX) {
+    throw new ConfigError(
+      'IMCHANNEL_PUBLIC_URL',
+      `is too long: file URLs would be ${urlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
+    );
+  }
   return httpStack(
     {
       log,

@@ -128,7 +128,7 @@ const fileFields = (kind: MediaKind) =>
         fc.constant(Buffer.alloc(70 * 1024, 7).toString('base64')),
         anyJson,
       ),
-      caption: maybe(fc.oneof(fc.string({ maxLength: 40 }), longString(4097), anyJson)),
+      caption: maybe(fc.oneof(fc.string({ maxLength: 40 }), longString(3001), anyJson)),
     },
     { requiredKeys: [] },
   );

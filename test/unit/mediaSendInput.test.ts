@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mediaMaxBodyBytes } from '../../lib/media/send';
+import { ConfigError } from '../../lib/platform/config';
+import { CAPTION_MAX, MEDIA_URL_MAX, makeSendMediaHandler, mediaMaxBodyBytes } from '../../lib/media/send';
+import { MEDIA_KINDS } from '../../lib/media/kinds';
+import { createLogger } from '../../lib/platform/log';
+import { createInfobipClient } from '../../lib/outbound/infobip';
+import { fakeMediaStore } from '../support/mediaStoreFake';
 import { BASE_URL, MAX_BYTES, TOKEN, bodyFor, file, setupSend as setup } from '../support/mediaSendSetup';
 
 describe('send: bad input stores nothing and calls nobody', () => {
@@ -17,6 +22,8 @@ describe('send: bad input stores nothing and calls nobody', () => {
     ['a fileName of 241 characters', { fileName: `${'x'.repeat(237)}.png` }, 'fileName'],
     ['no contentType', { contentType: undefined }, 'contentType'],
     ['a bad number', { to: '12ab' }, 'to'],
+    // Infobip's documented caption limit (lib/media/send.ts CAPTION_MAX).
+    ['a caption of 3001 characters', { caption: 'c'.repeat(3001) }, 'caption'],
   ])('400 for %s', async (_name, extra, path) => {
     const { calls, send } = setup('image');
     const res = await send(bodyFor('image', extra));
@@ -50,7 +57,7 @@ describe('send: bad input stores nothing and calls nobody', () => {
     const body = {
       ...bodyFor('image', { content: randomBytes(MAX_BYTES).toString('base64') }),
       fileName: escaped(240),
-      caption: escaped(4096),
+      caption: escaped(CAPTION_MAX),
       callbackData: escaped(4000),
       messageId: 'm'.repeat(200),
     };
@@ -78,5 +85,30 @@ describe('send: bad input stores nothing and calls nobody', () => {
     const res = await send(bodyFor('image', { infobip: { baseUrl: BASE_URL } }));
     expect(res.status).toBe(400);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('send: file URLs Infobip would refuse', () => {
+  const handlerWith = (publicUrl: string) =>
+    makeSendMediaHandler(MEDIA_KINDS.document, {
+      log: createLogger('sendWhatsAppDocumentMessage', { format: 'text', level: 'INFO', sink: () => undefined }),
+      infobip: createInfobipClient({ timeoutMs: 200 }),
+      infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },
+      publicUrl,
+      ctliveApiToken: TOKEN,
+      store: fakeMediaStore().store,
+      media: { ttlSeconds: 60, fetchTtlSeconds: 60, maxBytes: MAX_BYTES },
+    });
+  const base = 'https://api.example.com/';
+  // `/getDocumentMessage/` and a 36-character UUID follow the public URL.
+  const fitting = base + 'p'.repeat(MEDIA_URL_MAX - base.length - '/getDocumentMessage/'.length - 36);
+
+  it('refuses to start when IMCHANNEL_PUBLIC_URL makes file URLs longer than 2048 characters', () => {
+    expect(() => handlerWith(`${fitting}p`)).toThrow(ConfigError);
+    expect(() => handlerWith(`${fitting}p`)).toThrow(/IMCHANNEL_PUBLIC_URL is too long: file URLs would be 2049 characters/);
+  });
+
+  it('starts when the file URLs are exactly 2048 characters', () => {
+    expect(() => handlerWith(fitting)).not.toThrow();
   });
 });
