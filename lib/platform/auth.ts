@@ -13,8 +13,11 @@ function safeEqual(given: string, expected: string): boolean {
 
 /** ctlive's `Authorization: Bearer <token>` (CONTRACT section 3). Headers are lower-cased by the stack. */
 export function checkBearer(headers: Headers, token: string): void {
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(headers.authorization ?? '');
-  if (!match?.[1] || !safeEqual(match[1], token)) throw new UnauthorizedError();
+  const header = headers.authorization;
+  if (header === undefined || header.trim() === '') throw new UnauthorizedError('no Authorization header');
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new UnauthorizedError('the Authorization header is not "Bearer <token>"');
+  if (!safeEqual(match[1], token)) throw new UnauthorizedError('the bearer token is not CTLIVE_API_TOKEN');
 }
 
 /**
@@ -22,16 +25,19 @@ export function checkBearer(headers: Headers, token: string): void {
  * Nothing configured means no check; the config only allows that outside production.
  */
 export function checkWebhookAuth(headers: Headers, auth: WebhookAuthConfig): void {
-  let ok = true;
+  const failed: string[] = [];
   if (auth.basic) {
     const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(headers.authorization ?? '');
     const given = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
     const expected = `${auth.basic.username}:${auth.basic.password}`;
     // No early return: both checks always run, so timing does not tell which one failed.
-    ok = safeEqual(given, expected) && ok;
+    if (!safeEqual(given, expected)) failed.push(match ? 'Basic credentials do not match' : 'no Basic credentials');
   }
   if (auth.header) {
-    ok = safeEqual(headers[auth.header.name] ?? '', auth.header.value) && ok;
+    const given = headers[auth.header.name];
+    if (!safeEqual(given ?? '', auth.header.value)) {
+      failed.push(given === undefined ? `no ${auth.header.name} header` : `the ${auth.header.name} header does not match`);
+    }
   }
-  if (!ok) throw new UnauthorizedError();
+  if (failed.length > 0) throw new UnauthorizedError(failed.join(', '));
 }

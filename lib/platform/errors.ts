@@ -5,6 +5,8 @@
 export class AppError extends Error {
   /** For the log line only, never the response: the message this failure concerns. */
   messageId?: string;
+  /** For the log line only: why, when the response says less (which part of the credentials failed). */
+  logReason?: string;
 
   constructor(
     readonly statusCode: number,
@@ -30,8 +32,10 @@ export class BadRequestError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message = 'Missing or invalid credentials') {
+  /** `why` goes to the log only (never a credential); the caller learns no more than 401. */
+  constructor(why?: string, message = 'Missing or invalid credentials') {
     super(401, 'UNAUTHORIZED', message);
+    this.logReason = why;
   }
 }
 

@@ -60,6 +60,25 @@ export function parseJson(raw: string): unknown {
   }
 }
 
+const LOGGED_FIELD_MAX = 100;
+
+/** A string field of the parsed body, for the log line of a refusal; cut short, never trusted. */
+function fieldOf(body: unknown, name: string): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' && value !== '' ? value.slice(0, LOGGED_FIELD_MAX) : undefined;
+}
+
+/** What the log says of a refusal: the answer's message, then what it names first. */
+function logReasonOf(error: AppError): string {
+  const details = error.details?.details;
+  const first = Array.isArray(details) ? (details[0] as { path?: unknown; message?: unknown } | undefined) : undefined;
+  if (first && typeof first.message === 'string') {
+    return `${error.message}: ${String(first.path ?? '(body)')}: ${first.message}`;
+  }
+  return error.logReason === undefined ? error.message : `${error.message} (${error.logReason})`;
+}
+
 export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
   const { log } = options;
   return middy<HttpEvent, HttpResponse>()
@@ -77,9 +96,14 @@ export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
       onError: (request) => {
         const { error } = request;
         if (error instanceof AppError) {
-          log.error(`Request failed with ${error.statusCode} ${error.code}`, {
-            messageId: error.messageId,
-            reason: error.message,
+          // A caller's mistake is WARN; IMChannel's or a dependency's failure is ERROR, so
+          // that alarms on ERROR lines mean real trouble (CONTRACT section 7).
+          const level = error.statusCode < 500 ? 'warn' : 'error';
+          const body = request.event.jsonBody;
+          log[level](`Request failed with ${error.statusCode} ${error.code}`, {
+            messageId: error.messageId ?? fieldOf(body, 'messageId'),
+            reason: logReasonOf(error),
+            to: fieldOf(body, 'to'),
           });
         } else {
           log.error('Request failed with an unexpected error', { reason: reasonOf(error) });

@@ -134,7 +134,9 @@ export function createLogger(tag: string, options: LoggerOptions): TaggedLogger 
   const describe = (message: string, attributes: LogAttributes | undefined) => {
     const id = attributes?.messageId ? ` (messageId [${attributes.messageId}])` : '';
     const reason = attributes?.reason ? `: ${attributes.reason}` : '';
-    return `${prefix} ${message}${id}${reason}`;
+    // The customer's number last, so searching for it finds the line (npm run logs --message-id).
+    const to = attributes?.to ? ` (to [${attributes.to}])` : '';
+    return `${prefix} ${message}${id}${reason}${to}`;
   };
   const extra = (attributes: LogAttributes | undefined) => {
     const out: Record<string, unknown> = {};

@@ -32,11 +32,14 @@ export const entriesSince = (stack: Stack, mark: number): LogEntry[] =>
   stack.lines.slice(mark).map((line) => JSON.parse(line) as LogEntry);
 
 /** The ERROR entries written since `mark` by the function `tag`, each with the tag in its message. */
-export function errorLinesSince(stack: Stack, mark: number, tag: string): LogEntry[] {
+export function errorLinesSince(stack: Stack, mark: number, tag: string, level = 'ERROR'): LogEntry[] {
   return entriesSince(stack, mark).filter(
-    (entry) => entry.level === 'ERROR' && entry.tag === tag && entry.message.startsWith(`[IMCHANNEL] [${tag}] `),
+    (entry) => entry.level === level && entry.tag === tag && entry.message.startsWith(`[IMCHANNEL] [${tag}] `),
   );
 }
+
+/** The WARN entries (a caller's mistake) written since `mark` by the function `tag`. */
+export const warnLinesSince = (stack: Stack, mark: number, tag: string): LogEntry[] => errorLinesSince(stack, mark, tag, 'WARN');
 
 /**
  * No configured secret in any log line or response, and no file's content (base64, as
