@@ -12,7 +12,7 @@ import {
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
-import { MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from './format';
 import { createMediaStore, type MediaStore } from './store';
 import { createRedis } from '../platform/redis';
@@ -96,8 +96,18 @@ export interface MediaSendDeps extends OutboundDeps {
  * `POST /imchannel/sendWhatsApp{Kind}Message` (CONTRACT section 3): park the file in Redis
  * under a fresh UUID, then send Infobip the URL to fetch it from.
  */
+/** The other kind's send route that takes this content type, for a 415 that says where to go. */
+function routeTaking(contentType: string): string | undefined {
+  const other = MEDIA_KIND_NAMES.map((kind) => MEDIA_KINDS[kind]).find((spec) => allowedContentType(spec, contentType));
+  return other === undefined ? undefined : `/imchannel/${other.sendTag}`;
+}
+
+const sizeText = (bytes: number) =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+
 export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
   const { log, store, media } = deps;
+  const fileLimit = `a file may be at most ${sizeText(media.maxBytes)} (MEDIA_MAX_BYTES ${media.maxBytes}) before base64`;
   // Every file URL has this length: one that Infobip would refuse stops the function at start.
   const urlLength = `${deps.publicUrl}/${spec.route}/`.length + MEDIA_ID_CHARS;
   if (urlLength > MEDIA_URL_MAX) {
@@ -111,13 +121,17 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       log,
       json: true,
       maxBodyBytes: mediaMaxBodyBytes(media.maxBytes),
+      // The body limit is the file limit in base64 plus the other fields: name the one callers know.
+      tooLargeHint: fileLimit,
       authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
     },
     async (event) => {
       const body = validate(mediaSendSchema, event.jsonBody);
       const contentType = allowedContentType(spec, body.contentType);
-      if (contentType === undefined) throw new UnsupportedMediaTypeError(body.contentType, spec.contentTypes);
-      if (base64DecodedBytes(body.content) > media.maxBytes) throw new PayloadTooLargeError(media.maxBytes, 'File');
+      if (contentType === undefined) {
+        throw new UnsupportedMediaTypeError(body.contentType, spec.contentTypes, routeTaking(body.contentType));
+      }
+      if (base64DecodedBytes(body.content) > media.maxBytes) throw new PayloadTooLargeError(media.maxBytes, 'File', fileLimit);
       if (!isCanonicalBase64(body.content)) {
         throw new ValidationError('Request body failed validation', [
           {

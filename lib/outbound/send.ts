@@ -12,9 +12,16 @@ import type { TaggedLogger } from '../platform/log';
 
 /** Fields every ctlive send carries (CONTRACT section 3), text or file. */
 export const sendFields = {
+  // E.164 numbers never start with 0, so a leading 00 is the international prefix: it is
+  // dropped like a leading +, rather than sent to Infobip as part of the number.
   to: z.pipe(
-    z.string().check(z.trim(), z.regex(/^\+?\d{7,15}$/, 'must be 7 to 15 digits, optionally after a leading +')),
-    z.transform((to: string) => to.replace(/^\+/, '')),
+    z
+      .string()
+      .check(
+        z.trim(),
+        z.regex(/^(?:\+|00)?[1-9]\d{6,14}$/, 'must be the number with its country code: 7 to 15 digits, optionally after a leading + or 00, no spaces'),
+      ),
+    z.transform((to: string) => to.replace(/^(?:\+|00)/, '')),
   ),
   infobip: z.optional(infobipSettingsSchema),
   callbackData: z.optional(z.string().check(z.maxLength(4000))),

@@ -26,8 +26,18 @@ export class ValidationError extends AppError {
 }
 
 export class BadRequestError extends AppError {
-  constructor(code: string, message: string) {
-    super(400, code, message);
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(400, code, message, details);
+  }
+}
+
+export class UnsupportedContentTypeError extends AppError {
+  constructor(given: string | undefined) {
+    super(
+      415,
+      'CONTENT_TYPE_NOT_JSON',
+      `Send the body as JSON with the header "Content-Type: application/json" (got ${given === undefined ? 'none' : `"${given.slice(0, 100)}"`})`,
+    );
   }
 }
 
@@ -46,15 +56,18 @@ export class NotFoundError extends AppError {
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor(limitBytes: number, what = 'Request body') {
-    super(413, 'PAYLOAD_TOO_LARGE', `${what} is larger than ${limitBytes} bytes`, { limitBytes });
+  constructor(limitBytes: number, what = 'Request body', hint?: string) {
+    super(413, 'PAYLOAD_TOO_LARGE', `${what} is larger than ${limitBytes} bytes${hint ? `: ${hint}` : ''}`, { limitBytes });
   }
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor(contentType: string, allowed: readonly string[]) {
-    super(415, 'UNSUPPORTED_MEDIA_TYPE', `Content type "${contentType}" is not allowed here`, {
+  /** `route`: the send route that does take this type, when one does. */
+  constructor(contentType: string, allowed: readonly string[], route?: string) {
+    const where = route === undefined ? '' : `: send it with POST ${route}`;
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', `Content type "${contentType}" is not allowed here${where}`, {
       allowed: [...allowed],
+      ...(route === undefined ? {} : { route }),
     });
   }
 }

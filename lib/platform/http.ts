@@ -6,7 +6,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { AppError, BadRequestError, PayloadTooLargeError, reasonOf } from './errors';
+import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedContentTypeError, reasonOf } from './errors';
 import type { TaggedLogger } from './log';
 
 /** The event as handlers see it, after the shared stack has read the body. */
@@ -25,6 +25,8 @@ export interface HttpStackOptions {
   maxBodyBytes?: number;
   /** Parse the body as JSON (400 `INVALID_JSON` when it is not). */
   json?: boolean;
+  /** Said after a 413's limit: what the caller should do about it (the file limit, say). */
+  tooLargeHint?: string;
   /** Runs before the body is read or parsed, so bad credentials get 401, not 400 or 413. */
   authorize?: (event: HttpEvent) => void;
 }
@@ -45,20 +47,36 @@ export function toHttpResponse(error: unknown): HttpResponse {
   return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
 }
 
-export function readBody(event: HttpEvent, maxBytes: number): string {
+export function readBody(event: HttpEvent, maxBytes: number, hint?: string): string {
   const body = event.body ?? '';
   const encoding = event.isBase64Encoded ? 'base64' : 'utf8';
-  if (Buffer.byteLength(body, encoding) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  if (Buffer.byteLength(body, encoding) > maxBytes) throw new PayloadTooLargeError(maxBytes, 'Request body', hint);
   return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+/** Where JSON.parse gave up, when V8 says (it does for most errors, not for every one). */
+function jsonErrorPosition(raw: string, error: unknown): number | undefined {
+  const message = error instanceof Error ? error.message : '';
+  const at = /at position (\d+)/.exec(message)?.[1];
+  if (at !== undefined) return Number(at);
+  return /end of JSON input/.test(message) ? raw.length : undefined;
 }
 
 export function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
-  } catch {
-    throw new BadRequestError('INVALID_JSON', 'Request body is not valid JSON');
+  } catch (error: unknown) {
+    const position = jsonErrorPosition(raw, error);
+    throw new BadRequestError(
+      'INVALID_JSON',
+      position === undefined ? 'Request body is not valid JSON' : `Request body is not valid JSON (at position ${position})`,
+      position === undefined ? undefined : { position },
+    );
   }
 }
+
+/** `application/json`, or any `…+json`, with or without parameters. */
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
 const LOGGED_FIELD_MAX = 100;
 
@@ -87,8 +105,13 @@ export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
     .use({
       before: (request) => {
         options.authorize?.(request.event);
+        // API Gateway base64-encodes bodies whose type it does not take for text, which
+        // breaks large files on AWS: refuse them here, where the caller learns why.
+        if (options.json && !JSON_CONTENT_TYPE.test(request.event.headers['content-type'] ?? '')) {
+          throw new UnsupportedContentTypeError(request.event.headers['content-type']);
+        }
         if (options.maxBodyBytes !== undefined || options.json) {
-          const raw = readBody(request.event, options.maxBodyBytes ?? Number.POSITIVE_INFINITY);
+          const raw = readBody(request.event, options.maxBodyBytes ?? Number.POSITIVE_INFINITY, options.tooLargeHint);
           request.event.rawBody = raw;
           if (options.json) request.event.jsonBody = parseJson(raw);
         }

@@ -112,3 +112,27 @@ describe('send: file URLs Infobip would refuse', () => {
     expect(() => handlerWith(fitting)).not.toThrow();
   });
 });
+
+describe('send: refusals that say where to go', () => {
+  it('415 for a PDF on the image route names the document route', async () => {
+    const { calls, send } = setup('image');
+    const res = await send(bodyFor('image', { contentType: 'application/pdf' }));
+    expect(res.status).toBe(415);
+    expect(res.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', route: '/imchannel/sendWhatsAppDocumentMessage' });
+    expect(res.body.error.message).toContain('send it with POST /imchannel/sendWhatsAppDocumentMessage');
+    expect(calls).toEqual([]);
+  });
+
+  it('415 for a type no route takes names no route', async () => {
+    const res = await setup('image').send(bodyFor('image', { contentType: 'image/gif' }));
+    expect(res.status).toBe(415);
+    expect(res.body.error.route).toBeUndefined();
+  });
+
+  it('413 for a body over the limit names the file limit', async () => {
+    const { send } = setup('document');
+    const res = await send(bodyFor('document', { content: randomBytes(MAX_BYTES + 4096).toString('base64'), padding: 'x'.repeat(20_000) }));
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toContain(`a file may be at most`);
+  });
+});

@@ -127,7 +127,54 @@ describe('sendMessage', () => {
   it('answers 400 INVALID_JSON for a body that is not JSON', async () => {
     const { send } = setup(ok);
     const res = await send('{"to":', { authorization: `Bearer ${TOKEN}` }, true);
-    expect(res).toEqual({ status: 400, body: { error: { code: 'INVALID_JSON', message: expect.any(String) } } });
+    expect(res).toEqual({
+      status: 400,
+      body: { error: { code: 'INVALID_JSON', message: 'Request body is not valid JSON (at position 6)', position: 6 } },
+    });
+  });
+
+  it.each([
+    ['+39123456789', '39123456789'],
+    ['0039123456789', '39123456789'],
+    [' 39123456789 ', '39123456789'],
+  ])('sends %s to Infobip as %s', async (given, sent) => {
+    const { calls, send } = setup(ok);
+    expect((await send({ ...validBody, to: given })).status).toBe(200);
+    expect(JSON.parse(String(calls[0]?.init.body)).destinations[0].to).toEqual({ phoneNumber: sent });
+  });
+
+  it.each(['+39 123 456 789', '039123456789', '00', '+0039123456789'])('refuses %s with a hint about the country code', async (to) => {
+    const { calls, send } = setup(ok);
+    const res = await send({ ...validBody, to });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0]).toMatchObject({ path: 'to', message: expect.stringContaining('country code') });
+    expect(calls).toEqual([]);
+  });
+
+  it('says where the JSON broke', async () => {
+    const { send } = setup(ok);
+    const res = await send('{"to":"39123456789",}', { authorization: `Bearer ${TOKEN}` }, true);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_JSON', position: 20 });
+  });
+
+  it.each([
+    ['no Content-Type', { authorization: `Bearer ${TOKEN}`, 'content-type': '' }],
+    ['text/plain', { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }],
+    ['a form', { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }],
+  ])('answers 415 CONTENT_TYPE_NOT_JSON for %s, and calls nobody', async (_name, headers) => {
+    const { calls, send } = setup(ok);
+    const res = await send(validBody, headers);
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('CONTENT_TYPE_NOT_JSON');
+    expect(res.body.error.message).toContain('Content-Type: application/json');
+    expect(calls).toEqual([]);
+  });
+
+  it('takes application/json with a charset, and any +json type', async () => {
+    for (const type of ['application/json; charset=utf-8', 'application/vnd.api+json']) {
+      const { send } = setup(ok);
+      expect((await send(validBody, { authorization: `Bearer ${TOKEN}`, 'content-type': type })).status).toBe(200);
+    }
   });
 
   it('answers 413 for a body over the limit', async () => {
