@@ -41,21 +41,29 @@ export function makeFetchMediaHandler(spec: MediaKindSpec, deps: MediaFetchDeps)
 
   return httpStack({ log }, async (event) => {
     const id = event.pathParameters?.id ?? '';
-    log.info(runbook.fetchReceived(loggable(id)));
+    const method = event.requestContext.http.method.toUpperCase();
+    // Infobip fetches HEAD then GET; the method, the caller's address and user agent tell
+    // those two from a person's curl. After the runbook's words (text) and as JSON fields.
+    const who = {
+      method,
+      sourceIp: event.requestContext.http.sourceIp,
+      userAgent: event.requestContext.http.userAgent?.slice(0, 200),
+    };
+    log.info(`${runbook.fetchReceived(loggable(id))} (${method})`, who);
     if (!UUID_V4.test(id)) return notFound(id, 'the id is not a UUID, Redis not asked');
 
     const key = redisKeys.media(id);
-    log.info(runbook.redisGet(key));
+    log.info(runbook.redisGet(key), { method });
     const taken = await store.take(id, media.fetchTtlSeconds);
     if (!taken.found) return notFound(id, 'no such key: never stored, expired or deleted');
-    log.info(runbook.setExpire(key, media.fetchTtlSeconds));
+    log.info(runbook.setExpire(key, media.fetchTtlSeconds), { method });
     const { entry } = taken;
     if (entry === undefined) return notFound(id, 'the key holds something that is not a stored file');
     if (entry.kind !== spec.kind) return notFound(id, `the file was stored as ${entry.kind}, not ${spec.kind}`);
 
     const headers = fileHeaders(entry);
     // Infobip asks HEAD first for the size and type; the bytes come only with the GET.
-    if (event.requestContext.http.method.toUpperCase() === 'HEAD') return { statusCode: 200, headers, body: '' };
+    if (method === 'HEAD') return { statusCode: 200, headers, body: '' };
     // API Gateway decodes a base64 body back to the exact bytes on the way out.
     return { statusCode: 200, headers, body: entry.content, isBase64Encoded: true };
   });

@@ -102,15 +102,15 @@ describe('media through the local stack', () => {
       request,
       expect.stringMatching(new RegExp(`^\\[IMCHANNEL\\] \\[sendWhatsAppImageMessage\\] response of \\[${omniUrl.replace(/[.]/g, '\\.')}\\]: \\{"messages":`)),
     ]);
-    const fetchLines = [
-      `[IMCHANNEL] [onGetImageMessage] Request received for ID [${sent.body.mediaId}]`,
+    const fetchLines = (method: string) => [
+      `[IMCHANNEL] [onGetImageMessage] Request received for ID [${sent.body.mediaId}] (${method})`,
       `[IMCHANNEL] [onGetImageMessage] [REDIS] Get message with key [${key}]`,
       `[IMCHANNEL] [onGetImageMessage] Set expire for key [${key}] ${stack.env.MEDIA_FETCH_TTL_SECONDS}`,
     ];
-    expect(linesOf('onGetImageMessage')).toEqual([...fetchLines, ...fetchLines]);
+    expect(linesOf('onGetImageMessage')).toEqual([...fetchLines('HEAD'), ...fetchLines('GET')]);
     // Two functions, two processes: the sandbox fetches as soon as it has answered, so the
     // first fetch line may print before the send's response line, but never before its request line.
-    expect(output.indexOf(request)).toBeLessThan(output.indexOf(fetchLines[0] ?? ''));
+    expect(output.indexOf(request)).toBeLessThan(output.indexOf(fetchLines('HEAD')[0] ?? ''));
     expect(output.join('\n')).not.toContain('SECRET-FILE-CONTENT');
     expect(output.join('\n')).not.toContain(bytes.toString('base64').slice(0, 60));
   });

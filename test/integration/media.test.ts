@@ -109,16 +109,17 @@ describe('the media flow', () => {
     await sandbox.waitForMediaFetches(2);
     const key = `${KEY_PREFIX}${String(sent.body.mediaId)}`;
 
-    const fetchLines = [
-      `[IMCHANNEL] [onGetImageMessage] Request received for ID [${String(sent.body.mediaId)}]`,
+    // Infobip's HEAD, then its GET: the first line says which.
+    const fetchLines = (method: string) => [
+      `[IMCHANNEL] [onGetImageMessage] Request received for ID [${String(sent.body.mediaId)}] (${method})`,
       `[IMCHANNEL] [onGetImageMessage] [REDIS] Get message with key [${key}]`,
       `[IMCHANNEL] [onGetImageMessage] Set expire for key [${key}] 60`,
     ];
     expect(lines).toEqual([
       expect.stringMatching(/^\[IMCHANNEL\] \[sendWhatsAppImageMessage\] request to \[.*\/omni\/1\/advanced\] Data \[.*"imageUrl":.*\] with api key header$/),
       expect.stringMatching(/^\[IMCHANNEL\] \[sendWhatsAppImageMessage\] response of \[.*\/omni\/1\/advanced\]: \{"messages":/),
-      ...fetchLines,
-      ...fetchLines,
+      ...fetchLines('HEAD'),
+      ...fetchLines('GET'),
     ]);
   });
 

@@ -7,11 +7,11 @@ import { fakeMediaStore } from '../support/mediaStoreFake';
 
 const FETCH_TTL = 60;
 
-function setup(kind: MediaKind) {
+function setup(kind: MediaKind, format: 'text' | 'json' = 'text') {
   const fake = fakeMediaStore();
   const { lines, sink } = captureLines();
   const tag = MEDIA_KINDS[kind].fetchTag;
-  const log = createLogger(tag, { format: 'text', level: 'INFO', sink });
+  const log = createLogger(tag, { format, level: 'INFO', sink });
   const handler = makeFetchMediaHandler(MEDIA_KINDS[kind], {
     log,
     store: fake.store,
@@ -59,7 +59,7 @@ describe.each(MEDIA_KIND_NAMES)('fetch %s', (kind) => {
     });
     expect(calls).toEqual([`take ${id} ${FETCH_TTL}`]);
     expect(lines).toEqual([
-      `[IMCHANNEL] [${fetchTag}] Request received for ID [${id}]`,
+      `[IMCHANNEL] [${fetchTag}] Request received for ID [${id}] (GET)`,
       `[IMCHANNEL] [${fetchTag}] [REDIS] Get message with key [IMChannel:MultimediaMessage:${id}]`,
       `[IMCHANNEL] [${fetchTag}] Set expire for key [IMChannel:MultimediaMessage:${id}] ${FETCH_TTL}`,
     ]);
@@ -126,7 +126,7 @@ describe('fetch: every miss is the same 404', () => {
   it('logs a hostile id escaped and cut short, on one line', async () => {
     const { lines, fetchFile } = setup('image');
     await fetchFile(`x\r\n[IMCHANNEL] [sendMessage] forged${'y'.repeat(500)}`);
-    expect(lines[0]).toMatch(/^\[IMCHANNEL\] \[onGetImageMessage\] Request received for ID \[x\\r\\n\[IMCHANNEL\] \[sendMessage\] forgedy+…\[\d+ more chars\]\]$/);
+    expect(lines[0]).toMatch(/^\[IMCHANNEL\] \[onGetImageMessage\] Request received for ID \[x\\r\\n\[IMCHANNEL\] \[sendMessage\] forgedy+…\[\d+ more chars\]\] \((GET|HEAD)\)$/);
     expect(lines.every((line) => !/[\r\n]/.test(line))).toBe(true);
     expect(lines.join('').length).toBeLessThan(600);
   });
@@ -150,5 +150,20 @@ describe('fetch: failures', () => {
     const all = lines.join('\n');
     expect(all).not.toContain(bytes.toString('base64').slice(0, 40));
     expect(all).not.toContain('SECRET-FILE-CONTENT');
+  });
+});
+
+describe('fetch lines tell Infobip\'s HEAD and GET from anyone else\'s request', () => {
+  it.each(['HEAD', 'GET'])('%s: the method on every line, the caller\'s address and user agent on the first (JSON)', async (method) => {
+    const t = setup('image', 'json');
+    const id = t.park('image', randomBytes(10));
+
+    await t.fetchFile(id, method);
+
+    const entries = t.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries).toHaveLength(3);
+    expect(entries[0]).toMatchObject({ method, sourceIp: '127.0.0.1', userAgent: 'jest' });
+    expect(String(entries[0]?.message)).toBe(`[IMCHANNEL] [onGetImageMessage] Request received for ID [${id}] (${method})`);
+    for (const entry of entries) expect(entry.method).toBe(method);
   });
 });
