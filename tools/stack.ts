@@ -13,7 +13,7 @@ import { startCtliveSink, type CtliveSink } from './ctliveSink';
 import { LOCAL_CREDENTIALS, localCredentials, withOverrides } from './localCredentials';
 import { findRedis } from './localRedis';
 import { localLogWriter } from './logs/local';
-import { freePort } from './ports';
+import { assertPortFree, freePort } from './ports';
 import { startUpstashProxy, type UpstashProxy } from './upstashProxy';
 
 export interface LocalStackOptions {
@@ -27,6 +27,8 @@ export interface LocalStackOptions {
   output?: (line: string) => void;
   /** Also append every function log line, time-stamped, to this file, for `npm run logs -- --local`. */
   logFile?: string;
+  /** Called once if serverless-offline dies while the stack is up (not when stop() ends it). */
+  onDied?: (why: string) => void;
 }
 
 export interface LocalStack {
@@ -82,7 +84,7 @@ function localDefaults(
 async function waitForApi(apiUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`serverless-offline exited with code ${child.exitCode}`);
+    if (hasExited(child)) throw new Error(`serverless-offline exited (${exitText(child)})`);
     try {
       // Any HTTP answer means the server is up; an unknown route invokes no function.
       await fetch(`${apiUrl}/__ready`, { signal: AbortSignal.timeout(1_000) });
@@ -122,10 +124,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     cleanups.length = 0;
   };
+  let stopping = false;
   try {
     const port = options.freePorts ? await freePort() : (options.port ?? Number(env.PORT ?? 3000));
     const lambdaPort = options.freePorts ? await freePort() : Number(env.LAMBDA_PORT ?? 3002);
     const apiUrl = `http://127.0.0.1:${port}/imchannel`;
+    // Something already answering there (an earlier stack that did not stop) would pass the
+    // readiness probe below and make this one look up: refuse, naming the port.
+    await assertPortFree(port, 'PORT (the API)');
+    await assertPortFree(lambdaPort, 'LAMBDA_PORT (serverless-offline\'s Lambda endpoint)');
 
     const redis = await findRedis(env.REDIS_URL);
     cleanups.push(() => redis.stop());
@@ -176,7 +183,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     lines(child.stdout, output);
     lines(child.stderr, output);
-    cleanups.push(() => stopProcessGroup(child));
+    cleanups.push(() => {
+      stopping = true;
+      return stopProcessGroup(child);
+    });
+    child.once('exit', () => {
+      if (!stopping) options.onDied?.(`serverless-offline stopped on its own (${exitText(child)})`);
+    });
     await waitForApi(apiUrl, child, 120_000);
 
     return {
@@ -208,9 +221,23 @@ export function webhookAuthOf(env: Record<string, string>) {
   };
 }
 
+/** A child killed by a signal has `signalCode` set and `exitCode` null: both mean it is gone. */
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+const exitText = (child: ChildProcess) =>
+  child.signalCode !== null ? `killed by ${child.signalCode}` : `exit code ${String(child.exitCode)}`;
+
 function stopProcessGroup(child: ChildProcess): Promise<void> {
   return new Promise((resolveStop) => {
-    if (child.exitCode !== null || child.pid === undefined) return resolveStop();
+    if (child.pid === undefined) return resolveStop();
+    if (hasExited(child)) {
+      // Its workers may outlive it: end the group anyway, then report done.
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone too
+      }
+      return resolveStop();
+    }
     const force = setTimeout(() => signal('SIGKILL'), 3_000);
     child.once('exit', () => {
       clearTimeout(force);

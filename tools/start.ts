@@ -34,7 +34,14 @@ function banner(stack: LocalStack): string {
 async function main() {
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ logFile: localLogPath() });
+    stack = await startLocalStack({
+      logFile: localLogPath(),
+      // A stack whose API died is not up: say so, stop the rest, exit non-zero.
+      onDied: (why) => {
+        process.stderr.write(`\nThe local stack is broken: ${why}. Stopping everything.\n`);
+        void stack?.stop().finally(() => process.exit(1));
+      },
+    });
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`\nCould not start the local stack: ${message}\n`);
@@ -50,8 +57,13 @@ async function main() {
     await stack.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
+  // npm does not always pass a signal on (kill -INT <npm pid>), and a killed npm leaves this
+  // process behind: when the process that started us goes away, stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown();
+  }, 1_000).unref();
 }
 
 void main();
