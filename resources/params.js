@@ -1,7 +1,8 @@
 'use strict';
 // Required stage parameters: ${file(./resources/params.js):<name>} resolves ${param:<name>} and
 // fails packaging with one line naming the parameter when a stage has none. dev and prod take
-// them on the command line (--param="<name>=<value>"); local, ci and bench from `params:`.
+// them on the command line (--param="<name>=<value>"); local, ci and bench from `params:`
+// (ci is what `npm run package` packages when no --stage is given).
 
 const EXAMPLES = {
   ctliveTarget: 'lambda:ctlive-inbound',

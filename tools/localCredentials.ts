@@ -1,6 +1,8 @@
 /**
  * The local stack's fixed credentials, printed at start and used as written in the
- * README's examples. Environment variables override them, in the stack and in simulate.
+ * README's examples. Environment variables override them, in the stack and in simulate;
+ * the banner then names an overridden one (`$CTLIVE_API_TOKEN (from your environment)`)
+ * instead of printing the developer's own secret.
  */
 export const LOCAL_CREDENTIALS = {
   CTLIVE_API_TOKEN: 'imchannel-local-token',

@@ -35,6 +35,8 @@ export interface LocalStack {
   apiUrl: string;
   token: string;
   env: Record<string, string>;
+  /** The names in `env` (and REDIS_URL) whose value came from the caller's environment, not from the stack. */
+  fromEnvironment: string[];
   redisUrl: string;
   proxy: UpstashProxy;
   sandbox: InfobipSandbox;
@@ -196,6 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl,
       token: functionsEnv.CTLIVE_API_TOKEN as string,
       env: functionsEnv,
+      fromEnvironment: [...Object.keys(functionsEnv), 'REDIS_URL'].filter((name) => env[name] !== undefined),
       redisUrl: redis.url,
       proxy,
       sandbox,

@@ -5,26 +5,50 @@ import { INSTALL_HINT } from './localRedis';
 import { localLogPath } from './logs/local';
 import { startLocalStack, type LocalStack } from './stack';
 
-function banner(stack: LocalStack): string {
+/** What the banner reads of a running stack. */
+export type BannerStack = Pick<LocalStack, 'apiUrl' | 'token' | 'env' | 'fromEnvironment' | 'redisUrl' | 'sinkFunctionName'> & {
+  sandbox: { url: string };
+  proxy: { url: string };
+  sink: { url: string };
+};
+
+/**
+ * The banner prints only what the stack generated: a value the developer's own
+ * environment gave (a token, a webhook password, a URL with a password in it) is named,
+ * `$NAME (from your environment)`, never printed, and the curl example uses `$NAME` as is.
+ */
+export function banner(stack: BannerStack): string {
   const { env } = stack;
+  const given = new Set(stack.fromEnvironment);
+  const FROM_ENV = ' (from your environment)';
+  const ref = (name: string, value: string | undefined) => (given.has(name) ? `$${name}` : (value ?? ''));
+  const named = (name: string, value: string | undefined) => `${ref(name, value)}${given.has(name) ? FROM_ENV : ''}`;
+  const hasPassword = (url: string) => URL.canParse(url) && new URL(url).password !== '';
+  const url = (name: string, value: string) => (given.has(name) && hasPassword(value) ? named(name, value) : value);
+  const basicGiven = given.has('INFOBIP_WEBHOOK_USERNAME') || given.has('INFOBIP_WEBHOOK_PASSWORD');
   const webhookAuth = [
-    env.INFOBIP_WEBHOOK_USERNAME ? `Basic ${env.INFOBIP_WEBHOOK_USERNAME}:${env.INFOBIP_WEBHOOK_PASSWORD}` : '',
-    env.INFOBIP_WEBHOOK_HEADER ? `header "${env.INFOBIP_WEBHOOK_HEADER}"` : '',
+    env.INFOBIP_WEBHOOK_USERNAME
+      ? `Basic ${ref('INFOBIP_WEBHOOK_USERNAME', env.INFOBIP_WEBHOOK_USERNAME)}:${ref('INFOBIP_WEBHOOK_PASSWORD', env.INFOBIP_WEBHOOK_PASSWORD)}${basicGiven ? FROM_ENV : ''}`
+      : '',
+    env.INFOBIP_WEBHOOK_HEADER
+      ? `header ${given.has('INFOBIP_WEBHOOK_HEADER') ? `$INFOBIP_WEBHOOK_HEADER${FROM_ENV}` : `"${env.INFOBIP_WEBHOOK_HEADER}"`}`
+      : '',
   ].filter(Boolean);
+  const target = env.CTLIVE_TARGET ?? '';
   return [
     '',
     'IMChannel local stack is up (Ctrl-C stops everything it started)',
     `  API              ${stack.apiUrl}`,
-    `  ctlive token     ${stack.token}   (Authorization: Bearer …)`,
+    `  ctlive token     ${named('CTLIVE_API_TOKEN', stack.token)}   (Authorization: Bearer …)`,
     `  webhook auth     ${webhookAuth.join(' and ') || 'none'}`,
     `  Infobip sandbox  ${stack.sandbox.url}`,
-    `  Upstash proxy    ${stack.proxy.url}   (Redis at ${stack.redisUrl})`,
+    `  Upstash proxy    ${stack.proxy.url}   (Redis at ${url('REDIS_URL', stack.redisUrl)})`,
     `  function logs    ${localLogPath()}   (npm run logs -- --local --message-id …)`,
-    `  ctlive target    ${env.CTLIVE_TARGET}${env.CTLIVE_TARGET === stack.sink.url ? '   (the local ctlive sink)' : ''}`,
+    `  ctlive target    ${url('CTLIVE_TARGET', target)}${target === stack.sink.url ? '   (the local ctlive sink)' : ''}`,
     `                   or CTLIVE_TARGET=lambda:${stack.sinkFunctionName} npm start for the Lambda path`,
     '',
     'Try:',
-    `  curl -s ${stack.apiUrl}/sendMessage -H "Authorization: Bearer ${stack.token}" \\`,
+    `  curl -s ${stack.apiUrl}/sendMessage -H "Authorization: Bearer ${ref('CTLIVE_API_TOKEN', stack.token)}" \\`,
     `    -H "Content-Type: application/json" -d '{"to":"39123456789","text":"Hello from IMChannel"}'`,
     '  npm run simulate -- inbound "Oh well"',
     '',
@@ -66,4 +90,5 @@ async function main() {
   }, 1_000).unref();
 }
 
-void main();
+// Only when run (`npm start`): the tests import banner() alone.
+if (require.main === module) void main();

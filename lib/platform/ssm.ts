@@ -1,11 +1,13 @@
-import { createHash, createHmac } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { deadline } from './deadline';
 
 /**
- * The one AWS call every function may make at cold start, SSM GetParameters, signed
- * with Signature Version 4 by hand. The SDK's SSM client is some 300 KiB of bundle and
- * tens of milliseconds of cold start for this single request; the signing is below and is
- * checked against the SDK's own signer in the tests.
+ * The one AWS call every function may make at cold start, SSM GetParameters, signed with
+ * Signature Version 4 by the AWS SDK's own signer (@smithy/signature-v4, node:crypto
+ * hashing through @smithy/hash-node). The SDK's SSM client is some 300 KiB of bundle and
+ * tens of milliseconds of cold start for this single request; the signer alone is a few
+ * KB, and signing is never written by hand here.
  */
 
 export interface AwsCredentials {
@@ -43,46 +45,43 @@ export class SsmError extends Error {
   }
 }
 
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-
-/** `20260101T120000Z` */
-export const amzDate = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+/** node:crypto's SHA-256, as the signer's hash constructor (what the SDK's clients pass it on Node). */
+const Sha256 = Hash.bind(null, 'sha256');
 
 /**
- * Signature Version 4 headers for a POST of `body` to the endpoint's root path, the
- * shape of every AWS JSON-protocol call. Returns all headers to send, `authorization`
- * included.
+ * The headers to send with a Signature Version 4 signed POST of `body` to the endpoint's
+ * root path, the shape of every AWS JSON-protocol call: `headers`, `host`, `x-amz-date`,
+ * `x-amz-security-token` with a session token, and `authorization`. No
+ * `x-amz-content-sha256`: that header is S3's, JSON APIs sign without it.
  */
-export function signJsonPost(
+export async function signJsonPost(
   settings: Pick<SsmSettings, 'region' | 'credentials'>,
   url: URL,
   headers: Record<string, string>,
   body: string,
   at: Date,
   service = SERVICE,
-): Record<string, string> {
-  const { credentials, region } = settings;
-  const stamp = amzDate(at);
-  const day = stamp.slice(0, 8);
-  const all: Record<string, string> = { ...headers, host: url.host, 'x-amz-date': stamp };
-  if (credentials.sessionToken !== undefined) all['x-amz-security-token'] = credentials.sessionToken;
-
-  const names = Object.keys(all).map((name) => name.toLowerCase()).sort();
-  const lower = Object.fromEntries(Object.entries(all).map(([name, value]) => [name.toLowerCase(), value]));
-  const canonicalHeaders = names.map((name) => `${name}:${String(lower[name]).trim().replace(/\s+/g, ' ')}\n`).join('');
-  const signedHeaders = names.join(';');
-  const canonicalRequest = ['POST', url.pathname || '/', '', canonicalHeaders, signedHeaders, sha256Hex(body)].join('\n');
-
-  const scope = `${day}/${region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', stamp, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service), 'aws4_request');
-  const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-
-  return {
-    ...all,
-    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-  };
+): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    service,
+    region: settings.region,
+    credentials: settings.credentials,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port === '' ? undefined : Number(url.port),
+      path: url.pathname || '/',
+      headers: { ...headers, host: url.host },
+      body,
+    },
+    { signingDate: at },
+  );
+  return Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
 }
 
 interface GetParametersResponse {
@@ -106,7 +105,7 @@ export async function getParameters(
   if (names.length > MAX_NAMES) throw new SsmError('TooManyNames', `at most ${MAX_NAMES} names per call`);
   const url = new URL(settings.endpoint ?? `https://ssm.${settings.region}.amazonaws.com/`);
   const body = JSON.stringify({ Names: names, WithDecryption: true });
-  const headers = signJsonPost(settings, url, { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET }, body, new Date());
+  const headers = await signJsonPost(settings, url, { 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET }, body, new Date());
   const timeout = deadline(settings.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   let text: string;
   let res: Response;

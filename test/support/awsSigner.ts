@@ -26,7 +26,9 @@ function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
 }
 
 /**
- * The AWS SDK's own SigV4 signer: the reference our hand-written signing must match.
+ * The AWS SDK's own SigV4 signer, set up here on its own (node:crypto hashing written for
+ * the test, not lib/'s @smithy/hash-node): the reference every request lib/ sends must match,
+ * so a mistake in how lib/ wires the signer (a header left out, the wrong service) shows.
  * `applyChecksum: false`: the x-amz-content-sha256 header is S3's, not part of SigV4 for JSON APIs.
  */
 export async function sdkSignature(
