@@ -18,6 +18,7 @@ function banner(stack: LocalStack): string {
     `  ctlive token     ${stack.token}   (Authorization: Bearer …)`,
     `  webhook auth     ${webhookAuth.join(' and ') || 'none'}`,
     `  Infobip sandbox  ${stack.sandbox.url}`,
+    `  OpenAPI          ${stack.docs.url}/openapi.json`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${stack.redisUrl})`,
     `  function logs    ${localLogPath()}   (npm run logs -- --local --message-id …)`,
     `  ctlive target    ${env.CTLIVE_TARGET}${env.CTLIVE_TARGET === stack.sink.url ? '   (the local ctlive sink)' : ''}`,
