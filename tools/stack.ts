@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
 import { startCtliveSink, type CtliveSink } from './ctliveSink';
+import { startDocsServer, type DocsServer } from './openapi/serve';
 import { LOCAL_CREDENTIALS, localCredentials, withOverrides } from './localCredentials';
 import { findRedis } from './localRedis';
 import { localLogWriter } from './logs/local';
@@ -44,6 +45,8 @@ export interface LocalStack {
   sink: CtliveSink;
   /** The local-only sink function, for `CTLIVE_TARGET=lambda:…`. */
   sinkFunctionName: string;
+  /** Serves docs/openapi.json and docs/ctlive-events.schema.json. */
+  docs: DocsServer;
   stop(): Promise<void>;
 }
 
@@ -164,6 +167,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => sink.close());
 
+    const docs = await startDocsServer({ port: options.freePorts ? 0 : Number(env.DOCS_PORT ?? 8076) });
+    cleanups.push(() => docs.close());
+
     const functionsEnv = withOverrides(env, localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }));
     const buildDir = `.esbuild-stack-${randomBytes(4).toString('hex')}`;
     cleanups.push(() => rm(resolve(ROOT, buildDir), { recursive: true, force: true }));
@@ -204,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sandbox,
       sink,
       sinkFunctionName: SINK_FUNCTION_NAME,
+      docs,
       stop,
     };
   } catch (error: unknown) {

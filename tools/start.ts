@@ -10,6 +10,7 @@ export type BannerStack = Pick<LocalStack, 'apiUrl' | 'token' | 'env' | 'fromEnv
   sandbox: { url: string };
   proxy: { url: string };
   sink: { url: string };
+  docs: { url: string };
 };
 
 /**
@@ -42,6 +43,7 @@ export function banner(stack: BannerStack): string {
     `  ctlive token     ${named('CTLIVE_API_TOKEN', stack.token)}   (Authorization: Bearer …)`,
     `  webhook auth     ${webhookAuth.join(' and ') || 'none'}`,
     `  Infobip sandbox  ${stack.sandbox.url}`,
+    `  OpenAPI          ${stack.docs.url}/openapi.json`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${url('REDIS_URL', stack.redisUrl)})`,
     `  function logs    ${localLogPath()}   (npm run logs -- --local --message-id …)`,
     `  ctlive target    ${url('CTLIVE_TARGET', target)}${target === stack.sink.url ? '   (the local ctlive sink)' : ''}`,

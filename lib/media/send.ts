@@ -18,7 +18,7 @@ import { createMediaStore, type MediaStore } from './store';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
-import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
+import { sendFields, sendToInfobip, sentBody, sentBodySchema, validate, type OutboundDeps } from '../outbound/send';
 
 export const FILE_NAME_MAX = 240;
 export const CONTENT_TYPE_MAX = 255;
@@ -60,6 +60,13 @@ export const mediaSendSchema = z.object({
   contentType: z.string().check(z.minLength(1), z.maxLength(CONTENT_TYPE_MAX)),
   content: z.string().check(z.minLength(1, 'must not be empty')),
   caption: z.optional(z.string().check(z.maxLength(CAPTION_MAX))),
+});
+
+/** The 200 body of a media send: the text send's, plus where Infobip fetches the file. */
+export const mediaSentBodySchema = z.object({
+  ...sentBodySchema.shape,
+  mediaId: z.string(),
+  mediaUrl: z.string(),
 });
 
 /** How long a failed send keeps trying to delete a file nobody was given, at most. */
@@ -162,7 +169,8 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       const caption = body.caption || body.fileName;
       try {
         const sent = await sendToInfobip(deps, body, spec.whatsApp(mediaUrl, caption));
-        return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
+        const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
+        return jsonResponse(200, answer);
       } catch (error: unknown) {
         // A timeout may still have reached Infobip, which would then fetch the file: keep it.
         if (isInfobipRefusal(error)) {

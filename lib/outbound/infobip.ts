@@ -25,7 +25,8 @@ export interface OmniRequest {
   notifyUrl?: string;
 }
 
-const statusSchema = z.object({
+/** Infobip's message status, as it comes back to ctlive in every 200 of a send. */
+export const statusSchema = z.object({
   groupId: z.number(),
   groupName: z.string(),
   id: z.number(),

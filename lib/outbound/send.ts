@@ -4,6 +4,7 @@ import { AppError, ValidationError } from '../platform/errors';
 import {
   infobipSettingsSchema,
   resolveSettings,
+  statusSchema,
   type InfobipClient,
   type OmniAccepted,
   type OmniRequest,
@@ -85,7 +86,18 @@ export async function sendToInfobip(
   }
 }
 
-export const sentBody = (sent: SentMessage) => ({
+/**
+ * The 200 body of every send (CONTRACT section 3), for the OpenAPI description
+ * (tools/openapi); `sentBody` is typed by it, so the two cannot drift apart.
+ */
+export const sentBodySchema = z.object({
+  messageId: z.string(),
+  to: z.string(),
+  status: statusSchema,
+});
+export type SentBody = z.infer<typeof sentBodySchema>;
+
+export const sentBody = (sent: SentMessage): SentBody => ({
   messageId: sent.messageId,
   to: sent.to,
   status: sent.status,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inboundMessagePayload, postWebhook } from '../../tools/infobipSandbox';
 import { startLocalStack, webhookAuthOf, type LocalStack } from '../../tools/stack';
 import { waitFor } from '../support/wait';
+import { expectCtliveEvent, expectMatchesOpenApi } from '../support/openapi';
 
 interface CtliveEvent {
   event: string;
@@ -23,8 +24,14 @@ describe('inbound through the local stack, CTLIVE_TARGET=http', () => {
     stack = await startLocalStack({ freePorts: true, env: {}, output: (line) => output.push(line) });
   }, 120_000);
   afterAll(() => stack?.stop(), 30_000);
+  // Everything ctlive received in these tests has the shape docs/ctlive-events.schema.json describes.
+  afterEach(() => stack.sink.received.forEach(expectCtliveEvent));
 
-  const post = (route: string, body: unknown) => postWebhook(`${stack.apiUrl}/${route}`, body, webhookAuthOf(stack.env));
+  const post = async (route: string, body: unknown) => {
+    const res = await postWebhook(`${stack.apiUrl}/${route}`, body, webhookAuthOf(stack.env));
+    expectMatchesOpenApi('POST', `${stack.apiUrl}/${route}`, res.status, JSON.parse(res.body));
+    return res;
+  };
 
   it('forwards a customer message to ctlive once, after the runbook line', async () => {
     const messageId = `wamid.E2E${randomUUID()}`;
@@ -47,6 +54,7 @@ describe('inbound through the local stack, CTLIVE_TARGET=http', () => {
     const messageId = `wamid.E2E${randomUUID()}`;
     const res = await postWebhook(`${stack.apiUrl}/onMessage`, inboundMessagePayload({ messageId }));
     expect(res.status).toBe(401);
+    expectMatchesOpenApi('POST', `${stack.apiUrl}/onMessage`, res.status, JSON.parse(res.body));
     expect(byMessageId(stack.sink.received, messageId)).toEqual([]);
   });
 
@@ -65,6 +73,7 @@ describe('inbound through the local stack, CTLIVE_TARGET=http', () => {
     });
 
     expect(delivery).toMatchObject({ event: 'delivery', messageId, callbackData, status: { name: 'DELIVERED_TO_HANDSET' } });
+    expectCtliveEvent(delivery);
     expect(output.some((line) => line.startsWith('[IMCHANNEL] [onDeliveryReport] Report received {"results":[{'))).toBe(true);
   });
 });
@@ -100,6 +109,8 @@ describe('inbound through the local stack, CTLIVE_TARGET=lambda (serverless-offl
     );
     const event = JSON.parse(line.slice(line.indexOf('{'))) as CtliveEvent;
     expect(event).toMatchObject({ event: 'message', messageId, text: 'via Lambda' });
+    expectCtliveEvent(event);
+    expect(output.some((l) => l.includes('[ctliveSink] Not a ctlive event'))).toBe(false);
     expect(stack.sink.received).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { startLocalStack, type LocalStack } from '../../tools/stack';
 import { waitFor } from '../support/wait';
+import { expectMatchesOpenApi } from '../support/openapi';
 
 const KINDS = [
   { kind: 'image', name: 'Image', fileName: 'NFO_resized.png', contentType: 'image/png' },
@@ -54,7 +55,10 @@ describe('media through the local stack', () => {
         ...extra,
       }),
     });
-    return { status: res.status, body: (await res.json()) as { mediaId: string; mediaUrl: string; error?: { code: string } } };
+    const body = (await res.json()) as { mediaId: string; mediaUrl: string; error?: { code: string } };
+    // Every answer of a media send in these tests, success or not, is checked against the description.
+    expectMatchesOpenApi('POST', res.url, res.status, body);
+    return { status: res.status, body };
   };
 
   it.each(KINDS)('$kind: the file reaches the sandbox byte for byte, HEAD then GET', async (kind) => {
@@ -141,6 +145,9 @@ describe('media through the local stack', () => {
 
     expect(head.status).toBe(200);
     expect((await head.arrayBuffer()).byteLength).toBe(0);
+    expectMatchesOpenApi('HEAD', head.url, head.status, undefined);
+    expectMatchesOpenApi('GET', get.url, get.status, undefined);
+    expect(get.headers.get('cache-control')).toBe('no-store');
     expect(head.headers.get('content-length')).toBe('12345');
     expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
     expect(head.headers.get('content-disposition')).toBe(get.headers.get('content-disposition'));
@@ -156,7 +163,9 @@ describe('media through the local stack', () => {
   ])('an id that is %s gets 404 and never reaches Redis', async (_name, id, reachesFunction) => {
     const res = await fetch(`${stack.apiUrl}/getImageMessage/${id}`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual(reachesFunction ? { error: { code: 'NOT_FOUND', message: 'No file with this id' } } : expect.anything());
+    const body: unknown = await res.json();
+    expect(body).toEqual(reachesFunction ? { error: { code: 'NOT_FOUND', message: 'No file with this id' } } : expect.anything());
+    if (reachesFunction) expectMatchesOpenApi('GET', res.url, res.status, body);
     if (reachesFunction) {
       // The function's own 404 line, so the check below is not done before its lines arrive.
       await waitFor(() => output.some((line) => line.startsWith('[IMCHANNEL] [onGetImageMessage] Request failed with 404')), 10_000);
@@ -171,6 +180,23 @@ describe('media through the local stack', () => {
     const unknown = await fetch(`${stack.apiUrl}/getImageMessage/${randomUUID()}`);
     expect(asImage.status).toBe(404);
     expect(await asImage.text()).toBe(await unknown.text());
+  });
+
+  it.each(KINDS)('$kind: a content type the route does not allow gets 415 with the allowed list, and nothing is sent', async (kind) => {
+    const sent = await send(kind, binary(100), { contentType: kind.kind === 'image' ? 'video/mp4' : 'image/gif' });
+    expect(sent.status).toBe(415);
+    expect(sent.body.error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(stack.sandbox.received).toHaveLength(0);
+  });
+
+  it('refuses content that is not base64 with 400 and a missing bearer token with 401', async () => {
+    const notBase64 = await send(KINDS[0], binary(10), { content: 'not base64!' });
+    expect(notBase64).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    const res = await fetch(`${stack.apiUrl}/sendWhatsAppImageMessage`, { method: 'POST', body: '{}' });
+    const body: unknown = await res.json();
+    expect(res.status).toBe(401);
+    expectMatchesOpenApi('POST', res.url, res.status, body);
+    expect(stack.sandbox.received).toHaveLength(0);
   });
 
   it('when the sandbox refuses the message: 502, and the stored file is gone', async () => {

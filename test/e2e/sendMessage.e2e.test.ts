@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor } from '../support/wait';
+import { expectMatchesOpenApi } from '../support/openapi';
 import { startLocalStack, type LocalStack } from '../../tools/stack';
 import omniTextRequest from '../fixtures/infobip/infobip-omni-send-text.request.json';
 
@@ -34,6 +37,7 @@ describe('sendMessage through the local stack', () => {
 
     expect(res.status).toBe(200);
     const body = (await res.json()) as { messageId: string; status: { name: string } };
+    expectMatchesOpenApi('POST', res.url, res.status, body);
     expect(body.status.name).toBe('PENDING_ENROUTE');
     expect(stack.sandbox.received).toHaveLength(1);
     const sent = stack.sandbox.received[0];
@@ -56,7 +60,9 @@ describe('sendMessage through the local stack', () => {
   it('answers 401 to a wrong token and sends nothing', async () => {
     const res = await post({ to: '39123456789', text: 'hi' }, 'wrong');
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    const body: unknown = await res.json();
+    expect(body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    expectMatchesOpenApi('POST', res.url, res.status, body);
     expect(stack.sandbox.received).toHaveLength(0);
   });
 
@@ -66,7 +72,31 @@ describe('sendMessage through the local stack', () => {
     expect(res.status).toBe(502);
     const body = (await res.json()) as { error: { code: string; upstreamStatus: number } };
     expect(body.error).toMatchObject({ code: 'INFOBIP_ERROR', upstreamStatus: 500 });
+    expectMatchesOpenApi('POST', res.url, res.status, body);
     const errorLine = await waitFor(() => output.find((line) => line.includes('Request failed with 502')));
     expect(errorLine).toMatch(/^\[IMCHANNEL\] \[sendMessage\] Request failed with 502 INFOBIP_ERROR: Infobip refused/);
+  });
+
+  it.each([
+    ['fails validation', JSON.stringify({ to: 'not a number', text: '' }), 400, 'VALIDATION_FAILED'],
+    ['is not JSON', '{"to":', 400, 'INVALID_JSON'],
+    ['names settings nobody has', JSON.stringify({ to: '39123456789', text: 'hi', infobip: { baseUrl: 'https://evil.invalid' } }), 400, 'VALIDATION_FAILED'],
+    ['is above the body limit', JSON.stringify({ to: '39123456789', text: 'x'.repeat(300 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
+  ])('answers a body that %s as docs/openapi.json describes, and sends nothing', async (_label, raw, status, code) => {
+    const res = await fetch(`${stack.apiUrl}/sendMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: raw,
+    });
+    const body = (await res.json()) as { error: { code: string } };
+    expect({ status: res.status, code: body.error.code }).toEqual({ status, code });
+    expectMatchesOpenApi('POST', res.url, res.status, body);
+    expect(stack.sandbox.received).toHaveLength(0);
+  });
+
+  it.each(['openapi.json', 'ctlive-events.schema.json'])('serves docs/%s from the local stack, as committed', async (name) => {
+    const res = await fetch(`${stack.docs.url}/${name}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(readFileSync(join(__dirname, '../../docs', name), 'utf8'));
   });
 });

@@ -21,6 +21,7 @@ function stackWith(userEnv: Record<string, string>): BannerStack {
     sandbox: { url: 'http://127.0.0.1:8078' },
     proxy: { url: 'http://127.0.0.1:8079' },
     sink: { url: sinkUrl },
+    docs: { url: 'http://127.0.0.1:8076' },
     sinkFunctionName: 'imchannel-local-ctliveSink',
   };
 }

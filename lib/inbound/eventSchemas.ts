@@ -1,0 +1,84 @@
+import * as z from '../platform/schema';
+import type { CtliveDeliveryEvent, CtliveEvent, CtliveMessageEvent, CtliveSeenEvent } from './events';
+
+/**
+ * The events ctlive receives (CONTRACT section 6) as zod schemas: the source of
+ * docs/ctlive-events.schema.json (tools/openapi) and the check of the local ctlive sink.
+ * The webhooks never import this module, so their bundles do not carry it; the
+ * interfaces in events.ts stay what the code builds, and the type checks at the end of
+ * this file fail the build when the two disagree.
+ */
+
+const optionalString = z.optional(z.string());
+const messageId = z.string().check(z.minLength(1));
+/** The Infobip result exactly as received. */
+const raw = z.record(z.string(), z.unknown());
+const object = z.record(z.string(), z.unknown());
+
+export const ctliveMessageEventSchema = z.object({
+  event: z.literal('message'),
+  channel: z.literal('WHATSAPP'),
+  messageId,
+  from: optionalString,
+  to: optionalString,
+  receivedAt: optionalString,
+  contactName: optionalString,
+  type: optionalString,
+  text: optionalString,
+  media: z.optional(z.object({ url: optionalString, caption: optionalString })),
+  /** A shared location (type LOCATION); its `url` is a map or page link, never a file. */
+  location: z.optional(
+    z.object({
+      latitude: z.optional(z.number()),
+      longitude: z.optional(z.number()),
+      name: optionalString,
+      address: optionalString,
+      url: optionalString,
+    }),
+  ),
+  /** Infobip flagged the file as infected (type INFECTED_CONTENT): never offered as media. */
+  infected: z.optional(z.literal(true)),
+  raw,
+});
+
+export const ctliveDeliveryEventSchema = z.object({
+  event: z.literal('delivery'),
+  messageId,
+  to: optionalString,
+  status: z.optional(object),
+  error: z.optional(object),
+  doneAt: optionalString,
+  callbackData: optionalString,
+  raw,
+});
+
+export const ctliveSeenEventSchema = z.object({
+  event: z.literal('seen'),
+  messageId,
+  from: optionalString,
+  to: optionalString,
+  seenAt: optionalString,
+  raw,
+});
+
+export const ctliveEventSchema = z.discriminatedUnion('event', [
+  ctliveMessageEventSchema,
+  ctliveDeliveryEventSchema,
+  ctliveSeenEventSchema,
+]);
+
+/** Each assignable to the other, and the same keys (mutual assignability alone lets an optional key through). */
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [keyof A] extends [keyof B]
+      ? [keyof B] extends [keyof A]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+const agree = <T extends true>(value: T) => value;
+agree<Same<z.infer<typeof ctliveMessageEventSchema>, CtliveMessageEvent>>(true);
+agree<Same<z.infer<typeof ctliveDeliveryEventSchema>, CtliveDeliveryEvent>>(true);
+agree<Same<z.infer<typeof ctliveSeenEventSchema>, CtliveSeenEvent>>(true);
+agree<Same<z.infer<typeof ctliveEventSchema>, CtliveEvent>>(true);

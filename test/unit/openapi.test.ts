@@ -1,0 +1,40 @@
+/**
+ * docs/openapi.json and docs/ctlive-events.schema.json are generated from the zod schemas
+ * (tools/openapi): this regenerates them in memory, so a schema change without
+ * `npm run openapi`, or a hand edit of either file, fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOCS_DIR } from '../../tools/openapi/build';
+import { EVENTS_SCHEMA_FILE, OPENAPI_FILE, openApiDocument, renderDocs } from '../../tools/openapi/document';
+import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
+
+describe('the generated API description', () => {
+  it.each(Object.entries(renderDocs()))('docs/%s is what `npm run openapi` makes', (name, generated) => {
+    const committed = readFileSync(join(DOCS_DIR, name), 'utf8');
+    if (committed !== generated) {
+      throw new Error(`docs/${name} is not what the zod schemas make: run npm run openapi and commit the result`);
+    }
+  });
+
+  it('describes every route of CONTRACT section 2, and only those', () => {
+    const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
+    const routes = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.sort()).toEqual(
+      [
+        'POST /imchannel/sendMessage',
+        'POST /imchannel/onMessage',
+        'POST /imchannel/onDeliveryReport',
+        ...MEDIA_KIND_NAMES.flatMap((kind) => {
+          const spec = MEDIA_KINDS[kind];
+          return [`POST /imchannel/${spec.sendTag}`, `GET /imchannel/${spec.route}/{id}`, `HEAD /imchannel/${spec.route}/{id}`];
+        }),
+      ].sort(),
+    );
+  });
+
+  it('points the ctlive webhook at the events schema file beside it', () => {
+    const text = renderDocs()[OPENAPI_FILE] ?? '';
+    expect(text).toContain(`"$ref": "./${EVENTS_SCHEMA_FILE}"`);
+  });
+});

@@ -1,0 +1,428 @@
+/**
+ * docs/openapi.json and docs/ctlive-events.schema.json, made from the zod schemas the
+ * handlers validate with (never written by hand): `npm run openapi` writes them
+ * (tools/openapi/build.ts), and test/unit/openapi.test.ts fails when the committed files
+ * are not what this makes. Local tooling only: no function imports it, so no bundle
+ * carries it; it imports the schemas, never a handler's wiring.
+ */
+import * as z from '../../lib/platform/schema';
+import { sendMessageSchema } from '../../lib/outbound/sendMessage';
+import { sendFields, sentBodySchema } from '../../lib/outbound/send';
+import { mediaSendSchema, mediaSentBodySchema } from '../../lib/media/send';
+import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+import {
+  ctliveDeliveryEventSchema,
+  ctliveEventSchema,
+  ctliveMessageEventSchema,
+  ctliveSeenEventSchema,
+} from '../../lib/inbound/eventSchemas';
+import {
+  badRequestBody,
+  contentTypeNotJsonBody,
+  infobipRejectedBody,
+  infobipErrorBody,
+  infobipTimeoutBody,
+  internalErrorBody,
+  notFoundBody,
+  payloadTooLargeBody,
+  redisUnavailableBody,
+  unauthorizedBody,
+  unsupportedMediaTypeBody,
+  webhookAnswerBody,
+  webhookRetryBody,
+} from './responses';
+import packageJson from '../../package.json';
+
+/** Where the events schema sits next to the OpenAPI document (in docs/ and on the local docs server). */
+export const EVENTS_SCHEMA_FILE = 'ctlive-events.schema.json';
+export const OPENAPI_FILE = 'openapi.json';
+
+const PREFIX = '/imchannel';
+const CTLIVE_TAG = 'ctlive';
+const INFOBIP_TAG = 'Infobip-facing';
+
+type Json = Record<string, unknown>;
+type Meta = { id?: string; title?: string; description?: string };
+
+const kindName = (kind: MediaKind) => MEDIA_KINDS[kind].sendTag.replace(/^sendWhatsApp|Message$/g, '');
+
+/** JSON Schema of a registry's schemas, without the per-schema `$schema`/`$id` an OpenAPI component must not carry. */
+function componentsOf(registry: z.core.$ZodRegistry<Meta>, io: 'input' | 'output', uri: (id: string) => string) {
+  const { schemas } = z.toJSONSchema(registry, { io, uri, target: 'draft-2020-12', unrepresentable: 'any' });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const { $schema: _schema, $id: _id, ...rest } = schema as Json;
+      return [id, rest];
+    }),
+  );
+}
+
+/** Descriptions of shared fields (CONTRACT section 3), attached to the very schema objects the handlers use. */
+function describeSendFields(registry: z.core.$ZodRegistry<Meta>) {
+  registry.add(sendFields.to, {
+    description: "The customer's number: 7 to 15 digits, optionally after a leading + (dropped); surrounding spaces are trimmed.",
+  });
+  registry.add(sendFields.infobip, {
+    description:
+      "ctlive's Infobip settings for this WhatsApp number. A field left out is taken from the deployment's defaults " +
+      '(INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_SCENARIO_KEY); one that is in neither place is a 400. ' +
+      "baseUrl must be a bare https origin whose host INFOBIP_ALLOWED_HOSTS allows (http only for loopback).",
+  });
+  registry.add(sendFields.callbackData, { description: 'Comes back in the delivery reports (the `delivery` event).' });
+  registry.add(sendFields.messageId, { description: 'The id to give the Infobip message; Infobip makes one when left out.' });
+}
+
+function requestComponents() {
+  const registry = z.registry<Meta>();
+  describeSendFields(registry);
+  registry.add(sendMessageSchema, { id: 'SendMessageRequest', description: "An agent's text to the customer." });
+  registry.add(mediaSendSchema, {
+    id: 'MediaSendRequest',
+    description:
+      'A file to the customer, as base64 (RFC 4648, = padding, no line breaks) in `content`; the allowed ' +
+      '`contentType`s depend on the route. The caption (default: the file name) is not shown under audio.',
+  });
+  return componentsOf(registry, 'input', (id) => `#/components/schemas/${id}`);
+}
+
+const ERROR_SCHEMAS = {
+  BadRequestError: [badRequestBody, '400: the body is not JSON, or fails validation (`details` lists each field and why).'],
+  UnauthorizedError: [unauthorizedBody, '401: missing or wrong credentials.'],
+  NotFoundError: [notFoundBody, '404: the same body for every miss.'],
+  PayloadTooLargeError: [payloadTooLargeBody, '413: the request body, or the decoded file, is above `limitBytes`.'],
+  InfobipError: [infobipErrorBody, "502: Infobip could not be reached, refused the message, or answered nonsense."],
+  InfobipRejectedError: [
+    infobipRejectedBody,
+    '422: Infobip answered 200 but REJECTED the message (e.g. REJECTED_DESTINATION_NOT_REGISTERED): nothing is sent; resending it unchanged will not help.',
+  ],
+  ContentTypeNotJsonError: [contentTypeNotJsonBody, '415: the body must be sent with `Content-Type: application/json`.'],
+  InfobipTimeoutError: [infobipTimeoutBody, '504: Infobip did not answer within INFOBIP_TIMEOUT_MS.'],
+  RedisUnavailableError: [redisUnavailableBody, '503: the media store (Redis) is unavailable; try again later.'],
+  WebhookRetryError: [webhookRetryBody, '503: some results were not forwarded to ctlive yet; Infobip retries.'],
+  InternalError: [internalErrorBody, '500: an unexpected failure; the body never carries the internal error.'],
+} as const;
+type ErrorSchemaId = keyof typeof ERROR_SCHEMAS;
+
+const unsupportedId = (kind: MediaKind) => `Unsupported${kindName(kind)}TypeError`;
+
+function responseComponents() {
+  const registry = z.registry<Meta>();
+  registry.add(sentBodySchema, {
+    id: 'SentMessage',
+    description: "Infobip accepted the message: its id, the number it goes to, and Infobip's status (messages[0]).",
+  });
+  registry.add(mediaSentBodySchema, {
+    id: 'SentMediaMessage',
+    description: 'As SentMessage, plus the stored file: its id and the URL Infobip fetches it from.',
+  });
+  registry.add(webhookAnswerBody, {
+    id: 'WebhookAnswer',
+    description: 'Every result was forwarded to ctlive, or had been already (a duplicate).',
+  });
+  for (const [id, [schema, description]] of Object.entries(ERROR_SCHEMAS)) registry.add(schema, { id, description });
+  for (const kind of MEDIA_KIND_NAMES) {
+    registry.add(unsupportedMediaTypeBody(kind), {
+      id: unsupportedId(kind),
+      description: `415: the content type is not one the ${kind} route allows (\`allowed\`).`,
+    });
+  }
+  return componentsOf(registry, 'output', (id) => `#/components/schemas/${id}`);
+}
+
+/** The JSON Schema (2020-12) of one event ctlive receives, with each kind under `$defs`. */
+export function eventsSchema(): Json {
+  const registry = z.registry<Meta>();
+  registry.add(ctliveEventSchema, { id: 'CtliveEvent' });
+  registry.add(ctliveMessageEventSchema, {
+    id: 'CtliveMessageEvent',
+    description: "A customer's WhatsApp message (onMessage), any type Infobip sends.",
+  });
+  registry.add(ctliveDeliveryEventSchema, {
+    id: 'CtliveDeliveryEvent',
+    description: 'A delivery report of an outbound message (onDeliveryReport); callbackData is what the send carried.',
+  });
+  registry.add(ctliveSeenEventSchema, {
+    id: 'CtliveSeenEvent',
+    description: 'A seen report of an outbound message (onDeliveryReport).',
+  });
+  const schema = z.toJSONSchema(ctliveEventSchema, {
+    metadata: registry,
+    io: 'output',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as Json;
+  // The root is the union itself rather than a `$ref` to it, so the file reads as one schema.
+  const defs = { ...(schema.$defs as Record<string, Json>) };
+  const { CtliveEvent: union, ...kinds } = defs;
+  return {
+    $schema: schema.$schema,
+    title: 'IMChannel → ctlive event',
+    description:
+      'One event per Infobip result (CONTRACT section 6), POSTed as JSON to CTLIVE_TARGET (http) or the payload of ' +
+      'an Event invoke (lambda:). Fields the result lacks are left out; `raw` is the Infobip result as received. ' +
+      'Generated from lib/inbound/eventSchemas.ts by `npm run openapi`.',
+    ...union,
+    $defs: kinds,
+  };
+}
+
+const json = (schemaId: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaId}` } } },
+});
+const error = (id: ErrorSchemaId, description: string = ERROR_SCHEMAS[id][1]) => json(id, description);
+
+const sendErrors = {
+  '400': error('BadRequestError'),
+  '401': error('UnauthorizedError', '401: no `Authorization: Bearer <CTLIVE_API_TOKEN>`, or a wrong token. Checked first.'),
+  '413': error('PayloadTooLargeError'),
+  '415': error('ContentTypeNotJsonError'),
+  '422': error('InfobipRejectedError'),
+  '500': error('InternalError'),
+  '502': error('InfobipError'),
+  '504': error('InfobipTimeoutError'),
+};
+
+function sendMessageOperation() {
+  return {
+    post: {
+      operationId: 'sendMessage',
+      summary: "Send an agent's text to the customer",
+      description: 'Sent through Infobip OMNI (`POST {baseUrl}/omni/1/advanced`). CONTRACT section 3.',
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/SendMessageRequest' } } },
+      },
+      responses: { '200': json('SentMessage', 'Infobip accepted the message.'), ...sendErrors },
+    },
+  };
+}
+
+function mediaSendOperation(kind: MediaKind) {
+  const spec = MEDIA_KINDS[kind];
+  return {
+    post: {
+      operationId: spec.sendTag,
+      summary: `Send a ${kind} file to the customer`,
+      description:
+        `Allowed content types (parameters such as \`; codecs=opus\` are kept): ${spec.contentTypes.join(', ')}. ` +
+        `The file is stored under a fresh UUID before Infobip is called, and Infobip fetches it from ` +
+        `\`IMCHANNEL_PUBLIC_URL/${spec.route}/{id}\`; when Infobip refuses the message, the file is deleted. ` +
+        'CONTRACT section 3.',
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/MediaSendRequest' } } },
+      },
+      responses: {
+        '200': json('SentMediaMessage', 'The file is stored and Infobip accepted the message.'),
+        ...sendErrors,
+        '413': error('PayloadTooLargeError', '413: the request body, or the decoded file (MEDIA_MAX_BYTES), is too large.'),
+        '415': {
+          description: `415: the body is not JSON, or the file's content type is not one the ${kind} route allows (\`allowed\`; \`route\` names the route that takes it).`,
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [
+                  { $ref: `#/components/schemas/${unsupportedId(kind)}` },
+                  { $ref: '#/components/schemas/ContentTypeNotJsonError' },
+                ],
+              },
+            },
+          },
+        },
+        '503': error('RedisUnavailableError'),
+      },
+    },
+  };
+}
+
+const fileHeaders = {
+  'Content-Length': { description: 'The size of the file in bytes.', schema: { type: 'integer', minimum: 0 } },
+  'Content-Disposition': { description: '`inline; filename="…"`, the stored file name safely quoted.', schema: { type: 'string' } },
+  'Cache-Control': { description: '`no-store`.', schema: { type: 'string', const: 'no-store' } },
+  'X-Content-Type-Options': { description: '`nosniff`.', schema: { type: 'string', const: 'nosniff' } },
+};
+
+function mediaFetchOperations(kind: MediaKind) {
+  const spec = MEDIA_KINDS[kind];
+  const name = kindName(kind);
+  const parameters = [
+    {
+      name: 'id',
+      in: 'path',
+      required: true,
+      description: 'The `mediaId` of the send (a UUIDv4); it is the secret, so there is no other credential.',
+      schema: { type: 'string' },
+    },
+  ];
+  const errors = {
+    '404': error('NotFoundError', '404: unknown, expired, not a UUID, or stored as another kind: the same body for all.'),
+    '500': error('InternalError'),
+    '503': error('RedisUnavailableError'),
+  };
+  const common = { tags: [INFOBIP_TAG], security: [], parameters };
+  return {
+    get: {
+      operationId: spec.fetchTag,
+      summary: `Infobip fetches a stored ${kind} file`,
+      description: 'Each fetch shortens the file\'s life to MEDIA_FETCH_TTL_SECONDS. CONTRACT section 4.',
+      ...common,
+      responses: {
+        '200': {
+          description: 'The exact bytes, with the content type they were sent with.',
+          headers: fileHeaders,
+          content: Object.fromEntries(spec.contentTypes.map((type) => [type, {}])),
+        },
+        ...errors,
+      },
+    },
+    head: {
+      operationId: `onHead${name}Message`,
+      summary: `Infobip asks for a stored ${kind} file's size and type`,
+      description: 'The headers of GET, without the body (Infobip asks HEAD first). CONTRACT section 4.',
+      ...common,
+      responses: { '200': { description: 'The headers of GET, no body.', headers: fileHeaders }, ...errors },
+    },
+  };
+}
+
+function webhookOperation(operationId: string, summary: string, description: string) {
+  return {
+    post: {
+      operationId,
+      summary,
+      description: `${description} Each result is forwarded to ctlive (see the \`ctliveEvent\` webhook) exactly once. CONTRACT section 5.`,
+      tags: [INFOBIP_TAG],
+      security: [{ infobipBasic: [] }, {}],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              description: 'Infobip\'s webhook payload; only the envelope is checked, every result is forwarded as `raw`.',
+              properties: {
+                results: { type: 'array', items: { type: 'object', required: ['messageId'], properties: { messageId: { type: 'string', minLength: 1 } } } },
+              },
+              required: ['results'],
+            },
+          },
+        },
+      },
+      responses: {
+        '200': json('WebhookAnswer', 'Every result was forwarded or was a duplicate.'),
+        '400': error('BadRequestError', '400: not JSON, or not an Infobip payload (no `results` array of objects with a messageId).'),
+        '401': error('UnauthorizedError', '401: the configured webhook credentials are missing or wrong; nothing is forwarded.'),
+        '413': error('PayloadTooLargeError', '413: the body is above 1 MiB.'),
+        '500': error('InternalError'),
+        '503': error('WebhookRetryError'),
+      },
+    },
+  };
+}
+
+function ctliveEventWebhook() {
+  return {
+    post: {
+      operationId: 'receiveCtliveEvent',
+      summary: 'ctlive receives one event per Infobip result',
+      description:
+        'IMChannel POSTs each event as JSON to CTLIVE_TARGET when it is an http(s) URL (with ' +
+        '`Authorization: Bearer <CTLIVE_TARGET_TOKEN>` when that is set); for `lambda:<function>` the same JSON is the ' +
+        'payload of an Event invoke. Any answer but 2xx counts as not delivered: IMChannel answers Infobip 503 and ' +
+        "Infobip's retry brings the event again. CONTRACT section 6.",
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveTargetBearer: [] }, {}],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: `./${EVENTS_SCHEMA_FILE}` } } },
+      },
+      responses: {
+        '2XX': { description: 'ctlive has the event.' },
+        '4XX': { description: 'Not taken: IMChannel does not count it as forwarded, and Infobip retries.' },
+        '5XX': { description: 'Not taken: IMChannel does not count it as forwarded, and Infobip retries.' },
+      },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of every route (CONTRACT section 2) and of the events ctlive receives. */
+export function openApiDocument(): Json {
+  const paths: Json = { [`${PREFIX}/sendMessage`]: sendMessageOperation() };
+  for (const kind of MEDIA_KIND_NAMES) paths[`${PREFIX}/${MEDIA_KINDS[kind].sendTag}`] = mediaSendOperation(kind);
+  for (const kind of MEDIA_KIND_NAMES) paths[`${PREFIX}/${MEDIA_KINDS[kind].route}/{id}`] = mediaFetchOperations(kind);
+  paths[`${PREFIX}/onMessage`] = webhookOperation(
+    'onMessage',
+    "Infobip posts customers' WhatsApp messages",
+    'Every message type is forwarded, known or not.',
+  );
+  paths[`${PREFIX}/onDeliveryReport`] = webhookOperation(
+    'onDeliveryReport',
+    'Infobip posts delivery and seen reports',
+    'Delivery reports (`status`, `error`, `doneAt`, `callbackData`) and seen reports (`seenAt`).',
+  );
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'IMChannel',
+      version: packageJson.version,
+      description:
+        'The bridge between the ctlive contact center and the Infobip WhatsApp channel (docs/CONTRACT.md). ' +
+        'Generated from the zod schemas by `npm run openapi`; never edit by hand. Errors are JSON ' +
+        '`{"error":{"code","message",…}}`. API Gateway itself may answer some failures (a function that cannot start, ' +
+        'a body above its own limit) with its own `{"message":…}` body.',
+      license: { name: 'UNLICENSED (proprietary)' },
+    },
+    servers: [
+      { url: 'http://127.0.0.1:3000', description: 'The local stack (`npm start`; PORT moves it)' },
+      {
+        url: 'https://{host}{basePath}',
+        description: 'A deployment: IMCHANNEL_PUBLIC_URL without its trailing /imchannel',
+        variables: {
+          host: { default: 'imchannel.invalid', description: 'The API host (API Gateway or a custom domain)' },
+          basePath: { default: '', description: 'A path before /imchannel, e.g. /tenant' },
+        },
+      },
+    ],
+    tags: [
+      { name: CTLIVE_TAG, description: 'What ctlive calls, and what it receives (the `ctliveEvent` webhook).' },
+      { name: INFOBIP_TAG, description: 'What Infobip calls: the webhooks and the media fetches.' },
+    ],
+    paths,
+    webhooks: { ctliveEvent: ctliveEventWebhook() },
+    components: {
+      securitySchemes: {
+        ctliveBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: '`Authorization: Bearer <CTLIVE_API_TOKEN>`, compared in constant time.',
+        },
+        infobipBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'INFOBIP_WEBHOOK_USERNAME / INFOBIP_WEBHOOK_PASSWORD, when configured. A static header ' +
+            '(INFOBIP_WEBHOOK_HEADER = `Name: value`) may be required as well or instead; its name is the ' +
+            "deployment's choice. Only local development runs without either.",
+        },
+        ctliveTargetBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: '`Authorization: Bearer <CTLIVE_TARGET_TOKEN>`, sent when that token is set.',
+        },
+      },
+      schemas: { ...requestComponents(), ...responseComponents() },
+    },
+  };
+}
+
+/** The two files as `npm run openapi` writes them, by name under docs/. */
+export function renderDocs(): Record<string, string> {
+  const text = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  return { [OPENAPI_FILE]: text(openApiDocument()), [EVENTS_SCHEMA_FILE]: text(eventsSchema()) };
+}

@@ -1,0 +1,69 @@
+/**
+ * zod schemas of the response bodies that have none in lib/: the error body of
+ * `toHttpResponse` (lib/platform/http.ts, from the AppError subclasses of
+ * lib/platform/errors.ts) and the webhooks' 200 body (lib/inbound/webhook.ts).
+ *
+ * They live here, not next to that code, on purpose: lib/platform/errors.ts is in every
+ * bundle, and the media fetch functions carry no zod at all (lib/media/format.ts), so a
+ * schema there would add zod to them. What keeps these honest instead: the end-to-end
+ * tests check every real response against docs/openapi.json (test/support/openapi.ts),
+ * and the objects are strict, so a field added by the code and not here fails them.
+ */
+import * as z from '../../lib/platform/schema';
+import { MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+
+/** `{"error":{"code","message",...details}}`, CONTRACT section 2. */
+function errorBody<Code extends string>(codes: readonly [Code, ...Code[]], details: z.core.$ZodShape = {}) {
+  return z.object({
+    error: z.object({
+      code: codes.length === 1 ? z.literal(codes[0]) : z.enum(codes),
+      message: z.string(),
+      ...details,
+    }),
+  });
+}
+
+const count = z.int().check(z.nonnegative());
+
+/** ValidationError (with `details` when it lists fields) and BadRequestError('INVALID_JSON'). */
+export const badRequestBody = errorBody(['VALIDATION_FAILED', 'INVALID_JSON'], {
+  details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+  /** INVALID_JSON: where parsing stopped, when the JSON parser says. */
+  position: z.optional(count),
+});
+/** UnsupportedContentTypeError: the send routes take only a JSON body. */
+export const contentTypeNotJsonBody = errorBody(['CONTENT_TYPE_NOT_JSON']);
+/** InfobipRejectedError: Infobip answered 200, but with a REJECTED status. */
+export const infobipRejectedBody = errorBody(['INFOBIP_REJECTED'], {
+  messageId: z.string(),
+  status: z.looseObject({ groupName: z.literal('REJECTED'), name: z.string(), description: z.string() }),
+});
+export const unauthorizedBody = errorBody(['UNAUTHORIZED']);
+export const notFoundBody = errorBody(['NOT_FOUND']);
+export const payloadTooLargeBody = errorBody(['PAYLOAD_TOO_LARGE'], { limitBytes: count });
+/** UnsupportedMediaTypeError: `allowed` is the kind's list in lib/media/kinds.ts. */
+export const unsupportedMediaTypeBody = (kind: MediaKind) =>
+  errorBody(['UNSUPPORTED_MEDIA_TYPE'], {
+    allowed: z.array(z.enum(MEDIA_KINDS[kind].contentTypes)),
+    /** The send route that takes this content type, when one does. */
+    route: z.optional(z.string()),
+  });
+/** InfobipError: `upstreamStatus` when Infobip answered, and its `serviceException` when it said why. */
+export const infobipErrorBody = errorBody(['INFOBIP_ERROR'], {
+  upstreamStatus: z.optional(z.int()),
+  serviceException: z.optional(z.looseObject({ messageId: z.optional(z.string()), text: z.optional(z.string()) })),
+});
+export const infobipTimeoutBody = errorBody(['INFOBIP_TIMEOUT']);
+/** MediaStoreUnavailableError (lib/media/store.ts). */
+export const redisUnavailableBody = errorBody(['REDIS_UNAVAILABLE']);
+/** WebhookRetryError (lib/inbound/webhook.ts): Infobip retries, the counts say what got through. */
+export const webhookRetryBody = errorBody(['REDIS_UNAVAILABLE', 'CTLIVE_UNAVAILABLE', 'OUT_OF_TIME', 'FORWARD_IN_PROGRESS'], {
+  forwarded: count,
+  duplicates: count,
+  notForwarded: z.array(z.string()),
+});
+/** Anything that is not an AppError: never the internal error itself. */
+export const internalErrorBody = errorBody(['INTERNAL_ERROR']);
+
+/** The webhooks' 200: every result was forwarded or was a duplicate. */
+export const webhookAnswerBody = z.object({ forwarded: count, duplicates: count });
