@@ -6,7 +6,7 @@ import { startFunction } from '../platform/runtime';
  * Local stand-in for ctlive's receiving function, for `CTLIVE_TARGET=lambda:...` on one
  * machine: it prints each event it is invoked with, and says so loudly when an event does
  * not have the CONTRACT section 6 shape, so the local stack catches a broken forwarder.
- * Never deployed (see the README, "Inbound messages and reports").
+ * Never deployed (see docs/local-stack.md, "Inbound messages and reports").
  */
 
 const ctliveEventShape = z.looseObject({
