@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 
 /** Paths relative to the repository, so the bench runs from any checkout. */
 export const ROOT = resolve(__dirname, '..');
+/** The committed results docs/performance.md is generated from; only `npm run figures:promote` writes it. */
 export const RESULTS_FILE = resolve(ROOT, 'bench/results.json');
-/** Short runs (CI) never overwrite the committed full results the README is generated from. */
-export const SHORT_RESULTS_FILE = resolve(ROOT, 'bench/results.short.json');
-export const README_FILE = resolve(ROOT, 'README.md');
+/** Every run writes here (git-ignored), so a bench run never dirties the tree. */
+export const LATEST_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.json');
+/** Short runs (CI): never promoted. */
+export const SHORT_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.short.json');

@@ -1,23 +1,24 @@
 /**
  * `npm run bench`: in one run, bundle sizes, cold init, warm latency, Redis round trips and
  * peak RSS of every function, each next to its reference, ratio and target. Prints a
- * table per part, writes bench/results.json, and (full mode only) puts the tables in the
- * README's Performance section. Times are reported, never asserted: only a bench that
- * cannot measure fails (exit 1); a missed target is a MISSES in the table.
+ * table per part and writes bench/latest/results.json (git-ignored, so a run leaves the
+ * tree clean); `npm run figures:promote` copies a complete full run into the committed
+ * bench/results.json and docs/performance.md. Times are reported, never asserted: only a
+ * bench that cannot measure fails (exit 1); a missed target is a MISSES in the table.
  *
  * `npm run bench -- --short` (or BENCH_SHORT=1): the same code paths with fewer processes
  * and invocations, for CI, which only checks that the bench still works. It writes
- * bench/results.short.json (git-ignored), so the committed full results stay as they are.
+ * bench/latest/results.short.json, which is never promoted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem, type } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { packageService, type PackagedService } from './bundles';
 import { measureColdInit } from './coldInit';
-import { README_FILE, RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
+import { LATEST_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
 import { buildReferences } from './references';
-import { lambdaClientVerdicts, markdownTable, misses, tables, textTable, type BenchResults } from './report';
+import { lambdaClientVerdicts, misses, tables, textTable, type BenchResults } from './report';
 import { measureWarm } from './warm';
 
 const short = process.argv.includes('--short') || ['1', 'true'].includes(process.env.BENCH_SHORT ?? '');
@@ -42,30 +43,6 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 function packagingEnv(): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'npm_config_cache', 'NODE_OPTIONS'];
   return Object.fromEntries(keep.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
-}
-
-const README_START = '<!-- bench:results:start -->';
-const README_END = '<!-- bench:results:end -->';
-
-export function readmeBlock(results: BenchResults): string {
-  const m = results.machine;
-  return [
-    README_START,
-    `Latest full run: ${results.startedAt.slice(0, 10)}, commit ${results.commit ?? 'unknown'}, on ${m.cpu} (${m.cpus} vCPUs), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the run took ${Math.round(results.durationSeconds ?? 0)} s. Generated from \`bench/results.json\`.`,
-    '',
-    ...tables(results).flatMap((t) => [markdownTable(t), '']),
-    results.misses.length === 0 ? 'Every target is met.' : `Missed targets:\n\n${results.misses.map((miss) => `- ${miss}`).join('\n')}`,
-    README_END,
-  ].join('\n');
-}
-
-async function updateReadme(results: BenchResults): Promise<boolean> {
-  const readme = await readFile(README_FILE, 'utf8');
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
-  if (start === -1 || end === -1) return false;
-  await writeFile(README_FILE, `${readme.slice(0, start)}${readmeBlock(results)}${readme.slice(end + README_END.length)}`);
-  return true;
 }
 
 let work: string | undefined;
@@ -130,9 +107,11 @@ async function main(): Promise<number> {
   log(results.misses.length === 0 ? 'Every target is met.' : `Missed targets (${results.misses.length}):\n${results.misses.map((miss) => `  ${miss}`).join('\n')}`);
   if (results.warm) log(`\nRemoved the ${results.warm.redisKeysRemoved} Redis keys this run wrote.`);
 
-  await writeFile(short ? SHORT_RESULTS_FILE : RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  log(`Results written to bench/${short ? 'results.short.json' : 'results.json'} (${results.durationSeconds} s).`);
-  if (!short && results.errors.length === 0 && (await updateReadme(results))) log('README.md: Performance tables updated.');
+  const file = short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`Results written to ${relative(ROOT, file)} (${results.durationSeconds} s).`);
+  if (!short && results.errors.length === 0) log('To put them in bench/results.json and docs/performance.md: npm run figures:promote');
   if (results.errors.length > 0) {
     log(`\nThe bench could not measure everything:\n${results.errors.map((e) => `  ${e}`).join('\n')}`);
     return 1;

@@ -7,7 +7,7 @@ import { startFunction } from '../platform/runtime';
  * machine: it prints each event it is invoked with, and says so loudly when an event does
  * not have the CONTRACT section 6 shape (lib/inbound/eventSchemas.ts, the source of
  * docs/ctlive-events.schema.json), so the local stack catches a broken forwarder.
- * Never deployed (see the README, "Inbound messages and reports").
+ * Never deployed (see docs/local-stack.md, "Inbound messages and reports").
  */
 
 const sinkLine = (event: unknown) => `ctlive received ${JSON.stringify(event)}`;

@@ -145,7 +145,7 @@ describe('exactly once under load, with duplicates, failing forwards and Infobip
     const expectedProblem = /failed, claim released|being forwarded by another request|Request failed with 503 (CTLIVE_UNAVAILABLE|FORWARD_IN_PROGRESS)/;
     expect(inProcess.problems.filter((p) => !expectedProblem.test(p.message)).slice(0, 5)).toEqual([]);
 
-    // Only a green run's figures reach the results file the README quotes.
+    // Only a green run's figures reach the results file docs/reliability.md quotes.
     await recordResults('exactlyOnce', figures);
   }, 300_000);
 });

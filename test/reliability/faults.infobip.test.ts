@@ -3,7 +3,7 @@
  * sendMessage and the four media sends, on a real Redis. For each: the status and error
  * code of CONTRACT section 3, one ERROR line with the function's tag and the message id,
  * the state of the media store afterwards (a refused send leaves no file; a timed-out one
- * keeps it, as the README documents, since Infobip may still fetch it), and the same
+ * keeps it, as docs/api.md documents, since Infobip may still fetch it), and the same
  * handler answering the next request with 200.
  */
 import { randomUUID } from 'node:crypto';

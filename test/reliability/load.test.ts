@@ -63,7 +63,7 @@ describe(`the local stack under load, ${SECONDS} s per route, ${CONNECTIONS} con
   const scenarios: LoadFigures[] = [];
   const bearer = () => ({ authorization: `Bearer ${ls.stack.token}`, 'content-type': 'application/json' });
 
-  /** Only what passed is written: the README quotes green runs only. */
+  /** Only what passed is written: docs/reliability.md quotes green runs only. */
   const record = async (figures: LoadFigures & Record<string, unknown>) => {
     scenarios.push(figures);
     process.stdout.write(`load: ${JSON.stringify(figures)}\n`);

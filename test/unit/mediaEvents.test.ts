@@ -14,7 +14,7 @@ const EVENTS = join(__dirname, '../../events');
 const NAME = /^(sendWhatsApp|onGet)(Image|Document|Audio|Video)Message-(\d{3})-.+\.json$/;
 const files = readdirSync(EVENTS).filter((name) => NAME.test(name));
 
-/** The ids the fetch events name, as if a send had stored them (see the README). */
+/** The ids the fetch events name, as if a send had stored them (see docs/api.md, "Event files"). */
 const STORED: Record<MediaKind, string> = {
   image: 'bb8b8717-5b71-45a7-be04-af9cb746661b',
   document: '0c2f6a3e-8d1b-4f5a-9e7c-2b4d6f8a1c3e',

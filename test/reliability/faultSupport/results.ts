@@ -2,12 +2,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The figures the README's "Reliability" section reports, written by the suite itself at
- * the end of each test file into test/reliability/results/faults.json. A case counts as
+ * The figures docs/reliability.md reports, written by the suite itself at the end of each
+ * test file into test/reliability/results/latest/faults.json (git-ignored, so a test run
+ * leaves the tree clean). `npm run figures:promote` merges them into the committed
+ * test/reliability/results/faults.json the docs are generated from. A case counts as
  * passed only when its last assertion ran, so `errors` is every case that started and did
  * not get there.
  */
-export const RESULTS_FILE = join(__dirname, '..', 'results', 'faults.json');
+export const RESULTS_FILE = join(__dirname, '..', 'results', 'latest', 'faults.json');
+export const PROMOTED_FILE = join(__dirname, '..', 'results', 'faults.json');
 
 export interface SectionFigures {
   casesRun: number;
@@ -16,7 +19,7 @@ export interface SectionFigures {
   [figure: string]: unknown;
 }
 
-interface ResultsFile {
+export interface ResultsFile {
   summary: Record<string, unknown>;
   sections: Record<string, SectionFigures & { ranAt: string }>;
 }
@@ -63,7 +66,7 @@ export function tally(section: string): Tally {
   };
 }
 
-function summarise(sections: ResultsFile['sections']): Record<string, unknown> {
+export function summarise(sections: ResultsFile['sections']): Record<string, unknown> {
   const all = Object.entries(sections);
   const sum = (pick: (name: string, s: SectionFigures) => number) =>
     all.reduce((total, [name, s]) => total + pick(name, s), 0);

@@ -4,17 +4,20 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
 /**
- * The figures the README's "Reliability" section quotes, written by the last run of
- * `npm run test:reliability`. Each test file owns one section and rewrites only that one,
- * so the file always holds the latest figures of each part.
+ * The figures docs/reliability.md quotes, written by the last run of
+ * `npm run test:reliability` into test/reliability/results/latest/load.json (git-ignored,
+ * so a test run leaves the tree clean). Each test file owns one section and rewrites only
+ * that one, so the file always holds the latest figures of each part;
+ * `npm run figures:promote` copies them into the committed test/reliability/results/load.json.
  */
-export const RESULTS_FILE = resolve(__dirname, '../results/load.json');
+export const RESULTS_FILE = resolve(__dirname, '../results/latest/load.json');
+export const PROMOTED_FILE = resolve(__dirname, '../results/load.json');
 const ROOT = resolve(__dirname, '../../..');
 
 function commit(): string | undefined {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    // The code that ran, not this file, which every run rewrites.
+    // The code that ran, not the results files.
     const paths = ['lib', 'functions', 'tools', 'test', 'serverless.yml', ':(exclude)test/reliability/results'];
     const dirty = execFileSync('git', ['status', '--porcelain', '--', ...paths], {
       cwd: ROOT,

@@ -1,17 +1,18 @@
 /**
- * `npm run reliability:readme`: writes the figures of the README's Reliability section
- * from the result files the last `npm run test:reliability` left behind, so that every
- * number there comes from a run, never from a hand.
+ * The reliability half of `npm run figures:promote` (tools/figures.ts). A test run writes
+ * its figures to test/reliability/results/latest/ (git-ignored); promoting merges them,
+ * section by section and only where newer, into the committed
+ * test/reliability/results/{faults,load}.json, and docs/reliability.md is generated from
+ * those committed files, so that every number there comes from a run, never from a hand.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { PROMOTED_FILE as FAULTS_FILE, RESULTS_FILE as LATEST_FAULTS_FILE, summarise, type ResultsFile } from './faultSupport/results';
 import type { LoadFigures } from './loadSupport/autocannon';
+import { PROMOTED_FILE as LOAD_FILE, RESULTS_FILE as LATEST_LOAD_FILE } from './loadSupport/results';
 import type { Workload } from './loadSupport/workload';
 
-const ROOT = join(__dirname, '..', '..');
-const README = join(ROOT, 'README.md');
-const START = '<!-- reliability:results:start -->';
-const END = '<!-- reliability:results:end -->';
+export const RELIABILITY_MARKERS = ['<!-- reliability:results:start -->', '<!-- reliability:results:end -->'] as const;
 
 interface FaultsFile {
   summary: {
@@ -45,8 +46,8 @@ interface LoadFile {
   load: { finishedAt: string; commit?: string; secondsPerRoute: number; scenarios: LoadFigures[] };
 }
 
-const read = <T>(name: string): T =>
-  JSON.parse(readFileSync(join(ROOT, 'test', 'reliability', 'results', name), 'utf8')) as T;
+const read = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+const write = (file: string, content: unknown) => writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`);
 const n = (value: number) => value.toLocaleString('en-US');
 
 function figures(faults: FaultsFile, load: LoadFile): string {
@@ -97,10 +98,47 @@ function figures(faults: FaultsFile, load: LoadFile): string {
   return lines.join('\n');
 }
 
-const readme = readFileSync(README, 'utf8');
-const from = readme.indexOf(START);
-const to = readme.indexOf(END);
-if (from < 0 || to < from) throw new Error(`README.md has no ${START} … ${END} block`);
-const block = figures(read<FaultsFile>('faults.json'), read<LoadFile>('load.json'));
-writeFileSync(README, `${readme.slice(0, from + START.length)}\n${block}\n${readme.slice(to)}`);
-process.stdout.write('README.md: Reliability figures rewritten from test/reliability/results/\n');
+/** The docs/reliability.md block, from the committed (promoted) results files. */
+export function reliabilityFigures(): string {
+  return figures(read<FaultsFile>(FAULTS_FILE), read<LoadFile>(LOAD_FILE));
+}
+
+const PROMOTION_FILES = { latestFaults: LATEST_FAULTS_FILE, faults: FAULTS_FILE, latestLoad: LATEST_LOAD_FILE, load: LOAD_FILE };
+
+/** Whether a section of the latest run should replace the committed one: it is new or newer. */
+const newer = (latest: string | undefined, committed: string | undefined) =>
+  latest !== undefined && (committed === undefined || latest > committed);
+
+/**
+ * Merges the latest run's sections into the committed results files; returns one line per
+ * section promoted. A section the latest run did not touch (one test file run alone) keeps
+ * its committed figures.
+ */
+export function promoteReliability(root: string, files = PROMOTION_FILES): string[] {
+  const promoted: string[] = [];
+  if (existsSync(files.latestFaults)) {
+    const latest = read<ResultsFile>(files.latestFaults);
+    const committed: ResultsFile = existsSync(files.faults) ? read<ResultsFile>(files.faults) : { summary: {}, sections: {} };
+    for (const [name, section] of Object.entries(latest.sections)) {
+      if (!newer(section.ranAt, committed.sections[name]?.ranAt)) continue;
+      committed.sections[name] = section;
+      promoted.push(`${relative(root, files.faults)}: ${name} (${section.ranAt})`);
+    }
+    committed.summary = summarise(committed.sections);
+    if (promoted.length > 0) write(files.faults, committed);
+  }
+  if (existsSync(files.latestLoad)) {
+    type Section = { finishedAt?: string };
+    const latest = read<Record<string, Section>>(files.latestLoad);
+    const committed: Record<string, Section> = existsSync(files.load) ? read<Record<string, Section>>(files.load) : {};
+    let changed = false;
+    for (const [name, section] of Object.entries(latest)) {
+      if (!newer(section.finishedAt, committed[name]?.finishedAt)) continue;
+      committed[name] = section;
+      changed = true;
+      promoted.push(`${relative(root, files.load)}: ${name} (${section.finishedAt})`);
+    }
+    if (changed) write(files.load, committed);
+  }
+  return promoted;
+}
