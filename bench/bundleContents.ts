@@ -66,7 +66,12 @@ export const shippedOptions = (settings: EsbuildSettings) => ({
   external: [...(settings.external ?? []), ...(settings.exclude ?? [])].filter((e) => e !== '*'),
 });
 
-export async function bundleContents(serviceDir: string, entry: string, settings: EsbuildSettings, plugins: Plugin[] = []): Promise<Contents> {
+export async function bundleContents(
+  serviceDir: string,
+  entry: string,
+  settings: EsbuildSettings,
+  plugins: Plugin[] = [],
+): Promise<Contents> {
   const result = await build({
     ...shippedOptions(settings),
     absWorkingDir: serviceDir,
@@ -89,6 +94,9 @@ export async function bundleContents(serviceDir: string, entry: string, settings
     }
   }
   const sorted = (totals: Map<string, number>) =>
-    [...totals].map(([name, bytes]) => ({ name, bytes })).filter((c) => c.bytes > 0).sort((a, b) => b.bytes - a.bytes);
+    [...totals]
+      .map(([name, bytes]) => ({ name, bytes }))
+      .filter((c) => c.bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes);
   return { outputBytes, topInputs: sorted(files).slice(0, 5), packages: sorted(packages) };
 }

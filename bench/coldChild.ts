@@ -20,6 +20,9 @@ void (async () => {
   await new Promise((resolve) => setImmediate(resolve));
   const initMs = performance.now() - started;
 
-  writeSync(3, `${JSON.stringify({ initMs, evaluated: evaluatedClients(load.cache), sinceProcessStartMs: performance.now() })}\n`);
+  writeSync(
+    3,
+    `${JSON.stringify({ initMs, evaluated: evaluatedClients(load.cache), sinceProcessStartMs: performance.now() })}\n`,
+  );
   process.exit(0);
 })();

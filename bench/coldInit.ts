@@ -117,7 +117,13 @@ export async function measureColdInit(
     const targets: CtliveTargetKind[] = LAMBDA_CLIENT_FUNCTIONS.has(name) ? ['http', 'lambda'] : ['http'];
     for (const target of targets) {
       const env = functionEnv(name, UNUSED_SERVICES, target);
-      pairs.push({ name, target, shipped: add(`${name}/${target}`, js, env), naive: add(`${name}/${target}/naive`, naiveJs, env), marked: markedJs });
+      pairs.push({
+        name,
+        target,
+        shipped: add(`${name}/${target}`, js, env),
+        naive: add(`${name}/${target}/naive`, naiveJs, env),
+        marked: markedJs,
+      });
     }
   }
   // One untimed load of each first: the file system cache is warm for every bundle alike.

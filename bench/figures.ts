@@ -20,7 +20,9 @@ export function performanceFigures(): string {
     `Latest full run: ${results.startedAt.slice(0, 10)}, commit ${results.commit ?? 'unknown'}, on ${m.cpu} (${m.cpus} vCPUs), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; the run took ${Math.round(results.durationSeconds ?? 0)} s. Generated from \`bench/results.json\`.`,
     '',
     ...tables(results).flatMap((t) => [markdownTable(t), '']),
-    results.misses.length === 0 ? 'Every target is met.' : `Missed targets:\n\n${results.misses.map((miss) => `- ${miss}`).join('\n')}`,
+    results.misses.length === 0
+      ? 'Every target is met.'
+      : `Missed targets:\n\n${results.misses.map((miss) => `- ${miss}`).join('\n')}`,
   ].join('\n');
 }
 
@@ -31,12 +33,15 @@ export function performanceFigures(): string {
  */
 export function promoteBench(root: string, files = { latest: LATEST_RESULTS_FILE, committed: RESULTS_FILE }): string {
   const target = relative(root, files.committed);
-  if (!existsSync(files.latest)) return `${target}: no full bench run to promote (npm run bench writes ${relative(root, files.latest)})`;
+  if (!existsSync(files.latest))
+    return `${target}: no full bench run to promote (npm run bench writes ${relative(root, files.latest)})`;
   const latest = read(files.latest);
   if (latest.mode !== 'full') return `${target}: kept, the latest run is not a full run`;
-  if (latest.errors.length > 0) return `${target}: kept, the latest run could not measure everything (${latest.errors.length} errors)`;
+  if (latest.errors.length > 0)
+    return `${target}: kept, the latest run could not measure everything (${latest.errors.length} errors)`;
   const committed = existsSync(files.committed) ? read(files.committed) : undefined;
-  if (committed !== undefined && committed.startedAt >= latest.startedAt) return `${target}: kept, already holds the run of ${committed.startedAt}`;
+  if (committed !== undefined && committed.startedAt >= latest.startedAt)
+    return `${target}: kept, already holds the run of ${committed.startedAt}`;
   writeFileSync(files.committed, `${JSON.stringify(latest, null, 2)}\n`);
   return `${target}: promoted the run of ${latest.startedAt}`;
 }

@@ -55,7 +55,14 @@ export async function buildReferences(
   for (const [name, handler] of Object.entries(entries)) {
     const entry = entryOf(serviceDir, handler);
     naive[name] = join(work, 'naive', `${name}.js`);
-    await build({ absWorkingDir: serviceDir, entryPoints: [entry], bundle: true, platform: 'node', outfile: naive[name], logLevel: 'silent' });
+    await build({
+      absWorkingDir: serviceDir,
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      outfile: naive[name],
+      logLevel: 'silent',
+    });
     marked[name] = join(work, 'marked', `${name}.js`);
     await build({
       ...shippedOptions(settings),
@@ -73,7 +80,15 @@ export async function buildReferences(
   // The children run as plain Node (no TypeScript loader in the measured process).
   const child = async (name: string) => {
     const outfile = join(work, 'children', `${name}.js`);
-    await build({ entryPoints: [join(ROOT, 'bench', `${name}.ts`)], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'silent' });
+    await build({
+      entryPoints: [join(ROOT, 'bench', `${name}.ts`)],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile,
+      logLevel: 'silent',
+    });
     return outfile;
   };
   return { naive, marked, floor, coldChild: await child('coldChild'), warmChild: await child('warmChild') };

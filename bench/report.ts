@@ -14,7 +14,12 @@ export interface BenchResults {
   coldInit?: ColdReport;
   warm?: WarmReport;
   /** Whether the Lambda client is loaded with CTLIVE_TARGET=http(s), per webhook function. */
-  lambdaClientWithHttpTarget?: { function: string; atInit: boolean | undefined; afterInvocation: boolean | undefined; meets: boolean }[];
+  lambdaClientWithHttpTarget?: {
+    function: string;
+    atInit: boolean | undefined;
+    afterInvocation: boolean | undefined;
+    meets: boolean;
+  }[];
   misses: string[];
   errors: string[];
 }
@@ -55,7 +60,17 @@ export function tables(r: BenchResults): Table[] {
     const c = r.coldInit;
     out.push({
       title: `2. Cold init (require of the bundle in a fresh Node process; median and p90 of ${c.processesPerBundle} processes each)`,
-      header: ['Function (ctlive target)', 'p50', 'p90', 'naive p50', 'ratio to naive', 'over floor', 'Target', 'Verdict', 'AWS SDK clients run at init'],
+      header: [
+        'Function (ctlive target)',
+        'p50',
+        'p90',
+        'naive p50',
+        'ratio to naive',
+        'over floor',
+        'Target',
+        'Verdict',
+        'AWS SDK clients run at init',
+      ],
       rows: [
         ['hello-world floor', ms(c.floor.p50Ms), ms(c.floor.p90Ms), '', '', '', '', '', ''],
         ...c.rows.map((row) => [
@@ -72,7 +87,11 @@ export function tables(r: BenchResults): Table[] {
       ],
       notes: [
         `Whole-process medians (spawn to exit, Node's own start included): floor ${ms(c.floor.processP50Ms)}, ` +
-          c.rows.filter((row) => row.target === 'http').map((row) => `${row.name} ${ms(row.shipped.processP50Ms)}`).join(', ') + '.',
+          c.rows
+            .filter((row) => row.target === 'http')
+            .map((row) => `${row.name} ${ms(row.shipped.processP50Ms)}`)
+            .join(', ') +
+          '.',
       ],
     });
     if (r.lambdaClientWithHttpTarget) {
@@ -104,15 +123,24 @@ export function tables(r: BenchResults): Table[] {
         verdict(route.meets),
         String(route.handler.errors + route.baseline.errors),
       ]),
-      notes: [...new Set(w.routes.map((route) => `${route.route.split(' ')[0]} ${route.function}: baseline = ${route.baselineText}`))].filter((_, i, all) => all.length < 20 || i < 20),
+      notes: [
+        ...new Set(w.routes.map((route) => `${route.route.split(' ')[0]} ${route.function}: baseline = ${route.baselineText}`)),
+      ].filter((_, i, all) => all.length < 20 || i < 20),
     });
     out.push({
       title: '4. Redis round trips per operation, counted at the proxy',
       header: ['Operation', 'round trips', 'commands', 'Target', 'Verdict'],
-      rows: w.roundTrips.map((t) => [t.operation, String(t.requests), String(t.commands), `≤ ${t.targetRequests}`, verdict(t.meets)]),
+      rows: w.roundTrips.map((t) => [
+        t.operation,
+        String(t.requests),
+        String(t.commands),
+        `≤ ${t.targetRequests}`,
+        verdict(t.meets),
+      ]),
     });
     out.push({
-      title: '5. Peak RSS of the warm loop, per function (its own process: the shipped bundle, its invocations and the baseline loop)',
+      title:
+        '5. Peak RSS of the warm loop, per function (its own process: the shipped bundle, its invocations and the baseline loop)',
       header: ['Function', 'RSS after load', 'peak RSS', 'invocations'],
       rows: w.memory.map((m) => [m.function, mib(m.rssAfterLoadBytes), mib(m.peakRssBytes), String(m.invocations)]),
     });
@@ -123,8 +151,20 @@ export function tables(r: BenchResults): Table[] {
 export function textTable(t: Table): string {
   const widths = t.header.map((title, column) => Math.max(title.length, ...t.rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd();
-  return [t.title, '', line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line), ...(t.notes ?? []).map((n) => `  ${n}`)].join('\n');
+    cells
+      .map((cell, column) =>
+        column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return [
+    t.title,
+    '',
+    line(t.header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...t.rows.map(line),
+    ...(t.notes ?? []).map((n) => `  ${n}`),
+  ].join('\n');
 }
 
 export function markdownTable(t: Table): string {
@@ -152,14 +192,23 @@ export function misses(r: BenchResults): string[] {
       );
     }
   }
-  for (const l of r.lambdaClientWithHttpTarget ?? []) if (!l.meets) out.push(`${l.function} loads the Lambda client with an http target`);
-  for (const route of r.warm?.routes ?? []) if (!route.meets) out.push(`warm ${route.route}: p50 ${ratio(route.ratioP50)} of baseline > ${WARM_RATIO_TARGET}×`);
-  for (const t of r.warm?.roundTrips ?? []) if (!t.meets) out.push(`round trips ${t.operation}: ${t.requests} > ${t.targetRequests}`);
+  for (const l of r.lambdaClientWithHttpTarget ?? [])
+    if (!l.meets) out.push(`${l.function} loads the Lambda client with an http target`);
+  for (const route of r.warm?.routes ?? [])
+    if (!route.meets) out.push(`warm ${route.route}: p50 ${ratio(route.ratioP50)} of baseline > ${WARM_RATIO_TARGET}×`);
+  for (const t of r.warm?.roundTrips ?? [])
+    if (!t.meets) out.push(`round trips ${t.operation}: ${t.requests} > ${t.targetRequests}`);
   return out;
 }
 
 export function lambdaClientVerdicts(r: BenchResults): BenchResults['lambdaClientWithHttpTarget'] {
-  const names = [...new Set((r.coldInit?.rows ?? []).filter((row) => row.name === 'onMessage' || row.name === 'onDeliveryReport').map((row) => row.name))];
+  const names = [
+    ...new Set(
+      (r.coldInit?.rows ?? [])
+        .filter((row) => row.name === 'onMessage' || row.name === 'onDeliveryReport')
+        .map((row) => row.name),
+    ),
+  ];
   return names.map((name) => {
     const init = r.coldInit?.rows.find((row) => row.name === name && row.target === 'http');
     const probe = r.warm?.lambdaClientProbes.find((p) => p.function === name);

@@ -29,7 +29,11 @@ const SETTINGS = short
 function commit(): string | undefined {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'functions', 'serverless.yml', 'package-lock.json'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--', 'lib', 'functions', 'serverless.yml', 'package-lock.json'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }).trim() !== '';
     return dirty ? `${head} + uncommitted changes` : head;
   } catch {
     return undefined;
@@ -68,7 +72,9 @@ async function main(): Promise<number> {
     errors: [],
   };
   const m = results.machine;
-  log(`IMChannel bench (${results.mode}), ${results.startedAt}: Node ${m.node}, ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB, commit ${results.commit ?? 'unknown'}\n`);
+  log(
+    `IMChannel bench (${results.mode}), ${results.startedAt}: Node ${m.node}, ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB, commit ${results.commit ?? 'unknown'}\n`,
+  );
   work = await mkdtemp(join(tmpdir(), 'imchannel-bench-'));
 
   log('1/4 serverless package …');
@@ -104,14 +110,19 @@ async function main(): Promise<number> {
 
   log('4/4 results\n');
   for (const t of tables(results)) log(`${textTable(t)}\n`);
-  log(results.misses.length === 0 ? 'Every target is met.' : `Missed targets (${results.misses.length}):\n${results.misses.map((miss) => `  ${miss}`).join('\n')}`);
+  log(
+    results.misses.length === 0
+      ? 'Every target is met.'
+      : `Missed targets (${results.misses.length}):\n${results.misses.map((miss) => `  ${miss}`).join('\n')}`,
+  );
   if (results.warm) log(`\nRemoved the ${results.warm.redisKeysRemoved} Redis keys this run wrote.`);
 
   const file = short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`Results written to ${relative(ROOT, file)} (${results.durationSeconds} s).`);
-  if (!short && results.errors.length === 0) log('To put them in bench/results.json and docs/performance.md: npm run figures:promote');
+  if (!short && results.errors.length === 0)
+    log('To put them in bench/results.json and docs/performance.md: npm run figures:promote');
   if (results.errors.length > 0) {
     log(`\nThe bench could not measure everything:\n${results.errors.map((e) => `  ${e}`).join('\n')}`);
     return 1;

@@ -90,7 +90,8 @@ const MEDIA_FIXTURES: Record<string, string> = {
   Video: 'mp4',
 };
 
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(ROOT, 'events', `${name}.json`), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(ROOT, 'events', `${name}.json`), 'utf8')) as Record<string, unknown>;
 const bodyOf = (event: Record<string, unknown>) => JSON.parse(String(event.body)) as Record<string, unknown>;
 const basicAuth = `Basic ${Buffer.from(`${LOCAL_CREDENTIALS.INFOBIP_WEBHOOK_USERNAME}:${LOCAL_CREDENTIALS.INFOBIP_WEBHOOK_PASSWORD}`).toString('base64')}`;
 
@@ -137,7 +138,10 @@ class Child {
   ask<T extends Reply['type']>(command: Command, expect: T): Promise<Extract<Reply, { type: T }>> {
     return new Promise((resolve, reject) => {
       this.pending = {
-        resolve: (reply) => (reply.type === expect ? resolve(reply as Extract<Reply, { type: T }>) : reject(new Error(`expected ${expect}, got ${reply.type}`))),
+        resolve: (reply) =>
+          reply.type === expect
+            ? resolve(reply as Extract<Reply, { type: T }>)
+            : reject(new Error(`expected ${expect}, got ${reply.type}`)),
         reject,
       };
       this.proc.send(command);
@@ -165,7 +169,13 @@ async function startServers(redisUrl: string | undefined): Promise<Stack> {
   const sinkToken = randomBytes(16).toString('hex');
   const quiet = () => undefined;
   const proxy = await startUpstashProxy({ redisUrl: redis.url, token: proxyToken, port: 0 });
-  const sandbox = await startInfobipSandbox({ apiKey: sandboxKey, port: 0, fetchMedia: false, deliveryReports: false, log: quiet });
+  const sandbox = await startInfobipSandbox({
+    apiKey: sandboxKey,
+    port: 0,
+    fetchMedia: false,
+    deliveryReports: false,
+    log: quiet,
+  });
   const sink = await startCtliveSink({ token: sinkToken, port: 0, log: quiet });
   return {
     proxy,
@@ -177,14 +187,19 @@ async function startServers(redisUrl: string | undefined): Promise<Stack> {
   };
 }
 
-const upstashHeaders = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json', 'upstash-encoding': 'base64' });
+const upstashHeaders = (token: string) => ({
+  authorization: `Bearer ${token}`,
+  'content-type': 'application/json',
+  'upstash-encoding': 'base64',
+});
 
 /** The OMNI request the handler just sent, as a bare request to the sandbox. */
 function omniStep(sandbox: InfobipSandbox): Step {
   const sent = [...sandbox.received].reverse().find((r) => r.method === 'POST' && r.path.startsWith('/omni/'));
   if (!sent) throw new Error('the handler sent nothing to the sandbox');
   const headers: Record<string, string> = {};
-  for (const name of ['authorization', 'content-type', 'accept']) if (sent.headers[name]) headers[name] = sent.headers[name] as string;
+  for (const name of ['authorization', 'content-type', 'accept'])
+    if (sent.headers[name]) headers[name] = sent.headers[name] as string;
   return { url: `${sandbox.url}${sent.path}`, method: 'POST', headers, body: JSON.stringify(sent.body) };
 }
 
@@ -221,8 +236,18 @@ export async function measureWarm(
   };
   const baselineMediaKey = redisKeys.media(randomUUID());
   leftovers.mediaIds.add(baselineMediaKey.slice(baselineMediaKey.lastIndexOf(':') + 1));
-  const proxyStep = (command: unknown): Step => ({ url: `${proxy.url}/`, method: 'POST', headers: upstashHeaders(services.proxyToken), body: JSON.stringify(command) });
-  const pipelineStep = (commands: unknown[]): Step => ({ url: `${proxy.url}/pipeline`, method: 'POST', headers: upstashHeaders(services.proxyToken), body: JSON.stringify(commands) });
+  const proxyStep = (command: unknown): Step => ({
+    url: `${proxy.url}/`,
+    method: 'POST',
+    headers: upstashHeaders(services.proxyToken),
+    body: JSON.stringify(command),
+  });
+  const pipelineStep = (commands: unknown[]): Step => ({
+    url: `${proxy.url}/pipeline`,
+    method: 'POST',
+    headers: upstashHeaders(services.proxyToken),
+    body: JSON.stringify(commands),
+  });
 
   // Which routes to drive comes from the function's row in the inventory (lib/functions.ts).
   const routesOf = async (name: string): Promise<RouteSpec[]> => {
@@ -230,34 +255,44 @@ export async function measureWarm(
     if (!row) throw new Error(`${name} is not in lib/functions.ts`);
     const kindName = row.kind ? row.kind.charAt(0).toUpperCase() + row.kind.slice(1) : undefined;
     if (row.group === 'send') {
-      return [{
-        route: 'POST /sendMessage',
-        event: JSON.stringify(fixture('sendMessage-200-valid')),
-        baselineText: 'bare fetch of the same OMNI request to the sandbox',
-        baseline: async () => [omniStep(sandbox)],
-      }];
+      return [
+        {
+          route: 'POST /sendMessage',
+          event: JSON.stringify(fixture('sendMessage-200-valid')),
+          baselineText: 'bare fetch of the same OMNI request to the sandbox',
+          baseline: async () => [omniStep(sandbox)],
+        },
+      ];
     }
     const send = row.group === 'mediaSend' ? kindName : undefined;
     if (send) {
-      return [{
-        route: `POST /sendWhatsApp${send}Message`,
-        event: JSON.stringify(fixture(`${name}-200-${MEDIA_FIXTURES[send]}`)),
-        baselineText: 'bare SET of the same value through the proxy + bare fetch of the same OMNI request',
-        baseline: async (captured) => {
-          const mediaId = (JSON.parse(captured.body) as { mediaId?: string }).mediaId;
-          const stored = mediaId ? await direct.get(redisKeys.media(mediaId)) : null;
-          if (!mediaId || stored === null) throw new Error(`${name} stored nothing: ${captured.statusCode} ${captured.body.slice(0, 200)}`);
-          leftovers.mediaIds.add(mediaId);
-          return [proxyStep(['SET', baselineMediaKey, stored, 'EX', 900]), omniStep(sandbox)];
+      return [
+        {
+          route: `POST /sendWhatsApp${send}Message`,
+          event: JSON.stringify(fixture(`${name}-200-${MEDIA_FIXTURES[send]}`)),
+          baselineText: 'bare SET of the same value through the proxy + bare fetch of the same OMNI request',
+          baseline: async (captured) => {
+            const mediaId = (JSON.parse(captured.body) as { mediaId?: string }).mediaId;
+            const stored = mediaId ? await direct.get(redisKeys.media(mediaId)) : null;
+            if (!mediaId || stored === null)
+              throw new Error(`${name} stored nothing: ${captured.statusCode} ${captured.body.slice(0, 200)}`);
+            leftovers.mediaIds.add(mediaId);
+            return [proxyStep(['SET', baselineMediaKey, stored, 'EX', 900]), omniStep(sandbox)];
+          },
         },
-      }];
+      ];
     }
     const get = row.group === 'mediaFetch' ? kindName : undefined;
     if (get) {
       const id = randomUUID();
       leftovers.mediaIds.add(id);
       const sendBody = bodyOf(fixture(`sendWhatsApp${get}Message-200-${MEDIA_FIXTURES[get]}`));
-      const entry = { kind: get.toLowerCase(), contentType: String(sendBody.contentType), fileName: String(sendBody.fileName), content: String(sendBody.content) };
+      const entry = {
+        kind: get.toLowerCase(),
+        contentType: String(sendBody.contentType),
+        fileName: String(sendBody.fileName),
+        content: String(sendBody.content),
+      };
       await direct.set(redisKeys.media(id), encodeEntry(entry as Parameters<typeof encodeEntry>[0]), 'EX', 900);
       const getex = proxyStep(['GETEX', redisKeys.media(id), 'EX', 60]);
       return (['get', 'head'] as const).map((method) => ({
@@ -267,28 +302,35 @@ export async function measureWarm(
         baseline: async () => [getex],
       }));
     }
-    const fixtureName = row.group !== 'webhook' ? undefined : name === 'onMessage' ? 'onMessage-text' : 'onDeliveryReport-delivered';
+    const fixtureName =
+      row.group !== 'webhook' ? undefined : name === 'onMessage' ? 'onMessage-text' : 'onDeliveryReport-delivered';
     if (!fixtureName) throw new Error(`no route for ${name}`);
-    return [{
-      route: `POST /${name} (1 result)`,
-      event: webhookEvent(fixtureName),
-      baselineText: 'bare claim (SET NX + GET, pipelined) + bare POST of the same event to the sink + bare done mark (SET)',
-      baseline: async (captured) => {
-        const forwarded = sink.received.at(-1) as { event?: string } | undefined;
-        if (!forwarded?.event) throw new Error(`${name} forwarded nothing: ${captured.statusCode} ${captured.body.slice(0, 200)}`);
-        const key = redisKeys.webhookEvent(forwarded.event, ID_PLACEHOLDER);
-        return [
-          pipelineStep([['SET', key, 'forwarding', 'NX', 'EX', 60], ['GET', key]]),
-          {
-            url: services.sinkUrl,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${services.sinkToken}` },
-            body: JSON.stringify(forwarded).split(captured.id).join(ID_PLACEHOLDER),
-          },
-          proxyStep(['SET', key, 'done', 'EX', 86_400]),
-        ];
+    return [
+      {
+        route: `POST /${name} (1 result)`,
+        event: webhookEvent(fixtureName),
+        baselineText: 'bare claim (SET NX + GET, pipelined) + bare POST of the same event to the sink + bare done mark (SET)',
+        baseline: async (captured) => {
+          const forwarded = sink.received.at(-1) as { event?: string } | undefined;
+          if (!forwarded?.event)
+            throw new Error(`${name} forwarded nothing: ${captured.statusCode} ${captured.body.slice(0, 200)}`);
+          const key = redisKeys.webhookEvent(forwarded.event, ID_PLACEHOLDER);
+          return [
+            pipelineStep([
+              ['SET', key, 'forwarding', 'NX', 'EX', 60],
+              ['GET', key],
+            ]),
+            {
+              url: services.sinkUrl,
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${services.sinkToken}` },
+              body: JSON.stringify(forwarded).split(captured.id).join(ID_PLACEHOLDER),
+            },
+            proxyStep(['SET', key, 'done', 'EX', 86_400]),
+          ];
+        },
       },
-    }];
+    ];
   };
 
   const count = async (child: Child, fn: string, operation: string, event: string, targetRequests: number) => {
@@ -303,7 +345,16 @@ export async function measureWarm(
       }
     })();
     if (mediaId) leftovers.mediaIds.add(mediaId);
-    report.roundTrips.push({ operation, function: fn, requests: counts.requests, commands: counts.commands, byRoute: counts.byRoute, targetRequests, meets: counts.requests <= targetRequests, statusCode: r.statusCode });
+    report.roundTrips.push({
+      operation,
+      function: fn,
+      requests: counts.requests,
+      commands: counts.commands,
+      byRoute: counts.byRoute,
+      targetRequests,
+      meets: counts.requests <= targetRequests,
+      statusCode: r.statusCode,
+    });
   };
 
   const children = new Set<Child>();
@@ -318,22 +369,47 @@ export async function measureWarm(
           sandbox.reset();
           sink.reset();
           const captured = await child.ask({ type: 'invoke', event: spec.event }, 'invoked');
-          if (captured.statusCode < 200 || captured.statusCode >= 300) throw new Error(`${spec.route} answered ${captured.statusCode}: ${captured.body.slice(0, 300)}`);
+          if (captured.statusCode < 200 || captured.statusCode >= 300)
+            throw new Error(`${spec.route} answered ${captured.statusCode}: ${captured.body.slice(0, 300)}`);
           const steps = await spec.baseline(captured);
-          const looped = await child.ask({ type: 'loop', event: spec.event, baseline: steps, iterations: options.iterations, warmup: options.warmup, block: options.block }, 'looped');
+          const looped = await child.ask(
+            {
+              type: 'loop',
+              event: spec.event,
+              baseline: steps,
+              iterations: options.iterations,
+              warmup: options.warmup,
+              block: options.block,
+            },
+            'looped',
+          );
           for (const id of looped.mediaIds) leftovers.mediaIds.add(id);
           invocations += options.iterations + options.warmup + 1;
           const ratioP50 = round(looped.handler.p50Ms / looped.baseline.p50Ms, 3);
-          report.routes.push({ route: spec.route, function: name, baselineText: spec.baselineText, handler: looped.handler, baseline: looped.baseline, ratioP50, meets: ratioP50 <= WARM_RATIO_TARGET });
+          report.routes.push({
+            route: spec.route,
+            function: name,
+            baselineText: spec.baselineText,
+            handler: looped.handler,
+            baseline: looped.baseline,
+            ratioP50,
+            meets: ratioP50 <= WARM_RATIO_TARGET,
+          });
           progress(`  warm: ${spec.route}: p50 ${looped.handler.p50Ms} ms vs baseline ${looped.baseline.p50Ms} ms`);
           sandbox.reset();
           sink.reset();
         }
-        if (name === 'sendWhatsAppImageMessage') await count(child, name, 'media store (one send)', JSON.stringify(fixture('sendWhatsAppImageMessage-200-png')), 1);
+        if (name === 'sendWhatsAppImageMessage')
+          await count(child, name, 'media store (one send)', JSON.stringify(fixture('sendWhatsAppImageMessage-200-png')), 1);
         if (name === 'onGetImageMessage') {
           const id = randomUUID();
           leftovers.mediaIds.add(id);
-          await direct.set(redisKeys.media(id), encodeEntry({ kind: 'image', contentType: 'image/png', fileName: 'count.png', content: 'iVBORw0KGgo=' }), 'EX', 900);
+          await direct.set(
+            redisKeys.media(id),
+            encodeEntry({ kind: 'image', contentType: 'image/png', fileName: 'count.png', content: 'iVBORw0KGgo=' }),
+            'EX',
+            900,
+          );
           await count(child, name, 'media fetch (one GET)', fetchEvent('Image', 'get', id), 1);
         }
         if (LAMBDA_CLIENT_FUNCTIONS.has(name)) {
@@ -344,7 +420,11 @@ export async function measureWarm(
           const marked = refs.marked[name];
           if (marked) {
             const probed = await child.ask({ type: 'probe', bundle: marked, event: webhookEvent(fixtureName) }, 'probed');
-            report.lambdaClientProbes.push({ function: name, evaluatedAfterInvocation: probed.evaluated, statusCode: probed.statusCode });
+            report.lambdaClientProbes.push({
+              function: name,
+              evaluatedAfterInvocation: probed.evaluated,
+              statusCode: probed.statusCode,
+            });
           }
         }
         const done = await child.ask({ type: 'done' }, 'done');

@@ -70,7 +70,10 @@ async function invoke(fn: Handler, template: string) {
 
 async function baseline(steps: Step[]) {
   const id = nextId();
-  const requests = steps.map((s) => ({ url: s.url, init: { method: s.method, headers: s.headers, body: s.body === undefined ? undefined : withId(s.body, id) } }));
+  const requests = steps.map((s) => ({
+    url: s.url,
+    init: { method: s.method, headers: s.headers, body: s.body === undefined ? undefined : withId(s.body, id) },
+  }));
   let failure: string | undefined;
   const started = performance.now();
   for (const { url, init } of requests) {
@@ -170,6 +173,7 @@ if (!process.send) throw new Error('bench/warmChild is started by bench/warm.ts'
 process.on('message', (c: Command) => {
   run(c).then(
     (reply) => process.send?.(reply, () => (c.type === 'done' ? process.exit(0) : undefined)),
-    (error: unknown) => process.send?.({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    (error: unknown) =>
+      process.send?.({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
 });

@@ -63,7 +63,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 /** The functions serverless.yml deploys. */
 export const DEPLOYED_FUNCTIONS = FUNCTIONS.filter((fn) => fn.group !== 'local');
 
-export const functionsIn = (...groups: FunctionGroup[]): FunctionSpec[] =>
-  FUNCTIONS.filter((fn) => groups.includes(fn.group));
+export const functionsIn = (...groups: FunctionGroup[]): FunctionSpec[] => FUNCTIONS.filter((fn) => groups.includes(fn.group));
 
 export const DEPLOYED_NAMES = DEPLOYED_FUNCTIONS.map((fn) => fn.name);

@@ -49,7 +49,9 @@ async function secretStatements(kind, resolveVariable) {
   const keyArn = await param(resolveVariable, 'secretsKmsKeyArn');
   if (keyArn !== '') {
     if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
-      throw new ParameterError(`Stage parameter "secretsKmsKeyArn" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "${keyArn}"`);
+      throw new ParameterError(
+        `Stage parameter "secretsKmsKeyArn" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "${keyArn}"`,
+      );
     }
     statements.push({
       Effect: 'Allow',
@@ -69,7 +71,9 @@ async function invokeStatements(resolveVariable) {
   const target = await param(resolveVariable, 'ctliveTarget');
   if (target === '' || /^https?:\/\//i.test(target)) return [];
   if (!target.startsWith('lambda:')) {
-    throw new ParameterError(`Stage parameter "ctliveTarget" must be "lambda:<function name or ARN>" or an http(s):// URL, got "${target}"`);
+    throw new ParameterError(
+      `Stage parameter "ctliveTarget" must be "lambda:<function name or ARN>" or an http(s):// URL, got "${target}"`,
+    );
   }
   const fn = target.slice('lambda:'.length).trim();
   let resource;
@@ -78,7 +82,9 @@ async function invokeStatements(resolveVariable) {
   } else if (/^[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/.test(fn)) {
     resource = { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${fn}` };
   } else {
-    throw new ParameterError(`Stage parameter "ctliveTarget" must name a Lambda function or its ARN after "lambda:", got "${target}"`);
+    throw new ParameterError(
+      `Stage parameter "ctliveTarget" must name a Lambda function or its ARN after "lambda:", got "${target}"`,
+    );
   }
   return [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: resource }];
 }

@@ -32,7 +32,8 @@ function rewrite(file: string, markers: readonly [string, string], block: string
 
 function main(args: string[]): void {
   const unknown = args.filter((a) => a !== '--reliability' && a !== '--bench');
-  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}; usage: npm run figures:promote [-- --reliability | --bench]`);
+  if (unknown.length > 0)
+    throw new Error(`unknown argument ${unknown.join(' ')}; usage: npm run figures:promote [-- --reliability | --bench]`);
   const all = args.length === 0;
   const out: string[] = [];
   if (all || args.includes('--reliability')) {

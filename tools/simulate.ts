@@ -50,7 +50,14 @@ function deliveryReport(messageId: string): unknown {
     ? { groupId: 5, groupName: 'REJECTED', id: 12, name: 'REJECTED_NOT_ENOUGH_CREDITS', description: 'Not enough credits' }
     : { groupId: 3, groupName: 'DELIVERED', id: 5, name: 'DELIVERED_TO_HANDSET', description: 'Message delivered to handset' };
   const error = values.failed
-    ? { groupId: 1, groupName: 'HANDSET_ERRORS', id: 1, name: 'EC_UNKNOWN_SUBSCRIBER', description: 'Unknown subscriber', permanent: true }
+    ? {
+        groupId: 1,
+        groupName: 'HANDSET_ERRORS',
+        id: 1,
+        name: 'EC_UNKNOWN_SUBSCRIBER',
+        description: 'Unknown subscriber',
+        permanent: true,
+      }
     : { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false };
   return {
     results: [

@@ -68,7 +68,8 @@ function localDefaults(
     ...LOCAL_CREDENTIALS,
     CTLIVE_TARGET: sink.url,
     CTLIVE_TARGET_TOKEN: sink.token,
-    CTLIVE_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,    IMCHANNEL_PUBLIC_URL: apiUrl,
+    CTLIVE_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambdaPort}`,
+    IMCHANNEL_PUBLIC_URL: apiUrl,
     INFOBIP_BASE_URL: sandbox.url,
     INFOBIP_API_KEY: sandboxKey,
     INFOBIP_SCENARIO_KEY: 'LOCAL-SCENARIO-KEY',
@@ -137,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Something already answering there (an earlier stack that did not stop) would pass the
     // readiness probe below and make this one look up: refuse, naming the port.
     await assertPortFree(port, 'PORT (the API)');
-    await assertPortFree(lambdaPort, 'LAMBDA_PORT (serverless-offline\'s Lambda endpoint)');
+    await assertPortFree(lambdaPort, "LAMBDA_PORT (serverless-offline's Lambda endpoint)");
 
     const redis = await findRedis(env.REDIS_URL);
     cleanups.push(() => redis.stop());
@@ -170,16 +171,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const docs = await startDocsServer({ port: options.freePorts ? 0 : Number(env.DOCS_PORT ?? 8076) });
     cleanups.push(() => docs.close());
 
-    const functionsEnv = withOverrides(env, localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }));
+    const functionsEnv = withOverrides(
+      env,
+      localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }),
+    );
     const buildDir = `.esbuild-stack-${randomBytes(4).toString('hex')}`;
     cleanups.push(() => rm(resolve(ROOT, buildDir), { recursive: true, force: true }));
     const args = [
-      SERVERLESS_BIN, 'offline', 'start',
-      '--config', 'serverless.local.yml',
-      '--stage', 'local',
-      '--host', '127.0.0.1',
-      '--httpPort', String(port),
-      '--lambdaPort', String(lambdaPort),
+      SERVERLESS_BIN,
+      'offline',
+      'start',
+      '--config',
+      'serverless.local.yml',
+      '--stage',
+      'local',
+      '--host',
+      '127.0.0.1',
+      '--httpPort',
+      String(port),
+      '--lambdaPort',
+      String(lambdaPort),
       '--noPrependStageInUrl',
       '--localEnvironment',
     ];

@@ -42,10 +42,37 @@ const REDIS_UNAVAILABLE = 'redis unavailable';
 // All requests share one connection, so commands that change its state or block it
 // would leak into other callers' requests.
 const REFUSED = new Set([
-  'multi', 'exec', 'discard', 'watch', 'unwatch', 'select', 'swapdb', 'quit', 'reset',
-  'hello', 'auth', 'monitor', 'sync', 'psync', 'subscribe', 'psubscribe', 'ssubscribe',
-  'unsubscribe', 'punsubscribe', 'sunsubscribe', 'blpop', 'brpop', 'blmove', 'brpoplpush',
-  'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'wait', 'waitaof', 'client',
+  'multi',
+  'exec',
+  'discard',
+  'watch',
+  'unwatch',
+  'select',
+  'swapdb',
+  'quit',
+  'reset',
+  'hello',
+  'auth',
+  'monitor',
+  'sync',
+  'psync',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'blpop',
+  'brpop',
+  'blmove',
+  'brpoplpush',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
+  'client',
 ]);
 
 // ioredis types ReplyError as `any`, which would leave caught errors `unknown`.
@@ -56,7 +83,10 @@ type Json = null | number | string | Json[] | { error: string };
 type Entry = { result: Json } | { error: string };
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -173,9 +203,7 @@ async function runTransaction(redis: Redis, commands: Arg[][], base64: boolean):
     throw new HttpError(400, [e.message, ...causes.map((c) => c.message)].join(' '));
   }
   if (replies === null) throw new HttpError(400, 'EXECABORT transaction aborted');
-  return replies.map(([error, reply]) =>
-    error ? { error: error.message } : { result: encodeReply(reply, base64) },
-  );
+  return replies.map(([error, reply]) => (error ? { error: error.message } : { result: encodeReply(reply, base64) }));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -214,9 +242,10 @@ async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, t
     const commands = toCommands(parseJson(body));
     commands.forEach(refuseStateful);
     count(counts, route, commands.length);
-    const entries = route === '/pipeline'
-      ? await Promise.all(commands.map((command) => runOne(redis, command, base64)))
-      : await runTransaction(redis, commands, base64);
+    const entries =
+      route === '/pipeline'
+        ? await Promise.all(commands.map((command) => runOne(redis, command, base64)))
+        : await runTransaction(redis, commands, base64);
     return send(res, 200, entries);
   }
   const command = route === '/' ? toCommand(parseJson(body)) : pathCommand(url, body);
@@ -287,13 +316,16 @@ if (require.main === module) {
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     token,
     port: Number(process.env.UPSTASH_PROXY_PORT ?? 8079),
-  }).then((proxy) => {
-    console.log(`Upstash REST proxy listening on ${proxy.url}`);
-    const stop = (): void => void proxy.close().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  }, (e: unknown) => {
-    console.error('Upstash REST proxy failed to start:', e);
-    process.exit(1);
-  });
+  }).then(
+    (proxy) => {
+      console.log(`Upstash REST proxy listening on ${proxy.url}`);
+      const stop = (): void => void proxy.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (e: unknown) => {
+      console.error('Upstash REST proxy failed to start:', e);
+      process.exit(1);
+    },
+  );
 }

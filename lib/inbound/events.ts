@@ -82,9 +82,7 @@ export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
   const message = result.message ?? firstContent(result);
   const type = message?.type?.toUpperCase();
   const media =
-    message?.url === undefined || NOT_MEDIA.has(type ?? '')
-      ? undefined
-      : compact({ url: message.url, caption: message.caption });
+    message?.url === undefined || NOT_MEDIA.has(type ?? '') ? undefined : compact({ url: message.url, caption: message.caption });
   const location =
     type === 'LOCATION' && message
       ? compact({

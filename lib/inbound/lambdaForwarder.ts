@@ -52,11 +52,8 @@ export function lambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }
       // A queued event is 202; anything else means Lambda did not accept it.
       if (result.StatusCode !== 202 || result.FunctionError !== undefined) {
         const detail = result.FunctionError === undefined ? '' : ` (${result.FunctionError})`;
-        throw new ForwardError(
-          `Lambda invoke of ${target.functionName} answered ${String(result.StatusCode)}${detail}, not 202`,
-        );
+        throw new ForwardError(`Lambda invoke of ${target.functionName} answered ${String(result.StatusCode)}${detail}, not 202`);
       }
     },
   };
 }
-

@@ -36,8 +36,8 @@ export type RawResult = Record<string, unknown>;
 const resultEnvelope = z.looseObject(
   {
     messageId: z
-      .string({ error: 'must be a string (Infobip\'s messageId)' })
-      .check(z.minLength(1, 'must not be empty (Infobip\'s messageId)')),
+      .string({ error: "must be a string (Infobip's messageId)" })
+      .check(z.minLength(1, "must not be empty (Infobip's messageId)")),
   },
   { error: 'must be an object' },
 );
@@ -126,5 +126,4 @@ export const reportSchema = z.looseObject({
 export type ReportResult = z.infer<typeof reportSchema>;
 
 /** Seen reports carry `seenAt` and no delivery `status`; everything else is a delivery report. */
-export const isSeenReport = (report: ReportResult): boolean =>
-  report.seenAt !== undefined && report.status === undefined;
+export const isSeenReport = (report: ReportResult): boolean => report.seenAt !== undefined && report.status === undefined;

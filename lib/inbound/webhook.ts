@@ -35,12 +35,10 @@ type Outcome = 'forwarded' | 'duplicate' | 'inFlight' | 'redisFailed' | 'forward
 const SETTLE_RESERVE_MS = REDIS_MAX_CALL_MS + 500;
 
 /** `POST /imchannel/onMessage`: customers' messages. */
-export const makeOnMessageHandler = (deps: WebhookDeps) =>
-  makeWebhookHandler(deps, runbook.messageReceived, toMessageEvent);
+export const makeOnMessageHandler = (deps: WebhookDeps) => makeWebhookHandler(deps, runbook.messageReceived, toMessageEvent);
 
 /** `POST /imchannel/onDeliveryReport`: delivery and seen reports of outbound messages. */
-export const makeOnDeliveryReportHandler = (deps: WebhookDeps) =>
-  makeWebhookHandler(deps, runbook.reportReceived, toReportEvent);
+export const makeOnDeliveryReportHandler = (deps: WebhookDeps) => makeWebhookHandler(deps, runbook.reportReceived, toReportEvent);
 
 /** Production dependencies, built once per cold start; a config problem stops the function there. */
 function webhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
@@ -56,11 +54,7 @@ function webhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
   };
 }
 
-function makeWebhookHandler(
-  deps: WebhookDeps,
-  receivedLine: (body: string) => string,
-  toEvent: (raw: RawResult) => CtliveEvent,
-) {
+function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => string, toEvent: (raw: RawResult) => CtliveEvent) {
   const { log } = deps;
   return httpStack(
     {
@@ -150,10 +144,9 @@ async function deliverOnce(
       });
       byKey.set(keyOf(event), 'duplicate');
     } else if (claim === 'inFlight') {
-      log.warn(
-        `The ${event.event} event is being forwarded by another request; answering 503 so that Infobip retries`,
-        { messageId: event.messageId },
-      );
+      log.warn(`The ${event.event} event is being forwarded by another request; answering 503 so that Infobip retries`, {
+        messageId: event.messageId,
+      });
       byKey.set(keyOf(event), 'inFlight');
     }
   });
@@ -186,10 +179,9 @@ async function deliverOnce(
   }
 
   if (outOfTime > 0) {
-    log.warn(
-      `Not enough time left to forward ${outOfTime} more result(s) safely; released for Infobip's retry (503)`,
-      { remainingMs: remainingMs() },
-    );
+    log.warn(`Not enough time left to forward ${outOfTime} more result(s) safely; released for Infobip's retry (503)`, {
+      remainingMs: remainingMs(),
+    });
   }
 
   const asKey = ({ event, messageId }: CtliveEvent) => ({ kind: event, messageId });

@@ -55,16 +55,13 @@ export const MEDIA_KINDS: Readonly<Record<MediaKind, MediaKindSpec>> = {
 
 export const MEDIA_KIND_NAMES = Object.keys(MEDIA_KINDS) as MediaKind[];
 
-export const isMediaKind = (value: unknown): value is MediaKind =>
-  typeof value === 'string' && Object.hasOwn(MEDIA_KINDS, value);
+export const isMediaKind = (value: unknown): value is MediaKind => typeof value === 'string' && Object.hasOwn(MEDIA_KINDS, value);
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 // Parameter values are limited to printable ASCII, so the stored type is always a safe
 // header value when it is served back as Content-Type.
 const QUOTED = '"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"';
-const CONTENT_TYPE = new RegExp(
-  `^(${TOKEN}/${TOKEN})((?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*)[ \\t]*$`,
-);
+const CONTENT_TYPE = new RegExp(`^(${TOKEN}/${TOKEN})((?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*)[ \\t]*$`);
 
 /**
  * The content type as it will be stored and served: the media type in lower case and any

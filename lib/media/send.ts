@@ -109,8 +109,7 @@ function routeTaking(contentType: string): string | undefined {
   return other === undefined ? undefined : `/imchannel/${other.sendTag}`;
 }
 
-const sizeText = (bytes: number) =>
-  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
 
 export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
   const { log, store, media } = deps;

@@ -20,18 +20,17 @@ export const sendFields = {
       .string()
       .check(
         z.trim(),
-        z.regex(/^(?:\+|00)?[1-9]\d{6,14}$/, 'must be the number with its country code: 7 to 15 digits, optionally after a leading + or 00, no spaces'),
+        z.regex(
+          /^(?:\+|00)?[1-9]\d{6,14}$/,
+          'must be the number with its country code: 7 to 15 digits, optionally after a leading + or 00, no spaces',
+        ),
       ),
     z.transform((to: string) => to.replace(/^(?:\+|00)/, '')),
   ),
   infobip: z.optional(infobipSettingsSchema),
   callbackData: z.optional(z.string().check(z.maxLength(4000))),
   messageId: z.optional(
-    z.string().check(
-      z.minLength(1),
-      z.maxLength(200),
-      z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
-    ),
+    z.string().check(z.minLength(1), z.maxLength(200), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
   ),
 };
 

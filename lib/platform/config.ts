@@ -7,7 +7,10 @@ import type { AwsCredentials } from './ssm';
  */
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`${variable} ${reason}`);
     this.name = 'ConfigError';
   }

@@ -108,5 +108,4 @@ export class UnavailableError extends AppError {
   }
 }
 
-export const reasonOf = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+export const reasonOf = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

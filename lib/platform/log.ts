@@ -50,8 +50,7 @@ const AUTH_SCHEMES = /\b(App|Bearer|Basic)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~
 export const runbook = {
   messageReceived: (body: string) => `Message received ${compactJson(body)}`,
   reportReceived: (body: string) => `Report received ${compactJson(body)}`,
-  infobipRequest: (url: string, payload: unknown) =>
-    `request to [${url}] Data [${JSON.stringify(payload)}] with api key header`,
+  infobipRequest: (url: string, payload: unknown) => `request to [${url}] Data [${JSON.stringify(payload)}] with api key header`,
   infobipResponse: (url: string, body: string) => `response of [${url}]: ${compactJson(body)}`,
   fetchReceived: (id: string) => `Request received for ID [${id}]`,
   redisGet: (key: string) => `[REDIS] Get message with key [${key}]`,
@@ -98,9 +97,7 @@ function createScrubber(staticSecrets: readonly string[]) {
 }
 
 const truncate = (line: string) =>
-  line.length <= MAX_LINE_CHARS
-    ? line
-    : `${line.slice(0, MAX_LINE_CHARS)}…[truncated ${line.length - MAX_LINE_CHARS} chars]`;
+  line.length <= MAX_LINE_CHARS ? line : `${line.slice(0, MAX_LINE_CHARS)}…[truncated ${line.length - MAX_LINE_CHARS} chars]`;
 
 const defaultSink: LogSink = (line) => {
   process.stdout.write(`${line}\n`);
@@ -124,10 +121,7 @@ export function createLogger(tag: string, options: LoggerOptions): TaggedLogger 
     persistentKeys: { tag },
   });
   powertools.write = (log) => {
-    const line =
-      options.format === 'text'
-        ? String(log.getAttributes().message)
-        : JSON.stringify(log.getAttributes());
+    const line = options.format === 'text' ? String(log.getAttributes().message) : JSON.stringify(log.getAttributes());
     sink(truncate(scrubber.scrub(line)));
   };
 

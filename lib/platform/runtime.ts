@@ -36,7 +36,11 @@ export interface ColdStartDeps {
  * started during init but can only be awaited by the first invocation, so a failure there
  * fails that invocation with the same one line; the next invocation tries again.
  */
-export function startFunction<E, R>(tag: string, wire: (start: ColdStart) => Handler<E, R>, deps: ColdStartDeps = {}): Handler<E, R> {
+export function startFunction<E, R>(
+  tag: string,
+  wire: (start: ColdStart) => Handler<E, R>,
+  deps: ColdStartDeps = {},
+): Handler<E, R> {
   let logConfig: LogConfig;
   try {
     logConfig = readLogConfig();

@@ -26,8 +26,7 @@ export interface SecretsRead {
   missing: SecretVariable[];
 }
 
-export const secretParameterName = (path: string, variable: string) =>
-  `${path.endsWith('/') ? path : `${path}/`}${variable}`;
+export const secretParameterName = (path: string, variable: string) => `${path.endsWith('/') ? path : `${path}/`}${variable}`;
 
 export async function loadSecrets(
   path: string,

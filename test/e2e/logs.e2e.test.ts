@@ -27,11 +27,15 @@ describe('npm run logs -- --local, on the local stack', () => {
   const logs = async (argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runLogs(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { env: { IMCHANNEL_LOCAL_LOG: logFile } });
+    const code = await runLogs(
+      argv,
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+      { env: { IMCHANNEL_LOCAL_LOG: logFile } },
+    );
     return { code, out, err };
   };
 
-  it('finds the onMessage line of a webhook by its messageId, and only that message\'s lines', async () => {
+  it("finds the onMessage line of a webhook by its messageId, and only that message's lines", async () => {
     const messageId = `wamid.E2ELOGS${randomUUID()}`;
     const other = `wamid.E2ELOGS${randomUUID()}`;
     const payload = inboundMessagePayload({ text: 'Where is my order?', messageId });
@@ -40,7 +44,11 @@ describe('npm run logs -- --local, on the local stack', () => {
     expect((await postWebhook(`${stack.apiUrl}/onMessage`, inboundMessagePayload({ messageId: other }), auth)).status).toBe(200);
     // The stack writes the file as each line passes, so once both lines are out they are on file.
     for (const id of [messageId, other]) {
-      await waitFor(() => output.some((line) => line.startsWith('[IMCHANNEL] [onMessage]') && line.includes(id)), 10_000, `the line of ${id}`);
+      await waitFor(
+        () => output.some((line) => line.startsWith('[IMCHANNEL] [onMessage]') && line.includes(id)),
+        10_000,
+        `the line of ${id}`,
+      );
     }
 
     const result = await logs(['--local', '--message-id', messageId, '--since', '10m']);
@@ -56,7 +64,9 @@ describe('npm run logs -- --local, on the local stack', () => {
     );
 
     const byTag = await logs(['--local', '--tag', 'onMessage']);
-    expect(byTag.out.filter((l) => l.includes('Message received') && (l.includes(messageId) || l.includes(other)))).toHaveLength(2);
+    expect(byTag.out.filter((l) => l.includes('Message received') && (l.includes(messageId) || l.includes(other)))).toHaveLength(
+      2,
+    );
     expect((await logs(['--local', '--tag', 'sendMessage', '--message-id', messageId])).out).toEqual([]);
   });
 });

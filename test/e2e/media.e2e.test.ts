@@ -70,8 +70,18 @@ describe('media through the local stack', () => {
     expect(sent.status).toBe(200);
     expect(sent.body.mediaUrl).toBe(`${stack.apiUrl}/get${kind.name}Message/${sent.body.mediaId}`);
     // `error` is in the comparison so that a failed fetch says why.
-    expect({ method: head?.method, status: head?.status, error: head?.error }).toEqual({ method: 'HEAD', status: 200, error: undefined });
-    expect({ method: get?.method, status: get?.status, error: get?.error, bodyBytes: get?.bodyBytes, bodySha256: get?.bodySha256 }).toEqual({
+    expect({ method: head?.method, status: head?.status, error: head?.error }).toEqual({
+      method: 'HEAD',
+      status: 200,
+      error: undefined,
+    });
+    expect({
+      method: get?.method,
+      status: get?.status,
+      error: get?.error,
+      bodyBytes: get?.bodyBytes,
+      bodySha256: get?.bodySha256,
+    }).toEqual({
       method: 'GET',
       status: 200,
       error: undefined,
@@ -98,13 +108,21 @@ describe('media through the local stack', () => {
     await stack.sandbox.waitForMediaFetches(2, 30_000);
     const key = `IMChannel:MultimediaMessage:${sent.body.mediaId}`;
     const linesOf = (tag: string) => output.filter((line) => line.startsWith(`[IMCHANNEL] [${tag}] `));
-    await waitFor(() => linesOf('sendWhatsAppImageMessage').length >= 2 && linesOf('onGetImageMessage').length >= 6, 10_000, 'eight log lines');
+    await waitFor(
+      () => linesOf('sendWhatsAppImageMessage').length >= 2 && linesOf('onGetImageMessage').length >= 6,
+      10_000,
+      'eight log lines',
+    );
 
     const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
     const request = `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${JSON.stringify(stack.sandbox.received[0]?.body)}] with api key header`;
     expect(linesOf('sendWhatsAppImageMessage')).toEqual([
       request,
-      expect.stringMatching(new RegExp(`^\\[IMCHANNEL\\] \\[sendWhatsAppImageMessage\\] response of \\[${omniUrl.replace(/[.]/g, '\\.')}\\]: \\{"messages":`)),
+      expect.stringMatching(
+        new RegExp(
+          `^\\[IMCHANNEL\\] \\[sendWhatsAppImageMessage\\] response of \\[${omniUrl.replace(/[.]/g, '\\.')}\\]: \\{"messages":`,
+        ),
+      ),
     ]);
     const fetchLines = (method: string) => [
       `[IMCHANNEL] [onGetImageMessage] Request received for ID [${sent.body.mediaId}] (${method})`,
@@ -168,7 +186,10 @@ describe('media through the local stack', () => {
     if (reachesFunction) expectMatchesOpenApi('GET', res.url, res.status, body);
     if (reachesFunction) {
       // The function's own 404 line, so the check below is not done before its lines arrive.
-      await waitFor(() => output.some((line) => line.startsWith('[IMCHANNEL] [onGetImageMessage] Request failed with 404')), 10_000);
+      await waitFor(
+        () => output.some((line) => line.startsWith('[IMCHANNEL] [onGetImageMessage] Request failed with 404')),
+        10_000,
+      );
     }
     expect(output.some((line) => line.startsWith('[IMCHANNEL] [onGetImageMessage] [REDIS]'))).toBe(false);
   });
@@ -182,12 +203,15 @@ describe('media through the local stack', () => {
     expect(await asImage.text()).toBe(await unknown.text());
   });
 
-  it.each(KINDS)('$kind: a content type the route does not allow gets 415 with the allowed list, and nothing is sent', async (kind) => {
-    const sent = await send(kind, binary(100), { contentType: kind.kind === 'image' ? 'video/mp4' : 'image/gif' });
-    expect(sent.status).toBe(415);
-    expect(sent.body.error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    expect(stack.sandbox.received).toHaveLength(0);
-  });
+  it.each(KINDS)(
+    '$kind: a content type the route does not allow gets 415 with the allowed list, and nothing is sent',
+    async (kind) => {
+      const sent = await send(kind, binary(100), { contentType: kind.kind === 'image' ? 'video/mp4' : 'image/gif' });
+      expect(sent.status).toBe(415);
+      expect(sent.body.error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(stack.sandbox.received).toHaveLength(0);
+    },
+  );
 
   it('refuses content that is not base64 with 400 and a missing bearer token with 401', async () => {
     const notBase64 = await send(KINDS[0], binary(10), { content: 'not base64!' });

@@ -80,7 +80,12 @@ describe('sendMessage through the local stack', () => {
   it.each([
     ['fails validation', JSON.stringify({ to: 'not a number', text: '' }), 400, 'VALIDATION_FAILED'],
     ['is not JSON', '{"to":', 400, 'INVALID_JSON'],
-    ['names settings nobody has', JSON.stringify({ to: '39123456789', text: 'hi', infobip: { baseUrl: 'https://evil.invalid' } }), 400, 'VALIDATION_FAILED'],
+    [
+      'names settings nobody has',
+      JSON.stringify({ to: '39123456789', text: 'hi', infobip: { baseUrl: 'https://evil.invalid' } }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['is above the body limit', JSON.stringify({ to: '39123456789', text: 'x'.repeat(300 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
   ])('answers a body that %s as docs/openapi.json describes, and sends nothing', async (_label, raw, status, code) => {
     const res = await fetch(`${stack.apiUrl}/sendMessage`, {

@@ -158,7 +158,13 @@ describe('onMessage on real Redis and a real ctlive sink', () => {
 
     expect(res).toEqual({ status: 200, body: { forwarded: 1, duplicates: 0 } });
     expect(sink.received).toEqual([
-      expect.objectContaining({ event: 'message', messageId: id, text: 'Oh well', contactName: 'Username1', raw: body.results[0] }),
+      expect.objectContaining({
+        event: 'message',
+        messageId: id,
+        text: 'Oh well',
+        contactName: 'Username1',
+        raw: body.results[0],
+      }),
     ]);
     expect(lines[0]).toBe(`[IMCHANNEL] [onMessage] Message received ${JSON.stringify(body)}`);
     expect(await direct.get(key('message', id))).toBe('done');
@@ -199,7 +205,9 @@ describe('onMessage on real Redis and a real ctlive sink', () => {
     expect(first.body.error).toEqual(expect.objectContaining({ code: 'CTLIVE_UNAVAILABLE', notForwarded: [id] }));
     expect(sink.received).toEqual([]);
     expect(await direct.exists(key('message', id))).toBe(0);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`failed, claim released \\(messageId \\[${id}\\]\\): .*ctlive answered 503`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`failed, claim released \\(messageId \\[${id}\\]\\): .*ctlive answered 503`)),
+    );
 
     expect(await post('onMessage', batch(id))).toEqual({ status: 200, body: { forwarded: 1, duplicates: 0 } });
     expect(await post('onMessage', batch(id))).toEqual({ status: 200, body: { forwarded: 0, duplicates: 1 } });
@@ -214,7 +222,9 @@ describe('onMessage on real Redis and a real ctlive sink', () => {
     const first = await post('onMessage', batch(id));
 
     expect(first.status).toBe(503);
-    expect(lines).toContainEqual(expect.stringContaining(`(messageId [${id}]): ForwardError: ctlive did not answer within ${FORWARD_TIMEOUT_MS} ms`));
+    expect(lines).toContainEqual(
+      expect.stringContaining(`(messageId [${id}]): ForwardError: ctlive did not answer within ${FORWARD_TIMEOUT_MS} ms`),
+    );
     expect((await post('onMessage', batch(id))).body).toEqual({ forwarded: 1, duplicates: 0 });
     expect(receivedIds()).toEqual([id]);
   });
@@ -259,7 +269,9 @@ describe('onMessage on real Redis and a real ctlive sink', () => {
         expect(res.status).toBe(503);
         expect(res.body.error).toEqual(expect.objectContaining({ code: 'REDIS_UNAVAILABLE', notForwarded: [id] }));
         expect(sink.received).toEqual([]);
-        expect(lines).toContainEqual(expect.stringContaining(`Could not claim the message event in Redis, not forwarded (messageId [${id}])`));
+        expect(lines).toContainEqual(
+          expect.stringContaining(`Could not claim the message event in Redis, not forwarded (messageId [${id}])`),
+        );
       } finally {
         await deadRedis.close();
       }
@@ -280,7 +292,9 @@ describe('onDeliveryReport on real Redis and a real ctlive sink', () => {
   it('a delivery and a seen report of one message are two events, each forwarded once', async () => {
     const { post, lines } = await startWebhooks();
     const id = randomUUID();
-    const delivery = { results: [{ messageId: id, to: '39123456789', status: { groupName: 'DELIVERED' }, doneAt: 'd', callbackData: 'cb' }] };
+    const delivery = {
+      results: [{ messageId: id, to: '39123456789', status: { groupName: 'DELIVERED' }, doneAt: 'd', callbackData: 'cb' }],
+    };
     const seen = seenReportPayload({ messageId: id });
 
     expect((await post('onDeliveryReport', delivery)).body).toEqual({ forwarded: 1, duplicates: 0 });

@@ -195,9 +195,21 @@ describe('Infobip sandbox: POST /omni/1/advanced', () => {
       ['no destinations', { ...SEND_TEXT_REQUEST, destinations: undefined }, 'destinations'],
       ['empty destinations', { ...SEND_TEXT_REQUEST, destinations: [] }, 'destinations'],
       ['a destination without to', { ...SEND_TEXT_REQUEST, destinations: [{}] }, 'destinations[0].to'],
-      ['a phone number with +', { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: '+39123456789' } }] }, 'destinations[0].to.phoneNumber'],
-      ['a numeric phone number', { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: 39123456789 } }] }, 'destinations[0].to.phoneNumber'],
-      ['a non-string messageId', { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: '391' }, messageId: 7 }] }, 'destinations[0].messageId'],
+      [
+        'a phone number with +',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: '+39123456789' } }] },
+        'destinations[0].to.phoneNumber',
+      ],
+      [
+        'a numeric phone number',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: 39123456789 } }] },
+        'destinations[0].to.phoneNumber',
+      ],
+      [
+        'a non-string messageId',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: '391' }, messageId: 7 }] },
+        'destinations[0].messageId',
+      ],
       ['no whatsApp', { ...SEND_TEXT_REQUEST, whatsApp: undefined }, 'whatsApp'],
       ['an empty whatsApp', withText({}), 'whatsApp'],
       ['empty text', withText({ text: '' }), 'whatsApp.text'],
@@ -503,7 +515,9 @@ describe('Infobip sandbox: media fetch', () => {
   });
 
   it('rejects waitForMediaFetches when the fetches do not come in time', async () => {
-    await expect(sandbox.waitForMediaFetches(1, 100)).rejects.toThrow(/timed out after 100 ms waiting for 1 media fetches; got 0/);
+    await expect(sandbox.waitForMediaFetches(1, 100)).rejects.toThrow(
+      /timed out after 100 ms waiting for 1 media fetches; got 0/,
+    );
   });
 });
 
@@ -558,7 +572,13 @@ describe('Infobip sandbox: delivery reports', () => {
           doneAt: expect.stringMatching(INFOBIP_TIME),
           messageCount: 1,
           price: { pricePerMessage: 0, currency: 'EUR' },
-          status: { groupId: 3, groupName: 'DELIVERED', id: 5, name: 'DELIVERED_TO_HANDSET', description: 'Message delivered to handset' },
+          status: {
+            groupId: 3,
+            groupName: 'DELIVERED',
+            id: 5,
+            name: 'DELIVERED_TO_HANDSET',
+            description: 'Message delivered to handset',
+          },
           error: { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false },
           channel: 'WHATSAPP',
           callbackData: 'ctlive-ref-42',
@@ -665,11 +685,23 @@ describe('Infobip sandbox: webhook helpers', () => {
     ['AUDIO', { type: 'AUDIO', url: expect.stringMatching(/^https:\/\//) }],
     ['VOICE', { type: 'VOICE', url: expect.stringMatching(/^https:\/\//) }],
     ['STICKER', { type: 'STICKER', url: expect.stringMatching(/^https:\/\//) }],
-    ['LOCATION', { type: 'LOCATION', longitude: expect.any(Number), latitude: expect.any(Number), name: 'look', address: expect.any(String) }],
+    [
+      'LOCATION',
+      {
+        type: 'LOCATION',
+        longitude: expect.any(Number),
+        latitude: expect.any(Number),
+        name: 'look',
+        address: expect.any(String),
+      },
+    ],
     ['CONTACT', { type: 'CONTACT', contacts: [expect.objectContaining({ phones: expect.any(Array) })] }],
     ['BUTTON', { type: 'BUTTON', text: 'look', payload: expect.any(String) }],
     ['INTERACTIVE_BUTTON_REPLY', { type: 'INTERACTIVE_BUTTON_REPLY', id: expect.any(String), title: 'look' }],
-    ['INTERACTIVE_LIST_REPLY', { type: 'INTERACTIVE_LIST_REPLY', id: expect.any(String), title: 'look', description: expect.any(String) }],
+    [
+      'INTERACTIVE_LIST_REPLY',
+      { type: 'INTERACTIVE_LIST_REPLY', id: expect.any(String), title: 'look', description: expect.any(String) },
+    ],
     ['ORDER', { type: 'ORDER', catalogId: expect.any(String), text: 'look', productItems: expect.any(Array) }],
     ['REACTION', { type: 'REACTION', messageId: expect.any(String), emoji: 'look' }],
     ['UNSUPPORTED', { type: 'UNSUPPORTED' }],

@@ -116,7 +116,9 @@ describe('the media flow', () => {
       `[IMCHANNEL] [onGetImageMessage] Set expire for key [${key}] 60`,
     ];
     expect(lines).toEqual([
-      expect.stringMatching(/^\[IMCHANNEL\] \[sendWhatsAppImageMessage\] request to \[.*\/omni\/1\/advanced\] Data \[.*"imageUrl":.*\] with api key header$/),
+      expect.stringMatching(
+        /^\[IMCHANNEL\] \[sendWhatsAppImageMessage\] request to \[.*\/omni\/1\/advanced\] Data \[.*"imageUrl":.*\] with api key header$/,
+      ),
       expect.stringMatching(/^\[IMCHANNEL\] \[sendWhatsAppImageMessage\] response of \[.*\/omni\/1\/advanced\]: \{"messages":/),
       ...fetchLines('HEAD'),
       ...fetchLines('GET'),
@@ -207,7 +209,11 @@ describe('when Redis is down', () => {
 
   beforeAll(async () => {
     // A proxy that is up, in front of a Redis that is not: the usual shape of an outage.
-    deadProxy = await startUpstashProxy({ redisUrl: `redis://127.0.0.1:${await freePort()}`, token: 'dead-proxy-token', port: 0 });
+    deadProxy = await startUpstashProxy({
+      redisUrl: `redis://127.0.0.1:${await freePort()}`,
+      token: 'dead-proxy-token',
+      port: 0,
+    });
     toClose.push(deadProxy);
     down = await startHarness({ redis: deadProxy });
   });

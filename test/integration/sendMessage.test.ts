@@ -53,7 +53,11 @@ describe('sendMessage against the Infobip sandbox', () => {
   it('maps a wrong API key to 502 with the upstream status and Infobip text', async () => {
     const res = await send(handlerFor(sandbox.url, 'wrong-key-0123456789'), { to: '39123456789', text: 'Hello' });
     expect(res.status).toBe(502);
-    expect(res.body.error).toMatchObject({ code: 'INFOBIP_ERROR', upstreamStatus: 401, serviceException: { text: 'Invalid login details' } });
+    expect(res.body.error).toMatchObject({
+      code: 'INFOBIP_ERROR',
+      upstreamStatus: 401,
+      serviceException: { text: 'Invalid login details' },
+    });
     expect(lines.join('\n')).not.toContain('wrong-key-0123456789');
   });
 

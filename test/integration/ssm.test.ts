@@ -39,14 +39,19 @@ beforeAll(async () => {
       if (typeof value === 'string') headers[name] = value;
     }
     const stamp = headers['x-amz-date'] ?? '';
-    const at = new Date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`);
+    const at = new Date(
+      `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
+    );
     const expected = await sdkSignature(credentials, region, { url: new URL(endpoint), headers, body: text }, at);
     const body = JSON.parse(text) as Record<string, unknown>;
     const signatureValid = req.headers.authorization === expected;
     seen.push({ target: headers['x-amz-target'], body, signatureValid });
     const { status, json } = signatureValid
       ? answer(body)
-      : { status: 400, json: { __type: 'InvalidSignatureException', message: 'The request signature we calculated does not match' } };
+      : {
+          status: 400,
+          json: { __type: 'InvalidSignatureException', message: 'The request signature we calculated does not match' },
+        };
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -63,21 +68,27 @@ const settings = (): SsmSettings => ({ region, credentials, endpoint });
 
 describe('loadSecrets against an SSM that checks signatures', () => {
   /** SSM's GetParameters: the stored values by name, and the names it does not know. */
-  const store = (stored: Record<string, string>): Answer => (body) => {
-    const names = body.Names as string[];
-    return {
-      status: 200,
-      json: {
-        Parameters: names.filter((n) => n in stored).map((n) => ({ Name: n, Value: stored[n], Type: 'SecureString' })),
-        InvalidParameters: names.filter((n) => !(n in stored)),
-      },
+  const store =
+    (stored: Record<string, string>): Answer =>
+    (body) => {
+      const names = body.Names as string[];
+      return {
+        status: 200,
+        json: {
+          Parameters: names.filter((n) => n in stored).map((n) => ({ Name: n, Value: stored[n], Type: 'SecureString' })),
+          InvalidParameters: names.filter((n) => !(n in stored)),
+        },
+      };
     };
-  };
 
   it('asks for exactly the named parameters under the path, decrypted, in one call', async () => {
     answer = store({ '/imchannel/prod/CTLIVE_API_TOKEN': 'a', '/imchannel/prod/UPSTASH_REDIS_REST_TOKEN': 'c' });
 
-    const secrets = await loadSecrets('/imchannel/prod', ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'], settings());
+    const secrets = await loadSecrets(
+      '/imchannel/prod',
+      ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'],
+      settings(),
+    );
 
     expect(secrets).toEqual({ values: { CTLIVE_API_TOKEN: 'a', UPSTASH_REDIS_REST_TOKEN: 'c' }, missing: ['INFOBIP_API_KEY'] });
     expect(seen).toHaveLength(1);

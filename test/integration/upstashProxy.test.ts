@@ -114,16 +114,15 @@ describe('values round-trip through the real client (base64 encoding, auto-pipel
 
   it('an explicit pipeline returns results in order, and a failing entry rejects exec', async () => {
     const [k, counter] = [key(), key()];
-    expect(await redis.pipeline().set(k, 'SGVsbG8=').get(k).incr(counter).exec())
-      .toEqual(['OK', 'SGVsbG8=', 1]);
-    await expect(redis.pipeline().set(k, 'text').incr(k).exec())
-      .rejects.toThrow(/Command 2 \[ incr \] failed: ERR value is not an integer/);
+    expect(await redis.pipeline().set(k, 'SGVsbG8=').get(k).incr(counter).exec()).toEqual(['OK', 'SGVsbG8=', 1]);
+    await expect(redis.pipeline().set(k, 'text').incr(k).exec()).rejects.toThrow(
+      /Command 2 \[ incr \] failed: ERR value is not an integer/,
+    );
   });
 
   it('MULTI/EXEC runs atomically and returns every result', async () => {
     const [k, counter] = [key(), key()];
-    expect(await redis.multi().set(k, 'abcd').get(k).incr(counter).incr(counter).exec())
-      .toEqual(['OK', 'abcd', 1, 2]);
+    expect(await redis.multi().set(k, 'abcd').get(k).incr(counter).incr(counter).exec()).toEqual(['OK', 'abcd', 1, 2]);
   });
 
   it('concurrent commands are batched into one /pipeline request', async () => {
@@ -152,8 +151,7 @@ describe('wire format', () => {
     await direct.set(okValue, 'OK');
     expect((await post('/', ['GET', okValue], b64)).body).toEqual({ result: 'OK' });
     // ... but inside arrays the client decodes every string, so there it must be encoded.
-    expect((await post('/', ['MGET', okValue, k, key()], b64)).body)
-      .toEqual({ result: ['T0s=', 'YWJjZA==', null] });
+    expect((await post('/', ['MGET', okValue, k, key()], b64)).body).toEqual({ result: ['T0s=', 'YWJjZA==', null] });
   });
 
   it('returns arbitrary bytes exactly, which UTF-8 alone could not carry', async () => {
@@ -175,13 +173,32 @@ describe('wire format', () => {
     const k = key();
     await direct.set(k, 'text');
     expect(await post('/', ['INCR', k])).toEqual({
-      status: 400, body: { error: 'ERR value is not an integer or out of range' },
+      status: 400,
+      body: { error: 'ERR value is not an integer or out of range' },
     });
-    expect(await post('/pipeline', [['GET', k], ['INCR', k]], b64)).toEqual({
+    expect(
+      await post(
+        '/pipeline',
+        [
+          ['GET', k],
+          ['INCR', k],
+        ],
+        b64,
+      ),
+    ).toEqual({
       status: 200,
       body: [{ result: 'dGV4dA==' }, { error: 'ERR value is not an integer or out of range' }],
     });
-    expect(await post('/multi-exec', [['GET', k], ['INCR', k]], b64)).toEqual({
+    expect(
+      await post(
+        '/multi-exec',
+        [
+          ['GET', k],
+          ['INCR', k],
+        ],
+        b64,
+      ),
+    ).toEqual({
       status: 200,
       body: [{ result: 'dGV4dA==' }, { error: 'ERR value is not an integer or out of range' }],
     });

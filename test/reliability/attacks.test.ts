@@ -114,14 +114,19 @@ describe('media ids that are not UUIDs never reach Redis', () => {
       expect([...statuses]).toEqual([404]);
       expect(bodies.size).toBe(1);
       const expected = ids.flatMap((id) => MEDIA_KIND_NAMES.map(() => ['getex', redisKeys.media(id), 'ex', '60']));
-      expect(commands.map((c) => c.map((part) => part.toLowerCase()))).toEqual(expected.map((c) => c.map((p) => p.toLowerCase())));
+      expect(commands.map((c) => c.map((part) => part.toLowerCase()))).toEqual(
+        expected.map((c) => c.map((p) => p.toLowerCase())),
+      );
     }),
   );
 
   it(
     'a real file asked for as another kind: the same 404 as a miss',
     figures.track(async () => {
-      const sent = await stack.call(stack.sendMedia.image, { body: fileBody('image', `kind-${randomUUID()}`), headers: ctlive() });
+      const sent = await stack.call(stack.sendMedia.image, {
+        body: fileBody('image', `kind-${randomUUID()}`),
+        headers: ctlive(),
+      });
       expect(sent.status).toBe(200);
       const id = String(sent.json.mediaId);
       const miss = await stack.call(stack.fetchMedia.image, { method: 'GET', pathParameters: { id: randomUUID() } });
@@ -206,7 +211,10 @@ describe('baseUrl tricks never receive the API key', () => {
           body: { to: '39123456789', text: 'hi', infobip: { baseUrl } },
           headers: ctlive(),
         });
-        const file = await stack.call(sendImage, { body: fileBody('image', 'trick', { infobip: { baseUrl } }), headers: ctlive() });
+        const file = await stack.call(sendImage, {
+          body: fileBody('image', 'trick', { infobip: { baseUrl } }),
+          headers: ctlive(),
+        });
         for (const reply of [text, file]) {
           expect(reply.status).toBe(400);
           expect(reply.json.error?.code).toBe('VALIDATION_FAILED');
@@ -227,7 +235,10 @@ describe('baseUrl tricks never receive the API key', () => {
     figures.track(async (_name: string, baseUrl: string, expectedUrl: string) => {
       const sendMessage = stack.sendMessageWith({ allowedHosts: PRODUCTION_ALLOWLIST, fetch: recordingFetch });
 
-      const reply = await stack.call(sendMessage, { body: { to: '39123456789', text: 'hi', infobip: { baseUrl } }, headers: ctlive() });
+      const reply = await stack.call(sendMessage, {
+        body: { to: '39123456789', text: 'hi', infobip: { baseUrl } },
+        headers: ctlive(),
+      });
 
       expect(reply.status).toBe(200);
       expect(recorded).toEqual([{ url: expectedUrl, authorization: `App ${stack.secrets.apiKey}` }]);
@@ -279,7 +290,10 @@ describe('baseUrl tricks never receive the API key', () => {
       figures.track(async (_name: string, baseUrl: () => string) => {
         const sendMessage = stack.sendMessageWith({ allowedHosts: PRODUCTION_ALLOWLIST });
 
-        const reply = await stack.call(sendMessage, { body: { to: '39123456789', text: 'hi', infobip: { baseUrl: baseUrl() } }, headers: ctlive() });
+        const reply = await stack.call(sendMessage, {
+          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: baseUrl() } },
+          headers: ctlive(),
+        });
 
         expect(reply.status).toBe(400);
         expect(evilRequests).toEqual([]);
@@ -312,7 +326,10 @@ describe('baseUrl tricks never receive the API key', () => {
           body: { to: '39123456789', text: 'hi', infobip: { baseUrl: redirectorUrl } },
           headers: ctlive(),
         });
-        const file = await stack.call(sendImage, { body: fileBody('image', 'redirect', { infobip: { baseUrl: redirectorUrl } }), headers: ctlive() });
+        const file = await stack.call(sendImage, {
+          body: fileBody('image', 'redirect', { infobip: { baseUrl: redirectorUrl } }),
+          headers: ctlive(),
+        });
 
         expect(text.status).toBe(502);
         expect(file.status).toBe(502);
@@ -350,11 +367,23 @@ describe('webhook credentials wrong in each possible way get 401', () => {
     ['Basic configured, the user alone', BASIC_ONLY, () => ({ authorization: `Basic ${b64(WEBHOOK_USER)}` })],
     ['Basic configured, the password alone', BASIC_ONLY, () => ({ authorization: `Basic ${b64(password())}` })],
     ['Basic configured, an empty user and the password', BASIC_ONLY, () => ({ authorization: `Basic ${b64(`:${password()}`)}` })],
-    ['Basic configured, credentials not base64-encoded', BASIC_ONLY, () => ({ authorization: `Basic ${WEBHOOK_USER}:${password()}` })],
-    ['Basic configured, base64url instead of base64', BASIC_ONLY, () => ({ authorization: `Basic ${Buffer.from(`${WEBHOOK_USER}:${password()}?>`).toString('base64url')}` })],
+    [
+      'Basic configured, credentials not base64-encoded',
+      BASIC_ONLY,
+      () => ({ authorization: `Basic ${WEBHOOK_USER}:${password()}` }),
+    ],
+    [
+      'Basic configured, base64url instead of base64',
+      BASIC_ONLY,
+      () => ({ authorization: `Basic ${Buffer.from(`${WEBHOOK_USER}:${password()}?>`).toString('base64url')}` }),
+    ],
     ['Basic configured, base64 with junk after it', BASIC_ONLY, () => ({ authorization: `${goodBasic().authorization} junk` })],
     ['Basic configured, the scheme twice', BASIC_ONLY, () => ({ authorization: `Basic ${goodBasic().authorization}` })],
-    ['Basic configured, the credentials as a Bearer token', BASIC_ONLY, () => ({ authorization: `Bearer ${b64(`${WEBHOOK_USER}:${password()}`)}` })],
+    [
+      'Basic configured, the credentials as a Bearer token',
+      BASIC_ONLY,
+      () => ({ authorization: `Bearer ${b64(`${WEBHOOK_USER}:${password()}`)}` }),
+    ],
     ['Basic configured, the password as a Bearer token', BASIC_ONLY, () => ({ authorization: `Bearer ${password()}` })],
     ['Basic configured, the Digest scheme', BASIC_ONLY, () => ({ authorization: `Digest username="${WEBHOOK_USER}"` })],
     ['Basic configured, the credentials in another header', BASIC_ONLY, () => ({ 'x-authorization': goodBasic().authorization })],
@@ -388,7 +417,10 @@ describe('webhook credentials wrong in each possible way get 401', () => {
         let status = 0;
 
         const commands = await redisCommandsDuring(async () => {
-          const reply = await stack.call(handler, { body: { results: [{ messageId: id, message: { type: 'TEXT', text: 'hi' } }] }, headers: headers() });
+          const reply = await stack.call(handler, {
+            body: { results: [{ messageId: id, message: { type: 'TEXT', text: 'hi' } }] },
+            headers: headers(),
+          });
           status = reply.status;
           expect(reply.json).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Missing or invalid credentials' } });
         });
@@ -400,14 +432,22 @@ describe('webhook credentials wrong in each possible way get 401', () => {
         // A caller's mistake: WARN, with which part failed, and no ERROR line to page anyone.
         expect(errorLinesSince(stack, mark, route)).toEqual([]);
         expect(warnLinesSince(stack, mark, route).map((e) => e.message)).toEqual([
-          expect.stringMatching(new RegExp(`^\\[IMCHANNEL\\] \\[${route}\\] Request failed with 401 UNAUTHORIZED: Missing or invalid credentials \\((no|Basic|the) .+\\)$`)),
+          expect.stringMatching(
+            new RegExp(
+              `^\\[IMCHANNEL\\] \\[${route}\\] Request failed with 401 UNAUTHORIZED: Missing or invalid credentials \\((no|Basic|the) .+\\)$`,
+            ),
+          ),
         ]);
       }),
     );
 
     it.each([
       ['Basic', BASIC_ONLY, goodBasic],
-      ['Basic with the scheme in lower case', BASIC_ONLY, () => ({ authorization: goodBasic().authorization.replace('Basic', 'basic') })],
+      [
+        'Basic with the scheme in lower case',
+        BASIC_ONLY,
+        () => ({ authorization: goodBasic().authorization.replace('Basic', 'basic') }),
+      ],
       ['the header', HEADER_ONLY, goodHeader],
       ['both', BOTH, () => ({ ...goodBasic(), ...goodHeader() })],
     ])(
@@ -473,7 +513,9 @@ describe('header injection through fileName cannot add a header', () => {
         expect(res.status).toBe(200);
         expect([...res.headers.keys()].filter((name) => !TRANSPORT_HEADERS.has(name)).sort()).toEqual(FILE_HEADERS);
         const disposition = res.headers.get('content-disposition') ?? '';
-        expect(disposition).toMatch(/^inline; filename="[\x20\x21\x23-\x5b\x5d-\x7e]*"(; filename\*=UTF-8''[A-Za-z0-9!#$&+\-.^_`|~%]+)?$/);
+        expect(disposition).toMatch(
+          /^inline; filename="[\x20\x21\x23-\x5b\x5d-\x7e]*"(; filename\*=UTF-8''[A-Za-z0-9!#$&+\-.^_`|~%]+)?$/,
+        );
         if (method === 'GET') expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
       }
     }),

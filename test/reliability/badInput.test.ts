@@ -57,7 +57,10 @@ const bearerAuth = fc.oneof(
 );
 
 const webhookAuth = fc.oneof(
-  { weight: 8, arbitrary: fc.constant({ valid: true, header: () => basic(WEBHOOK_USER, stack.secrets.webhookPassword).authorization }) },
+  {
+    weight: 8,
+    arbitrary: fc.constant({ valid: true, header: () => basic(WEBHOOK_USER, stack.secrets.webhookPassword).authorization }),
+  },
   fc.constant({ valid: false, header: () => undefined }),
   fc.constant({ valid: false, header: () => basic(WEBHOOK_USER, `${stack.secrets.webhookPassword}!`).authorization }),
   fc.string({ maxLength: 60 }).map((s) => ({ valid: false, header: () => s })),
@@ -103,7 +106,15 @@ const sendCommon = {
   messageId: maybe(fc.oneof(fc.stringMatching(/^[\x21-\x7e]{1,30}$/), fc.string({ maxLength: 30 }), longString(201), anyJson)),
 };
 const textFields = fc.record(
-  { ...sendCommon, text: fc.oneof({ weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) }, fc.constant(''), longString(4097), anyJson) },
+  {
+    ...sendCommon,
+    text: fc.oneof(
+      { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) },
+      fc.constant(''),
+      longString(4097),
+      anyJson,
+    ),
+  },
   { requiredKeys: [] },
 );
 
@@ -112,10 +123,22 @@ const fileFields = (kind: MediaKind) =>
   fc.record(
     {
       ...sendCommon,
-      fileName: fc.oneof({ weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) }, fc.constant('   '), longString(241), anyJson),
+      fileName: fc.oneof(
+        { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
+        fc.constant('   '),
+        longString(241),
+        anyJson,
+      ),
       contentType: fc.oneof(
         { weight: 6, arbitrary: fc.constantFrom(...MEDIA_KINDS[kind].contentTypes) },
-        fc.constantFrom('image/jpg', 'text/html', 'application/pdf; x=1', 'audio/ogg; codecs="opus"', 'IMAGE/PNG', 'video/quicktime'),
+        fc.constantFrom(
+          'image/jpg',
+          'text/html',
+          'application/pdf; x=1',
+          'audio/ogg; codecs="opus"',
+          'IMAGE/PNG',
+          'video/quicktime',
+        ),
         fc.string({ maxLength: 40 }),
         anyJson,
       ),
@@ -139,7 +162,10 @@ const resultShape = fc.record(
     from: anyJson,
     to: anyJson,
     message: fc.oneof(
-      fc.record({ type: fc.oneof(fc.constantFrom('TEXT', 'IMAGE', 'LOCATION', 'NEW_TYPE'), anyJson), text: anyJson, url: anyJson }, { requiredKeys: [] }),
+      fc.record(
+        { type: fc.oneof(fc.constantFrom('TEXT', 'IMAGE', 'LOCATION', 'NEW_TYPE'), anyJson), text: anyJson, url: anyJson },
+        { requiredKeys: [] },
+      ),
       anyJson,
     ),
     content: fc.oneof(fc.array(anyJson, { maxLength: 3 }), anyJson),
@@ -169,11 +195,25 @@ const webhookFields = fc.oneof(
 const asBody = (fields: fc.Arbitrary<unknown>, tooLargeBytes: number) =>
   fc.oneof(
     { weight: 8, arbitrary: fields.map((value) => ({ body: JSON.stringify(value) ?? '', base64: false })) },
-    { weight: 1, arbitrary: fields.map((value) => ({ body: Buffer.from(JSON.stringify(value) ?? '').toString('base64'), base64: true })) },
-    { weight: 1, arbitrary: fc.tuple(fields, fc.nat()).map(([value, n]) => { const json = JSON.stringify(value) ?? ''; return { body: json.slice(0, n % (json.length + 1)), base64: false }; }) },
+    {
+      weight: 1,
+      arbitrary: fields.map((value) => ({ body: Buffer.from(JSON.stringify(value) ?? '').toString('base64'), base64: true })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fields, fc.nat()).map(([value, n]) => {
+        const json = JSON.stringify(value) ?? '';
+        return { body: json.slice(0, n % (json.length + 1)), base64: false };
+      }),
+    },
     { weight: 1, arbitrary: anyJson.map((value) => ({ body: JSON.stringify(value), base64: false })) },
     { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((body) => ({ body, base64: false })) },
-    { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 200 }), fc.boolean()).map(([body, base64]) => ({ body, base64 })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.string({ unit: 'binary', maxLength: 200 }), fc.boolean())
+        .map(([body, base64]) => ({ body, base64 })),
+    },
     { weight: 1, arbitrary: fc.constant({ body: undefined as string | undefined, base64: false }) },
     { weight: 1, arbitrary: fc.constant({ body: `{"results":[],"pad":"${'x'.repeat(tooLargeBytes)}"}`, base64: false }) },
   );
@@ -189,7 +229,11 @@ interface Case {
   authName: string;
 }
 
-async function invoke(handler: Parameters<Stack['call']>[0], c: Case, extra: { method?: string; pathParameters?: Record<string, string> } = {}): Promise<Reply> {
+async function invoke(
+  handler: Parameters<Stack['call']>[0],
+  c: Case,
+  extra: { method?: string; pathParameters?: Record<string, string> } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...c.headers };
   const authorization = c.auth.header();
   if (authorization !== undefined) headers[c.authName] = authorization;
@@ -220,7 +264,8 @@ function checkAnswer(endpoint: string, reply: Reply, allowed: readonly number[],
   if (found.length > 0) throw new Error(`leaked ${found.map((s) => `${s.slice(0, 10)}…`).join(', ')}`);
   for (const call of infobipCalls) {
     const url = new URL(call.url);
-    if (url.protocol !== 'https:' || !url.hostname.endsWith('.api.infobip.com')) throw new Error(`the API key went to ${call.url}`);
+    if (url.protocol !== 'https:' || !url.hostname.endsWith('.api.infobip.com'))
+      throw new Error(`the API key went to ${call.url}`);
   }
   infobipCalls.length = 0;
 }
@@ -230,7 +275,12 @@ const caseOf = (body: fc.Arbitrary<Case['body']>, auth: fc.Arbitrary<Case['auth'
     body,
     auth,
     headers: junkHeaders,
-    contentType: maybe(fc.oneof(fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'), fc.string({ maxLength: 30 }))),
+    contentType: maybe(
+      fc.oneof(
+        fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'),
+        fc.string({ maxLength: 30 }),
+      ),
+    ),
     authName: fc.constantFrom('authorization', 'Authorization', 'AUTHORIZATION'),
   });
 
@@ -247,7 +297,11 @@ async function fuzz(endpoint: string, arb: fc.Arbitrary<Case>, run: (c: Case) =>
 it(
   'sendMessage: only 200, 400, 401 or 413; a wrong token is always 401; nothing leaked',
   figures.track(async () => {
-    const handler = stack.sendMessageWith({ baseUrl: 'https://x.api.infobip.com', allowedHosts: ALLOWLIST, fetch: recordingFetch });
+    const handler = stack.sendMessageWith({
+      baseUrl: 'https://x.api.infobip.com',
+      allowedHosts: ALLOWLIST,
+      fetch: recordingFetch,
+    });
     await fuzz('sendMessage', caseOf(asBody(textFields, 300 * 1024), bearerAuth), async (c) => {
       const mark = stack.lines.length;
       const reply = await invoke(handler, c);
@@ -261,7 +315,11 @@ describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
   it(
     'only 200, 400, 401, 413 or 415; a wrong token is always 401; neither secrets nor the file leaked',
     figures.track(async () => {
-      const handler = stack.sendMediaWith(kind, { baseUrl: 'https://x.api.infobip.com', allowedHosts: ALLOWLIST, fetch: recordingFetch });
+      const handler = stack.sendMediaWith(kind, {
+        baseUrl: 'https://x.api.infobip.com',
+        allowedHosts: ALLOWLIST,
+        fetch: recordingFetch,
+      });
       await fuzz(MEDIA_KINDS[kind].sendTag, caseOf(asBody(fileFields(kind), 400 * 1024), bearerAuth), async (c) => {
         const mark = stack.lines.length;
         const content = /"content":"([^"]*)"/.exec(c.body.body ?? '')?.[1];
@@ -294,7 +352,13 @@ describe.each(MEDIA_KIND_NAMES)('fetch %s', (kind) => {
     figures.track(async () => {
       const handler = stack.fetchMedia[kind];
       const arb = fc.record({
-        id: fc.oneof(fc.string({ maxLength: 60 }), fc.uuid({ version: 4 }), fc.uuid(), fc.string({ unit: 'binary', maxLength: 60 }), fc.constant('')),
+        id: fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.uuid({ version: 4 }),
+          fc.uuid(),
+          fc.string({ unit: 'binary', maxLength: 60 }),
+          fc.constant(''),
+        ),
         method: fc.constantFrom('GET', 'HEAD'),
         headers: junkHeaders,
       });

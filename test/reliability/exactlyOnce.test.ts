@@ -142,7 +142,8 @@ describe('exactly once under load, with duplicates, failing forwards and Infobip
     expect(workloadKeys.filter((_, i) => states[i] !== 'done').slice(0, 20)).toEqual([]);
     // The in-process containers said nothing went wrong but the refused forwards and the
     // copies that came in while their original was being forwarded.
-    const expectedProblem = /failed, claim released|being forwarded by another request|Request failed with 503 (CTLIVE_UNAVAILABLE|FORWARD_IN_PROGRESS)/;
+    const expectedProblem =
+      /failed, claim released|being forwarded by another request|Request failed with 503 (CTLIVE_UNAVAILABLE|FORWARD_IN_PROGRESS)/;
     expect(inProcess.problems.filter((p) => !expectedProblem.test(p.message)).slice(0, 5)).toEqual([]);
 
     // Only a green run's figures reach the results file docs/reliability.md quotes.

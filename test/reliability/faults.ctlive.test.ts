@@ -54,7 +54,12 @@ const ROUTES: { route: Route; kind: string; result: (id: string) => Record<strin
   {
     route: 'onDeliveryReport',
     kind: 'delivery',
-    result: (id) => ({ messageId: id, to: '39123456789', status: { groupName: 'DELIVERED' }, doneAt: '2025-02-27T15:44:57.000+0000' }),
+    result: (id) => ({
+      messageId: id,
+      to: '39123456789',
+      status: { groupName: 'DELIVERED' },
+      doneAt: '2025-02-27T15:44:57.000+0000',
+    }),
   },
 ];
 
@@ -70,7 +75,9 @@ async function expectFailedForward(reply: Reply, route: Route, kind: string, id:
   const errors = errorLinesSince(stack, mark, route);
   const forwardLine = errors.find((entry) => entry.messageId === id);
   expect(forwardLine?.message).toMatch(
-    new RegExp(`^\\[IMCHANNEL\\] \\[${route}\\] Forwarding the ${kind} event to \\[.+\\] failed, claim released \\(messageId \\[${id}\\]\\): `),
+    new RegExp(
+      `^\\[IMCHANNEL\\] \\[${route}\\] Forwarding the ${kind} event to \\[.+\\] failed, claim released \\(messageId \\[${id}\\]\\): `,
+    ),
   );
   expect(forwardLine?.message).toMatch(reason);
   // No claim left behind: Infobip's retry must go through.
@@ -159,7 +166,8 @@ describe.each(ROUTES)('$route, ctlive as a Lambda function (CTLIVE_TARGET=lambda
     },
     {
       name: 'the function does not exist',
-      arm: () => lambda.on(InvokeCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} })),
+      arm: () =>
+        lambda.on(InvokeCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} })),
       reason: /ResourceNotFoundException/,
     },
     {

@@ -108,8 +108,7 @@ const FAULTS: Fault[] = [
   },
 ];
 
-const infobipCalls = () =>
-  stack.sandbox.received.length + truncating.authorizations.length + resetting.authorizations.length;
+const infobipCalls = () => stack.sandbox.received.length + truncating.authorizations.length + resetting.authorizations.length;
 
 function expectFailure(reply: Reply, fault: Fault) {
   expect(reply.status).toBe(fault.status);
@@ -122,7 +121,9 @@ function expectOneErrorLine(mark: number, tag: string, fault: Fault, messageId: 
   const errors = errorLinesSince(stack, mark, tag);
   expect(errors).toHaveLength(1);
   expect(errors[0]?.message).toMatch(
-    new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] Request failed with ${fault.status} ${fault.code} \\(messageId \\[${messageId}\\]\\): `),
+    new RegExp(
+      `^\\[IMCHANNEL\\] \\[${tag}\\] Request failed with ${fault.status} ${fault.code} \\(messageId \\[${messageId}\\]\\): `,
+    ),
   );
   expect(errors[0]?.message).toMatch(fault.reason);
   expect(errors[0]?.messageId).toBe(messageId);
@@ -143,7 +144,10 @@ describe.each(FAULTS)('$name', (fault) => {
 
       expectFailure(reply, fault);
       expectOneErrorLine(mark, 'sendMessage', fault, messageId);
-      const next = await stack.call(stack.sendMessage, { body: textBody(`next-${messageId}`), headers: bearer(stack.secrets.ctliveToken) });
+      const next = await stack.call(stack.sendMessage, {
+        body: textBody(`next-${messageId}`),
+        headers: bearer(stack.secrets.ctliveToken),
+      });
       expect(next.status).toBe(200);
       expect(next.json.messageId).toBe(`next-${messageId}`);
     }),
@@ -177,7 +181,10 @@ describe.each(FAULTS)('$name', (fault) => {
         expect(added).toEqual([]);
       }
 
-      const next = await stack.call(stack.sendMedia[kind], { body: fileBody(kind, `next-${messageId}`), headers: bearer(stack.secrets.ctliveToken) });
+      const next = await stack.call(stack.sendMedia[kind], {
+        body: fileBody(kind, `next-${messageId}`),
+        headers: bearer(stack.secrets.ctliveToken),
+      });
       expect(next.status).toBe(200);
       const stored = redisKeys.media(String(next.json.mediaId));
       expect(await stack.direct.exists(stored)).toBe(1);

@@ -106,7 +106,11 @@ describe.each([
       const { reply } = await sendFile(kind);
 
       expectRedisUnavailable(reply);
-      expectErrorLine(mark, tag, new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] SET failed for key \\[IMChannel:MultimediaMessage:`));
+      expectErrorLine(
+        mark,
+        tag,
+        new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] SET failed for key \\[IMChannel:MultimediaMessage:`),
+      );
       expectErrorLine(mark, tag, new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] Request failed with 503 REDIS_UNAVAILABLE`));
       expect(stack.sandbox.received).toEqual([]);
       await heal();
@@ -131,7 +135,11 @@ describe.each([
       const reply = await fetchFile(kind, mediaId);
 
       expectRedisUnavailable(reply);
-      expectErrorLine(mark, tag, new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] GETEX failed for key \\[IMChannel:MultimediaMessage:${mediaId}\\]`));
+      expectErrorLine(
+        mark,
+        tag,
+        new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] GETEX failed for key \\[IMChannel:MultimediaMessage:${mediaId}\\]`),
+      );
       await heal();
       const next = await fetchFile(kind, mediaId);
       expect(next.status).toBe(200);
@@ -154,7 +162,11 @@ describe.each([
 
       expectRedisUnavailable(reply);
       expect(reply.json.error?.notForwarded).toEqual([id]);
-      expectErrorLine(mark, route, new RegExp(`Could not claim the ${kind} event in Redis, not forwarded \\(messageId \\[${id}\\]\\)`));
+      expectErrorLine(
+        mark,
+        route,
+        new RegExp(`Could not claim the ${kind} event in Redis, not forwarded \\(messageId \\[${id}\\]\\)`),
+      );
       expect(stack.sink.received).toEqual([]);
       await heal();
       const key = redisKeys.webhookEvent(kind, id);

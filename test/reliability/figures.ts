@@ -7,7 +7,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { PROMOTED_FILE as FAULTS_FILE, RESULTS_FILE as LATEST_FAULTS_FILE, summarise, type ResultsFile } from './faultSupport/results';
+import {
+  PROMOTED_FILE as FAULTS_FILE,
+  RESULTS_FILE as LATEST_FAULTS_FILE,
+  summarise,
+  type ResultsFile,
+} from './faultSupport/results';
 import type { LoadFigures } from './loadSupport/autocannon';
 import { PROMOTED_FILE as LOAD_FILE, RESULTS_FILE as LATEST_LOAD_FILE } from './loadSupport/results';
 import type { Workload } from './loadSupport/workload';

@@ -86,103 +86,122 @@ describe(`the local stack under load, ${SECONDS} s per route, ${CONNECTIONS} con
     ls.problems.length = 0;
   });
 
-  it('sendMessage: every request answered 200, and every message delivery-reported to ctlive once', async () => {
-    const { stack } = ls;
-    let sequence = 0;
-    const sentIds: string[] = [];
-    const request: autocannon.Request = {
-      method: 'POST',
-      headers: bearer(),
-      setupRequest: (raw) => {
-        const messageId = `${runId}S${(sequence += 1)}`;
-        sentIds.push(messageId);
-        keys.add(redisKeys.webhookEvent('delivery', messageId));
-        return { ...raw, body: JSON.stringify({ to: '39123456789', text: `load ${messageId}`, messageId }) };
-      },
-    };
+  it(
+    'sendMessage: every request answered 200, and every message delivery-reported to ctlive once',
+    async () => {
+      const { stack } = ls;
+      let sequence = 0;
+      const sentIds: string[] = [];
+      const request: autocannon.Request = {
+        method: 'POST',
+        headers: bearer(),
+        setupRequest: (raw) => {
+          const messageId = `${runId}S${(sequence += 1)}`;
+          sentIds.push(messageId);
+          keys.add(redisKeys.webhookEvent('delivery', messageId));
+          return { ...raw, body: JSON.stringify({ to: '39123456789', text: `load ${messageId}`, messageId }) };
+        },
+      };
 
-    // onDeliveryReport gets the sandbox's reports of this load: start its workers first, as
-    // the warm-up does for sendMessage's, so that no cold start falls inside the measurement.
-    const warmIds = Array.from({ length: CONNECTIONS }, (_, i) => `${runId}W${i}`);
-    warmIds.forEach((id) => keys.add(redisKeys.webhookEvent('seen', id)));
-    const warm = await Promise.all(
-      warmIds.map((messageId) =>
-        postWebhook(`${stack.apiUrl}/onDeliveryReport`, seenReportPayload({ messageId }), webhookAuthOf(stack.env)),
-      ),
-    );
-    expect(warm.map((w) => w.status)).toEqual(warmIds.map(() => 200));
-    stack.sink.reset();
+      // onDeliveryReport gets the sandbox's reports of this load: start its workers first, as
+      // the warm-up does for sendMessage's, so that no cold start falls inside the measurement.
+      const warmIds = Array.from({ length: CONNECTIONS }, (_, i) => `${runId}W${i}`);
+      warmIds.forEach((id) => keys.add(redisKeys.webhookEvent('seen', id)));
+      const warm = await Promise.all(
+        warmIds.map((messageId) =>
+          postWebhook(`${stack.apiUrl}/onDeliveryReport`, seenReportPayload({ messageId }), webhookAuthOf(stack.env)),
+        ),
+      );
+      expect(warm.map((w) => w.status)).toEqual(warmIds.map(() => 200));
+      stack.sink.reset();
 
-    const figures = await underLoad('POST /imchannel/sendMessage', `${stack.apiUrl}/sendMessage`, request, SECONDS);
-    // Infobip reports each message it accepted to onDeliveryReport, which forwards it to ctlive.
-    await settled(() => stack.sandbox.deliveryReports.length + stack.sink.received.length);
+      const figures = await underLoad('POST /imchannel/sendMessage', `${stack.apiUrl}/sendMessage`, request, SECONDS);
+      // Infobip reports each message it accepted to onDeliveryReport, which forwards it to ctlive.
+      await settled(() => stack.sandbox.deliveryReports.length + stack.sink.received.length);
 
-    expectNoErrors(figures, ls.problems);
-    const reports = stack.sandbox.deliveryReports;
-    expect(reports.filter((r) => r.status !== 200).slice(0, 5)).toEqual([]);
-    const accepted = stack.sandbox.received.filter((r) => r.path === '/omni/1/advanced').length;
-    expect(reports.length).toBe(accepted);
-    const delivered = timesEach((stack.sink.received as CtliveEvent[]).filter((e) => e.event === 'delivery').map((e) => e.messageId));
-    const reported = reports.flatMap((r) => ((r.body as { results: { messageId: string }[] }).results).map((x) => x.messageId));
-    expect(reported.filter((id) => delivered.get(id) !== 1).slice(0, 5)).toEqual([]);
-    expect(delivered.size).toBe(reported.length);
-    await record({ ...figures, deliveryReportsForwarded: delivered.size });
-  }, TEST_TIMEOUT_MS);
+      expectNoErrors(figures, ls.problems);
+      const reports = stack.sandbox.deliveryReports;
+      expect(reports.filter((r) => r.status !== 200).slice(0, 5)).toEqual([]);
+      const accepted = stack.sandbox.received.filter((r) => r.path === '/omni/1/advanced').length;
+      expect(reports.length).toBe(accepted);
+      const delivered = timesEach(
+        (stack.sink.received as CtliveEvent[]).filter((e) => e.event === 'delivery').map((e) => e.messageId),
+      );
+      const reported = reports.flatMap((r) => (r.body as { results: { messageId: string }[] }).results.map((x) => x.messageId));
+      expect(reported.filter((id) => delivered.get(id) !== 1).slice(0, 5)).toEqual([]);
+      expect(delivered.size).toBe(reported.length);
+      await record({ ...figures, deliveryReportsForwarded: delivered.size });
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('a media fetch: every GET answered 200 with the stored bytes', async () => {
-    const { stack } = ls;
-    const bytes = randomBytes(IMAGE_BYTES);
-    const stored = await fetch(`${stack.apiUrl}/sendWhatsAppImageMessage`, {
-      method: 'POST',
-      headers: bearer(),
-      body: JSON.stringify({ to: '39123456789', fileName: 'load.jpg', contentType: 'image/jpeg', content: bytes.toString('base64') }),
-    });
-    const { mediaId } = (await stored.json()) as { mediaId: string };
-    expect(stored.status).toBe(200);
-    keys.add(redisKeys.media(mediaId));
-    // Infobip's own HEAD and GET come first; each fetch, ours included, renews the
-    // MEDIA_FETCH_TTL_SECONDS expiry, so the file stays for as long as it is being fetched.
-    await stack.sandbox.waitForMediaFetches(2, 30_000);
-    const request: autocannon.Request = { method: 'GET' };
+  it(
+    'a media fetch: every GET answered 200 with the stored bytes',
+    async () => {
+      const { stack } = ls;
+      const bytes = randomBytes(IMAGE_BYTES);
+      const stored = await fetch(`${stack.apiUrl}/sendWhatsAppImageMessage`, {
+        method: 'POST',
+        headers: bearer(),
+        body: JSON.stringify({
+          to: '39123456789',
+          fileName: 'load.jpg',
+          contentType: 'image/jpeg',
+          content: bytes.toString('base64'),
+        }),
+      });
+      const { mediaId } = (await stored.json()) as { mediaId: string };
+      expect(stored.status).toBe(200);
+      keys.add(redisKeys.media(mediaId));
+      // Infobip's own HEAD and GET come first; each fetch, ours included, renews the
+      // MEDIA_FETCH_TTL_SECONDS expiry, so the file stays for as long as it is being fetched.
+      await stack.sandbox.waitForMediaFetches(2, 30_000);
+      const request: autocannon.Request = { method: 'GET' };
 
-    const url = `${stack.apiUrl}/getImageMessage/${mediaId}`;
-    const figures = await underLoad('GET /imchannel/getImageMessage/{id}', url, request, SECONDS);
-    const after = await fetch(url);
-    const afterBytes = Buffer.from(await after.arrayBuffer());
+      const url = `${stack.apiUrl}/getImageMessage/${mediaId}`;
+      const figures = await underLoad('GET /imchannel/getImageMessage/{id}', url, request, SECONDS);
+      const after = await fetch(url);
+      const afterBytes = Buffer.from(await after.arrayBuffer());
 
-    expectNoErrors(figures, ls.problems);
-    expect({ status: after.status, sha256: sha256(afterBytes) }).toEqual({ status: 200, sha256: sha256(bytes) });
-    await record({ ...figures, fileBytes: IMAGE_BYTES });
-  }, TEST_TIMEOUT_MS);
+      expectNoErrors(figures, ls.problems);
+      expect({ status: after.status, sha256: sha256(afterBytes) }).toEqual({ status: 200, sha256: sha256(bytes) });
+      await record({ ...figures, fileBytes: IMAGE_BYTES });
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('onMessage: every webhook answered 200, and each one forwarded to ctlive exactly once', async () => {
-    const { stack } = ls;
-    let sequence = 0;
-    const answered200: string[] = [];
-    const request: autocannon.Request = {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...webhookAuthHeaders(webhookAuthOf(stack.env)) },
-      setupRequest: (raw, context) => {
-        const messageId = `wamid.${runId}M${(sequence += 1)}`;
-        context.messageId = messageId;
-        keys.add(redisKeys.webhookEvent('message', messageId));
-        const payload = inboundMessagePayload({ messageId, text: `load ${messageId}`, contactName: 'Load' });
-        return { ...raw, body: JSON.stringify(payload) };
-      },
-      onResponse: (status, _body, context) => {
-        if (status === 200) answered200.push(String(context.messageId));
-      },
-    };
+  it(
+    'onMessage: every webhook answered 200, and each one forwarded to ctlive exactly once',
+    async () => {
+      const { stack } = ls;
+      let sequence = 0;
+      const answered200: string[] = [];
+      const request: autocannon.Request = {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...webhookAuthHeaders(webhookAuthOf(stack.env)) },
+        setupRequest: (raw, context) => {
+          const messageId = `wamid.${runId}M${(sequence += 1)}`;
+          context.messageId = messageId;
+          keys.add(redisKeys.webhookEvent('message', messageId));
+          const payload = inboundMessagePayload({ messageId, text: `load ${messageId}`, contactName: 'Load' });
+          return { ...raw, body: JSON.stringify(payload) };
+        },
+        onResponse: (status, _body, context) => {
+          if (status === 200) answered200.push(String(context.messageId));
+        },
+      };
 
-    const figures = await underLoad('POST /imchannel/onMessage', `${stack.apiUrl}/onMessage`, request, SECONDS);
-    // A forward completes before its 200; requests cut off when the run ended may still land.
-    await settled(() => stack.sink.received.length);
+      const figures = await underLoad('POST /imchannel/onMessage', `${stack.apiUrl}/onMessage`, request, SECONDS);
+      // A forward completes before its 200; requests cut off when the run ended may still land.
+      await settled(() => stack.sink.received.length);
 
-    expectNoErrors(figures, ls.problems);
-    const forwarded = timesEach((stack.sink.received as CtliveEvent[]).map((e) => e.messageId));
-    expect([...forwarded].filter(([, times]) => times !== 1).slice(0, 5)).toEqual([]);
-    expect(answered200.filter((id) => forwarded.get(id) !== 1).slice(0, 5)).toEqual([]);
-    expect(answered200.length).toBe(figures.requests + figures.warmup.requests);
-    await record({ ...figures, forwardedToCtlive: forwarded.size });
-  }, TEST_TIMEOUT_MS);
+      expectNoErrors(figures, ls.problems);
+      const forwarded = timesEach((stack.sink.received as CtliveEvent[]).map((e) => e.messageId));
+      expect([...forwarded].filter(([, times]) => times !== 1).slice(0, 5)).toEqual([]);
+      expect(answered200.filter((id) => forwarded.get(id) !== 1).slice(0, 5)).toEqual([]);
+      expect(answered200.length).toBe(figures.requests + figures.warmup.requests);
+      await record({ ...figures, forwardedToCtlive: forwarded.size });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

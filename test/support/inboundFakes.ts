@@ -104,4 +104,3 @@ export const result = (messageId: string, text = 'hi') => ({
   message: { type: 'TEXT', text },
   contact: { name: 'Username1' },
 });
-

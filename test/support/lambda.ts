@@ -16,8 +16,7 @@ export interface EventOptions {
 export function apiEvent(options: EventOptions = {}): HttpEvent {
   const method = options.method ?? 'POST';
   const path = options.path ?? '/imchannel/test';
-  const body =
-    options.body === undefined ? undefined : options.rawBody ? String(options.body) : JSON.stringify(options.body);
+  const body = options.body === undefined ? undefined : options.rawBody ? String(options.body) : JSON.stringify(options.body);
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,

@@ -41,7 +41,7 @@ const describeErrors = (validate: ValidateFunction) =>
  */
 export function openApiProblems(method: string, path: string, status: number, body: unknown): string[] {
   const { document, ajv } = load();
-  const pathname = path.startsWith('http') ? new URL(path).pathname : path.split('?')[0] ?? path;
+  const pathname = path.startsWith('http') ? new URL(path).pathname : (path.split('?')[0] ?? path);
   const paths = document.paths as Record<string, Record<string, { responses: Record<string, Json> }>>;
   const template = Object.keys(paths).find((t) => templateMatches(t, pathname));
   if (template === undefined) return [`no path in docs/openapi.json matches ${pathname}`];
@@ -87,6 +87,8 @@ export function ctliveEventProblems(event: unknown): string[] {
 export function expectCtliveEvent(event: unknown): void {
   const problems = ctliveEventProblems(event);
   if (problems.length > 0) {
-    throw new Error(`Event does not match docs/ctlive-events.schema.json:\n  ${problems.join('\n  ')}\nevent: ${JSON.stringify(event)}`);
+    throw new Error(
+      `Event does not match docs/ctlive-events.schema.json:\n  ${problems.join('\n  ')}\nevent: ${JSON.stringify(event)}`,
+    );
   }
 }

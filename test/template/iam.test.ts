@@ -8,7 +8,10 @@ import { resolve } from 'node:path';
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Source = (input: { resolveVariable: (address: string) => Promise<unknown> }) => Promise<Statement[]>;
-const iam = createRequire(__filename)(resolve(__dirname, '..', '..', 'resources', 'iam.js')) as Record<'send' | 'media' | 'webhook', Source>;
+const iam = createRequire(__filename)(resolve(__dirname, '..', '..', 'resources', 'iam.js')) as Record<
+  'send' | 'media' | 'webhook',
+  Source
+>;
 
 /** Resolves `param:<name>, ''` the way the framework does, from a plain object. */
 function resolver(params: Record<string, string>) {

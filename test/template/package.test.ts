@@ -39,18 +39,27 @@ function npmRunPackage(args: string[]): Promise<{ code: number | null; output: s
 }
 
 describe('npm run package without parameters', () => {
-  it('packages every function into its own zip, offline, with no stage parameter or credential', async () => {
-    const outDir = join(workDir, 'package');
-    const functions = (await readdir(join(ROOT, 'functions'))).filter((f) => f.endsWith('.ts')).map((f) => basename(f, '.ts')).filter((f) => !LOCAL_ONLY.includes(f));
+  it(
+    'packages every function into its own zip, offline, with no stage parameter or credential',
+    async () => {
+      const outDir = join(workDir, 'package');
+      const functions = (await readdir(join(ROOT, 'functions')))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => basename(f, '.ts'))
+        .filter((f) => !LOCAL_ONLY.includes(f));
 
-    const { code, output } = await npmRunPackage(['--package', outDir]);
+      const { code, output } = await npmRunPackage(['--package', outDir]);
 
-    expect({ code, output }).toMatchObject({ code: 0 });
-    expect(output).toContain('for stage ci');
-    const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).map((f) => basename(f, '.zip'));
-    expect(zips.sort()).toEqual(functions.sort());
-    for (const name of zips) expect((await stat(join(outDir, `${name}.zip`))).size).toBeGreaterThan(1_000);
-    const state = JSON.parse(await readFile(join(outDir, 'serverless-state.json'), 'utf8')) as { service: { functions: Record<string, unknown> } };
-    expect(Object.keys(state.service.functions).sort()).toEqual(functions.sort());
-  }, PACKAGE_TIMEOUT_MS);
+      expect({ code, output }).toMatchObject({ code: 0 });
+      expect(output).toContain('for stage ci');
+      const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).map((f) => basename(f, '.zip'));
+      expect(zips.sort()).toEqual(functions.sort());
+      for (const name of zips) expect((await stat(join(outDir, `${name}.zip`))).size).toBeGreaterThan(1_000);
+      const state = JSON.parse(await readFile(join(outDir, 'serverless-state.json'), 'utf8')) as {
+        service: { functions: Record<string, unknown> };
+      };
+      expect(Object.keys(state.service.functions).sort()).toEqual(functions.sort());
+    },
+    PACKAGE_TIMEOUT_MS,
+  );
 });

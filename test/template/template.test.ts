@@ -119,10 +119,10 @@ afterAll(async () => {
 
 describe('serverless package --stage prod', () => {
   it('declares one route per function and method, all under /imchannel', () => {
-    const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    const expected = [
-      ...DEPLOYED_FUNCTIONS.flatMap((fn) => fn.routes.map((r) => `${r.method} ${r.path}`)),
-    ].sort();
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
+    const expected = [...DEPLOYED_FUNCTIONS.flatMap((fn) => fn.routes.map((r) => `${r.method} ${r.path}`))].sort();
     expect(routes).toEqual(expected);
   });
 
@@ -176,7 +176,9 @@ describe('serverless package --stage prod', () => {
       const statements = statementsOf(name);
       const logs = statements.filter((s) => actions(s).some((a) => a.startsWith('logs:')));
       expect(logs.flatMap(resourcesOf)).toEqual([
-        { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/imchannel-prod-${name}:*:*` },
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/imchannel-prod-${name}:*:*`,
+        },
       ]);
       const ssm = statements.filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
       expect(ssm).toHaveLength(1);
@@ -217,7 +219,7 @@ describe('serverless package --stage prod', () => {
   it('has no IAM statement on a "*" resource and no path-wide SSM read', () => {
     const statements = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::IAM::Role' || r.Type === 'AWS::IAM::Policy')
-      .flatMap((r) => ((r.Properties.Policies ?? [r.Properties]) as { PolicyDocument: { Statement: Statement[] } }[]))
+      .flatMap((r) => (r.Properties.Policies ?? [r.Properties]) as { PolicyDocument: { Statement: Statement[] } }[])
       .flatMap((p) => p.PolicyDocument.Statement);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) expect(resourcesOf(s)).not.toContain('*');
@@ -227,7 +229,9 @@ describe('serverless package --stage prod', () => {
   it('checks at deploy time that the SSM parameters the stage needs exist', () => {
     const parameters = Object.values(template.Parameters ?? {}).filter((p) => p.Type === 'AWS::SSM::Parameter::Name');
     expect(parameters.map((p) => p.Default).sort()).toEqual(
-      ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_WEBHOOK_PASSWORD'].map((n) => `/imchannel/prod/${n}`).sort(),
+      ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_WEBHOOK_PASSWORD']
+        .map((n) => `/imchannel/prod/${n}`)
+        .sort(),
     );
   });
 
@@ -256,7 +260,9 @@ describe('serverless package --stage prod', () => {
     expect(filters).toHaveLength(FUNCTIONS.length);
     expect(alarms).toHaveLength(FUNCTIONS.length);
     for (const name of FUNCTIONS) {
-      const filter = filters.find((f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: `${logicalId(name)}LogGroup` }));
+      const filter = filters.find(
+        (f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: `${logicalId(name)}LogGroup` }),
+      );
       expect(filter?.FilterPattern).toBe('{ $.level = "ERROR" }');
       const metric = (filter?.MetricTransformations as Json[])[0];
       const alarm = alarms.find((a) => a.MetricName === metric?.MetricName && a.Namespace === metric?.MetricNamespace);
@@ -286,16 +292,20 @@ describe('serverless package --stage prod', () => {
 });
 
 describe('serverless package --stage prod without its parameters', () => {
-  it('fails before building, with one line naming each missing parameter', async () => {
-    const { ctliveTarget: _omitted, ...rest } = PARAMS;
-    const { code, output } = await runPackage(
-      ['--stage', 'prod', '--package', join(workDir, 'missing'), ...paramArgs(rest)],
-      cleanEnv({ IMCHANNEL_BUILD_DIR: join(workDir, 'build-missing') }),
-    );
-    expect(code).not.toBe(0);
-    const lines = output.split('\n').filter((l) => l.includes('Missing stage parameter'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('Missing stage parameter "ctliveTarget" for stage "prod"');
-    expect(output).not.toMatch(/^\s+at /m); // no stack trace to read past
-  }, PACKAGE_TIMEOUT_MS);
+  it(
+    'fails before building, with one line naming each missing parameter',
+    async () => {
+      const { ctliveTarget: _omitted, ...rest } = PARAMS;
+      const { code, output } = await runPackage(
+        ['--stage', 'prod', '--package', join(workDir, 'missing'), ...paramArgs(rest)],
+        cleanEnv({ IMCHANNEL_BUILD_DIR: join(workDir, 'build-missing') }),
+      );
+      expect(code).not.toBe(0);
+      const lines = output.split('\n').filter((l) => l.includes('Missing stage parameter'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('Missing stage parameter "ctliveTarget" for stage "prod"');
+      expect(output).not.toMatch(/^\s+at /m); // no stack trace to read past
+    },
+    PACKAGE_TIMEOUT_MS,
+  );
 });

@@ -56,10 +56,14 @@ describe('the npm start banner', () => {
     const both = banner(stackWith({ INFOBIP_WEBHOOK_USERNAME: 'acme-user', INFOBIP_WEBHOOK_PASSWORD: password }));
 
     expect(onlyPassword).not.toContain(password);
-    expect(line(onlyPassword, 'webhook auth')).toBe('  webhook auth     Basic infobip:$INFOBIP_WEBHOOK_PASSWORD (from your environment)');
+    expect(line(onlyPassword, 'webhook auth')).toBe(
+      '  webhook auth     Basic infobip:$INFOBIP_WEBHOOK_PASSWORD (from your environment)',
+    );
     expect(both).not.toContain(password);
     expect(both).not.toContain('acme-user');
-    expect(line(both, 'webhook auth')).toContain('Basic $INFOBIP_WEBHOOK_USERNAME:$INFOBIP_WEBHOOK_PASSWORD (from your environment)');
+    expect(line(both, 'webhook auth')).toContain(
+      'Basic $INFOBIP_WEBHOOK_USERNAME:$INFOBIP_WEBHOOK_PASSWORD (from your environment)',
+    );
   });
 
   it('names a webhook header from the environment without its value, next to Basic', () => {
@@ -76,10 +80,12 @@ describe('the npm start banner', () => {
   });
 
   it('names a Redis URL or ctlive target from the environment that carries a password, and prints one without', () => {
-    const withPassword = banner(stackWith({
-      REDIS_URL: 'redis://:redis-pass-91@10.0.0.5:6379',
-      CTLIVE_TARGET: 'https://user:target-pass-42@ctlive.example.com/inbound',
-    }));
+    const withPassword = banner(
+      stackWith({
+        REDIS_URL: 'redis://:redis-pass-91@10.0.0.5:6379',
+        CTLIVE_TARGET: 'https://user:target-pass-42@ctlive.example.com/inbound',
+      }),
+    );
     const plain = banner(stackWith({ REDIS_URL: 'redis://10.0.0.5:6379', CTLIVE_TARGET: 'https://ctlive.example.com/inbound' }));
 
     expect(withPassword).not.toContain('redis-pass-91');
@@ -91,9 +97,21 @@ describe('the npm start banner', () => {
   });
 
   it('never shows the secrets the stack passes to the functions but the banner has no line for', () => {
-    const text = banner(stackWith({ INFOBIP_API_KEY: 'my-own-infobip-key', UPSTASH_REDIS_REST_TOKEN: 'my-own-upstash-token', CTLIVE_TARGET_TOKEN: 'my-own-target-token' }));
+    const text = banner(
+      stackWith({
+        INFOBIP_API_KEY: 'my-own-infobip-key',
+        UPSTASH_REDIS_REST_TOKEN: 'my-own-upstash-token',
+        CTLIVE_TARGET_TOKEN: 'my-own-target-token',
+      }),
+    );
 
-    for (const secret of ['my-own-infobip-key', 'my-own-upstash-token', 'my-own-target-token', 'generated-sink-token', 'generated-proxy-token']) {
+    for (const secret of [
+      'my-own-infobip-key',
+      'my-own-upstash-token',
+      'my-own-target-token',
+      'generated-sink-token',
+      'generated-proxy-token',
+    ]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -26,16 +26,27 @@ describe('the figures in docs/', () => {
   });
 
   it('replace only what lies between the markers, and refuse a page without them', () => {
-    expect(replaceBlock('a\n<!-- s -->\nold\n<!-- e -->\nb', ['<!-- s -->', '<!-- e -->'], 'new')).toBe('a\n<!-- s -->\nnew\n<!-- e -->\nb');
+    expect(replaceBlock('a\n<!-- s -->\nold\n<!-- e -->\nb', ['<!-- s -->', '<!-- e -->'], 'new')).toBe(
+      'a\n<!-- s -->\nnew\n<!-- e -->\nb',
+    );
     expect(() => replaceBlock('no markers', ['<!-- s -->', '<!-- e -->'], 'new')).toThrow('no <!-- s --> … <!-- e --> block');
   });
 });
 
 describe('promoting the bench', () => {
-  const run = (over: Record<string, unknown>) => ({ mode: 'full', startedAt: '2026-12-01T00:00:00.000Z', errors: [], misses: [], ...over });
+  const run = (over: Record<string, unknown>) => ({
+    mode: 'full',
+    startedAt: '2026-12-01T00:00:00.000Z',
+    errors: [],
+    misses: [],
+    ...over,
+  });
 
   it('copies a newer complete full run into the committed file', () => {
-    const files = { latest: put('latest.json', run({})), committed: put('results.json', run({ startedAt: '2026-11-01T00:00:00.000Z' })) };
+    const files = {
+      latest: put('latest.json', run({})),
+      committed: put('results.json', run({ startedAt: '2026-11-01T00:00:00.000Z' })),
+    };
     expect(promoteBench(dir, files)).toBe('results.json: promoted the run of 2026-12-01T00:00:00.000Z');
     expect(json(files.committed).startedAt).toBe('2026-12-01T00:00:00.000Z');
   });
@@ -52,7 +63,9 @@ describe('promoting the bench', () => {
   });
 
   it('says so when no run is there', () => {
-    expect(promoteBench(dir, { latest: join(dir, 'none.json'), committed: join(dir, 'results.json') })).toContain('no full bench run');
+    expect(promoteBench(dir, { latest: join(dir, 'none.json'), committed: join(dir, 'results.json') })).toContain(
+      'no full bench run',
+    );
     expect(existsSync(join(dir, 'results.json'))).toBe(false);
   });
 });
@@ -62,8 +75,14 @@ describe('promoting the reliability figures', () => {
 
   it('merges the newer parts of the latest run, keeps the rest, and sums again', () => {
     const files = {
-      faults: put('faults.json', { summary: {}, sections: { 'faults.redis': section('2026-11-01', 18), attacks: section('2026-11-01', 20) } }),
-      latestFaults: put('latest-faults.json', { summary: {}, sections: { attacks: section('2026-12-01', 30), badInput: section('2026-10-01', 1) } }),
+      faults: put('faults.json', {
+        summary: {},
+        sections: { 'faults.redis': section('2026-11-01', 18), attacks: section('2026-11-01', 20) },
+      }),
+      latestFaults: put('latest-faults.json', {
+        summary: {},
+        sections: { attacks: section('2026-12-01', 30), badInput: section('2026-10-01', 1) },
+      }),
       load: put('load.json', { exactlyOnce: { finishedAt: '2026-11-01', n: 1 }, load: { finishedAt: '2026-11-01', n: 1 } }),
       latestLoad: put('latest-load.json', { load: { finishedAt: '2026-12-01', n: 2 } }),
     };
@@ -75,7 +94,10 @@ describe('promoting the reliability figures', () => {
     const faults = json(files.faults) as { summary: Record<string, unknown>; sections: Record<string, { casesRun: number }> };
     expect(Object.keys(faults.sections)).toEqual(['faults.redis', 'attacks', 'badInput']);
     expect(faults.summary).toMatchObject({ casesRun: 49, attacksRun: 30, faultCases: 18 });
-    expect(json(files.load)).toEqual({ exactlyOnce: { finishedAt: '2026-11-01', n: 1 }, load: { finishedAt: '2026-12-01', n: 2 } });
+    expect(json(files.load)).toEqual({
+      exactlyOnce: { finishedAt: '2026-11-01', n: 1 },
+      load: { finishedAt: '2026-12-01', n: 2 },
+    });
   });
 
   it('leaves the committed files alone when the latest run is not newer', () => {

@@ -42,8 +42,16 @@ describe('lambda forwarder', () => {
   });
 
   it.each([
-    ['throttled', new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} }), /TooManyRequestsException: Rate exceeded/],
-    ['a missing function', new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }), /ResourceNotFoundException/],
+    [
+      'throttled',
+      new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {} }),
+      /TooManyRequestsException: Rate exceeded/,
+    ],
+    [
+      'a missing function',
+      new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }),
+      /ResourceNotFoundException/,
+    ],
     ['a Lambda service error', new ServiceException({ message: 'Internal', $metadata: {} }), /ServiceException: Internal/],
     ['a network error', new Error('connect ECONNREFUSED'), /ECONNREFUSED/],
   ])('%s becomes a ForwardError naming the function and the cause', async (_label, error, reason) => {

@@ -32,7 +32,11 @@ describe('the function inventory (lib/functions.ts)', () => {
     const names = FUNCTIONS.map((fn) => fn.name);
     expect(new Set(names).size).toBe(names.length);
     for (const kind of MEDIA_KIND_NAMES) {
-      expect(FUNCTIONS.filter((fn) => fn.kind === kind).map((fn) => fn.group).sort()).toEqual(['mediaFetch', 'mediaSend']);
+      expect(
+        FUNCTIONS.filter((fn) => fn.kind === kind)
+          .map((fn) => fn.group)
+          .sort(),
+      ).toEqual(['mediaFetch', 'mediaSend']);
     }
   });
 
@@ -42,7 +46,9 @@ describe('the function inventory (lib/functions.ts)', () => {
   });
 
   it.each(FUNCTIONS.map((fn) => fn.name))('functions/%s.ts is one import and one line that builds the handler', (name) => {
-    const code = read(`functions/${name}.ts`).split('\n').filter((line) => line.trim() !== '');
+    const code = read(`functions/${name}.ts`)
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     expect(code).toHaveLength(2);
     expect(code[0]).toMatch(/^import \{ start\w+ \} from '\.\.\/lib\/[\w/]+';$/);
     expect(code[1]).toMatch(/^export const handler = start\w+\([^)]*\);$/);
@@ -56,7 +62,11 @@ describe('the function inventory (lib/functions.ts)', () => {
 
   it('declares the local-only functions in serverless.local.yml, and only those', () => {
     const local = declaredFunctions(read('serverless.local.yml'));
-    expect([...local.keys()].sort()).toEqual(FUNCTIONS.filter((fn) => fn.group === 'local').map((fn) => fn.name).sort());
+    expect([...local.keys()].sort()).toEqual(
+      FUNCTIONS.filter((fn) => fn.group === 'local')
+        .map((fn) => fn.name)
+        .sort(),
+    );
   });
 
   it('fails the check when a row has no serverless.yml block (the check can fail)', () => {

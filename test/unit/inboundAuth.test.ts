@@ -3,7 +3,9 @@ import inboundText from '../fixtures/infobip/infobip-inbound-text.json';
 
 describe('onMessage webhook', () => {
   describe('webhook auth: wrong or missing is 401, nothing forwarded or logged as received', () => {
-    const basicOf = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
+    const basicOf = (user: string, pass: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+    });
 
     it.each([
       ['no credentials', {}],

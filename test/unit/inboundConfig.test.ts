@@ -4,7 +4,10 @@ const BASIC = { INFOBIP_WEBHOOK_USERNAME: 'infobip', INFOBIP_WEBHOOK_PASSWORD: '
 
 describe('readRequiredWebhookAuth: webhook auth must be configured outside local development', () => {
   it('uses Basic and/or the header when configured', () => {
-    expect(readRequiredWebhookAuth(BASIC)).toEqual({ auth: { basic: { username: 'infobip', password: 'pw-123456' } }, open: false });
+    expect(readRequiredWebhookAuth(BASIC)).toEqual({
+      auth: { basic: { username: 'infobip', password: 'pw-123456' } },
+      open: false,
+    });
     expect(readRequiredWebhookAuth({ INFOBIP_WEBHOOK_HEADER: 'X-Key: abc def' })).toEqual({
       auth: { header: { name: 'x-key', value: 'abc def' } },
       open: false,
@@ -35,7 +38,9 @@ describe('readRequiredWebhookAuth: webhook auth must be configured outside local
   });
 
   it('rejects "none" together with credentials, and any other value', () => {
-    expect(() => readRequiredWebhookAuth({ ...BASIC, INFOBIP_WEBHOOK_AUTH: 'none' })).toThrow(/INFOBIP_WEBHOOK_AUTH is "none" but/);
+    expect(() => readRequiredWebhookAuth({ ...BASIC, INFOBIP_WEBHOOK_AUTH: 'none' })).toThrow(
+      /INFOBIP_WEBHOOK_AUTH is "none" but/,
+    );
     expect(() => readRequiredWebhookAuth({ INFOBIP_WEBHOOK_AUTH: 'off' })).toThrow(/INFOBIP_WEBHOOK_AUTH can only be "none"/);
   });
 

@@ -64,7 +64,9 @@ describe('onMessage webhook', () => {
       const res = await t.message({ results: [result('m-1'), result('m-2')] });
 
       expect(res.status).toBe(503);
-      expect(res.body.error).toEqual(expect.objectContaining({ code: 'FORWARD_IN_PROGRESS', forwarded: 1, notForwarded: ['m-1'] }));
+      expect(res.body.error).toEqual(
+        expect.objectContaining({ code: 'FORWARD_IN_PROGRESS', forwarded: 1, notForwarded: ['m-1'] }),
+      );
       expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-2']);
     });
 

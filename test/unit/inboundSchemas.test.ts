@@ -87,7 +87,13 @@ describe('inbound message results map to ctlive message events', () => {
   });
 
   it('leaves out what the result lacks, and fields that are null or of an unexpected type', () => {
-    const raw = { messageId: 'wamid.MIN', from: 39123456789, receivedAt: null, message: { type: 'TEXT', text: 42 }, contact: 'x' };
+    const raw = {
+      messageId: 'wamid.MIN',
+      from: 39123456789,
+      receivedAt: null,
+      message: { type: 'TEXT', text: 42 },
+      contact: 'x',
+    };
 
     expect(toMessageEvent(raw)).toEqual({ event: 'message', channel: 'WHATSAPP', messageId: 'wamid.MIN', type: 'TEXT', raw });
     const { raw: _raw, ...mapped } = toMessageEvent(raw);
@@ -97,7 +103,9 @@ describe('inbound message results map to ctlive message events', () => {
   it('reads the WhatsApp-style contacts[] (profile.name or name) when there is no contact', () => {
     const { contact: _contact, ...withoutContact } = omniResult({ type: 'TEXT', text: 'hi' });
 
-    expect(toMessageEvent({ ...withoutContact, contacts: [{ profile: { name: 'Wa Name' }, wa_id: '39' }] }).contactName).toBe('Wa Name');
+    expect(toMessageEvent({ ...withoutContact, contacts: [{ profile: { name: 'Wa Name' }, wa_id: '39' }] }).contactName).toBe(
+      'Wa Name',
+    );
     expect(toMessageEvent({ ...withoutContact, contacts: [{ name: 'Plain Name' }] }).contactName).toBe('Plain Name');
     expect(toMessageEvent(withoutContact)).not.toHaveProperty('contactName');
   });
@@ -173,11 +181,23 @@ describe('reports map to ctlive delivery and seen events', () => {
     const failed = { groupId: 1, groupName: 'HANDSET_ERRORS', id: 1, name: 'EC_UNKNOWN_SUBSCRIBER', permanent: true };
     const raw = { messageId: 'out-2', status: { groupName: 'REJECTED' }, error: failed, callbackData: null };
 
-    expect(toReportEvent(raw)).toEqual({ event: 'delivery', messageId: 'out-2', status: { groupName: 'REJECTED' }, error: failed, raw });
+    expect(toReportEvent(raw)).toEqual({
+      event: 'delivery',
+      messageId: 'out-2',
+      status: { groupName: 'REJECTED' },
+      error: failed,
+      raw,
+    });
   });
 
   it('a seen report becomes a seen event with from, to and seenAt', () => {
-    const raw = { messageId: 'out-1', from: '44123456789', to: '39123456789', sentAt: 's', seenAt: '2025-02-27T15:51:30.000+0000' };
+    const raw = {
+      messageId: 'out-1',
+      from: '44123456789',
+      to: '39123456789',
+      sentAt: 's',
+      seenAt: '2025-02-27T15:51:30.000+0000',
+    };
 
     expect(toReportEvent(raw)).toEqual({
       event: 'seen',

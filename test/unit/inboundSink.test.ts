@@ -11,7 +11,13 @@ function setup() {
 describe('the local ctlive sink Lambda', () => {
   it('prints each ctlive event on one line, tagged ctliveSink', async () => {
     const { lines, handler } = setup();
-    const event = { event: 'message', channel: 'WHATSAPP', messageId: 'wamid.1', text: 'Oh\nwell', raw: { messageId: 'wamid.1' } };
+    const event = {
+      event: 'message',
+      channel: 'WHATSAPP',
+      messageId: 'wamid.1',
+      text: 'Oh\nwell',
+      raw: { messageId: 'wamid.1' },
+    };
 
     await handler(event);
 

@@ -10,10 +10,14 @@ describe('onMessage webhook', () => {
 
     expect(res).toEqual({ status: 200, body: { forwarded: 1, duplicates: 0 } });
     expect(t.lines[0]).toBe(`[IMCHANNEL] [onMessage] Message received ${JSON.stringify(inboundText)}`);
-    expect(t.forwarder.sent).toEqual([expect.objectContaining({ event: 'message', text: 'Oh well', raw: inboundText.results[0] })]);
+    expect(t.forwarder.sent).toEqual([
+      expect.objectContaining({ event: 'message', text: 'Oh well', raw: inboundText.results[0] }),
+    ]);
     const id = inboundText.results[0]!.messageId;
     expect(t.dedupe.calls).toEqual([`claim message ${id}`, `done message ${id}`]);
-    expect(t.lines[1]).toBe(`[IMCHANNEL] [onMessage] Forwarded message event for messageId [${id}] to [https://ctlive.example/events]`);
+    expect(t.lines[1]).toBe(
+      `[IMCHANNEL] [onMessage] Forwarded message event for messageId [${id}] to [https://ctlive.example/events]`,
+    );
   });
 
   it('logs the body as received, compacted to one line', async () => {
@@ -102,7 +106,6 @@ describe('onMessage webhook', () => {
     expect(Buffer.byteLength(exact)).toBe(WEBHOOK_MAX_BODY_BYTES);
     expect((await t.message(exact, BASIC, true)).status).toBe(200);
   });
-
 });
 
 describe('onDeliveryReport webhook', () => {
@@ -118,7 +121,15 @@ describe('onDeliveryReport webhook', () => {
     expect(res).toEqual({ status: 200, body: { forwarded: 2, duplicates: 0 } });
     expect(t.lines[0]).toBe(`[IMCHANNEL] [onDeliveryReport] Report received ${JSON.stringify(body)}`);
     expect(t.forwarder.sent).toEqual([
-      { event: 'delivery', messageId: 'out-1', to: '39123456789', status: { groupName: 'DELIVERED' }, doneAt: 'd', callbackData: 'cb', raw: delivery },
+      {
+        event: 'delivery',
+        messageId: 'out-1',
+        to: '39123456789',
+        status: { groupName: 'DELIVERED' },
+        doneAt: 'd',
+        callbackData: 'cb',
+        raw: delivery,
+      },
       { event: 'seen', messageId: 'out-1', from: '44123456789', to: '39123456789', seenAt: 's', raw: seen },
     ]);
     expect((await t.report(body)).body).toEqual({ forwarded: 0, duplicates: 2 });

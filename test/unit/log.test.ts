@@ -83,11 +83,20 @@ describe('tagged logger', () => {
       ['debug message', (log) => log.debug(inText)],
       ['warn reason', (log) => log.warn('Something', { reason: inText })],
       ['error reason', (log) => log.error('Failed', { reason: inText, messageId: SECRETS.requestApiKey })],
-      ['nested attributes', (log) => log.error('Failed', { details: { deep: [{ key: SECRETS.upstashToken, other: SECRETS.webhookPassword }] } })],
-      ['runbook request payload', (log) => log.info(runbook.infobipRequest('https://h/omni/1/advanced', { whatsApp: { text: inText } }))],
+      [
+        'nested attributes',
+        (log) => log.error('Failed', { details: { deep: [{ key: SECRETS.upstashToken, other: SECRETS.webhookPassword }] } }),
+      ],
+      [
+        'runbook request payload',
+        (log) => log.info(runbook.infobipRequest('https://h/omni/1/advanced', { whatsApp: { text: inText } })),
+      ],
       ['runbook response body', (log) => log.info(runbook.infobipResponse('https://h', JSON.stringify({ echo: secretValues })))],
       ['webhook body', (log) => log.info(runbook.messageReceived(JSON.stringify({ results: [{ message: { text: inText } }] })))],
-      ['authorization headers of any scheme', (log) => log.info('App some-unknown-key-123 Bearer other-unknown-token-42 Basic aW5mb2JpcDpwYXNzMTIz')],
+      [
+        'authorization headers of any scheme',
+        (log) => log.info('App some-unknown-key-123 Bearer other-unknown-token-42 Basic aW5mb2JpcDpwYXNzMTIz'),
+      ],
     ];
 
     it.each(paths)('%s', (name, write) => {

@@ -21,7 +21,13 @@ describe('npm run logs arguments', () => {
       ['--tag', 'onMessage', '--message-id', 'wamid.ABC', '--since', '30m', '--stage', 'prod', '--region', 'eu-west-1'],
       now,
     );
-    expect(args).toMatchObject({ tag: 'onMessage', messageId: 'wamid.ABC', startTime: now - 1_800_000, stage: 'prod', region: 'eu-west-1' });
+    expect(args).toMatchObject({
+      tag: 'onMessage',
+      messageId: 'wamid.ABC',
+      startTime: now - 1_800_000,
+      stage: 'prod',
+      region: 'eu-west-1',
+    });
     expect(parseLogsArgs(['--local', '--file', 'x.log'], now)).toMatchObject({ local: true, file: 'x.log' });
   });
 
@@ -71,7 +77,9 @@ describe('npm run logs formatting', () => {
   it('prints the message of a Powertools JSON line, the raw line otherwise', () => {
     const json = JSON.stringify({ level: 'INFO', message: '[IMCHANNEL] [onMessage] Message received {"a":1}', messageId: 'm-1' });
     expect(messageOf(`${json}\n`)).toBe('[IMCHANNEL] [onMessage] Message received {"a":1}');
-    expect(messageOf(`2026-11-24T12:00:00.000Z\tabc-123\tINFO\t${json}`)).toBe('[IMCHANNEL] [onMessage] Message received {"a":1}');
+    expect(messageOf(`2026-11-24T12:00:00.000Z\tabc-123\tINFO\t${json}`)).toBe(
+      '[IMCHANNEL] [onMessage] Message received {"a":1}',
+    );
     expect(messageOf('2026-11-24T12:00:00.000Z\tabc-123\tERROR\tTask timed out')).toBe('Task timed out');
     expect(messageOf('[IMCHANNEL] [onMessage] plain text\n')).toBe('[IMCHANNEL] [onMessage] plain text');
     expect(messageOf('{not json')).toBe('{not json');

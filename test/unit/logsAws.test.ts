@@ -14,11 +14,16 @@ const named = (name: string, message: string) => Object.assign(new Error(message
 async function run(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runLogs(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, {
-    now,
-    env: {},
-    client: () => new CloudWatchLogsClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } }),
-  });
+  const code = await runLogs(
+    argv,
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    {
+      now,
+      env: {},
+      client: () =>
+        new CloudWatchLogsClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } }),
+    },
+  );
   return { code, out, err };
 }
 
@@ -29,7 +34,7 @@ beforeEach(() => {
 });
 
 describe('npm run logs on AWS (FilterLogEvents, mocked)', () => {
-  it('searches one function\'s log group for a tag, every page, from --since', async () => {
+  it("searches one function's log group for a tag, every page, from --since", async () => {
     const group = logGroupOf('prod', 'onMessage');
     cwl
       .on(FilterLogEventsCommand, { logGroupName: group })
@@ -49,8 +54,18 @@ describe('npm run logs on AWS (FilterLogEvents, mocked)', () => {
     ]);
     const calls = cwl.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
     expect(calls).toEqual([
-      { logGroupName: '/aws/lambda/imchannel-prod-onMessage', startTime: now - 1_800_000, filterPattern: undefined, nextToken: undefined },
-      { logGroupName: '/aws/lambda/imchannel-prod-onMessage', startTime: now - 1_800_000, filterPattern: undefined, nextToken: 'page-2' },
+      {
+        logGroupName: '/aws/lambda/imchannel-prod-onMessage',
+        startTime: now - 1_800_000,
+        filterPattern: undefined,
+        nextToken: undefined,
+      },
+      {
+        logGroupName: '/aws/lambda/imchannel-prod-onMessage',
+        startTime: now - 1_800_000,
+        filterPattern: undefined,
+        nextToken: 'page-2',
+      },
     ]);
   });
 
@@ -65,7 +80,10 @@ describe('npm run logs on AWS (FilterLogEvents, mocked)', () => {
     cwl.on(FilterLogEventsCommand, { logGroupName: logGroupOf('dev', 'onDeliveryReport') }).resolves({
       events: [
         { timestamp: now - 4_000, message: 'START RequestId: abc Version: $LATEST' },
-        { timestamp: now - 1_000, message: json(`[IMCHANNEL] [onDeliveryReport] Report received {"messageId":"${id}"}`, { messageId: id }) },
+        {
+          timestamp: now - 1_000,
+          message: json(`[IMCHANNEL] [onDeliveryReport] Report received {"messageId":"${id}"}`, { messageId: id }),
+        },
         { timestamp: now - 900, message: 'not json at all' },
       ],
     });
@@ -115,16 +133,38 @@ describe('npm run logs on AWS (FilterLogEvents, mocked)', () => {
   it('a wrong stage with a tag names that group', async () => {
     const { code, err } = await run(['--stage', 'xyz', '--tag', 'onMessage']);
     expect(code).toBe(1);
-    expect(err).toEqual([expect.stringContaining('no log groups for stage "xyz" ("/aws/lambda/imchannel-xyz-onMessage" not found')]);
+    expect(err).toEqual([
+      expect.stringContaining('no log groups for stage "xyz" ("/aws/lambda/imchannel-xyz-onMessage" not found'),
+    ]);
   });
 
   it.each([
-    ['CredentialsProviderError', named('CredentialsProviderError', 'Could not load credentials from any providers'), /^logs: no AWS credentials found \(set AWS_PROFILE or AWS_ACCESS_KEY_ID/],
-    ['ExpiredTokenException', named('ExpiredTokenException', 'The security token included in the request is expired'), /^logs: the AWS credentials have expired/],
-    ['UnrecognizedClientException', named('UnrecognizedClientException', 'The security token included in the request is invalid.'), /^logs: AWS does not accept these credentials/],
-    ['AccessDeniedException', named('AccessDeniedException', 'not authorized to perform: logs:FilterLogEvents\nmore'), /^logs: not allowed to read the logs \(AccessDeniedException\): not authorized to perform: logs:FilterLogEvents$/],
+    [
+      'CredentialsProviderError',
+      named('CredentialsProviderError', 'Could not load credentials from any providers'),
+      /^logs: no AWS credentials found \(set AWS_PROFILE or AWS_ACCESS_KEY_ID/,
+    ],
+    [
+      'ExpiredTokenException',
+      named('ExpiredTokenException', 'The security token included in the request is expired'),
+      /^logs: the AWS credentials have expired/,
+    ],
+    [
+      'UnrecognizedClientException',
+      named('UnrecognizedClientException', 'The security token included in the request is invalid.'),
+      /^logs: AWS does not accept these credentials/,
+    ],
+    [
+      'AccessDeniedException',
+      named('AccessDeniedException', 'not authorized to perform: logs:FilterLogEvents\nmore'),
+      /^logs: not allowed to read the logs \(AccessDeniedException\): not authorized to perform: logs:FilterLogEvents$/,
+    ],
     ['no region', named('Error', 'Region is missing'), /^logs: no AWS region \(pass --region or set AWS_REGION\)$/],
-    ['ThrottlingException', named('ThrottlingException', 'Rate exceeded'), /^logs: CloudWatch Logs failed: ThrottlingException: Rate exceeded$/],
+    [
+      'ThrottlingException',
+      named('ThrottlingException', 'Rate exceeded'),
+      /^logs: CloudWatch Logs failed: ThrottlingException: Rate exceeded$/,
+    ],
   ])('%s: one line, exit 1, no stack trace', async (_name, error, line) => {
     cwl.on(FilterLogEventsCommand).rejects(error);
     const { code, out, err } = await run(['--tag', 'onMessage']);

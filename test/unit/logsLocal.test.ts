@@ -20,7 +20,7 @@ async function run(argv: string[], env: Record<string, string | undefined> = {})
   return { code, out, err };
 }
 
-describe('the local stack\'s log file', () => {
+describe("the local stack's log file", () => {
   it('keeps the function lines only, time-stamped, one per row', () => {
     const file = join(dir, 'nested', 'local.log');
     let t = now - 1_000;
@@ -81,7 +81,9 @@ describe('npm run logs -- --local', () => {
     const { code, out, err } = await run(['--local', '--file', join(dir, 'none.log')]);
     expect(code).toBe(1);
     expect(out).toEqual([]);
-    expect(err).toEqual([expect.stringMatching(/^logs: no local log at .*none\.log \(start the local stack with npm start first/)]);
+    expect(err).toEqual([
+      expect.stringMatching(/^logs: no local log at .*none\.log \(start the local stack with npm start first/),
+    ]);
   });
 });
 
@@ -91,7 +93,9 @@ describe('npm run logs, the real command', () => {
   const cli = resolve(__dirname, '../../tools/logs.ts');
   const runCli = async (argv: string[], env: Record<string, string>) => {
     try {
-      const { stdout, stderr } = await exec(process.execPath, [tsx, cli, ...argv], { env: { PATH: process.env.PATH ?? '', HOME: dir, ...env } });
+      const { stdout, stderr } = await exec(process.execPath, [tsx, cli, ...argv], {
+        env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+      });
       return { code: 0, stdout, stderr };
     } catch (error: unknown) {
       const e = error as { code: number; stdout: string; stderr: string };
@@ -99,7 +103,7 @@ describe('npm run logs, the real command', () => {
     }
   };
 
-  it('without AWS credentials: one line on stderr, exit 1 (the SDK\'s real provider chain)', async () => {
+  it("without AWS credentials: one line on stderr, exit 1 (the SDK's real provider chain)", async () => {
     const result = await runCli(['--tag', 'onMessage', '--stage', 'prod'], {
       AWS_REGION: 'eu-west-1',
       AWS_EC2_METADATA_DISABLED: 'true',

@@ -27,11 +27,19 @@ function handlerFor(direction: string, kind: MediaKind) {
   const spec = MEDIA_KINDS[kind];
   const fake = fakeMediaStore();
   for (const [storedKind, id] of Object.entries(STORED)) {
-    void fake.store.put(id, { kind: storedKind as MediaKind, contentType: 'application/octet-stream', fileName: 'f.bin', content: 'AAEC' }, 60);
+    void fake.store.put(
+      id,
+      { kind: storedKind as MediaKind, contentType: 'application/octet-stream', fileName: 'f.bin', content: 'AAEC' },
+      60,
+    );
   }
   const sink = captureLines().sink;
   if (direction === 'onGet') {
-    return makeFetchMediaHandler(spec, { log: createLogger(spec.fetchTag, { format: 'text', level: 'INFO', sink }), store: fake.store, media });
+    return makeFetchMediaHandler(spec, {
+      log: createLogger(spec.fetchTag, { format: 'text', level: 'INFO', sink }),
+      store: fake.store,
+      media,
+    });
   }
   const fakeFetch = (async () => new Response(JSON.stringify(omniSendResponse))) as unknown as typeof fetch;
   return makeSendMediaHandler(spec, {

@@ -126,7 +126,9 @@ describe('fetch: every miss is the same 404', () => {
   it('logs a hostile id escaped and cut short, on one line', async () => {
     const { lines, fetchFile } = setup('image');
     await fetchFile(`x\r\n[IMCHANNEL] [sendMessage] forged${'y'.repeat(500)}`);
-    expect(lines[0]).toMatch(/^\[IMCHANNEL\] \[onGetImageMessage\] Request received for ID \[x\\r\\n\[IMCHANNEL\] \[sendMessage\] forgedy+…\[\d+ more chars\]\] \((GET|HEAD)\)$/);
+    expect(lines[0]).toMatch(
+      /^\[IMCHANNEL\] \[onGetImageMessage\] Request received for ID \[x\\r\\n\[IMCHANNEL\] \[sendMessage\] forgedy+…\[\d+ more chars\]\] \((GET|HEAD)\)$/,
+    );
     expect(lines.every((line) => !/[\r\n]/.test(line))).toBe(true);
     expect(lines.join('').length).toBeLessThan(600);
   });
@@ -153,17 +155,20 @@ describe('fetch: failures', () => {
   });
 });
 
-describe('fetch lines tell Infobip\'s HEAD and GET from anyone else\'s request', () => {
-  it.each(['HEAD', 'GET'])('%s: the method on every line, the caller\'s address and user agent on the first (JSON)', async (method) => {
-    const t = setup('image', 'json');
-    const id = t.park('image', randomBytes(10));
+describe("fetch lines tell Infobip's HEAD and GET from anyone else's request", () => {
+  it.each(['HEAD', 'GET'])(
+    "%s: the method on every line, the caller's address and user agent on the first (JSON)",
+    async (method) => {
+      const t = setup('image', 'json');
+      const id = t.park('image', randomBytes(10));
 
-    await t.fetchFile(id, method);
+      await t.fetchFile(id, method);
 
-    const entries = t.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(entries).toHaveLength(3);
-    expect(entries[0]).toMatchObject({ method, sourceIp: '127.0.0.1', userAgent: 'jest' });
-    expect(String(entries[0]?.message)).toBe(`[IMCHANNEL] [onGetImageMessage] Request received for ID [${id}] (${method})`);
-    for (const entry of entries) expect(entry.method).toBe(method);
-  });
+      const entries = t.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(entries).toHaveLength(3);
+      expect(entries[0]).toMatchObject({ method, sourceIp: '127.0.0.1', userAgent: 'jest' });
+      expect(String(entries[0]?.message)).toBe(`[IMCHANNEL] [onGetImageMessage] Request received for ID [${id}] (${method})`);
+      for (const entry of entries) expect(entry.method).toBe(method);
+    },
+  );
 });

@@ -55,7 +55,11 @@ describe('allowedContentType', () => {
     [audio, 'audio/ogg; codecs=opus', 'audio/ogg; codecs=opus'],
     [audio, ' audio/mpeg ', 'audio/mpeg'],
     [document, 'text/plain;charset="utf-8"', 'text/plain;charset="utf-8"'],
-    [document, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+    [
+      document,
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    ],
     [video, 'video/3gpp', 'video/3gpp'],
   ])('%#: allows %s', (spec, given, stored) => {
     expect(allowedContentType(spec, given)).toBe(stored);
@@ -82,7 +86,8 @@ describe('allowedContentType', () => {
 describe('contentDisposition', () => {
   /** Splits the header the way a strict RFC 6266 parser would, failing on anything else. */
   function parse(header: string) {
-    const match = /^inline; filename="([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?:; filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+))?$/.exec(header);
+    const match =
+      /^inline; filename="([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?:; filename\*=UTF-8''([A-Za-z0-9!#$&+\-.^_`|~%]+))?$/.exec(header);
     expect(match).not.toBeNull();
     return { fallback: match?.[1] ?? '', extended: match?.[2] === undefined ? undefined : decodeURIComponent(match[2]) };
   }

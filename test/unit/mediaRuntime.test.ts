@@ -16,7 +16,12 @@ const BASE_ENV = {
 
 function load(functionName: string, env: Record<string, string>) {
   const script = `require(${JSON.stringify(`./functions/${functionName}`)}); console.log('started');`;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: run.status, stdout: run.stdout };
 }
 

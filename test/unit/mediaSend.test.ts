@@ -29,9 +29,11 @@ describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
     expect(infobipCalls).toHaveLength(1);
     const stored = decodeEntry(values.get(mediaId)?.value ?? '');
     expect(stored).toEqual({ kind, contentType: TYPES[kind], fileName: 'NFO_resized.jpg', content: file.toString('base64') });
-    expect(createHash('sha256').update(Buffer.from(stored?.content ?? '', 'base64')).digest('hex')).toBe(
-      createHash('sha256').update(file).digest('hex'),
-    );
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(stored?.content ?? '', 'base64'))
+        .digest('hex'),
+    ).toBe(createHash('sha256').update(file).digest('hex'));
   });
 
   it(`puts the URL in the whatsApp field of the kind${kind === 'audio' ? ', without text' : ', with the caption or the file name as text'}`, async () => {
@@ -132,10 +134,12 @@ describe('send: failures', () => {
   });
 
   it('keeps the file when Infobip times out, since Infobip may still fetch it', async () => {
-    const { values, send } = setup('image', (call) =>
-      new Promise<Response>((_resolve, reject) =>
-        call.init.signal?.addEventListener('abort', () => reject(call.init.signal?.reason)),
-      ),
+    const { values, send } = setup(
+      'image',
+      (call) =>
+        new Promise<Response>((_resolve, reject) =>
+          call.init.signal?.addEventListener('abort', () => reject(call.init.signal?.reason)),
+        ),
     );
     const res = await send(bodyFor('image'));
     expect(res.status).toBe(504);

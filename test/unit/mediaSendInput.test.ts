@@ -131,7 +131,9 @@ describe('send: refusals that say where to go', () => {
 
   it('413 for a body over the limit names the file limit', async () => {
     const { send } = setup('document');
-    const res = await send(bodyFor('document', { content: randomBytes(MAX_BYTES + 4096).toString('base64'), padding: 'x'.repeat(20_000) }));
+    const res = await send(
+      bodyFor('document', { content: randomBytes(MAX_BYTES + 4096).toString('base64'), padding: 'x'.repeat(20_000) }),
+    );
     expect(res.status).toBe(413);
     expect(res.body.error.message).toContain(`a file may be at most`);
   });

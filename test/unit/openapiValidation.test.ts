@@ -4,7 +4,13 @@
  */
 import { ctliveEventProblems, expectCtliveEvent, expectMatchesOpenApi, openApiProblems } from '../support/openapi';
 
-const status = { groupId: 1, groupName: 'PENDING', id: 26, name: 'PENDING_ENROUTE', description: 'Message sent to next instance' };
+const status = {
+  groupId: 1,
+  groupName: 'PENDING',
+  id: 26,
+  name: 'PENDING_ENROUTE',
+  description: 'Message sent to next instance',
+};
 const sent = { messageId: 'abc', to: '39123456789', status };
 
 describe('the OpenAPI response check', () => {
@@ -29,9 +35,15 @@ describe('the OpenAPI response check', () => {
     ['a 200 with a field nobody described', 'POST', '/imchannel/sendMessage', 200, { ...sent, extra: 1 }],
     ['a 401 with another code', 'POST', '/imchannel/sendMessage', 401, { error: { code: 'FORBIDDEN', message: 'no' } }],
     ['an error not under `error`', 'POST', '/imchannel/sendMessage', 502, { code: 'INFOBIP_ERROR', message: 'no' }],
-    ['a 415 allowing an image type on the audio route', 'POST', '/imchannel/sendWhatsAppAudioMessage', 415, {
-      error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'no', allowed: ['image/png'] },
-    }],
+    [
+      'a 415 allowing an image type on the audio route',
+      'POST',
+      '/imchannel/sendWhatsAppAudioMessage',
+      415,
+      {
+        error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'no', allowed: ['image/png'] },
+      },
+    ],
     ['a status sendMessage never answers', 'POST', '/imchannel/sendMessage', 415, { error: { code: 'X', message: 'y' } }],
     ['an undescribed route', 'POST', '/imchannel/nope', 200, {}],
     ['a method the route does not have', 'DELETE', '/imchannel/sendMessage', 200, sent],

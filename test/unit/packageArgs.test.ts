@@ -7,11 +7,10 @@ describe('npm run package', () => {
     expect(packageArgs(['--package', 'out'])).toEqual(['package', '--stage', 'ci', '--package', 'out']);
   });
 
-  it.each([
-    [['--stage', 'prod', '--param=ctliveTarget=lambda:ctlive-inbound']],
-    [['--stage=prod']],
-    [['-s', 'prod']],
-  ])('passes a named stage through, and adds no second --stage (serverless refuses two): %j', (args) => {
-    expect(packageArgs(args)).toEqual(['package', ...args]);
-  });
+  it.each([[['--stage', 'prod', '--param=ctliveTarget=lambda:ctlive-inbound']], [['--stage=prod']], [['-s', 'prod']]])(
+    'passes a named stage through, and adds no second --stage (serverless refuses two): %j',
+    (args) => {
+      expect(packageArgs(args)).toEqual(['package', ...args]);
+    },
+  );
 });

@@ -22,7 +22,9 @@ function setup(answer: () => Response | Promise<Response>) {
   });
   const send = async (body: unknown, headers: Record<string, string>) => {
     await handler(apiEvent({ body, headers }), lambdaContext('sendMessage'));
-    return lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => String(e.message).includes('Request failed'));
+    return lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((e) => String(e.message).includes('Request failed'));
   };
   return { send };
 }
@@ -32,7 +34,10 @@ const infobip = { baseUrl: 'https://xxxx.api.infobip.com', apiKey: 'infobip-key-
 
 describe('the line of a refused request', () => {
   it('says which field failed, the number and the message id, at WARN', async () => {
-    const [line] = await setup(() => new Response('{}')).send({ to: '+39 123 456 789', text: 'x', messageId: 'm-77', infobip }, auth);
+    const [line] = await setup(() => new Response('{}')).send(
+      { to: '+39 123 456 789', text: 'x', messageId: 'm-77', infobip },
+      auth,
+    );
 
     expect(line).toMatchObject({ level: 'WARN', messageId: 'm-77', to: '+39 123 456 789' });
     expect(String(line?.message)).toMatch(
@@ -61,7 +66,10 @@ describe('the line of a refused request', () => {
 });
 
 describe('webhook credentials', () => {
-  const config = { basic: { username: 'infobip', password: 'webhook-pass-0123456789' }, header: { name: 'x-hook', value: 'hook-value-0123456789' } };
+  const config = {
+    basic: { username: 'infobip', password: 'webhook-pass-0123456789' },
+    header: { name: 'x-hook', value: 'hook-value-0123456789' },
+  };
   const reasonOf = (headers: Record<string, string>) => {
     try {
       checkWebhookAuth(headers, config);
@@ -74,7 +82,9 @@ describe('webhook credentials', () => {
   it('names each method that failed, and how', () => {
     const basic = `Basic ${Buffer.from('infobip:wrong').toString('base64')}`;
     expect(reasonOf({})).toBe('no Basic credentials, no x-hook header');
-    expect(reasonOf({ authorization: basic, 'x-hook': 'wrong' })).toBe('Basic credentials do not match, the x-hook header does not match');
+    expect(reasonOf({ authorization: basic, 'x-hook': 'wrong' })).toBe(
+      'Basic credentials do not match, the x-hook header does not match',
+    );
     const good = `Basic ${Buffer.from('infobip:webhook-pass-0123456789').toString('base64')}`;
     expect(reasonOf({ authorization: good, 'x-hook': 'hook-value-0123456789' })).toBe('accepted');
   });

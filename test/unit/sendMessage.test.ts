@@ -143,13 +143,16 @@ describe('sendMessage', () => {
     expect(JSON.parse(String(calls[0]?.init.body)).destinations[0].to).toEqual({ phoneNumber: sent });
   });
 
-  it.each(['+39 123 456 789', '039123456789', '00', '+0039123456789'])('refuses %s with a hint about the country code', async (to) => {
-    const { calls, send } = setup(ok);
-    const res = await send({ ...validBody, to });
-    expect(res.status).toBe(400);
-    expect(res.body.error.details[0]).toMatchObject({ path: 'to', message: expect.stringContaining('country code') });
-    expect(calls).toEqual([]);
-  });
+  it.each(['+39 123 456 789', '039123456789', '00', '+0039123456789'])(
+    'refuses %s with a hint about the country code',
+    async (to) => {
+      const { calls, send } = setup(ok);
+      const res = await send({ ...validBody, to });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details[0]).toMatchObject({ path: 'to', message: expect.stringContaining('country code') });
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('says where the JSON broke', async () => {
     const { send } = setup(ok);

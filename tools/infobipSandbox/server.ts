@@ -2,14 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliveryReportPayload, infobipErrorBody, sendResponse, type SentMessage } from './payloads';
-import type {
-  DeliveryReportPost,
-  FailureMode,
-  InfobipSandbox,
-  MediaFetch,
-  ReceivedRequest,
-  SandboxOptions,
-} from './types';
+import type { DeliveryReportPost, FailureMode, InfobipSandbox, MediaFetch, ReceivedRequest, SandboxOptions } from './types';
 import { mediaUrlOf, validateOmniAdvanced, type OmniAdvancedRequest } from './validate';
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
 import { fetchMedia, postDeliveryReport } from './outbound';
@@ -230,7 +223,8 @@ class Sandbox implements InfobipSandbox {
         if (!this.live(epoch)) return;
         this.mediaFetches.push(fetched);
         this.waiters.notify();
-        const outcome = fetched.error ?? `${fetched.status}${fetched.bodyBytes === undefined ? '' : ` ${fetched.bodyBytes} bytes`}`;
+        const outcome =
+          fetched.error ?? `${fetched.status}${fetched.bodyBytes === undefined ? '' : ` ${fetched.bodyBytes} bytes`}`;
         this.log(`media ${method} ${media.url} -> ${outcome}`);
       }
     }

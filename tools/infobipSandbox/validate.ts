@@ -29,9 +29,7 @@ export interface OmniAdvancedRequest {
 
 export type ValidationErrors = Record<string, string[]>;
 
-export type ValidationResult =
-  | { ok: true; request: OmniAdvancedRequest }
-  | { ok: false; errors: ValidationErrors };
+export type ValidationResult = { ok: true; request: OmniAdvancedRequest } | { ok: false; errors: ValidationErrors };
 
 const MEDIA_KEYS = ['imageUrl', 'fileUrl', 'audioUrl', 'videoUrl'] as const;
 export type MediaKey = (typeof MEDIA_KEYS)[number];

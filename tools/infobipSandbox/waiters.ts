@@ -29,7 +29,9 @@ export class Waiters {
       };
       const timer = setTimeout(() => {
         const got = list();
-        waiter.fail(new Error(`timed out after ${timeoutMs} ms waiting for ${n} ${what}; got ${got.length}: ${JSON.stringify(got)}`));
+        waiter.fail(
+          new Error(`timed out after ${timeoutMs} ms waiting for ${n} ${what}; got ${got.length}: ${JSON.stringify(got)}`),
+        );
       }, timeoutMs);
       this.pending.add(waiter);
     });

@@ -20,9 +20,9 @@ export const USAGE = [
   '  --message-id  lines that contain this id (Infobip messageId, wamid…, or a media id)',
   `  --since       how far back (default ${DEFAULT_SINCE}): 45s, 30m, 1h, 2d, 1w, or an ISO time`,
   `  --stage       the deployed stage whose log groups are searched (default ${DEFAULT_STAGE})`,
-  '  --region      AWS region (default: AWS_REGION or the AWS profile\'s region)',
+  "  --region      AWS region (default: AWS_REGION or the AWS profile's region)",
   `  --limit       stop after this many lines (default ${DEFAULT_LIMIT})`,
-  '  --local       search the local stack\'s log file (npm start) instead of CloudWatch',
+  "  --local       search the local stack's log file (npm start) instead of CloudWatch",
   '  --file        the local log file (default: IMCHANNEL_LOCAL_LOG or .imchannel/local.log)',
 ].join('\n');
 

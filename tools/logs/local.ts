@@ -30,7 +30,9 @@ export function localLogWriter(path: string, now: () => number = Date.now): (lin
     } catch (error: unknown) {
       // A full disk must not stop the stack: say so once, keep serving.
       failed = true;
-      process.stderr.write(`[stack] cannot write ${path}, npm run logs -- --local will miss lines: ${(error as Error).message}\n`);
+      process.stderr.write(
+        `[stack] cannot write ${path}, npm run logs -- --local will miss lines: ${(error as Error).message}\n`,
+      );
     }
   };
 }

@@ -66,7 +66,7 @@ function describeSendFields(registry: z.core.$ZodRegistry<Meta>) {
     description:
       "ctlive's Infobip settings for this WhatsApp number. A field left out is taken from the deployment's defaults " +
       '(INFOBIP_BASE_URL, INFOBIP_API_KEY, INFOBIP_SCENARIO_KEY); one that is in neither place is a 400. ' +
-      "baseUrl must be a bare https origin whose host INFOBIP_ALLOWED_HOSTS allows (http only for loopback).",
+      'baseUrl must be a bare https origin whose host INFOBIP_ALLOWED_HOSTS allows (http only for loopback).',
   });
   registry.add(sendFields.callbackData, { description: 'Comes back in the delivery reports (the `delivery` event).' });
   registry.add(sendFields.messageId, { description: 'The id to give the Infobip message; Infobip makes one when left out.' });
@@ -90,7 +90,7 @@ const ERROR_SCHEMAS = {
   UnauthorizedError: [unauthorizedBody, '401: missing or wrong credentials.'],
   NotFoundError: [notFoundBody, '404: the same body for every miss.'],
   PayloadTooLargeError: [payloadTooLargeBody, '413: the request body, or the decoded file, is above `limitBytes`.'],
-  InfobipError: [infobipErrorBody, "502: Infobip could not be reached, refused the message, or answered nonsense."],
+  InfobipError: [infobipErrorBody, '502: Infobip could not be reached, refused the message, or answered nonsense.'],
   InfobipRejectedError: [
     infobipRejectedBody,
     '422: Infobip answered 200 but REJECTED the message (e.g. REJECTED_DESTINATION_NOT_REGISTERED): nothing is sent; resending it unchanged will not help.',
@@ -242,7 +242,10 @@ function mediaSendOperation(kind: MediaKind) {
 
 const fileHeaders = {
   'Content-Length': { description: 'The size of the file in bytes.', schema: { type: 'integer', minimum: 0 } },
-  'Content-Disposition': { description: '`inline; filename="…"`, the stored file name safely quoted.', schema: { type: 'string' } },
+  'Content-Disposition': {
+    description: '`inline; filename="…"`, the stored file name safely quoted.',
+    schema: { type: 'string' },
+  },
   'Cache-Control': { description: '`no-store`.', schema: { type: 'string', const: 'no-store' } },
   'X-Content-Type-Options': { description: '`nosniff`.', schema: { type: 'string', const: 'nosniff' } },
 };
@@ -269,7 +272,7 @@ function mediaFetchOperations(kind: MediaKind) {
     get: {
       operationId: spec.fetchTag,
       summary: `Infobip fetches a stored ${kind} file`,
-      description: 'Each fetch shortens the file\'s life to MEDIA_FETCH_TTL_SECONDS. CONTRACT section 4.',
+      description: "Each fetch shortens the file's life to MEDIA_FETCH_TTL_SECONDS. CONTRACT section 4.",
       ...common,
       responses: {
         '200': {
@@ -304,9 +307,12 @@ function webhookOperation(operationId: string, summary: string, description: str
           'application/json': {
             schema: {
               type: 'object',
-              description: 'Infobip\'s webhook payload; only the envelope is checked, every result is forwarded as `raw`.',
+              description: "Infobip's webhook payload; only the envelope is checked, every result is forwarded as `raw`.",
               properties: {
-                results: { type: 'array', items: { type: 'object', required: ['messageId'], properties: { messageId: { type: 'string', minLength: 1 } } } },
+                results: {
+                  type: 'array',
+                  items: { type: 'object', required: ['messageId'], properties: { messageId: { type: 'string', minLength: 1 } } },
+                },
               },
               required: ['results'],
             },
@@ -315,7 +321,10 @@ function webhookOperation(operationId: string, summary: string, description: str
       },
       responses: {
         '200': json('WebhookAnswer', 'Every result was forwarded or was a duplicate.'),
-        '400': error('BadRequestError', '400: not JSON, or not an Infobip payload (no `results` array of objects with a messageId).'),
+        '400': error(
+          'BadRequestError',
+          '400: not JSON, or not an Infobip payload (no `results` array of objects with a messageId).',
+        ),
         '401': error('UnauthorizedError', '401: the configured webhook credentials are missing or wrong; nothing is forwarded.'),
         '413': error('PayloadTooLargeError', '413: the body is above 1 MiB.'),
         '500': error('InternalError'),

@@ -26,9 +26,9 @@ export async function startDocsServer(options: { port?: number; host?: string } 
   const server = createServer((req, res) => {
     const file = SERVED[(req.url ?? '/').split('?')[0] ?? ''];
     if ((req.method !== 'GET' && req.method !== 'HEAD') || file === undefined) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ error: { code: 'NOT_FOUND', message: `Try GET /${OPENAPI_FILE} or /${EVENTS_SCHEMA_FILE}` } }),
-      );
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `Try GET /${OPENAPI_FILE} or /${EVENTS_SCHEMA_FILE}` } }));
       return;
     }
     readFile(join(DOCS_DIR, file)).then(

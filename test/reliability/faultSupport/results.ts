@@ -68,8 +68,7 @@ export function tally(section: string): Tally {
 
 export function summarise(sections: ResultsFile['sections']): Record<string, unknown> {
   const all = Object.entries(sections);
-  const sum = (pick: (name: string, s: SectionFigures) => number) =>
-    all.reduce((total, [name, s]) => total + pick(name, s), 0);
+  const sum = (pick: (name: string, s: SectionFigures) => number) => all.reduce((total, [name, s]) => total + pick(name, s), 0);
   const badInputsPerEndpoint: Record<string, number> = {};
   for (const [name, s] of all) {
     if (!name.startsWith('badInput')) continue;

@@ -29,12 +29,7 @@ export interface LoadFigures {
 const statusCodes = (result: autocannon.Result) =>
   Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
 
-export async function underLoad(
-  route: string,
-  url: string,
-  request: autocannon.Request,
-  seconds: number,
-): Promise<LoadFigures> {
+export async function underLoad(route: string, url: string, request: autocannon.Request, seconds: number): Promise<LoadFigures> {
   const warm = await autocannon({
     url,
     connections: CONNECTIONS,

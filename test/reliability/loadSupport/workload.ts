@@ -48,7 +48,24 @@ export interface Workload {
 /** Infobip sends one result per webhook most of the time, and batches when traffic builds up. */
 const BATCH_SIZES = [1, 1, 1, 1, 2, 2, 3, 5];
 /** Message types in the mix: every one must be forwarded, and de-duplicated alike. */
-const TYPES = ['TEXT', 'TEXT', 'TEXT', 'IMAGE', 'DOCUMENT', 'AUDIO', 'VOICE', 'VIDEO', 'STICKER', 'LOCATION', 'CONTACT', 'BUTTON', 'INTERACTIVE_BUTTON_REPLY', 'REACTION', 'UNSUPPORTED', 'SOME_FUTURE_TYPE'];
+const TYPES = [
+  'TEXT',
+  'TEXT',
+  'TEXT',
+  'IMAGE',
+  'DOCUMENT',
+  'AUDIO',
+  'VOICE',
+  'VIDEO',
+  'STICKER',
+  'LOCATION',
+  'CONTACT',
+  'BUTTON',
+  'INTERACTIVE_BUTTON_REPLY',
+  'REACTION',
+  'UNSUPPORTED',
+  'SOME_FUTURE_TYPE',
+];
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
 export function seeded(seed: number): () => number {
@@ -72,8 +89,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-const webhookBody = (results: unknown[]) =>
-  JSON.stringify({ results, messageCount: results.length, pendingMessageCount: 0 });
+const webhookBody = (results: unknown[]) => JSON.stringify({ results, messageCount: results.length, pendingMessageCount: 0 });
 
 export function planWorkload(options: WorkloadOptions): Workload {
   const { random } = options;
@@ -88,7 +104,7 @@ export function planWorkload(options: WorkloadOptions): Workload {
 
   // Originals: every unique result once, in batches.
   const originals: string[][] = [];
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     const size = pick(BATCH_SIZES, random);
     originals.push(ids.slice(i, i + size));
     i += size;
