@@ -2,7 +2,7 @@
 // CloudWatch resources for every function of the service: saved Logs Insights queries
 // (one per function tag, one for a message's story by messageId, one for errors), and a
 // metric filter with an alarm on the function's ERROR lines. Built from `functions:`, so a
-// new function gets them too. Log lines: README "Logs and troubleshooting" (lib/platform/log.ts).
+// new function gets them too. Log lines: docs/operations.md (lib/platform/log.ts).
 
 const upperFirst = (name) => name.charAt(0).toUpperCase() + name.slice(1);
 /** The framework's logical id of a function's log group (AWS::Logs::LogGroup). */

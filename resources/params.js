@@ -17,7 +17,7 @@ function required(name) {
     const value = await resolveVariable(`param:${name}, null`);
     if (value === null || value === undefined) {
       const error = new Error(
-        `Missing stage parameter "${name}" for stage "${stage}": pass --param="${name}=${EXAMPLES[name]}" (README "Deploying to AWS")`,
+        `Missing stage parameter "${name}" for stage "${stage}": pass --param="${name}=${EXAMPLES[name]}" (docs/deploying.md)`,
       );
       error.stack = error.message; // the framework prints the stack: the message is all that helps
       throw error;
