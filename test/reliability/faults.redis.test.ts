@@ -247,7 +247,17 @@ describe('Redis restarted in the middle of a run', () => {
       expect(failedLines).toHaveLength(statuses.filter((status) => status === 503).length);
       const received = stack.sink.received.map((event) => (event as { messageId: string }).messageId);
       expect(received).toEqual(ids);
-      for (const id of ids) expect(await stack.direct.get(redisKeys.webhookEvent('message', id))).toBe('done');
+      // Done, unless Redis went away between the forward and the done mark: ctlive has the
+      // event either way, and that case is one ERROR line naming the message (lib/inbound/webhook.ts).
+      const unmarked = new Set(
+        errorLinesSince(stack, mark, 'onMessage')
+          .filter((entry) => entry.message.includes('Forwarded, but could not mark it done in Redis'))
+          .map((entry) => entry.messageId),
+      );
+      for (const id of ids) {
+        if (unmarked.has(id)) continue;
+        expect({ id, state: await stack.direct.get(redisKeys.webhookEvent('message', id)) }).toEqual({ id, state: 'done' });
+      }
       // Files from before the restart survive it (Upstash keeps its data, as this server does).
       for (const [mediaId, content] of files) expect((await fetchFile('document', mediaId)).body).toBe(content);
       const added = (await stack.mediaKeys()).filter((key) => !before.includes(key));
