@@ -17,7 +17,8 @@ const object = z.record(z.string(), z.unknown());
 
 export const ctliveMessageEventSchema = z.object({
   event: z.literal('message'),
-  channel: z.literal('WHATSAPP'),
+  /** `integrationType` (OMNI) or `channel` (Messages API) of the result; WHATSAPP when it has neither. */
+  channel: z.string(),
   messageId,
   from: optionalString,
   to: optionalString,
@@ -38,6 +39,16 @@ export const ctliveMessageEventSchema = z.object({
   ),
   /** Infobip flagged the file as infected (type INFECTED_CONTENT): never offered as media. */
   infected: z.optional(z.literal(true)),
+  /** REACTION: the emoji, ADDED or REMOVED, and the id of the message reacted to. */
+  reaction: z.optional(z.object({ emoji: optionalString, action: optionalString, messageId: optionalString })),
+  /** The message the customer replied to (Infobip's `context`). */
+  replyTo: z.optional(z.object({ messageId: optionalString, from: optionalString })),
+  /** The ad or post that started the conversation, as Infobip sends it. */
+  referral: z.optional(object),
+  /** Shared contact cards (CONTACT), as Infobip sends them. */
+  contacts: z.optional(z.array(object)),
+  /** Who wrote; the phone number may be absent for users with a Meta username. */
+  identity: z.optional(z.object({ phoneNumber: optionalString, userId: optionalString, username: optionalString })),
   raw,
 });
 

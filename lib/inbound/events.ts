@@ -12,7 +12,8 @@ import {
 
 export interface CtliveMessageEvent {
   event: 'message';
-  channel: 'WHATSAPP';
+  /** The result's `integrationType` (OMNI) or `channel` (Messages API); WHATSAPP when it has neither. */
+  channel: string;
   messageId: string;
   from?: string;
   to?: string;
@@ -25,6 +26,16 @@ export interface CtliveMessageEvent {
   location?: { latitude?: number; longitude?: number; name?: string; address?: string; url?: string };
   /** Infobip flagged the file as infected (type INFECTED_CONTENT): it is never offered as media. */
   infected?: true;
+  /** REACTION: the emoji, ADDED or REMOVED, and the id of the message reacted to (`context.id`). */
+  reaction?: { emoji?: string; action?: string; messageId?: string };
+  /** The message the customer replied to (`context`): its id and sender. */
+  replyTo?: { messageId?: string; from?: string };
+  /** The ad or post that started the conversation (`referral`), as Infobip sends it. */
+  referral?: Record<string, unknown>;
+  /** Shared contact cards (CONTACT's `contacts`), as Infobip sends them. */
+  contacts?: Record<string, unknown>[];
+  /** Who wrote: the phone number (may be absent for Meta-username users), the BSUID, the username. */
+  identity?: { phoneNumber?: string; userId?: string; username?: string };
   raw: RawResult;
 }
 
@@ -74,6 +85,10 @@ function contactNameOf(result: InboundMessageResult): string | undefined {
  */
 const NOT_MEDIA = new Set(['LOCATION', 'INFECTED_CONTENT']);
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const nonEmpty = <T extends object>(value: T): T | undefined => (Object.keys(value).length > 0 ? value : undefined);
+
 const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
@@ -93,9 +108,16 @@ export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
           url: message.url,
         })
       : undefined;
+  const context = isObject(message?.context) ? message.context : undefined;
+  const contacts = Array.isArray(message?.contacts) ? message.contacts.filter(isObject) : undefined;
+  const identity = result.contact
+    ? nonEmpty(
+        compact({ phoneNumber: result.contact.phoneNumber, userId: result.contact.userId, username: result.contact.username }),
+      )
+    : undefined;
   return compact<CtliveMessageEvent>({
     event: 'message',
-    channel: 'WHATSAPP',
+    channel: (result.integrationType ?? result.channel ?? 'WHATSAPP').toUpperCase(),
     messageId: result.messageId,
     from: result.from ?? result.sender,
     to: result.to ?? result.destination,
@@ -107,6 +129,15 @@ export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
     media,
     location,
     infected: type === 'INFECTED_CONTENT' ? true : undefined,
+    reaction:
+      type === 'REACTION' && message
+        ? compact({ emoji: text(message.emoji), action: text(message.action), messageId: text(context?.id) })
+        : undefined,
+    replyTo:
+      type !== 'REACTION' && context ? nonEmpty(compact({ messageId: text(context.id), from: text(context.from) })) : undefined,
+    referral: isObject(message?.referral) ? message.referral : undefined,
+    contacts: contacts && contacts.length > 0 ? contacts : undefined,
+    identity,
     raw,
   });
 }

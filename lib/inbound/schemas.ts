@@ -86,6 +86,11 @@ export const messageContentSchema = z.looseObject({
 const namedSchema = z.looseObject({
   name: optionalString,
   profile: lenient(z.looseObject({ name: optionalString })),
+  /** WhatsApp API `contact` (WhatsAppInboundContactProfile): absent for some Meta-username users. */
+  phoneNumber: optionalString,
+  /** Meta's Business-Scoped User ID (BSUID). */
+  userId: optionalString,
+  username: optionalString,
 });
 
 /**
@@ -101,6 +106,9 @@ export const inboundMessageSchema = z.looseObject({
   to: optionalString,
   destination: optionalString,
   receivedAt: optionalString,
+  /** OMNI's result names its channel (WHATSAPP, VIBER, FACEBOOK…); the Messages API `channel`. */
+  integrationType: optionalString,
+  channel: optionalString,
   message: lenient(messageContentSchema),
   content: lenient(z.array(z.unknown())),
   contact: lenient(namedSchema),

@@ -61,12 +61,21 @@ describe('inbound message results map to ctlive message events', () => {
     ],
     // A file Infobip found infected: flagged, and its url never offered as media.
     ['INFECTED_CONTENT', { url: MEDIA_URL }, { infected: true }],
-    ['CONTACT', { contacts: [{ name: { formattedName: 'Mario Rossi' }, phones: [{ phone: '+39 333' }] }] }, {}],
+    [
+      'CONTACT',
+      { contacts: [{ name: { formattedName: 'Mario Rossi' }, phones: [{ phone: '+39 333' }] }] },
+      { contacts: [{ name: { formattedName: 'Mario Rossi' }, phones: [{ phone: '+39 333' }] }] },
+    ],
     ['BUTTON', { text: 'Yes', payload: 'YES_PAYLOAD' }, { text: 'Yes' }],
     ['INTERACTIVE_BUTTON_REPLY', { id: 'b1', title: 'Talk to an agent' }, { text: 'Talk to an agent' }],
     ['INTERACTIVE_LIST_REPLY', { id: 'r1', title: 'Billing', description: 'Invoices' }, { text: 'Billing' }],
     ['ORDER', { catalogId: '1', text: 'After 6pm', productItems: [{ productRetailerId: 'SKU-1' }] }, { text: 'After 6pm' }],
-    ['REACTION', { messageId: 'wamid.OUT', emoji: '👍' }, {}],
+    // Infobip's shape (WhatsAppInboundReactionContent): the reacted-to message is `context.id`.
+    [
+      'REACTION',
+      { emoji: '👍', action: 'ADDED', context: { id: 'wamid.OUT', from: '44123456789' } },
+      { reaction: { emoji: '👍', action: 'ADDED', messageId: 'wamid.OUT' } },
+    ],
     ['UNSUPPORTED', {}, {}],
   ];
 
@@ -78,6 +87,27 @@ describe('inbound message results map to ctlive message events', () => {
     const raw = omniResult({ type, ...fields });
 
     expect(toMessageEvent(raw)).toEqual({ ...common, type, ...expected, raw });
+  });
+
+  it('lifts the replied-to message, the referral, the sender identity and the channel', () => {
+    const raw = {
+      ...omniResult({
+        type: 'TEXT',
+        text: 'About this offer',
+        context: { id: 'wamid.OUT-1', from: '44123456789' },
+        referral: { sourceType: 'AD', sourceUrl: 'https://fb.example/ad/1', headline: 'Offer' },
+      }),
+      integrationType: 'VIBER',
+      contact: { name: 'Mario', userId: 'IT.abc123', username: 'mario.r' },
+    };
+
+    expect(toMessageEvent(raw)).toMatchObject({
+      channel: 'VIBER',
+      replyTo: { messageId: 'wamid.OUT-1', from: '44123456789' },
+      referral: { sourceType: 'AD', sourceUrl: 'https://fb.example/ad/1', headline: 'Offer' },
+      identity: { userId: 'IT.abc123', username: 'mario.r' },
+    });
+    expect(toMessageEvent(raw).identity).not.toHaveProperty('phoneNumber');
   });
 
   it('forwards a type nobody knows yet with the type as received, text and media when it has them', () => {
