@@ -85,12 +85,7 @@ function contactNameOf(result: InboundMessageResult): string | undefined {
  */
 const NOT_MEDIA = new Set(['LOCATION', 'INFECTED_CONTENT']);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const nonEmpty = <T extends object>(value: T): T | undefined => (Object.keys(value).length > 0 ? value : undefined);
-
-const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
   const result = inboundMessageSchema.parse(raw);
@@ -101,15 +96,15 @@ export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
   const location =
     type === 'LOCATION' && message
       ? compact({
-          latitude: finite(message.latitude),
-          longitude: finite(message.longitude),
-          name: text(message.name),
-          address: text(message.address),
+          latitude: message.latitude,
+          longitude: message.longitude,
+          name: message.name,
+          address: message.address,
           url: message.url,
         })
       : undefined;
-  const context = isObject(message?.context) ? message.context : undefined;
-  const contacts = Array.isArray(message?.contacts) ? message.contacts.filter(isObject) : undefined;
+  const context = message?.context;
+  const contacts = message?.contacts?.filter((card) => card !== undefined);
   const identity = result.contact
     ? nonEmpty(
         compact({ phoneNumber: result.contact.phoneNumber, userId: result.contact.userId, username: result.contact.username }),
@@ -131,11 +126,10 @@ export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
     infected: type === 'INFECTED_CONTENT' ? true : undefined,
     reaction:
       type === 'REACTION' && message
-        ? compact({ emoji: text(message.emoji), action: text(message.action), messageId: text(context?.id) })
+        ? compact({ emoji: message.emoji, action: message.action, messageId: context?.id })
         : undefined,
-    replyTo:
-      type !== 'REACTION' && context ? nonEmpty(compact({ messageId: text(context.id), from: text(context.from) })) : undefined,
-    referral: isObject(message?.referral) ? message.referral : undefined,
+    replyTo: type !== 'REACTION' && context ? nonEmpty(compact({ messageId: context.id, from: context.from })) : undefined,
+    referral: message?.referral,
     contacts: contacts && contacts.length > 0 ? contacts : undefined,
     identity,
     raw,

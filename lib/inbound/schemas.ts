@@ -81,6 +81,19 @@ export const messageContentSchema = z.looseObject({
   title: optionalString,
   url: optionalString,
   caption: optionalString,
+  /** LOCATION (WhatsAppInboundLocationContent). */
+  latitude: lenient(z.number()),
+  longitude: lenient(z.number()),
+  name: optionalString,
+  address: optionalString,
+  /** REACTION (WhatsAppInboundReactionContent): ADDED or REMOVED. */
+  emoji: optionalString,
+  action: optionalString,
+  /** The message the customer replied or reacted to. */
+  context: lenient(z.looseObject({ id: optionalString, from: optionalString })),
+  referral: optionalObject,
+  /** CONTACT: the shared cards; an entry that is not an object is left out. */
+  contacts: lenient(z.array(optionalObject)),
 });
 
 const namedSchema = z.looseObject({

@@ -89,6 +89,18 @@ describe('inbound message results map to ctlive message events', () => {
     expect(toMessageEvent(raw)).toEqual({ ...common, type, ...expected, raw });
   });
 
+  it('leaves out lifted fields of the wrong type, as every other field', () => {
+    const location = toMessageEvent(
+      omniResult({ type: 'LOCATION', latitude: '41.9', longitude: 12.49, url: 'https://m.example/x' }),
+    );
+    expect(location.location).toEqual({ longitude: 12.49, url: 'https://m.example/x' });
+    const contact = toMessageEvent(omniResult({ type: 'CONTACT', contacts: ['not a card', { name: { formattedName: 'A' } }] }));
+    expect(contact.contacts).toEqual([{ name: { formattedName: 'A' } }]);
+    const reply = toMessageEvent(omniResult({ type: 'TEXT', text: 'hi', context: 'wamid.X', referral: [1] }));
+    expect(reply).not.toHaveProperty('replyTo');
+    expect(reply).not.toHaveProperty('referral');
+  });
+
   it('lifts the replied-to message, the referral, the sender identity and the channel', () => {
     const raw = {
       ...omniResult({

@@ -31,15 +31,17 @@ export const fileBody = (kind: MediaKind, messageId: string, extra: Record<strin
 export const entriesSince = (stack: Stack, mark: number): LogEntry[] =>
   stack.lines.slice(mark).map((line) => JSON.parse(line) as LogEntry);
 
-/** The ERROR entries written since `mark` by the function `tag`, each with the tag in its message. */
-export function errorLinesSince(stack: Stack, mark: number, tag: string, level = 'ERROR'): LogEntry[] {
+/** The entries at `level` written since `mark` by the function `tag`, each with the tag in its message. */
+function linesSince(stack: Stack, mark: number, tag: string, level: 'ERROR' | 'WARN'): LogEntry[] {
   return entriesSince(stack, mark).filter(
     (entry) => entry.level === level && entry.tag === tag && entry.message.startsWith(`[IMCHANNEL] [${tag}] `),
   );
 }
 
-/** The WARN entries (a caller's mistake) written since `mark` by the function `tag`. */
-export const warnLinesSince = (stack: Stack, mark: number, tag: string): LogEntry[] => errorLinesSince(stack, mark, tag, 'WARN');
+/** ERROR: a failure of IMChannel or a dependency. */
+export const errorLinesSince = (stack: Stack, mark: number, tag: string): LogEntry[] => linesSince(stack, mark, tag, 'ERROR');
+/** WARN: a caller's mistake. */
+export const warnLinesSince = (stack: Stack, mark: number, tag: string): LogEntry[] => linesSince(stack, mark, tag, 'WARN');
 
 /**
  * No configured secret in any log line or response, and no file's content (base64, as
