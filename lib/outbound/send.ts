@@ -55,8 +55,8 @@ export function validate<S extends z.ZodMiniType>(schema: S, body: unknown): z.i
 export interface OutboundDeps {
   infobip: InfobipClient;
   infobipConfig: InfobipConfig;
-  /** `IMCHANNEL_PUBLIC_URL`, when set: Infobip then posts delivery reports back to us. */
-  publicUrl?: string;
+  /** Where Infobip posts this send's reports (`readNotifyUrl`), with its token; none without a public URL. */
+  notifyUrl?: string;
   log: TaggedLogger;
 }
 
@@ -75,7 +75,7 @@ export async function sendToInfobip(
   if (common.messageId !== undefined) destination.messageId = common.messageId;
   const request: OmniRequest = { scenarioKey: settings.scenarioKey, destinations: [destination], whatsApp };
   if (common.callbackData !== undefined) request.callbackData = common.callbackData;
-  if (deps.publicUrl !== undefined) request.notifyUrl = `${deps.publicUrl}/onDeliveryReport`;
+  if (deps.notifyUrl !== undefined) request.notifyUrl = deps.notifyUrl;
   try {
     const accepted = await deps.infobip.send(settings, request, deps.log);
     return { ...accepted, to: common.to };
