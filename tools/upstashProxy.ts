@@ -40,8 +40,8 @@ export interface UpstashProxy {
 // Upstash refuses a request over 10 MB on the Free and Pay-as-you-go plans with
 // "ERR max request size exceeded" (upstash.com/docs/redis/troubleshooting/max_request_size_exceeded),
 // which also names reads too large for one request; the error as databases report it gives the
-// exact figure: "Limit: 10485760 bytes, Actual: N bytes". Counted here on the JSON bodies, which
-// are never smaller than the command or reply inside, so what passes here passes there.
+// exact figure: "Limit: 10485760 bytes, Actual: N bytes". Counted here on the JSON bodies, never
+// smaller than the command or reply inside, so the proxy errs on the strict side.
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const REDIS_UNAVAILABLE = 'redis unavailable';
 
@@ -80,8 +80,9 @@ const REFUSED = new Set([
   'waitaof',
   'client',
 ]);
-// With BLOCK these would hold the shared connection, and every other request behind them.
-const BLOCK_OPTION_AFTER: Record<string, number> = { xread: 1, xreadgroup: 4 }; // xreadgroup: after GROUP g c
+// With BLOCK these would hold the shared connection, and every request behind them; the
+// number is where their options start among the arguments (XREADGROUP's after GROUP g c).
+const BLOCK_OPTION_FROM: Record<string, number> = { xread: 0, xreadgroup: 3 };
 
 // ioredis types ReplyError as `any`, which would leave caught errors `unknown`.
 const RedisReplyError: new (...args: never[]) => Error = ReplyError;
@@ -188,10 +189,10 @@ function encodeReply(reply: unknown, base64: boolean, topLevel = true): Json {
 function refuseStateful(command: Arg[]): void {
   const [name = '', ...args] = command.map((arg) => arg.toString().toLowerCase());
   if (REFUSED.has(name)) throw new HttpError(400, `ERR command '${name}' is not supported by this proxy`);
-  const optionsFrom = BLOCK_OPTION_AFTER[name];
+  const optionsFrom = BLOCK_OPTION_FROM[name];
   if (optionsFrom === undefined) return;
-  const streams = args.indexOf('streams', optionsFrom - 1);
-  if (args.slice(optionsFrom - 1, streams < 0 ? undefined : streams).includes('block')) {
+  const streams = args.indexOf('streams', optionsFrom);
+  if (args.slice(optionsFrom, streams < 0 ? undefined : streams).includes('block')) {
     throw new HttpError(400, `ERR command '${name}' with BLOCK is not supported by this proxy: leave BLOCK out and poll`);
   }
 }
