@@ -147,6 +147,29 @@ describe('sendMessage', () => {
     expect(JSON.parse(String(calls[0]?.init.body)).destinations[0].to).toEqual({ phoneNumber: sent });
   });
 
+  // A customer known by a username has a Business-Scoped User ID and maybe no number.
+  it.each(['US.13491208655302741918', `IT.${'a1B2'.repeat(36)}abc`])('sends the BSUID %s as to.whatsAppUserId', async (to) => {
+    const { calls, send } = setup(ok);
+    const res = await send({ ...validBody, to });
+    expect(res.status).toBe(200);
+    expect(res.body.to).toBe(to);
+    expect(JSON.parse(String(calls[0]?.init.body)).destinations[0].to).toEqual({ whatsAppUserId: to });
+  });
+
+  it.each(['us.13491208655302741918', 'US.', 'US.1349-1208', `US.${'1'.repeat(148)}`, 'USA.123'])(
+    'refuses %s, which is no BSUID, with the hint for both forms',
+    async (to) => {
+      const { calls, send } = setup(ok);
+      const res = await send({ ...validBody, to });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details[0]).toMatchObject({
+        path: 'to',
+        message: expect.stringContaining('WhatsApp user ID (BSUID'),
+      });
+      expect(calls).toEqual([]);
+    },
+  );
+
   it.each(['+39 123 456 789', '039123456789', '00', '+0039123456789'])(
     'refuses %s with a hint about the country code',
     async (to) => {
