@@ -1,6 +1,14 @@
 import * as z from '../platform/schema';
 import type { InfobipConfig } from '../platform/config';
-import { AppError, InfobipError, InfobipRejectedError, InfobipTimeoutError, ValidationError, reasonOf } from '../platform/errors';
+import {
+  AppError,
+  InfobipError,
+  InfobipRateLimitedError,
+  InfobipRejectedError,
+  InfobipTimeoutError,
+  ValidationError,
+  reasonOf,
+} from '../platform/errors';
 import { deadline } from '../platform/deadline';
 import { runbook, type TaggedLogger } from '../platform/log';
 
@@ -135,6 +143,7 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       log.info(runbook.infobipRequest(url, request));
       let status: number;
       let text: string;
+      let retryAfter: string | null = null;
       const timeout = deadline(options.timeoutMs);
       try {
         const response = await doFetch(url, {
@@ -149,6 +158,7 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
           redirect: 'error', // a redirect would carry the key to a host nobody checked
         });
         status = response.status;
+        retryAfter = response.headers.get('retry-after');
         text = await response.text();
       } catch (error: unknown) {
         // Duck-typed: the abort reason is a DOMException, not always an Error of this realm.
@@ -166,6 +176,7 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       if (status < 200 || status > 299) {
         const refusal = errorBodySchema.safeParse(body);
         const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
+        if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
         const why = serviceException?.text ?? `HTTP ${status}`;
         throw new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
       }
@@ -181,6 +192,14 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
   };
 }
 
-/** Infobip said no (an error answer, or a 200 whose status is REJECTED): nothing was sent. */
+/** A `Retry-After` of whole seconds or an HTTP date, as seconds from now (at least 1, at most an hour). */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.ceil((Date.parse(value) - now) / 1000);
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 1), 3600) : undefined;
+}
+
+/** Infobip said no (an error answer, a 429, or a 200 whose status is REJECTED): nothing was sent. */
 export const isInfobipRefusal = (error: unknown): boolean =>
-  error instanceof AppError && (error.code === 'INFOBIP_ERROR' || error.code === 'INFOBIP_REJECTED');
+  error instanceof AppError && ['INFOBIP_ERROR', 'INFOBIP_REJECTED', 'INFOBIP_RATE_LIMITED'].includes(error.code);

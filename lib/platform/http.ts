@@ -36,11 +36,15 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 /** The one place errors become responses: a 500 never carries the internal error. */
 export function toHttpResponse(error: unknown): HttpResponse {
   if (error instanceof AppError) {
-    return jsonResponse(error.statusCode, {
-      error: { code: error.code, message: error.message, ...error.details },
-    });
+    const retryAfter: Record<string, string> =
+      error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+    return jsonResponse(
+      error.statusCode,
+      { error: { code: error.code, message: error.message, retryable: error.retryable, ...error.details } },
+      retryAfter,
+    );
   }
-  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
+  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal error', retryable: false } });
 }
 
 export function readBody(event: HttpEvent, maxBytes: number, hint?: string): string {

@@ -22,10 +22,15 @@ describe('the OpenAPI response check', () => {
       mediaUrl: 'http://127.0.0.1:3000/imchannel/getImageMessage/d2f3c0f4-1b7e-4d53-9a6b-0a8f1c9f6f11',
     });
     expectMatchesOpenApi('POST', '/imchannel/sendMessage', 400, {
-      error: { code: 'VALIDATION_FAILED', message: 'Request body failed validation', details: [{ path: 'to', message: 'x' }] },
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'Request body failed validation',
+        retryable: false,
+        details: [{ path: 'to', message: 'x' }],
+      },
     });
     expectMatchesOpenApi('POST', '/imchannel/sendWhatsAppAudioMessage', 415, {
-      error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'no', allowed: ['audio/ogg'] },
+      error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'no', retryable: false, allowed: ['audio/ogg'] },
     });
     expectMatchesOpenApi('HEAD', '/imchannel/getVideoMessage/d2f3c0f4-1b7e-4d53-9a6b-0a8f1c9f6f11', 200, undefined);
   });

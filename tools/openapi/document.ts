@@ -21,6 +21,7 @@ import {
   contentTypeNotJsonBody,
   infobipRejectedBody,
   infobipErrorBody,
+  infobipRateLimitedBody,
   infobipTimeoutBody,
   internalErrorBody,
   notFoundBody,
@@ -96,7 +97,14 @@ const ERROR_SCHEMAS = {
     '422: Infobip answered 200 but REJECTED the message (e.g. REJECTED_DESTINATION_NOT_REGISTERED): nothing is sent; resending it unchanged will not help.',
   ],
   ContentTypeNotJsonError: [contentTypeNotJsonBody, '415: the body must be sent with `Content-Type: application/json`.'],
-  InfobipTimeoutError: [infobipTimeoutBody, '504: Infobip did not answer within INFOBIP_TIMEOUT_MS.'],
+  InfobipTimeoutError: [
+    infobipTimeoutBody,
+    '504: Infobip did not answer within INFOBIP_TIMEOUT_MS; the message may or may not have been sent.',
+  ],
+  InfobipRateLimitedError: [
+    infobipRateLimitedBody,
+    "429: Infobip is throttling the sends; nothing was sent. Retry after `Retry-After` seconds (Infobip's own, else 5).",
+  ],
   RedisUnavailableError: [redisUnavailableBody, '503: the media store (Redis) is unavailable; try again later.'],
   WebhookRetryError: [webhookRetryBody, '503: some results were not forwarded to ctlive yet; Infobip retries.'],
   InternalError: [internalErrorBody, '500: an unexpected failure; the body never carries the internal error.'],
@@ -170,7 +178,15 @@ const json = (schemaId: string, description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaId}` } } },
 });
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'integer', minimum: 1 },
+  },
+};
 const error = (id: ErrorSchemaId, description: string = ERROR_SCHEMAS[id][1]) => json(id, description);
+/** A 409, 429 or 503: the body, and when to come back. */
+const retryLater = (id: ErrorSchemaId) => ({ ...error(id), headers: RETRY_AFTER });
 
 const sendErrors = {
   '400': error('BadRequestError'),
@@ -178,6 +194,7 @@ const sendErrors = {
   '413': error('PayloadTooLargeError'),
   '415': error('ContentTypeNotJsonError'),
   '422': error('InfobipRejectedError'),
+  '429': retryLater('InfobipRateLimitedError'),
   '500': error('InternalError'),
   '502': error('InfobipError'),
   '504': error('InfobipTimeoutError'),
@@ -234,7 +251,7 @@ function mediaSendOperation(kind: MediaKind) {
             },
           },
         },
-        '503': error('RedisUnavailableError'),
+        '503': retryLater('RedisUnavailableError'),
       },
     },
   };
@@ -265,7 +282,7 @@ function mediaFetchOperations(kind: MediaKind) {
   const errors = {
     '404': error('NotFoundError', '404: unknown, expired, not a UUID, or stored as another kind: the same body for all.'),
     '500': error('InternalError'),
-    '503': error('RedisUnavailableError'),
+    '503': retryLater('RedisUnavailableError'),
   };
   const common = { tags: [INFOBIP_TAG], security: [], parameters };
   return {
@@ -328,7 +345,7 @@ function webhookOperation(operationId: string, summary: string, description: str
         '401': error('UnauthorizedError', '401: the configured webhook credentials are missing or wrong; nothing is forwarded.'),
         '413': error('PayloadTooLargeError', '413: the body is above 1 MiB.'),
         '500': error('InternalError'),
-        '503': error('WebhookRetryError'),
+        '503': retryLater('WebhookRetryError'),
       },
     },
   };
