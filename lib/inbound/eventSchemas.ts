@@ -89,6 +89,8 @@ export const ctliveSeenEventSchema = z.object({
   from: optionalString,
   to: optionalString,
   seenAt: optionalString,
+  /** What the send carried, when the report has it (the Messages API's seen reports do). */
+  callbackData: optionalString,
   raw,
 });
 

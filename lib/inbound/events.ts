@@ -65,6 +65,8 @@ export interface CtliveSeenEvent {
   from?: string;
   to?: string;
   seenAt?: string;
+  /** What the send carried; the Messages API's seen reports have it (MessagesApiSeenResult). */
+  callbackData?: string;
   raw: RawResult;
 }
 
@@ -189,6 +191,7 @@ export function toReportEvent(raw: RawResult): CtliveDeliveryEvent | CtliveSeenE
       from: report.from ?? report.sender,
       to: report.to ?? report.destination,
       seenAt: report.seenAt,
+      callbackData: report.callbackData,
       raw,
     });
   }
