@@ -6,7 +6,8 @@ import { createDedupe, type ClaimOutcome, type Dedupe } from './dedupe';
 import { AppError, reasonOf } from '../platform/errors';
 import { createForwarder, type Forwarder } from './forwarder';
 import { httpStack, jsonResponse, parseJson } from '../platform/http';
-import { parseWebhookResults, type RawResult } from './schemas';
+import { webhookEvents } from './notifications';
+import type { RawResult } from './schemas';
 import { runbook, type TaggedLogger } from '../platform/log';
 import { createRedis, REDIS_MAX_CALL_MS } from '../platform/redis';
 import { startFunction, type ColdStart } from '../platform/runtime';
@@ -66,13 +67,16 @@ function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => s
       const body = event.rawBody ?? '';
       // The runbook's first stop: logged before parsing, so even a body we reject is on record.
       log.info(receivedLine(body));
-      const events = parseWebhookResults(parseJson(body)).map(toEvent);
+      const { events, notForwarded: acknowledged } = webhookEvents(parseJson(body), toEvent);
+      for (const line of acknowledged) log.info(line);
+      const ignored = acknowledged.length > 0 ? { ignored: acknowledged.length } : {};
+      if (events.length === 0) return jsonResponse(200, { forwarded: 0, duplicates: 0, ...ignored });
 
       const outcomes = await deliverOnce(deps, events, () => context.getRemainingTimeInMillis());
 
       const forwarded = outcomes.filter((o) => o === 'forwarded').length;
       const duplicates = outcomes.filter((o) => o === 'duplicate').length;
-      if (forwarded + duplicates === events.length) return jsonResponse(200, { forwarded, duplicates });
+      if (forwarded + duplicates === events.length) return jsonResponse(200, { forwarded, duplicates, ...ignored });
 
       const notForwarded = events.filter((_, i) => {
         const outcome = outcomes[i];

@@ -64,6 +64,7 @@ describe('the ctlive event check', () => {
     expectCtliveEvent({ event: 'message', channel: 'WHATSAPP', messageId: 'm', text: 'hi', raw: { messageId: 'm' } });
     expectCtliveEvent({ event: 'delivery', messageId: 'm', status: { name: 'DELIVERED_TO_HANDSET' }, raw: {} });
     expectCtliveEvent({ event: 'seen', messageId: 'm', seenAt: '2026-01-01T00:00:00.000+0000', raw: {} });
+    expectCtliveEvent({ event: 'identityChanged', channel: 'WHATSAPP', messageId: '39:h', identityHash: 'h', raw: {} });
   });
 
   it.each([
@@ -71,7 +72,9 @@ describe('the ctlive event check', () => {
     ['no raw', { event: 'seen', messageId: 'm' }],
     ['an empty messageId', { event: 'seen', messageId: '', raw: {} }],
     ['a message without its channel', { event: 'message', messageId: 'm', raw: {} }],
-    ['a field of another kind', { event: 'seen', messageId: 'm', callbackData: 'x', raw: {} }],
+    ['a field of another kind', { event: 'seen', messageId: 'm', doneAt: 'x', raw: {} }],
+    ['an identity change on another channel', { event: 'identityChanged', channel: 'VIBER', messageId: 'm', raw: {} }],
+    ['a single part in parts', { event: 'message', channel: 'WHATSAPP', messageId: 'm', parts: [{ text: 'a' }], raw: {} }],
     ['a status that is not an object', { event: 'delivery', messageId: 'm', status: 'DELIVERED', raw: {} }],
   ])('rejects %s', (_label, event) => {
     expect(ctliveEventProblems(event)).not.toEqual([]);

@@ -72,5 +72,8 @@ export const webhookRetryBody = errorBody(['REDIS_UNAVAILABLE', 'CTLIVE_UNAVAILA
 /** Anything that is not an AppError: never the internal error itself. */
 export const internalErrorBody = errorBody(['INTERNAL_ERROR']);
 
-/** The webhooks' 200: every result was forwarded or was a duplicate. */
-export const webhookAnswerBody = z.object({ forwarded: count, duplicates: count });
+/**
+ * The webhooks' 200: every result was forwarded or was a duplicate; `ignored` counts what
+ * Infobip documents but ctlive does not get (typing indicators, other WhatsApp notifications).
+ */
+export const webhookAnswerBody = z.object({ forwarded: count, duplicates: count, ignored: z.optional(count) });
