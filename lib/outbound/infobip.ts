@@ -134,9 +134,12 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       const url = `${settings.baseUrl}/omni/1/advanced`;
       log.addSecret(settings.apiKey);
       log.info(runbook.infobipRequest(url, request));
-      // By HTTP status ("none" when there was no answer) and Infobip's own code, or ours.
-      const failed = (httpStatus: number | 'none', code: string | undefined) =>
+      // By HTTP status ("none" when there was no answer) and Infobip's own code, or ours;
+      // and per function alone, which the Infobip alarm sums.
+      const failed = (httpStatus: number | 'none', code: string | undefined) => {
         log.metrics.count('InfobipErrors', { status: String(httpStatus), code: dimensionValue(code) });
+        log.metrics.count('InfobipErrors');
+      };
       let status: number;
       let text: string;
       const timeout = deadline(options.timeoutMs);

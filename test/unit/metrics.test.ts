@@ -145,8 +145,9 @@ describe('sendMessage', () => {
     expect((await t.send()).statusCode).toBe(502);
     const points = t.points();
     const code = omniError.requestError.serviceException.messageId;
-    expect(points.filter((p) => p.name === 'InfobipErrors').map((p) => p.dimensions)).toEqual([
-      { ...BASE('sendMessage'), status: '401', code },
+    expect(points.filter((p) => p.name === 'InfobipErrors').map((p) => [p.dimensions, p.value])).toEqual([
+      [BASE('sendMessage'), 1],
+      [{ ...BASE('sendMessage'), status: '401', code }, 1],
     ]);
     expect(sumOf(points, 'Sends', { outcome: 'INFOBIP_ERROR' })).toBe(1);
     expect(sumOf(points, 'ServerErrors')).toBe(1);
