@@ -272,12 +272,15 @@ module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
 function dashboard({ folder, service, stage, functions, sends, webhooks, lineNamespace, resources }) {
   const dims = (fn) => ['service', service, 'stage', stage, 'function', fn];
   const perFunction = (name, fns, stat = 'Sum') => fns.map((fn) => [NAMESPACE, name, ...dims(fn), { label: fn, stat }]);
+  // A metrics row is an array, even when it holds only an expression.
   const search = (dimensions, name) => [
-    {
-      expression: `SEARCH('{${NAMESPACE},${['service', 'stage', 'function', ...dimensions].join(',')}} MetricName="${name}" service="${service}" stage="${stage}"', 'Sum', ${PERIOD})`,
-      id: 'e1',
-      label: '',
-    },
+    [
+      {
+        expression: `SEARCH('{${NAMESPACE},${['service', 'stage', 'function', ...dimensions].join(',')}} MetricName="${name}" service="${service}" stage="${stage}"', 'Sum', ${PERIOD})`,
+        id: 'e1',
+        label: '',
+      },
+    ],
   ];
   const graph = (title, metrics, extra = {}) => ({
     type: 'metric',
