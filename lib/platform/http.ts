@@ -138,7 +138,7 @@ function middyStack(options: HttpStackOptions, handler: HttpHandler) {
         const { error } = request;
         if (error instanceof AppError) {
           // A caller's mistake is WARN; IMChannel's or a dependency's failure is ERROR, so
-          // that alarms on ERROR lines mean real trouble (CONTRACT section 7).
+          // that an ERROR line means real trouble (CONTRACT section 7).
           const level = error.statusCode < 500 ? 'warn' : 'error';
           const body = request.event.jsonBody;
           log[level](`Request failed with ${error.statusCode} ${error.code}`, {
