@@ -9,6 +9,7 @@ import { httpStack, jsonResponse, parseJson } from '../platform/http';
 import { webhookEvents } from './notifications';
 import type { RawResult } from './schemas';
 import { runbook, type TaggedLogger } from '../platform/log';
+import { OTHER } from '../platform/metrics';
 import { createRedis, REDIS_MAX_CALL_MS } from '../platform/redis';
 import { startFunction, type ColdStart } from '../platform/runtime';
 import { WEBHOOK_SECRETS } from '../platform/secrets';
@@ -98,6 +99,29 @@ function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => s
 }
 
 /**
+ * Infobip's status groups (api-evangelist/infobip, openapi/infobip-whatsapp-openapi.json,
+ * MessageGeneralStatus), plus SEEN for a seen report: a delivery report's `statusGroup`
+ * dimension; anything else is OTHER, so the wire cannot grow the metric's cardinality.
+ */
+const STATUS_GROUPS = ['ACCEPTED', 'PENDING', 'UNDELIVERABLE', 'DELIVERED', 'EXPIRED', 'REJECTED'];
+
+function statusGroupOf(event: CtliveEvent): string {
+  if (event.event === 'seen') return 'SEEN';
+  const group = event.event === 'delivery' ? event.status?.groupName : undefined;
+  return typeof group === 'string' && STATUS_GROUPS.includes(group) ? group : OTHER;
+}
+
+/** The webhook's metrics: what came in and what became of each result. */
+function countOutcomes({ metrics }: TaggedLogger, outcomes: Outcome[]): Outcome[] {
+  const count = (outcome: Outcome) => outcomes.filter((o) => o === outcome).length;
+  metrics.count('Forwarded', {}, count('forwarded'));
+  metrics.count('Duplicates', {}, count('duplicate'));
+  metrics.count('ForwardFailures', {}, count('forwardFailed'));
+  metrics.count('NotForwarded', {}, outcomes.length - count('forwarded') - count('duplicate'));
+  return outcomes;
+}
+
+/**
  * Claim every result, forward the claimed ones in order, then mark them done, or release
  * the claims the retry needs: two Redis round trips for the whole webhook. Forwarding
  * stops at the first failure: the rest keep their order for Infobip's retry, and a ctlive
@@ -113,6 +137,10 @@ async function deliverOnce(
   events: CtliveEvent[],
   remainingMs: () => number,
 ): Promise<Outcome[]> {
+  log.metrics.count('ResultsReceived', {}, events.length);
+  for (const event of events) {
+    if (event.event !== 'message') log.metrics.count('DeliveryReports', { statusGroup: statusGroupOf(event) });
+  }
   const keyOf = (event: CtliveEvent) => `${event.event}:${event.messageId}`;
   const firstIndex = new Map<string, number>();
   events.forEach((event, i) => {
@@ -133,7 +161,10 @@ async function deliverOnce(
     // Best effort: a slow Redis may still have taken some of the claims; left alone they
     // would answer Infobip's retries with 503 until they expire.
     await dedupe.abandon(keys, owner).catch(() => undefined);
-    return events.map(() => 'redisFailed');
+    return countOutcomes(
+      log,
+      events.map(() => 'redisFailed'),
+    );
   }
 
   const byKey = new Map<string, Outcome>();
@@ -163,6 +194,7 @@ async function deliverOnce(
       byKey.set(keyOf(event), failed ? 'notTried' : 'outOfTime');
       continue;
     }
+    const started = Date.now();
     try {
       await forwarder.forward(event);
     } catch (error: unknown) {
@@ -174,6 +206,8 @@ async function deliverOnce(
       byKey.set(keyOf(event), 'forwardFailed');
       failed = true;
       continue;
+    } finally {
+      log.metrics.record('ForwardDuration', Date.now() - started);
     }
     log.info(`Forwarded ${event.event} event for messageId [${event.messageId}] to [${forwarder.target}]`, {
       messageId: event.messageId,
@@ -204,11 +238,14 @@ async function deliverOnce(
       });
     }
   }
-  return events.map((event, i) => {
-    const outcome = byKey.get(keyOf(event)) as Outcome;
-    // A repeat inside the body of a result that went through counts as a duplicate.
-    return outcome === 'forwarded' && firstIndex.get(keyOf(event)) !== i ? 'duplicate' : outcome;
-  });
+  return countOutcomes(
+    log,
+    events.map((event, i) => {
+      const outcome = byKey.get(keyOf(event)) as Outcome;
+      // A repeat inside the body of a result that went through counts as a duplicate.
+      return outcome === 'forwarded' && firstIndex.get(keyOf(event)) !== i ? 'duplicate' : outcome;
+    }),
+  );
 }
 
 const WEBHOOKS = { onMessage: makeOnMessageHandler, onDeliveryReport: makeOnDeliveryReportHandler } as const;

@@ -11,6 +11,7 @@ import {
 } from '../platform/errors';
 import { deadline } from '../platform/deadline';
 import { runbook, type TaggedLogger } from '../platform/log';
+import { dimensionValue } from '../platform/metrics';
 
 /** The Infobip settings a request may carry; each missing field falls back to the deployment's. */
 export const infobipSettingsSchema = z.object({
@@ -141,10 +142,17 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       const url = `${settings.baseUrl}/omni/1/advanced`;
       log.addSecret(settings.apiKey);
       log.info(runbook.infobipRequest(url, request));
+      // By HTTP status ("none" when there was no answer) and Infobip's own code, or ours;
+      // and per function alone, which the Infobip alarm sums.
+      const failed = (httpStatus: number | 'none', code: string | undefined) => {
+        log.metrics.count('InfobipErrors', { status: String(httpStatus), code: dimensionValue(code) });
+        log.metrics.count('InfobipErrors');
+      };
       let status: number;
       let text: string;
       let retryAfter: string | null = null;
       const timeout = deadline(options.timeoutMs);
+      const started = Date.now();
       try {
         const response = await doFetch(url, {
           method: 'POST',
@@ -164,12 +172,15 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         // Duck-typed: the abort reason is a DOMException, not always an Error of this realm.
         const name = (error as { name?: unknown } | null)?.name;
         if (name === 'TimeoutError' || name === 'AbortError') {
+          failed('none', 'TIMEOUT');
           throw new InfobipTimeoutError(options.timeoutMs);
         }
+        failed('none', 'UNREACHABLE');
         const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);
         throw new InfobipError(`Could not reach Infobip: ${cause}`);
       } finally {
         timeout.clear();
+        log.metrics.record('InfobipDuration', Date.now() - started);
       }
       log.info(runbook.infobipResponse(url, text));
       const body = parseJsonOrUndefined(text);
@@ -178,15 +189,20 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
         if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
         const why = serviceException?.text ?? `HTTP ${status}`;
+        failed(status, serviceException?.messageId ?? 'NONE');
         throw new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
       }
       const accepted = omniResponseSchema.safeParse(body);
       if (!accepted.success) {
+        failed(status, 'BAD_RESPONSE');
         throw new InfobipError('Infobip answered with a body that is not an OMNI response', status);
       }
       const first = accepted.data.messages[0] as z.infer<typeof omniResponseSchema>['messages'][number];
       // OMNI's status groups: PENDING 1, UNDELIVERABLE 2, DELIVERED 3, EXPIRED 4, REJECTED 5.
-      if (first.status.groupName === 'REJECTED') throw new InfobipRejectedError(first.messageId, first.status);
+      if (first.status.groupName === 'REJECTED') {
+        failed(status, first.status.name);
+        throw new InfobipRejectedError(first.messageId, first.status);
+      }
       return { messageId: first.messageId, status: first.status };
     },
   };

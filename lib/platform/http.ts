@@ -97,7 +97,29 @@ function logReasonOf(error: AppError): string {
   return error.logReason === undefined ? error.message : `${error.message} (${error.logReason})`;
 }
 
-export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
+/**
+ * Every HTTP function: the middy stack, then one count of how the invocation ended and one
+ * flush of its metrics, in `finally` so that an invocation that throws still publishes.
+ */
+export function httpStack(options: HttpStackOptions, handler: HttpHandler): HttpHandler {
+  const stack = middyStack(options, handler);
+  const { metrics } = options.log;
+  return async (event, context) => {
+    let statusCode = 500;
+    try {
+      const response = await stack(event, context);
+      statusCode = response.statusCode ?? 200;
+      return response;
+    } finally {
+      metrics.count('Requests');
+      metrics.count('ServerErrors', {}, statusCode >= 500 ? 1 : 0);
+      metrics.count('ClientErrors', {}, statusCode >= 400 && statusCode < 500 ? 1 : 0);
+      metrics.flush();
+    }
+  };
+}
+
+function middyStack(options: HttpStackOptions, handler: HttpHandler) {
   const { log } = options;
   return middy<HttpEvent, HttpResponse>()
     .use(httpHeaderNormalizer())
@@ -120,7 +142,7 @@ export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
         const { error } = request;
         if (error instanceof AppError) {
           // A caller's mistake is WARN; IMChannel's or a dependency's failure is ERROR, so
-          // that alarms on ERROR lines mean real trouble (CONTRACT section 7).
+          // that an ERROR line means real trouble (CONTRACT section 7).
           const level = error.statusCode < 500 ? 'warn' : 'error';
           const body = request.event.jsonBody;
           log[level](`Request failed with ${error.statusCode} ${error.code}`, {
