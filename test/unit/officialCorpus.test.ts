@@ -9,7 +9,7 @@ import { createLogger } from '../../lib/platform/log';
 import type { MediaKind } from '../../lib/media/kinds';
 import { setupWebhooks } from '../support/inboundFakes';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
-import { ok, setupSend, TOKEN, type Call } from '../support/mediaSendSetup';
+import { ok, REPORT_TOKEN, setupSend, TOKEN, type Call } from '../support/mediaSendSetup';
 import { expectCtliveEvent } from '../support/openapi';
 
 /**
@@ -106,7 +106,7 @@ function sendMessageHandler(answer: () => Response, publicUrl?: string) {
     log: createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN] }),
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },
-    publicUrl,
+    notifyUrl: publicUrl === undefined ? undefined : `${publicUrl}/onDeliveryReport?token=${REPORT_TOKEN}`,
     ctliveApiToken: TOKEN,
   });
   const send = async (body: unknown) => {
