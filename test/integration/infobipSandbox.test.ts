@@ -9,6 +9,8 @@ import {
   type InfobipSandbox,
   type SandboxOptions,
 } from '../../tools/infobipSandbox';
+import { toMessageEvent, toReportEvent } from '../../lib/inbound/events';
+import type { RawResult } from '../../lib/inbound/schemas';
 
 // Copied from the spec's shared fixtures so the test does not depend on a path outside the repo.
 const SEND_TEXT_REQUEST = {
@@ -967,6 +969,19 @@ describe('Infobip sandbox: webhook helpers', () => {
     const result = inboundMessagePayload({ type, text: 'look' }).results[0] as { message: unknown };
 
     expect(result.message).toEqual(message);
+  });
+
+  it('builds reactions, locations and seen reports that IMChannel lifts from their official fields', () => {
+    const reaction = inboundMessagePayload({ type: 'REACTION', text: '❤️' }).results[0] as RawResult & {
+      message: { context: { id: string } };
+    };
+    const location = inboundMessagePayload({ type: 'LOCATION' }).results[0] as RawResult;
+    const [seen] = (seenReportPayload({ messageId: 'm-2' }) as { results: RawResult[] }).results;
+
+    expect(toMessageEvent(reaction).reaction).toEqual({ emoji: '❤️', action: 'ADDED', messageId: reaction.message.context.id });
+    expect(toMessageEvent(location)).toMatchObject({ location: { url: expect.any(String) } });
+    expect(toMessageEvent(location)).not.toHaveProperty('media');
+    expect(toReportEvent(seen!)).toMatchObject({ event: 'seen', messageId: 'm-2', seenAt: expect.stringMatching(INFOBIP_TIME) });
   });
 
   it('merges extra over the result, and extra.message over the generated message', () => {
