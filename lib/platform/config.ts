@@ -48,9 +48,23 @@ export interface MediaConfig {
   maxBytes: number;
 }
 
+/**
+ * The credential IMChannel puts in the `notifyUrl` it gives Infobip (`?token=…`): Infobip
+ * sends no webhook credentials to a `notifyUrl` (docs/api.md, "Webhook auth"), so the URL
+ * carries its own. `previous` is still accepted while a rotation is under way.
+ */
+export interface UrlTokenConfig {
+  current: string;
+  previous?: string;
+}
+
+/** The query parameter of the webhook URLs that carries `INFOBIP_REPORT_TOKEN`. */
+export const URL_TOKEN_PARAMETER = 'token';
+
 export interface WebhookAuthConfig {
   basic?: { username: string; password: string };
   header?: { name: string; value: string };
+  token?: UrlTokenConfig;
 }
 
 export type CtliveTarget =
@@ -160,6 +174,36 @@ export function readMediaConfig(env: Env = process.env): MediaConfig {
   };
 }
 
+const URL_TOKEN_PATTERN = /^[A-Za-z0-9_-]{32,256}$/;
+
+const urlToken = (env: Env, name: string): string | undefined => {
+  const value = nonEmpty(env, name);
+  if (value !== undefined && !URL_TOKEN_PATTERN.test(value)) {
+    // Never the value itself: it is a secret, and this message is logged.
+    throw new ConfigError(
+      name,
+      `must be 32 to 256 URL-safe characters (A-Z, a-z, 0-9, "_", "-"), got ${value.length} characters; make one with "openssl rand -hex 32"`,
+    );
+  }
+  return value;
+};
+
+/** `INFOBIP_REPORT_TOKEN` (+ `INFOBIP_REPORT_TOKEN_PREVIOUS` during a rotation); `undefined` when not set. */
+export function readUrlToken(env: Env = process.env): UrlTokenConfig | undefined {
+  const current = urlToken(env, 'INFOBIP_REPORT_TOKEN');
+  const previous = urlToken(env, 'INFOBIP_REPORT_TOKEN_PREVIOUS');
+  if (current === undefined) {
+    if (previous !== undefined) {
+      throw new ConfigError(
+        'INFOBIP_REPORT_TOKEN',
+        'is required when INFOBIP_REPORT_TOKEN_PREVIOUS is set (a rotation keeps both)',
+      );
+    }
+    return undefined;
+  }
+  return previous === undefined || previous === current ? { current } : { current, previous };
+}
+
 export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig {
   const username = nonEmpty(env, 'INFOBIP_WEBHOOK_USERNAME');
   const password = nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD');
@@ -177,6 +221,8 @@ export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig
     }
     auth.header = { name: match[1].toLowerCase(), value: match[2].trim() };
   }
+  const token = readUrlToken(env);
+  if (token !== undefined) auth.token = token;
   return auth;
 }
 
@@ -211,6 +257,8 @@ export const SECRET_VARIABLES = [
   'CTLIVE_TARGET_TOKEN',
   'INFOBIP_WEBHOOK_PASSWORD',
   'INFOBIP_WEBHOOK_HEADER',
+  'INFOBIP_REPORT_TOKEN',
+  'INFOBIP_REPORT_TOKEN_PREVIOUS',
 ] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
@@ -254,10 +302,18 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
     nonEmpty(env, 'CTLIVE_TARGET_TOKEN'),
     nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD'),
     headerValue,
+    nonEmpty(env, 'INFOBIP_REPORT_TOKEN'),
+    nonEmpty(env, 'INFOBIP_REPORT_TOKEN_PREVIOUS'),
     nonEmpty(env, 'AWS_SECRET_ACCESS_KEY'),
     nonEmpty(env, 'AWS_SESSION_TOKEN'),
   ].filter((secret): secret is string => secret !== undefined);
 }
+
+/** Outside local development (or an explicit `INFOBIP_WEBHOOK_AUTH=none`). */
+const webhooksMayRunOpen = (env: Env): boolean => {
+  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
+  return nonEmpty(env, 'INFOBIP_WEBHOOK_AUTH')?.toLowerCase() === 'none' || offline === 'true' || offline === '1';
+};
 
 export interface WebhookAuthPolicy {
   auth: WebhookAuthConfig;
@@ -273,7 +329,7 @@ export interface WebhookAuthPolicy {
  */
 export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPolicy {
   const auth = readWebhookAuthConfig(env);
-  const configured = auth.basic !== undefined || auth.header !== undefined;
+  const configured = auth.basic !== undefined || auth.header !== undefined || auth.token !== undefined;
   const mode = nonEmpty(env, 'INFOBIP_WEBHOOK_AUTH')?.toLowerCase();
   if (mode !== undefined && mode !== 'none') {
     throw new ConfigError('INFOBIP_WEBHOOK_AUTH', `can only be "none" (or unset), got "${mode}"`);
@@ -282,10 +338,31 @@ export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPoli
     throw new ConfigError('INFOBIP_WEBHOOK_AUTH', 'is "none" but webhook credentials are also set; unset one of them');
   }
   if (configured) return { auth, open: false };
-  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
-  if (mode === 'none' || offline === 'true' || offline === '1') return { auth, open: true };
+  if (webhooksMayRunOpen(env)) return { auth, open: true };
   throw new ConfigError(
-    'INFOBIP_WEBHOOK_USERNAME',
-    '(with INFOBIP_WEBHOOK_PASSWORD) or INFOBIP_WEBHOOK_HEADER is required outside local development; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
+    'INFOBIP_REPORT_TOKEN',
+    '(or INFOBIP_WEBHOOK_USERNAME with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER) is required outside local development; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
   );
+}
+
+/**
+ * The `notifyUrl` every send gives Infobip: `IMCHANNEL_PUBLIC_URL/onDeliveryReport?token=…`.
+ * Infobip posts reports to a request's `notifyUrl` without the webhook credentials of a
+ * Subscriptions profile (those apply "when no webhook is specified in the request": the
+ * `notify` field of the OMNI request, api-evangelist/infobip,
+ * openapi/infobip-omni-failover-openapi.json), so without the
+ * token every report would get 401 and be lost after Infobip's retries. Hence the token is
+ * required wherever the webhooks must be authenticated. `undefined` without a public URL.
+ */
+export function readNotifyUrl(env: Env = process.env, publicUrl = readPublicUrl(env)): string | undefined {
+  if (publicUrl === undefined) return undefined;
+  const token = readUrlToken(env);
+  if (token === undefined) {
+    if (webhooksMayRunOpen(env)) return `${publicUrl}/onDeliveryReport`;
+    throw new ConfigError(
+      'INFOBIP_REPORT_TOKEN',
+      'is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token',
+    );
+  }
+  return `${publicUrl}/onDeliveryReport?${URL_TOKEN_PARAMETER}=${token.current}`;
 }

@@ -37,9 +37,21 @@ describe('media functions at cold start', () => {
     );
   });
 
-  it.each(SENDS)('%s starts with IMCHANNEL_PUBLIC_URL set', (name) => {
-    const { status, stdout } = load(name, { ...BASE_ENV, IMCHANNEL_PUBLIC_URL: 'https://host/tenant/imchannel' });
+  const PUBLIC = { IMCHANNEL_PUBLIC_URL: 'https://host/tenant/imchannel' };
+  const REPORT_TOKEN = 'report-token-0123456789abcdef0123456789';
+
+  it.each(SENDS)('%s starts with IMCHANNEL_PUBLIC_URL and INFOBIP_REPORT_TOKEN set', (name) => {
+    const { status, stdout } = load(name, { ...BASE_ENV, ...PUBLIC, INFOBIP_REPORT_TOKEN: REPORT_TOKEN });
     expect({ status, stdout: stdout.trim() }).toEqual({ status: 0, stdout: 'started' });
+  });
+
+  // Infobip would post every report of its sends to a notifyUrl without credentials: all 401.
+  it.each(SENDS)('%s refuses to start without INFOBIP_REPORT_TOKEN, unless the webhooks run open', (name) => {
+    const refused = load(name, { ...BASE_ENV, ...PUBLIC });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout).toContain('INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set');
+    const open = load(name, { ...BASE_ENV, ...PUBLIC, INFOBIP_WEBHOOK_AUTH: 'none' });
+    expect({ status: open.status, stdout: open.stdout.trim() }).toEqual({ status: 0, stdout: 'started' });
   });
 
   // The fetch functions never build a URL, so they have no reason to need it.

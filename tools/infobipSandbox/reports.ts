@@ -22,7 +22,8 @@ const MINUTE_MS = 60_000;
 export const retryDelayMs = (n: number): number => MINUTE_MS + MINUTE_MS * n * n;
 
 export interface ReportQueueDeps {
-  post(url: string, body: { results: unknown[] }, attempt: number): Promise<DeliveryReportPost>;
+  /** `signed`: with the webhook credentials (a subscription's reports), not a notifyUrl's. */
+  post(url: string, body: { results: unknown[] }, attempt: number, signed: boolean): Promise<DeliveryReportPost>;
   /** Resolves early when the sandbox closes; `live()` then says to stop. */
   sleep(ms: number): Promise<void>;
   live(): boolean;
@@ -37,8 +38,14 @@ export interface ReportQueueDeps {
   batchMax: number;
 }
 
+interface Destination {
+  url: string;
+  signed: boolean;
+}
+
 export class ReportQueue {
-  private readonly pending = new Map<string, unknown[]>();
+  /** Keyed by destination: a URL reached both ways would get two batches, each signed rightly. */
+  private readonly pending = new Map<string, { to: Destination; results: unknown[] }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Bumped by clear(), so that deliveries started before it stop recording. */
   private generation = 0;
@@ -46,17 +53,17 @@ export class ReportQueue {
   constructor(private readonly deps: ReportQueueDeps) {}
 
   /** Queues one result for `url`; it leaves with whatever else is due there within the window. */
-  add(url: string, result: unknown): void {
-    const due = this.pending.get(url) ?? [];
-    due.push(result);
-    this.pending.set(url, due);
-    if (due.length >= this.deps.batchMax) return this.flush(url);
-    if (!this.timers.has(url)) {
+  add(url: string, result: unknown, signed = false): void {
+    const key = `${signed ? 'signed' : 'plain'} ${url}`;
+    const due = this.pending.get(key) ?? { to: { url, signed }, results: [] };
+    due.results.push(result);
+    this.pending.set(key, due);
+    if (due.results.length >= this.deps.batchMax) return this.flush(key);
+    if (!this.timers.has(key))
       this.timers.set(
-        url,
-        setTimeout(() => this.flush(url), this.deps.batchWindowMs),
+        key,
+        setTimeout(() => this.flush(key), this.deps.batchWindowMs),
       );
-    }
   }
 
   /** Drops what has not left yet (reset and close). */
@@ -67,18 +74,18 @@ export class ReportQueue {
     this.pending.clear();
   }
 
-  private flush(url: string): void {
-    clearTimeout(this.timers.get(url));
-    this.timers.delete(url);
-    const due = this.pending.get(url) ?? [];
-    this.pending.delete(url);
-    for (let i = 0; i < due.length; i += this.deps.batchMax) {
-      const results = due.slice(i, i + this.deps.batchMax);
-      this.deps.track(this.deliver(url, { results }));
+  private flush(key: string): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    const due = this.pending.get(key);
+    this.pending.delete(key);
+    if (!due) return;
+    for (let i = 0; i < due.results.length; i += this.deps.batchMax) {
+      this.deps.track(this.deliver(due.to, { results: due.results.slice(i, i + this.deps.batchMax) }));
     }
   }
 
-  private async deliver(url: string, body: { results: unknown[] }): Promise<void> {
+  private async deliver({ url, signed }: Destination, body: { results: unknown[] }): Promise<void> {
     const { deps } = this;
     const generation = this.generation;
     const live = () => deps.live() && generation === this.generation;
@@ -87,7 +94,7 @@ export class ReportQueue {
     const what = `delivery report (${body.results.length} result${body.results.length === 1 ? '' : 's'})`;
     // Attempt n is followed by retry n, until maxRetries retries have been made.
     for (let attempt = 1; ; attempt += 1) {
-      const post = await deps.post(url, body, attempt);
+      const post = await deps.post(url, body, attempt, signed);
       if (!live()) return;
       deps.record(post);
       const answer = `${where} ${post.error ?? post.status} (attempt ${attempt})`;

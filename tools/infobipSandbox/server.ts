@@ -37,7 +37,8 @@ class Sandbox implements InfobipSandbox {
     this.expectedAuth = sha256(`App ${opts.apiKey}`);
     this.log = (line) => opts.log?.(`[infobip-sandbox] ${line}`);
     this.reports = new ReportQueue({
-      post: (url, body, attempt) => postDeliveryReport(url, body, opts.webhookAuth, this.abort.signal, attempt),
+      post: (url, body, attempt, signed) =>
+        postDeliveryReport(url, body, signed ? opts.webhookAuth : undefined, this.abort.signal, attempt),
       sleep: (ms) => this.sleep(ms),
       live: () => !this.closed,
       record: (post) => {
@@ -259,21 +260,24 @@ class Sandbox implements InfobipSandbox {
       outcome = verdict.outcome;
       if (verdict.reason) this.log(`media ${media.url} refused (${outcome.error.name}): ${verdict.reason}`);
     }
-    if (request.notifyUrl && this.opts.deliveryReports !== false) {
+    // A request's notifyUrl gets its reports with no credentials at all: a Subscriptions
+    // profile's apply only "when no webhook is specified in the request" (OMNI's `notify`,
+    // api-evangelist/infobip openapi/infobip-omni-failover-openapi.json). Without one, the
+    // subscription's URL gets them, signed with the configured credentials.
+    const reportsUrl = request.notifyUrl ?? this.opts.subscription?.url;
+    if (reportsUrl && this.opts.deliveryReports !== false) {
       const doneAt = new Date();
       for (const m of messages) {
-        this.reports.add(
-          request.notifyUrl,
-          deliveryResult({
-            messageId: m.messageId,
-            to: addressOf(m.to),
-            bulkId: request.bulkId,
-            callbackData: request.callbackData,
-            sentAt,
-            doneAt,
-            outcome,
-          }),
-        );
+        const result = deliveryResult({
+          messageId: m.messageId,
+          to: addressOf(m.to),
+          bulkId: request.bulkId,
+          callbackData: request.callbackData,
+          sentAt,
+          doneAt,
+          outcome,
+        });
+        this.reports.add(reportsUrl, result, request.notifyUrl === undefined);
       }
     }
   }
