@@ -232,7 +232,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 /** SANDBOX_DELIVERY_REPORTS=off leaves every delivery report to `npm run simulate -- delivery`. */
-function sandboxReportsOn(value: string | undefined): boolean {
+export function sandboxReportsOn(value: string | undefined): boolean {
   if (value === undefined || value === '' || value === 'on') return true;
   if (value === 'off') return false;
   throw new Error(`SANDBOX_DELIVERY_REPORTS must be on or off, not ${JSON.stringify(value)}`);
