@@ -4,6 +4,7 @@ import {
   applySecrets,
   readConfiguredSecrets,
   readLogConfig,
+  readMetricsConfig,
   readRedisConfig,
   readSecretsPath,
   type LogConfig,
@@ -48,7 +49,7 @@ export function startFunction<E, R>(
     fail(createLogger(tag, { format: 'json', level: 'INFO' }), error);
   }
   const build = (fromSsm?: { path: string; missing: readonly SecretVariable[] }) => {
-    const log = createLogger(tag, { ...logConfig, secrets: readConfiguredSecrets() });
+    const log = createLogger(tag, { ...logConfig, secrets: readConfiguredSecrets(), metrics: readMetricsConfig() });
     try {
       return wire({ log, redisConfig: readRedisConfig() });
     } catch (error: unknown) {
