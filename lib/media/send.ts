@@ -6,6 +6,7 @@ import {
   readCtliveApiToken,
   readInfobipConfig,
   readMediaConfig,
+  readIdempotencyConfig,
   readNotifyUrl,
   readRequiredPublicUrl,
   type MediaConfig,
@@ -13,6 +14,7 @@ import {
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
+import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from './format';
 import { createMediaStore, type MediaStore } from './store';
@@ -22,6 +24,7 @@ import { SEND_SECRETS } from '../platform/secrets';
 import {
   countFailedSend,
   sendFields,
+  sendOnce,
   sendToInfobip,
   sentBody,
   sentBodySchema,
@@ -158,41 +161,47 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       // Checked before the file is stored, so a request that cannot be sent leaves nothing behind.
       resolveSettings(body.infobip, deps.infobipConfig);
 
-      const mediaId = randomUUID();
-      try {
-        await store.put(
-          mediaId,
-          { kind: spec.kind, contentType, fileName: body.fileName, content: body.content },
-          media.ttlSeconds,
-        );
-      } catch (error: unknown) {
-        // A SET whose reply was lost may still have stored the file (a slow Redis runs it
-        // late; one that restarts may have written it just before going down), parking it
-        // for MEDIA_TTL_SECONDS under an id nobody was given: delete it before answering 503.
-        await removeUnclaimedFile(store, mediaId);
-        countFailedSend(log, error);
-        throw error;
-      }
-      log.metrics.record('MediaBytes', base64DecodedBytes(body.content));
-      const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
-      // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
-      const caption = body.caption || body.fileName;
-      try {
-        const sent = await sendToInfobip(deps, body, spec.whatsApp(mediaUrl, caption));
-        const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
-        return jsonResponse(200, answer);
-      } catch (error: unknown) {
-        // A timeout may still have reached Infobip, which would then fetch the file: keep it.
-        if (isInfobipRefusal(error)) {
-          await store.remove(mediaId).catch((removeError: unknown) =>
-            log.error('Could not delete the file of a refused message', {
-              messageId: body.messageId,
-              reason: reasonOf(removeError),
-            }),
+      // A replayed send parks nothing: the file is parked under the claim, once.
+      return sendOnce(deps, event, body, async ({ messageId, attach }) => {
+        const mediaId = randomUUID();
+        try {
+          await store.put(
+            mediaId,
+            { kind: spec.kind, contentType, fileName: body.fileName, content: body.content },
+            media.ttlSeconds,
           );
+        } catch (error: unknown) {
+          // A SET whose reply was lost may still have stored the file (a slow Redis runs it
+          // late; one that restarts may have written it just before going down), parking it
+          // for MEDIA_TTL_SECONDS under an id nobody was given: delete it before answering 503.
+          await removeUnclaimedFile(store, mediaId);
+          countFailedSend(log, error);
+          throw error;
         }
-        throw error;
-      }
+        log.metrics.record('MediaBytes', base64DecodedBytes(body.content));
+        const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
+        // Should the outcome be unknown, a retry that learns the message went out answers with these.
+        attach({ mediaId, mediaUrl });
+        // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
+        const caption = body.caption || body.fileName;
+        try {
+          const sent = await sendToInfobip(deps, { ...body, messageId }, spec.whatsApp(mediaUrl, caption));
+          const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
+          return jsonResponse(200, answer);
+        } catch (error: unknown) {
+          // A timeout (or a connection lost after the request went out, or a 2xx that is no
+          // OMNI answer) may still have reached Infobip, which would then fetch the file: keep it.
+          if (isInfobipRefusal(error) && !outcomeUnknown(error)) {
+            await store.remove(mediaId).catch((removeError: unknown) =>
+              log.error('Could not delete the file of a refused message', {
+                messageId: body.messageId,
+                reason: reasonOf(removeError),
+              }),
+            );
+          }
+          throw error;
+        }
+      });
     },
   );
 }
@@ -206,15 +215,18 @@ export function startMediaSend(kind: MediaKind) {
       const infobipConfig = readInfobipConfig();
       // Without it no file could ever be fetched: refuse to start rather than fail every send.
       const publicUrl = readRequiredPublicUrl();
+      const redis = createRedis(redisConfig);
+      const idempotencyConfig = readIdempotencyConfig();
       return makeSendMediaHandler(spec, {
         log,
+        idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
         publicUrl,
         notifyUrl: readNotifyUrl(process.env, publicUrl),
         ctliveApiToken: readCtliveApiToken(),
         media: readMediaConfig(),
         infobipConfig,
         infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
-        store: createMediaStore(createRedis(redisConfig), log),
+        store: createMediaStore(redis, log),
       });
     },
     { secrets: SEND_SECRETS },

@@ -10,6 +10,7 @@ import {
   reasonOf,
 } from '../platform/errors';
 import { deadline } from '../platform/deadline';
+import type { InfobipLookup } from './idempotency';
 import { runbook, type TaggedLogger } from '../platform/log';
 import { dimensionValue } from '../platform/metrics';
 
@@ -133,7 +134,43 @@ function parseJsonOrUndefined(text: string): unknown {
 
 export interface InfobipClient {
   send(settings: InfobipSettings, request: OmniRequest, log: TaggedLogger): Promise<OmniAccepted>;
+  /**
+   * Whether Infobip has a message, from its OMNI message logs (`GET /omni/1/logs?messageId=`,
+   * the last 48 h: api-evangelist/infobip openapi/infobip-omni-failover-openapi.json). The
+   * spec promises no delay within which a message appears there, so "not found" means "not
+   * yet" until the caller's grace period is over.
+   */
+  findMessage(settings: InfobipSettings, messageId: string, log: TaggedLogger): Promise<InfobipLookup>;
 }
+
+/**
+ * Failures before a request can have reached Infobip (no connection, no name, a bad
+ * certificate, a redirect not followed): nothing was sent. Any other failure, a connection
+ * lost after the request went out above all, leaves the outcome unknown.
+ */
+const NOT_SENT_CAUSES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+]);
+
+function neverSent(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string' && NOT_SENT_CAUSES.has(cause.code)) return true;
+  return /redirect/i.test(String(cause?.message ?? (error instanceof Error ? error.message : '')));
+}
+
+const logsSchema = z.object({
+  results: z.array(z.object({ messageId: z.optional(z.string()), status: z.optional(z.unknown()) })),
+});
 
 export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof fetch }): InfobipClient {
   const doFetch = options.fetch ?? fetch;
@@ -177,7 +214,9 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         }
         failed('none', 'UNREACHABLE');
         const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);
-        throw new InfobipError(`Could not reach Infobip: ${cause}`);
+        const unreachable = new InfobipError(`Could not reach Infobip: ${cause}`);
+        unreachable.outcomeUnknown = !neverSent(error);
+        throw unreachable;
       } finally {
         timeout.clear();
         log.metrics.record('InfobipDuration', Date.now() - started);
@@ -187,15 +226,18 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       if (status < 200 || status > 299) {
         const refusal = errorBodySchema.safeParse(body);
         const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
+        failed(status, serviceException?.messageId ?? 'NONE');
         if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
         const why = serviceException?.text ?? `HTTP ${status}`;
-        failed(status, serviceException?.messageId ?? 'NONE');
         throw new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
       }
       const accepted = omniResponseSchema.safeParse(body);
       if (!accepted.success) {
         failed(status, 'BAD_RESPONSE');
-        throw new InfobipError('Infobip answered with a body that is not an OMNI response', status);
+        // A 2xx: Infobip may well have taken the message, whatever the body says.
+        const nonsense = new InfobipError('Infobip answered with a body that is not an OMNI response', status);
+        nonsense.outcomeUnknown = true;
+        throw nonsense;
       }
       const first = accepted.data.messages[0] as z.infer<typeof omniResponseSchema>['messages'][number];
       // OMNI's status groups: PENDING 1, UNDELIVERABLE 2, DELIVERED 3, EXPIRED 4, REJECTED 5.
@@ -204,6 +246,29 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         throw new InfobipRejectedError(first.messageId, first.status);
       }
       return { messageId: first.messageId, status: first.status };
+    },
+
+    async findMessage(settings, messageId, log) {
+      const url = `${settings.baseUrl}/omni/1/logs?messageId=${encodeURIComponent(messageId)}`;
+      log.addSecret(settings.apiKey);
+      const timeout = deadline(options.timeoutMs);
+      try {
+        const response = await doFetch(url, {
+          headers: { authorization: `App ${settings.apiKey}`, accept: 'application/json' },
+          signal: timeout.signal,
+          redirect: 'error',
+        });
+        const text = await response.text();
+        if (response.status !== 200)
+          throw new InfobipError(`Infobip's message logs answered ${response.status}`, response.status);
+        const logs = logsSchema.safeParse(parseJsonOrUndefined(text));
+        if (!logs.success) throw new InfobipError("Infobip's message logs answered with a body that is not a logs response");
+        const entry = logs.data.results.find((result) => result.messageId === messageId);
+        log.info(`Infobip's message logs ${entry ? 'have' : 'do not have'} message [${messageId}]`, { messageId });
+        return entry ? { found: true, status: entry.status } : { found: false };
+      } finally {
+        timeout.clear();
+      }
     },
   };
 }

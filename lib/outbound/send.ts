@@ -10,6 +10,8 @@ import {
   type OmniRequest,
 } from './infobip';
 import type { TaggedLogger } from '../platform/log';
+import type { HttpEvent, HttpResponse } from '../platform/http';
+import { idempotencyKeyOf, idempotent, type Attempt, type IdempotencyConfig, type IdempotencyStore } from './idempotency';
 
 /**
  * A WhatsApp Business-Scoped User ID, for customers known by a username rather than a
@@ -63,6 +65,8 @@ export function validate<S extends z.ZodMiniType>(schema: S, body: unknown): z.i
 export interface OutboundDeps {
   infobip: InfobipClient;
   infobipConfig: InfobipConfig;
+  /** Where each keyed send's claim and first answer live (lib/outbound/idempotency.ts). */
+  idempotency: { store: IdempotencyStore; config: IdempotencyConfig };
   /** Where Infobip posts this send's reports (`readNotifyUrl`), with its token; none without a public URL. */
   notifyUrl?: string;
   log: TaggedLogger;
@@ -99,6 +103,28 @@ export async function sendToInfobip(
 /** A send that did not go out, by the code of its answer (INFOBIP_ERROR, INFOBIP_TIMEOUT, …). */
 export function countFailedSend(log: TaggedLogger, error: unknown): void {
   log.metrics.count('Sends', { outcome: error instanceof AppError ? error.code : 'INTERNAL_ERROR' });
+}
+
+/**
+ * Runs a send under its Idempotency-Key (the header, else the body's messageId): at most
+ * one message per key and body, the first answer replayed to every retry. `send` gets the
+ * destination messageId to use (always one under a key).
+ */
+export function sendOnce(
+  deps: OutboundDeps,
+  event: HttpEvent,
+  common: SendCommon,
+  send: (attempt: Attempt) => Promise<HttpResponse>,
+): Promise<HttpResponse> {
+  return idempotent(
+    {
+      ...deps.idempotency,
+      log: deps.log,
+      lookup: (messageId) => deps.infobip.findMessage(resolveSettings(common.infobip, deps.infobipConfig), messageId, deps.log),
+    },
+    { key: idempotencyKeyOf(event, common.messageId), body: event.jsonBody, messageId: common.messageId, to: common.to },
+    send,
+  );
 }
 
 /**

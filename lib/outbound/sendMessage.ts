@@ -1,11 +1,13 @@
 import * as z from '../platform/schema';
 import { checkBearer } from '../platform/auth';
-import { readCtliveApiToken, readInfobipConfig, readNotifyUrl } from '../platform/config';
+import { readCtliveApiToken, readIdempotencyConfig, readInfobipConfig, readNotifyUrl } from '../platform/config';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { createInfobipClient } from './infobip';
 import { httpStack, jsonResponse } from '../platform/http';
-import { sendFields, sendToInfobip, sentBody, validate, type OutboundDeps } from './send';
+import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from './send';
+import { createIdempotencyStore } from './idempotency';
+import { createRedis } from '../platform/redis';
 
 /** Text plus room for callbackData and settings; far below this is any real agent reply. */
 export const SEND_MESSAGE_MAX_BODY_BYTES = 256 * 1024;
@@ -30,8 +32,10 @@ export function makeSendMessageHandler(deps: SendMessageDeps) {
     },
     async (event) => {
       const body = validate(sendMessageSchema, event.jsonBody);
-      const sent = await sendToInfobip(deps, body, { text: body.text });
-      return jsonResponse(200, sentBody(sent));
+      return sendOnce(deps, event, body, async ({ messageId }) => {
+        const sent = await sendToInfobip(deps, { ...body, messageId }, { text: body.text });
+        return jsonResponse(200, sentBody(sent));
+      });
     },
   );
 }
@@ -40,9 +44,11 @@ export function makeSendMessageHandler(deps: SendMessageDeps) {
 export function startSendMessage() {
   return startFunction(
     'sendMessage',
-    ({ log }) => {
+    ({ log, redisConfig }) => {
       const infobipConfig = readInfobipConfig();
+      const idempotencyConfig = readIdempotencyConfig();
       return makeSendMessageHandler({
+        idempotency: { store: createIdempotencyStore(createRedis(redisConfig), idempotencyConfig), config: idempotencyConfig },
         log,
         infobipConfig,
         infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),

@@ -177,6 +177,14 @@ export function readRequiredPublicUrl(env: Env = process.env): string {
   return httpUrl('IMCHANNEL_PUBLIC_URL', required(env, 'IMCHANNEL_PUBLIC_URL'));
 }
 
+/** Idempotent sends (lib/outbound/idempotency.ts): how long a key lives, how long Infobip's logs get. */
+export function readIdempotencyConfig(env: Env = process.env): { ttlSeconds: number; lookupGraceSeconds: number } {
+  return {
+    ttlSeconds: positiveInt(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400),
+    lookupGraceSeconds: positiveInt(env, 'IDEMPOTENCY_LOOKUP_GRACE_SECONDS', 600),
+  };
+}
+
 export function readMediaConfig(env: Env = process.env): MediaConfig {
   return {
     ttlSeconds: positiveInt(env, 'MEDIA_TTL_SECONDS', 86_400),

@@ -19,6 +19,10 @@ export class AppError extends Error {
   retryable: boolean;
   /** `Retry-After` in seconds: a 409, 429 or 503 always carries one. */
   retryAfterSeconds?: number;
+  /** Infobip may have accepted the message although this failed (a timeout, a connection lost mid-call). */
+  outcomeUnknown?: boolean;
+  /** A 4xx that is a dependency's doing, not the caller's (Infobip throttling): logged as ERROR. */
+  dependencyFailure?: boolean;
 
   constructor(
     readonly statusCode: number,
@@ -110,6 +114,7 @@ export class InfobipRateLimitedError extends AppError {
       ...(serviceException === undefined ? {} : { serviceException }),
     });
     if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+    this.dependencyFailure = true;
   }
 }
 
@@ -131,6 +136,7 @@ export class InfobipRejectedError extends AppError {
 export class InfobipTimeoutError extends AppError {
   constructor(timeoutMs: number) {
     super(504, 'INFOBIP_TIMEOUT', `Infobip did not answer within ${timeoutMs} ms`);
+    this.outcomeUnknown = true;
   }
 }
 

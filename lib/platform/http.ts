@@ -143,7 +143,7 @@ function middyStack(options: HttpStackOptions, handler: HttpHandler) {
         if (error instanceof AppError) {
           // A caller's mistake is WARN; IMChannel's or a dependency's failure is ERROR, so
           // that an ERROR line means real trouble (CONTRACT section 7).
-          const level = error.statusCode < 500 ? 'warn' : 'error';
+          const level = error.statusCode < 500 && !error.dependencyFailure ? 'warn' : 'error';
           const body = request.event.jsonBody;
           log[level](`Request failed with ${error.statusCode} ${error.code}`, {
             messageId: error.messageId ?? fieldOf(body, 'messageId'),

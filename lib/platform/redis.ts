@@ -6,6 +6,10 @@ import { deadline } from './deadline';
 export const redisKeys = {
   media: (id: string) => `IMChannel:MultimediaMessage:${id}`,
   webhookEvent: (kind: string, messageId: string) => `IMChannel:Webhook:${kind}:${messageId}`,
+  /** A send's Idempotency-Key (its SHA-256, so any printable key makes a plain key name). */
+  idempotency: (keyDigest: string) => `IMChannel:Idempotency:${keyDigest}`,
+  /** A delivery or seen report arrived for this outbound messageId: the message exists. */
+  reported: (messageId: string) => `IMChannel:Reported:${messageId}`,
 };
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */

@@ -1,4 +1,5 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { createLogger } from '../../lib/platform/log';
 import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
@@ -24,6 +25,7 @@ describe('sendMessage against the Infobip sandbox', () => {
 
   const handlerFor = (baseUrl: string, apiKey = API_KEY, timeoutMs = 1_000) =>
     makeSendMessageHandler({
+      idempotency: memoryIdempotency(),
       log: createLogger('sendMessage', { format: 'text', level: 'INFO', sink }),
       infobip: createInfobipClient({ timeoutMs }),
       infobipConfig: { defaults: { baseUrl, apiKey, scenarioKey: 'SCENARIO' }, allowedHosts: ['127.0.0.1'], timeoutMs },

@@ -64,7 +64,18 @@ const refusal = (status: number, text: string): Fault => ({
 const FAULTS: Fault[] = [
   refusal(400, 'Bad request'),
   refusal(401, 'Invalid login details'),
-  refusal(429, 'Too many requests'),
+  {
+    name: 'Infobip answers 429 (throttled)',
+    arm: () => {
+      stack.sandbox.failNext({ status: 429 });
+      return undefined;
+    },
+    status: 429,
+    code: 'INFOBIP_RATE_LIMITED',
+    upstreamStatus: 429,
+    reason: /Infobip is throttling the sends/,
+    fileKept: false,
+  },
   refusal(500, 'Something went wrong'),
   refusal(503, 'Service unavailable'),
   {
@@ -77,7 +88,8 @@ const FAULTS: Fault[] = [
     code: 'INFOBIP_ERROR',
     upstreamStatus: 200,
     reason: /not an OMNI response/,
-    fileKept: false,
+    // A 2xx may mean Infobip took the message: it may still fetch the file.
+    fileKept: true,
   },
   {
     name: 'Infobip cuts its answer off half way (truncated body)',
@@ -85,7 +97,7 @@ const FAULTS: Fault[] = [
     status: 502,
     code: 'INFOBIP_ERROR',
     reason: /Could not reach Infobip/,
-    fileKept: false,
+    fileKept: true, // the request went out: the outcome is unknown
   },
   {
     name: 'Infobip does not answer within INFOBIP_TIMEOUT_MS',
@@ -104,7 +116,7 @@ const FAULTS: Fault[] = [
     status: 502,
     code: 'INFOBIP_ERROR',
     reason: /Could not reach Infobip/,
-    fileKept: false,
+    fileKept: true, // after reading the request: the outcome is unknown
   },
 ];
 

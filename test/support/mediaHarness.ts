@@ -1,4 +1,5 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
+import { createIdempotencyStore } from '../../lib/outbound/idempotency';
 import { createLogger } from '../../lib/platform/log';
 import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { makeFetchMediaHandler } from '../../lib/media/fetch';
@@ -41,6 +42,8 @@ export async function startMediaHarness(options: MediaHarnessOptions): Promise<M
   };
   const infobip = createInfobipClient({ timeoutMs: infobipConfig.timeoutMs });
   const redis = createRedis(options.redis);
+  const idempotencyConfig = { ttlSeconds: 86_400, lookupGraceSeconds: 600 };
+  const realIdempotency = { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig };
   const logger = (tag: string) =>
     createLogger(tag, { format: 'text', level: 'INFO', sink: options.sink, secrets: [options.ctliveApiToken] });
 
@@ -54,6 +57,7 @@ export async function startMediaHarness(options: MediaHarnessOptions): Promise<M
           methods: ['POST'],
           path: `/imchannel/${spec.sendTag}`,
           handler: makeSendMediaHandler(spec, {
+            idempotency: realIdempotency,
             log: sendLog,
             infobip,
             infobipConfig,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { memoryIdempotency } from './idempotencyFake';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createLogger } from '../../lib/platform/log';
 import { MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
@@ -42,6 +43,7 @@ export function setupSend(kind: MediaKind, answer: (call: Call) => Promise<Respo
   const tag = MEDIA_KINDS[kind].sendTag;
   const log = createLogger(tag, { format: 'text', level: 'INFO', sink, secrets: [TOKEN, REPORT_TOKEN] });
   const handler = makeSendMediaHandler(MEDIA_KINDS[kind], {
+    idempotency: memoryIdempotency(),
     log,
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { createLogger } from '../../lib/platform/log';
 import { startFunction } from '../../lib/platform/runtime';
 import { createInfobipClient } from '../../lib/outbound/infobip';
@@ -46,6 +47,7 @@ function period() {
   };
   let infobip: () => Response = () => new Response(JSON.stringify(omniSendResponse), { status: 200 });
   const sendMessage = makeSendMessageHandler({
+    idempotency: memoryIdempotency(),
     log: log('sendMessage'),
     infobip: createInfobipClient({ timeoutMs: 100, fetch: (async () => infobip()) as unknown as typeof fetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 100 },

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { join } from 'node:path';
 import type { HttpEvent } from '../../lib/platform/http';
 import { createInfobipClient } from '../../lib/outbound/infobip';
@@ -43,6 +44,7 @@ function handlerFor(direction: string, kind: MediaKind) {
   }
   const fakeFetch = (async () => new Response(JSON.stringify(omniSendResponse))) as unknown as typeof fetch;
   return makeSendMediaHandler(spec, {
+    idempotency: memoryIdempotency(),
     log: createLogger(spec.sendTag, { format: 'text', level: 'INFO', sink }),
     infobip: createInfobipClient({ timeoutMs: 1_000, fetch: fakeFetch }),
     infobipConfig: {

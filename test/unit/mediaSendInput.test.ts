@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { ConfigError } from '../../lib/platform/config';
 import { CAPTION_MAX, MEDIA_URL_MAX, makeSendMediaHandler, mediaMaxBodyBytes } from '../../lib/media/send';
 import { MEDIA_KINDS } from '../../lib/media/kinds';
@@ -91,6 +92,7 @@ describe('send: bad input stores nothing and calls nobody', () => {
 describe('send: file URLs Infobip would refuse', () => {
   const handlerWith = (publicUrl: string) =>
     makeSendMediaHandler(MEDIA_KINDS.document, {
+      idempotency: memoryIdempotency(),
       log: createLogger('sendWhatsAppDocumentMessage', { format: 'text', level: 'INFO', sink: () => undefined }),
       infobip: createInfobipClient({ timeoutMs: 200 }),
       infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },

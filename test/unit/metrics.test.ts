@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { readMetricsConfig } from '../../lib/platform/config';
 import { httpStack, jsonResponse } from '../../lib/platform/http';
 import { createLogger } from '../../lib/platform/log';
@@ -35,6 +36,7 @@ function sendMessage(answer: (signal: AbortSignal) => Response | Promise<Respons
   const t = telemetry('sendMessage');
   const fetchFake = (async (_url: string, init: RequestInit) => answer(init.signal as AbortSignal)) as unknown as typeof fetch;
   const handler = makeSendMessageHandler({
+    idempotency: memoryIdempotency(),
     log: t.log,
     infobip: createInfobipClient({ timeoutMs: 100, fetch: fetchFake }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 100 },
@@ -178,6 +180,7 @@ describe('the media functions', () => {
   function sendImage(fake = fakeMediaStore()) {
     const t = telemetry(spec.sendTag);
     const handler = makeSendMediaHandler(spec, {
+      idempotency: memoryIdempotency(),
       log: t.log,
       infobip: createInfobipClient({
         timeoutMs: 100,

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { join } from 'node:path';
 import { toMessageEvent, toReportEvent, type CtliveEvent } from '../../lib/inbound/events';
 import { webhookEvents } from '../../lib/inbound/notifications';
@@ -103,6 +104,7 @@ function sendMessageHandler(answer: () => Response, publicUrl?: string) {
   }) as unknown as typeof fetch;
   const { sink } = captureLines();
   const handler = makeSendMessageHandler({
+    idempotency: memoryIdempotency(),
     log: createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN] }),
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },

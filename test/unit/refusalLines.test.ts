@@ -1,4 +1,5 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
 import { checkWebhookAuth } from '../../lib/platform/auth';
 import type { WebhookAuthConfig } from '../../lib/platform/config';
@@ -16,6 +17,7 @@ function setup(answer: () => Response | Promise<Response>) {
   const { lines, sink } = captureLines();
   const log = createLogger('sendMessage', { format: 'json', level: 'INFO', sink, secrets: [TOKEN] });
   const handler = makeSendMessageHandler({
+    idempotency: memoryIdempotency(),
     log,
     infobip: createInfobipClient({ timeoutMs: 200, fetch: (async () => answer()) as unknown as typeof fetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },

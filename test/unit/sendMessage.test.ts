@@ -1,4 +1,5 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { readNotifyUrl } from '../../lib/platform/config';
 import { createLogger } from '../../lib/platform/log';
 import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
@@ -28,6 +29,7 @@ function setup(answer: (call: Call) => Promise<Response> | Response, publicUrl?:
   const { lines, sink } = captureLines();
   const log = createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN, REPORT_TOKEN] });
   const handler = makeSendMessageHandler({
+    idempotency: memoryIdempotency(),
     log,
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com', '127.0.0.1'], timeoutMs: 200 },

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { memoryIdempotency } from '../support/idempotencyFake';
 import { join } from 'node:path';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createLogger } from '../../lib/platform/log';
@@ -21,6 +22,7 @@ describe('events/sendMessage-*.json', () => {
     const event = JSON.parse(readFileSync(join(EVENTS, file), 'utf8')) as HttpEvent;
     const fakeFetch = (async () => new Response(JSON.stringify(omniSendResponse))) as unknown as typeof fetch;
     const handler = makeSendMessageHandler({
+      idempotency: memoryIdempotency(),
       log: createLogger('sendMessage', { format: 'text', level: 'INFO', sink: captureLines().sink }),
       infobip: createInfobipClient({ timeoutMs: 1_000, fetch: fakeFetch }),
       infobipConfig: {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createIdempotencyStore } from '../../../lib/outbound/idempotency';
 import IORedis from 'ioredis';
 import type { WebhookAuthConfig } from '../../../lib/platform/config';
 import { createDedupe, type DedupeOptions } from '../../../lib/inbound/dedupe';
@@ -124,6 +125,8 @@ export async function startStack(): Promise<Stack> {
     createLogger(tag, { format: 'json', level: 'INFO', secrets: configured, sink: (line) => void lines.push(line) });
 
   const upstash = createRedis({ url: proxy.url, token: secrets.redisToken });
+  const idempotencyConfig = { ttlSeconds: 86_400, lookupGraceSeconds: 600 };
+  const realIdempotency = { store: createIdempotencyStore(upstash, idempotencyConfig), config: idempotencyConfig };
   const media = { ttlSeconds: MEDIA_TTL_SECONDS, fetchTtlSeconds: 60, maxBytes: MEDIA_MAX_BYTES };
   const infobipConfig = (baseUrl = sandbox.url, allowedHosts = ['127.0.0.1']) => ({
     defaults: { baseUrl, apiKey: secrets.apiKey, scenarioKey: SCENARIO_KEY },
@@ -134,6 +137,7 @@ export async function startStack(): Promise<Stack> {
 
   const sendMessageWith: Stack['sendMessageWith'] = ({ baseUrl, allowedHosts, fetch }) =>
     makeSendMessageHandler({
+      idempotency: realIdempotency,
       log: logger('sendMessage'),
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
@@ -144,6 +148,7 @@ export async function startStack(): Promise<Stack> {
     const spec = MEDIA_KINDS[kind];
     const log = logger(spec.sendTag);
     return makeSendMediaHandler(spec, {
+      idempotency: realIdempotency,
       log,
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
