@@ -84,8 +84,9 @@ async function main() {
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
-  // npm does not always pass a signal on (kill -INT <npm pid>), and a killed npm leaves this
-  // process behind: when the process that started us goes away, stop too.
+  // The npm script `exec`s this process, so npm's parent is ours and the SIGINT and SIGTERM
+  // that npm passes on reach us; npm passes no SIGHUP and simply ends, as does a killed npm:
+  // when the process that started us goes away, stop too.
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) void shutdown();
