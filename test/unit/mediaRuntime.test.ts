@@ -37,6 +37,17 @@ describe('media functions at cold start', () => {
     );
   });
 
+  it('a media send with nothing configured names every problem in its one line', () => {
+    const { status, stdout } = load('sendWhatsAppImageMessage', { LOG_FORMAT: 'text', MEDIA_MAX_BYTES: 'big' });
+    expect(status).not.toBe(0);
+    expect(stdout.trim()).toBe(
+      '[IMCHANNEL] [sendWhatsAppImageMessage] Configuration error, the function cannot start: ' +
+        'UPSTASH_REDIS_REST_URL is required but not set; UPSTASH_REDIS_REST_TOKEN is required but not set; ' +
+        'IMCHANNEL_PUBLIC_URL is required but not set; CTLIVE_API_TOKEN is required but not set; ' +
+        'MEDIA_MAX_BYTES must be a positive whole number, got "big"',
+    );
+  });
+
   it.each(SENDS)('%s starts with IMCHANNEL_PUBLIC_URL set', (name) => {
     const { status, stdout } = load(name, { ...BASE_ENV, IMCHANNEL_PUBLIC_URL: 'https://host/tenant/imchannel' });
     expect({ status, stdout: stdout.trim() }).toEqual({ status: 0, stdout: 'started' });
