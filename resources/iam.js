@@ -6,9 +6,16 @@
 
 /** The secrets each kind of function reads at cold start: one ssm:GetParameters call. */
 const SECRETS = {
-  send: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'],
+  send: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'],
   media: ['UPSTASH_REDIS_REST_TOKEN'],
-  webhook: ['UPSTASH_REDIS_REST_TOKEN', 'CTLIVE_TARGET_TOKEN', 'INFOBIP_WEBHOOK_PASSWORD', 'INFOBIP_WEBHOOK_HEADER'],
+  webhook: [
+    'UPSTASH_REDIS_REST_TOKEN',
+    'CTLIVE_TARGET_TOKEN',
+    'INFOBIP_WEBHOOK_PASSWORD',
+    'INFOBIP_WEBHOOK_HEADER',
+    'INFOBIP_REPORT_TOKEN',
+    'INFOBIP_REPORT_TOKEN_PREVIOUS',
+  ],
 };
 
 class ParameterError extends Error {}

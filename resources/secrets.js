@@ -11,7 +11,8 @@ async function param(resolveVariable, name) {
 module.exports = async ({ resolveVariable }) => {
   const path = await param(resolveVariable, 'secretsSsmPath');
   if (path === '') return {}; // secrets come from the environment (local stack)
-  const names = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'];
+  // INFOBIP_REPORT_TOKEN: every send's notifyUrl carries it (docs/api.md, "Webhook auth").
+  const names = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'];
   const target = await param(resolveVariable, 'ctliveTarget');
   if (/^https?:\/\//i.test(target)) names.push('CTLIVE_TARGET_TOKEN');
   if ((await param(resolveVariable, 'infobipWebhookUsername')) !== '') names.push('INFOBIP_WEBHOOK_PASSWORD');

@@ -11,6 +11,8 @@ export const LOCAL_CREDENTIALS = {
   INFOBIP_WEBHOOK_USERNAME: 'infobip',
   INFOBIP_WEBHOOK_PASSWORD: 'imchannel-local-webhook-password',
   INFOBIP_WEBHOOK_HEADER: '',
+  // In every notifyUrl (`…/onDeliveryReport?token=…`): the sandbox, like Infobip, posts reports there without credentials.
+  INFOBIP_REPORT_TOKEN: 'imchannel-local-report-token-0123456789',
 };
 
 /** Each default, unless the environment sets it (an empty value switches one off). */

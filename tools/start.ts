@@ -35,6 +35,7 @@ export function banner(stack: BannerStack): string {
     env.INFOBIP_WEBHOOK_HEADER
       ? `header ${given.has('INFOBIP_WEBHOOK_HEADER') ? `$INFOBIP_WEBHOOK_HEADER${FROM_ENV}` : `"${env.INFOBIP_WEBHOOK_HEADER}"`}`
       : '',
+    env.INFOBIP_REPORT_TOKEN ? `?token=${named('INFOBIP_REPORT_TOKEN', env.INFOBIP_REPORT_TOKEN)} in notifyUrl` : '',
   ].filter(Boolean);
   const target = env.CTLIVE_TARGET ?? '';
   return [

@@ -2,7 +2,9 @@
  * Upstash-compatible REST proxy in front of a real Redis, for the tests and the local stack.
  * Speaks what @upstash/redis 1.39 sends: `POST /` (one command), `POST /pipeline`,
  * `POST /multi-exec`, and the `/cmd/arg/...` path form, behind Bearer auth, with the
- * `Upstash-Encoding: base64` response encoding the client turns on by default.
+ * `Upstash-Encoding: base64` response encoding the client turns on by default. Replies keep
+ * the shapes of RESP2, as Upstash's REST API gives them: maps as flat arrays, scores as
+ * strings, nested arrays as they are (see docs/local-stack.md for what it guarantees).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -35,8 +37,12 @@ export interface UpstashProxy {
   close(): Promise<void>;
 }
 
-// A 4 MiB file travels base64 inside JSON (~5.4 MiB); leave room for a pipeline of them.
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+// Upstash refuses a request over 10 MB on the Free and Pay-as-you-go plans with
+// "ERR max request size exceeded" (upstash.com/docs/redis/troubleshooting/max_request_size_exceeded),
+// which also names reads too large for one request; the error as databases report it gives the
+// exact figure: "Limit: 10485760 bytes, Actual: N bytes". Counted here on the JSON bodies, never
+// smaller than the command or reply inside, so the proxy errs on the strict side.
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const REDIS_UNAVAILABLE = 'redis unavailable';
 
 // All requests share one connection, so commands that change its state or block it
@@ -74,6 +80,9 @@ const REFUSED = new Set([
   'waitaof',
   'client',
 ]);
+// With BLOCK these would hold the shared connection, and every request behind them; the
+// number is where their options start among the arguments (XREADGROUP's after GROUP g c).
+const BLOCK_OPTION_FROM: Record<string, number> = { xread: 0, xreadgroup: 3 };
 
 // ioredis types ReplyError as `any`, which would leave caught errors `unknown`.
 const RedisReplyError: new (...args: never[]) => Error = ReplyError;
@@ -101,20 +110,20 @@ function isAuthorized(req: IncomingMessage, expected: Buffer): boolean {
   return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), expected);
 }
 
+function tooLarge(bytes: number): HttpError {
+  return new HttpError(400, `ERR max request size exceeded. Limit: ${MAX_REQUEST_BYTES} bytes, Actual: ${bytes} bytes`);
+}
+
+/** Reads a too-large body to its end (keeping none of it), so the client gets the answer, not a reset. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      reject(new HttpError(413, 'request body too large'));
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(new HttpError(413, 'request body too large'));
-      else chunks.push(chunk);
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (size > MAX_REQUEST_BYTES ? reject(tooLarge(size)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
@@ -178,13 +187,28 @@ function encodeReply(reply: unknown, base64: boolean, topLevel = true): Json {
 }
 
 function refuseStateful(command: Arg[]): void {
-  const name = command[0]?.toString().toLowerCase() ?? '';
+  const [name = '', ...args] = command.map((arg) => arg.toString().toLowerCase());
   if (REFUSED.has(name)) throw new HttpError(400, `ERR command '${name}' is not supported by this proxy`);
+  const optionsFrom = BLOCK_OPTION_FROM[name];
+  if (optionsFrom === undefined) return;
+  const streams = args.indexOf('streams', optionsFrom);
+  if (args.slice(optionsFrom, streams < 0 ? undefined : streams).includes('block')) {
+    throw new HttpError(400, `ERR command '${name}' with BLOCK is not supported by this proxy: leave BLOCK out and poll`);
+  }
+}
+
+/**
+ * ioredis reshapes some replies (HGETALL into an object, XREAD into pairs), keyed by the
+ * lower-case command name; Redis takes names in any case, so the upper-case name gets the
+ * reply exactly as Redis sent it.
+ */
+function redisName(name: Arg | undefined): string {
+  return String(name).toUpperCase();
 }
 
 async function runOne(redis: Redis, [name, ...args]: Arg[], base64: boolean): Promise<Entry> {
   try {
-    return { result: encodeReply(await redis.callBuffer(String(name), ...args), base64) };
+    return { result: encodeReply(await redis.callBuffer(redisName(name), ...args), base64) };
   } catch (e: unknown) {
     if (e instanceof RedisReplyError) return { error: e.message };
     throw e; // connection trouble: the whole request becomes a 503
@@ -193,7 +217,7 @@ async function runOne(redis: Redis, [name, ...args]: Arg[], base64: boolean): Pr
 
 async function runTransaction(redis: Redis, commands: Arg[][], base64: boolean): Promise<Entry[]> {
   const multi = redis.multi();
-  for (const [name, ...args] of commands) multi.callBuffer(String(name), ...args);
+  for (const [name, ...args] of commands) multi.callBuffer(redisName(name), ...args);
   let replies: [Error | null, unknown][] | null;
   try {
     replies = await multi.exec();
@@ -207,7 +231,9 @@ async function runTransaction(redis: Redis, commands: Arg[][], base64: boolean):
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
+  let json = JSON.stringify(body);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_REQUEST_BYTES) [status, json] = [400, JSON.stringify({ error: tooLarge(bytes).message })];
   res.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(json),
@@ -257,6 +283,9 @@ async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, t
 
 export async function startUpstashProxy(opts: UpstashProxyOptions): Promise<UpstashProxy> {
   const redis = new Redis(opts.redisUrl, {
+    // RESP2, as Upstash answers: RESP3 would turn maps, sets, doubles and XREAD's streams
+    // into shapes the REST API never gives.
+    protocol: 2,
     lazyConnect: true,
     // Keep the offline queue so requests made while a connect is under way wait for it, but
     // give up after one retry (and retry often) so an outage is a quick 503, not a hang.
@@ -276,10 +305,7 @@ export async function startUpstashProxy(opts: UpstashProxyOptions): Promise<Upst
   const server = createServer((req, res) => {
     handle(redis, req, res, expectedToken, counts).catch((e: unknown) => {
       if (res.headersSent) return res.destroy();
-      if (e instanceof HttpError) {
-        if (e.status === 413) res.setHeader('Connection', 'close');
-        return send(res, e.status, { error: e.message });
-      }
+      if (e instanceof HttpError) return send(res, e.status, { error: e.message });
       return send(res, 503, { error: REDIS_UNAVAILABLE });
     });
   });

@@ -60,7 +60,7 @@ function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => s
     {
       log,
       maxBodyBytes: WEBHOOK_MAX_BODY_BYTES,
-      authorize: (event) => checkWebhookAuth(event.headers, deps.auth),
+      authorize: (event) => checkWebhookAuth({ headers: event.headers, query: event.queryStringParameters }, deps.auth),
     },
     async (event, context) => {
       const body = event.rawBody ?? '';

@@ -37,6 +37,13 @@ function spec(
   };
 }
 
+/**
+ * The types each kind takes. `text/plain` documents and `audio/mp4` are outside the lists
+ * of OMNI's `fileUrl`/`audioUrl` descriptions but inside Infobip's WhatsApp API lists for
+ * the same channel ("PDF, TXT, XLS…", "AAC, AMR, MP3, MP4, OPUS": api-evangelist/infobip
+ * openapi/infobip-whatsapp-openapi.json; OMNI's in openapi/infobip-omni-failover-openapi.json),
+ * and in the contract, so they stay; docs/api.md says what happens should Infobip refuse one.
+ */
 export const MEDIA_KINDS: Readonly<Record<MediaKind, MediaKindSpec>> = {
   image: spec('image', 'Image', 'imageUrl', true, ['image/jpeg', 'image/png']),
   document: spec('document', 'Document', 'fileUrl', true, [

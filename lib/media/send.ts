@@ -6,6 +6,7 @@ import {
   readCtliveApiToken,
   readInfobipConfig,
   readMediaConfig,
+  readNotifyUrl,
   readRequiredPublicUrl,
   type MediaConfig,
 } from '../platform/config';
@@ -193,10 +194,12 @@ export function startMediaSend(kind: MediaKind) {
     spec.sendTag,
     ({ log, redisConfig }) => {
       const infobipConfig = readInfobipConfig();
+      // Without it no file could ever be fetched: refuse to start rather than fail every send.
+      const publicUrl = readRequiredPublicUrl();
       return makeSendMediaHandler(spec, {
         log,
-        // Without it no file could ever be fetched: refuse to start rather than fail every send.
-        publicUrl: readRequiredPublicUrl(),
+        publicUrl,
+        notifyUrl: readNotifyUrl(process.env, publicUrl),
         ctliveApiToken: readCtliveApiToken(),
         media: readMediaConfig(),
         infobipConfig,

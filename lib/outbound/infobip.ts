@@ -19,7 +19,7 @@ export interface InfobipSettings {
 
 export interface OmniRequest {
   scenarioKey: string;
-  destinations: { to: { phoneNumber: string }; messageId?: string }[];
+  destinations: { to: { phoneNumber: string } | { whatsAppUserId: string }; messageId?: string }[];
   whatsApp: Record<string, string>;
   callbackData?: string;
   notifyUrl?: string;

@@ -11,6 +11,14 @@ import {
 } from './infobip';
 import type { TaggedLogger } from '../platform/log';
 
+/**
+ * A WhatsApp Business-Scoped User ID, for customers known by a username rather than a
+ * number: `{CC}.{alphanumeric}`, at most 150 characters, sent as `to.whatsAppUserId`
+ * (OMNI's `To` schema, api-evangelist/infobip openapi/infobip-omni-failover-openapi.json).
+ */
+const BSUID = /^[A-Z]{2}\.[A-Za-z0-9]{1,147}$/;
+export const isBusinessScopedUserId = (to: string) => BSUID.test(to);
+
 /** Fields every ctlive send carries (CONTRACT section 3), text or file. */
 export const sendFields = {
   // E.164 numbers never start with 0, so a leading 00 is the international prefix: it is
@@ -21,11 +29,11 @@ export const sendFields = {
       .check(
         z.trim(),
         z.regex(
-          /^(?:\+|00)?[1-9]\d{6,14}$/,
-          'must be the number with its country code: 7 to 15 digits, optionally after a leading + or 00, no spaces',
+          /^(?:(?:\+|00)?[1-9]\d{6,14}|[A-Z]{2}\.[A-Za-z0-9]{1,147})$/,
+          "must be the customer's number with its country code (7 to 15 digits, optionally after a leading + or 00, no spaces) or their WhatsApp user ID (BSUID, like US.13491208655302741918)",
         ),
       ),
-    z.transform((to: string) => to.replace(/^(?:\+|00)/, '')),
+    z.transform((to: string) => (isBusinessScopedUserId(to) ? to : to.replace(/^(?:\+|00)/, ''))),
   ),
   infobip: z.optional(infobipSettingsSchema),
   callbackData: z.optional(z.string().check(z.maxLength(4000))),
@@ -55,8 +63,8 @@ export function validate<S extends z.ZodMiniType>(schema: S, body: unknown): z.i
 export interface OutboundDeps {
   infobip: InfobipClient;
   infobipConfig: InfobipConfig;
-  /** `IMCHANNEL_PUBLIC_URL`, when set: Infobip then posts delivery reports back to us. */
-  publicUrl?: string;
+  /** Where Infobip posts this send's reports (`readNotifyUrl`), with its token; none without a public URL. */
+  notifyUrl?: string;
   log: TaggedLogger;
 }
 
@@ -71,11 +79,12 @@ export async function sendToInfobip(
   whatsApp: Record<string, string>,
 ): Promise<SentMessage> {
   const settings = resolveSettings(common.infobip, deps.infobipConfig);
-  const destination: OmniRequest['destinations'][number] = { to: { phoneNumber: common.to } };
+  const to = isBusinessScopedUserId(common.to) ? { whatsAppUserId: common.to } : { phoneNumber: common.to };
+  const destination: OmniRequest['destinations'][number] = { to };
   if (common.messageId !== undefined) destination.messageId = common.messageId;
   const request: OmniRequest = { scenarioKey: settings.scenarioKey, destinations: [destination], whatsApp };
   if (common.callbackData !== undefined) request.callbackData = common.callbackData;
-  if (deps.publicUrl !== undefined) request.notifyUrl = `${deps.publicUrl}/onDeliveryReport`;
+  if (deps.notifyUrl !== undefined) request.notifyUrl = deps.notifyUrl;
   try {
     const accepted = await deps.infobip.send(settings, request, deps.log);
     return { ...accepted, to: common.to };

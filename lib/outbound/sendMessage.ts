@@ -1,6 +1,6 @@
 import * as z from '../platform/schema';
 import { checkBearer } from '../platform/auth';
-import { readCtliveApiToken, readInfobipConfig, readPublicUrl } from '../platform/config';
+import { readCtliveApiToken, readInfobipConfig, readNotifyUrl } from '../platform/config';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { createInfobipClient } from './infobip';
@@ -46,7 +46,7 @@ export function startSendMessage() {
         log,
         infobipConfig,
         infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
-        publicUrl: readPublicUrl(),
+        notifyUrl: readNotifyUrl(),
         ctliveApiToken: readCtliveApiToken(),
       });
     },

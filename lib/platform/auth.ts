@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { WebhookAuthConfig } from './config';
+import { URL_TOKEN_PARAMETER, type WebhookAuthConfig } from './config';
 import { UnauthorizedError } from './errors';
 
 type Headers = Record<string, string | undefined>;
@@ -20,18 +20,37 @@ export function checkBearer(headers: Headers, token: string): void {
   if (!safeEqual(match[1], token)) throw new UnauthorizedError('the bearer token is not CTLIVE_API_TOKEN');
 }
 
+/** What a webhook request brings that can authenticate it. */
+export interface WebhookCredentials {
+  headers: Headers;
+  /** The query string's parameters, as API Gateway parsed them. */
+  query?: Record<string, string | undefined> | null;
+}
+
+/** What a webhook request brings that can authenticate it. */
+export interface WebhookCredentials {
+  headers: Headers;
+  /** The query string's parameters, as API Gateway parsed them. */
+  query?: Record<string, string | undefined> | null;
+}
+
 /**
- * Infobip's webhook credentials (CONTRACT section 5): each configured method must pass.
- * Nothing configured means no check; the config only allows that outside production.
+ * Infobip's webhook credentials (docs/api.md, "Webhook auth"). Two ways in, either is
+ * enough: the credentials of Infobip's webhook settings or Subscriptions profile (HTTP
+ * Basic and/or a static header: each one configured must match, as before), or the URL's
+ * own token (the `notifyUrl` of each send, to which Infobip sends no credentials; the
+ * previous token too, during a rotation). Nothing configured means no check; the config
+ * only allows that outside production. Every configured comparison always runs, so timing
+ * does not tell which one failed; the reason names each failure, never a value.
  */
-export function checkWebhookAuth(headers: Headers, auth: WebhookAuthConfig): void {
+export function checkWebhookAuth({ headers, query }: WebhookCredentials, auth: WebhookAuthConfig): void {
   const failed: string[] = [];
   if (auth.basic) {
     const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(headers.authorization ?? '');
     const given = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-    const expected = `${auth.basic.username}:${auth.basic.password}`;
-    // No early return: both checks always run, so timing does not tell which one failed.
-    if (!safeEqual(given, expected)) failed.push(match ? 'Basic credentials do not match' : 'no Basic credentials');
+    if (!safeEqual(given, `${auth.basic.username}:${auth.basic.password}`)) {
+      failed.push(match ? 'Basic credentials do not match' : 'no Basic credentials');
+    }
   }
   if (auth.header) {
     const given = headers[auth.header.name];
@@ -39,5 +58,13 @@ export function checkWebhookAuth(headers: Headers, auth: WebhookAuthConfig): voi
       failed.push(given === undefined ? `no ${auth.header.name} header` : `the ${auth.header.name} header does not match`);
     }
   }
-  if (failed.length > 0) throw new UnauthorizedError(failed.join(', '));
+  const headerAuthPassed = (auth.basic !== undefined || auth.header !== undefined) && failed.length === 0;
+  if (auth.token) {
+    const given = query?.[URL_TOKEN_PARAMETER] ?? '';
+    const current = safeEqual(given, auth.token.current);
+    const previous = auth.token.previous !== undefined && safeEqual(given, auth.token.previous);
+    if (current || previous) return;
+    failed.push(given === '' ? `no ${URL_TOKEN_PARAMETER} in the URL` : `the URL's ${URL_TOKEN_PARAMETER} does not match`);
+  }
+  if (!headerAuthPassed && failed.length > 0) throw new UnauthorizedError(failed.join(', '));
 }

@@ -104,9 +104,23 @@ export interface MediaConfig {
   maxBytes: number;
 }
 
+/**
+ * The credential IMChannel puts in the `notifyUrl` it gives Infobip (`?token=…`): Infobip
+ * sends no webhook credentials to a `notifyUrl` (docs/api.md, "Webhook auth"), so the URL
+ * carries its own. `previous` is still accepted while a rotation is under way.
+ */
+export interface UrlTokenConfig {
+  current: string;
+  previous?: string;
+}
+
+/** The query parameter of the webhook URLs that carries `INFOBIP_REPORT_TOKEN`. */
+export const URL_TOKEN_PARAMETER = 'token';
+
 export interface WebhookAuthConfig {
   basic?: { username: string; password: string };
   header?: { name: string; value: string };
+  token?: UrlTokenConfig;
 }
 
 export type CtliveTarget =
@@ -209,6 +223,34 @@ export function readMediaConfig(env: Env = process.env): MediaConfig {
   };
 }
 
+const URL_TOKEN_PATTERN = /^[A-Za-z0-9_-]{32,256}$/;
+
+const urlToken = (env: Env, name: string): string | undefined => {
+  const value = nonEmpty(env, name);
+  if (value !== undefined && !URL_TOKEN_PATTERN.test(value)) {
+    // Never the value itself: it is a secret, and this message is logged.
+    return problem(
+      name,
+      `must be 32 to 256 URL-safe characters (A-Z, a-z, 0-9, "_", "-"), got ${value.length} characters; make one with "openssl rand -hex 32"`,
+      undefined,
+    );
+  }
+  return value;
+};
+
+/** `INFOBIP_REPORT_TOKEN` (+ `INFOBIP_REPORT_TOKEN_PREVIOUS` during a rotation); `undefined` when not set. */
+export function readUrlToken(env: Env = process.env): UrlTokenConfig | undefined {
+  const current = urlToken(env, 'INFOBIP_REPORT_TOKEN');
+  const previous = urlToken(env, 'INFOBIP_REPORT_TOKEN_PREVIOUS');
+  if (current === undefined) {
+    if (previous !== undefined) {
+      problem('INFOBIP_REPORT_TOKEN', 'is required when INFOBIP_REPORT_TOKEN_PREVIOUS is set (a rotation keeps both)', undefined);
+    }
+    return undefined;
+  }
+  return previous === undefined || previous === current ? { current } : { current, previous };
+}
+
 export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig {
   const username = nonEmpty(env, 'INFOBIP_WEBHOOK_USERNAME');
   const password = nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD');
@@ -224,6 +266,8 @@ export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig
     if (match?.[1] && match[2]) auth.header = { name: match[1].toLowerCase(), value: match[2].trim() };
     else problem('INFOBIP_WEBHOOK_HEADER', 'must look like "Name: value"', undefined);
   }
+  const token = readUrlToken(env);
+  if (token !== undefined) auth.token = token;
   return auth;
 }
 
@@ -260,6 +304,8 @@ export const SECRET_VARIABLES = [
   'CTLIVE_TARGET_TOKEN',
   'INFOBIP_WEBHOOK_PASSWORD',
   'INFOBIP_WEBHOOK_HEADER',
+  'INFOBIP_REPORT_TOKEN',
+  'INFOBIP_REPORT_TOKEN_PREVIOUS',
 ] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
@@ -301,10 +347,18 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
     nonEmpty(env, 'CTLIVE_TARGET_TOKEN'),
     nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD'),
     headerValue,
+    nonEmpty(env, 'INFOBIP_REPORT_TOKEN'),
+    nonEmpty(env, 'INFOBIP_REPORT_TOKEN_PREVIOUS'),
     nonEmpty(env, 'AWS_SECRET_ACCESS_KEY'),
     nonEmpty(env, 'AWS_SESSION_TOKEN'),
   ].filter((secret): secret is string => secret !== undefined);
 }
+
+/** Outside local development (or an explicit `INFOBIP_WEBHOOK_AUTH=none`). */
+const webhooksMayRunOpen = (env: Env): boolean => {
+  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
+  return nonEmpty(env, 'INFOBIP_WEBHOOK_AUTH')?.toLowerCase() === 'none' || offline === 'true' || offline === '1';
+};
 
 export interface WebhookAuthPolicy {
   auth: WebhookAuthConfig;
@@ -320,7 +374,7 @@ export interface WebhookAuthPolicy {
  */
 export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPolicy {
   const auth = readWebhookAuthConfig(env);
-  const configured = auth.basic !== undefined || auth.header !== undefined;
+  const configured = auth.basic !== undefined || auth.header !== undefined || auth.token !== undefined;
   const mode = nonEmpty(env, 'INFOBIP_WEBHOOK_AUTH')?.toLowerCase();
   const closed = { auth, open: false };
   if (mode !== undefined && mode !== 'none') {
@@ -330,11 +384,34 @@ export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPoli
     return problem('INFOBIP_WEBHOOK_AUTH', 'is "none" but webhook credentials are also set; unset one of them', closed);
   }
   if (configured) return closed;
-  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
-  if (mode === 'none' || offline === 'true' || offline === '1') return { auth, open: true };
+  if (webhooksMayRunOpen(env)) return { auth, open: true };
   return problem(
-    'INFOBIP_WEBHOOK_USERNAME',
-    '(with INFOBIP_WEBHOOK_PASSWORD) or INFOBIP_WEBHOOK_HEADER is required outside local development; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
+    'INFOBIP_REPORT_TOKEN',
+    '(or INFOBIP_WEBHOOK_USERNAME with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER) is required outside local development; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
     closed,
   );
+}
+
+/**
+ * The `notifyUrl` every send gives Infobip: `IMCHANNEL_PUBLIC_URL/onDeliveryReport?token=…`.
+ * Infobip posts reports to a request's `notifyUrl` without the webhook credentials of a
+ * Subscriptions profile (those apply "when no webhook is specified in the request": the
+ * `notify` field of the OMNI request, api-evangelist/infobip,
+ * openapi/infobip-omni-failover-openapi.json), so without the
+ * token every report would get 401 and be lost after Infobip's retries. Hence the token is
+ * required wherever the webhooks must be authenticated. `undefined` without a public URL.
+ */
+export function readNotifyUrl(env: Env = process.env, publicUrl = readPublicUrl(env)): string | undefined {
+  if (publicUrl === undefined) return undefined;
+  const token = readUrlToken(env);
+  if (token === undefined) {
+    const withoutToken = `${publicUrl}/onDeliveryReport`;
+    if (webhooksMayRunOpen(env)) return withoutToken;
+    return problem(
+      'INFOBIP_REPORT_TOKEN',
+      'is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token',
+      withoutToken,
+    );
+  }
+  return `${publicUrl}/onDeliveryReport?${URL_TOKEN_PARAMETER}=${token.current}`;
 }

@@ -8,16 +8,18 @@ import { getParameters, type SsmSettings } from './ssm';
  * configuration. Each function asks for the ones it uses, and its role may read only those.
  */
 
-/** sendMessage and the four sendWhatsApp*Message functions. */
-export const SEND_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'] as const;
+/** sendMessage and the four sendWhatsApp*Message functions (the report token goes into notifyUrl). */
+export const SEND_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'] as const;
 /** The four onGet*Message functions. */
 export const FETCH_SECRETS = ['UPSTASH_REDIS_REST_TOKEN'] as const;
-/** onMessage and onDeliveryReport; the last three are optional, by the auth and target chosen. */
+/** onMessage and onDeliveryReport; all but the first are optional, by the auth and target chosen. */
 export const WEBHOOK_SECRETS = [
   'UPSTASH_REDIS_REST_TOKEN',
   'CTLIVE_TARGET_TOKEN',
   'INFOBIP_WEBHOOK_PASSWORD',
   'INFOBIP_WEBHOOK_HEADER',
+  'INFOBIP_REPORT_TOKEN',
+  'INFOBIP_REPORT_TOKEN_PREVIOUS',
 ] as const;
 
 export interface SecretsRead {

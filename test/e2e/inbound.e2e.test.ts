@@ -75,6 +75,14 @@ describe('inbound through the local stack, CTLIVE_TARGET=http', () => {
     expect(delivery).toMatchObject({ event: 'delivery', messageId, callbackData, status: { name: 'DELIVERED_TO_HANDSET' } });
     expectCtliveEvent(delivery);
     expect(output.some((line) => line.startsWith('[IMCHANNEL] [onDeliveryReport] Report received {"results":[{'))).toBe(true);
+    // The sandbox, like Infobip, posts a notifyUrl's report with no credentials: only the
+    // URL's own token let it in.
+    // The sandbox records the post once IMChannel answered it, after the forward.
+    const report = await waitFor(() => stack.sandbox.deliveryReports.find((r) => JSON.stringify(r.body).includes(messageId)));
+    expect(report).toMatchObject({
+      url: `${stack.apiUrl}/onDeliveryReport?token=${stack.env.INFOBIP_REPORT_TOKEN}`,
+      status: 200,
+    });
   });
 });
 

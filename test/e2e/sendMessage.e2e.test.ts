@@ -44,13 +44,15 @@ describe('sendMessage through the local stack', () => {
     expect(sent?.headers.authorization).toBe(`App ${stack.env.INFOBIP_API_KEY}`);
     const { notifyUrl, ...omni } = sent?.body as { notifyUrl: string };
     expect(omni).toEqual(omniTextRequest);
-    expect(notifyUrl).toBe(`${stack.apiUrl}/onDeliveryReport`);
+    const reportToken = stack.env.INFOBIP_REPORT_TOKEN as string;
+    expect(notifyUrl).toBe(`${stack.apiUrl}/onDeliveryReport?token=${reportToken}`);
 
     const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
     await waitFor(() => output.some((line) => line.includes('response of')));
     expect(output).toContain(
-      `[IMCHANNEL] [sendMessage] request to [${omniUrl}] Data [${JSON.stringify(sent?.body)}] with api key header`,
+      `[IMCHANNEL] [sendMessage] request to [${omniUrl}] Data [${JSON.stringify(sent?.body).replace(reportToken, '***')}] with api key header`,
     );
+    expect(output.join('\n')).not.toContain(reportToken);
     expect(output.find((line) => line.startsWith(`[IMCHANNEL] [sendMessage] response of [${omniUrl}]: {"messages":[`))).toContain(
       body.messageId,
     );

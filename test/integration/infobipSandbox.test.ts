@@ -542,8 +542,8 @@ describe('Infobip sandbox: delivery reports', () => {
     receiver.requests.length = 0;
   });
 
-  it('posts a delivery report in Infobip’s shape to notifyUrl, signed with Basic and the header', async () => {
-    const notifyUrl = `${receiver.url}/imchannel/onDeliveryReport`;
+  it('posts a delivery report in Infobip’s shape to notifyUrl, with no credentials (its URL carries its own)', async () => {
+    const notifyUrl = `${receiver.url}/imchannel/onDeliveryReport?token=report-token-0123456789abcdef0123`;
     const res = await omni(sandbox, {
       ...SEND_TEXT_REQUEST,
       destinations: [{ to: { phoneNumber: '39123456789' }, messageId: 'msg-1' }],
@@ -557,10 +557,10 @@ describe('Infobip sandbox: delivery reports', () => {
     expect(receiver.requests).toHaveLength(1);
     const posted = receiver.requests[0]!;
     expect(posted.method).toBe('POST');
-    expect(posted.path).toBe('/imchannel/onDeliveryReport');
+    expect(posted.path).toBe('/imchannel/onDeliveryReport?token=report-token-0123456789abcdef0123');
     expect(posted.headers['content-type']).toBe('application/json');
-    expect(posted.headers.authorization).toBe(`Basic ${Buffer.from('infobip:s3cret:with-colon').toString('base64')}`);
-    expect(posted.headers['x-webhook-token']).toBe('tok-123');
+    expect(posted.headers.authorization).toBeUndefined();
+    expect(posted.headers['x-webhook-token']).toBeUndefined();
     const body = JSON.parse(posted.body) as { results: Record<string, unknown>[] };
     expect(body).toEqual({
       results: [
@@ -586,6 +586,26 @@ describe('Infobip sandbox: delivery reports', () => {
       ],
     });
     expect(report).toEqual({ url: notifyUrl, status: 200, body, at: expect.any(String) });
+  });
+
+  it('sends the reports of a send without notifyUrl to the subscription, signed with its credentials', async () => {
+    const subscribed = await startInfobipSandbox({
+      apiKey: API_KEY,
+      webhookAuth,
+      subscription: { url: `${receiver.url}/imchannel/onDeliveryReport` },
+      followUpDelayMs: 0,
+    });
+    try {
+      await omni(subscribed, SEND_TEXT_REQUEST);
+      await subscribed.waitForDeliveryReports(1);
+
+      const posted = receiver.requests[0]!;
+      expect(posted.path).toBe('/imchannel/onDeliveryReport');
+      expect(posted.headers.authorization).toBe(`Basic ${Buffer.from('infobip:s3cret:with-colon').toString('base64')}`);
+      expect(posted.headers['x-webhook-token']).toBe('tok-123');
+    } finally {
+      await subscribed.close();
+    }
   });
 
   it('reports the messageId Infobip answered with, and leaves callbackData out when none was sent', async () => {

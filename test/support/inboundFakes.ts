@@ -83,9 +83,16 @@ export function setupWebhooks(
   });
   const onMessage = makeOnMessageHandler(deps('onMessage'));
   const onDeliveryReport = makeOnDeliveryReportHandler(deps('onDeliveryReport'));
-  const call = async (handler: typeof onMessage, body: unknown, headers: Record<string, string> = BASIC, raw = false) => {
+  type Query = Record<string, string>;
+  const call = async (
+    handler: typeof onMessage,
+    body: unknown,
+    headers: Record<string, string> = BASIC,
+    raw = false,
+    query?: Query,
+  ) => {
     const context = { ...lambdaContext(), getRemainingTimeInMillis: remainingMs };
-    const res = await handler(apiEvent({ body, headers, rawBody: raw }), context);
+    const res = await handler(apiEvent({ body, headers, rawBody: raw, query }), context);
     return { status: res.statusCode, body: JSON.parse(String(res.body)) as Record<string, unknown> };
   };
   return {
@@ -93,7 +100,8 @@ export function setupWebhooks(
     dedupe,
     forwarder,
     message: (body: unknown, headers?: Record<string, string>, raw?: boolean) => call(onMessage, body, headers, raw),
-    report: (body: unknown, headers?: Record<string, string>, raw?: boolean) => call(onDeliveryReport, body, headers, raw),
+    report: (body: unknown, headers?: Record<string, string>, raw?: boolean, query?: Query) =>
+      call(onDeliveryReport, body, headers, raw, query),
   };
 }
 

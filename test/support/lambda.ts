@@ -10,6 +10,8 @@ export interface EventOptions {
   rawBody?: boolean;
   isBase64Encoded?: boolean;
   pathParameters?: Record<string, string>;
+  /** The query string's parameters, as API Gateway parses them. */
+  query?: Record<string, string>;
 }
 
 /** An API Gateway HTTP API (payload 2.0) event, as the Lambda receives it. */
@@ -21,7 +23,8 @@ export function apiEvent(options: EventOptions = {}): HttpEvent {
     version: '2.0',
     routeKey: `${method} ${path}`,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+    ...(options.query === undefined ? {} : { queryStringParameters: options.query }),
     headers: { 'content-type': 'application/json', ...options.headers },
     requestContext: {
       accountId: '123456789012',

@@ -12,6 +12,7 @@ export const TOKEN = 'ctlive-token-0123456789';
 export const API_KEY = 'infobip-key-abcdef0123456789';
 export const BASE_URL = 'https://xxxx.api.infobip.com';
 export const PUBLIC_URL = 'https://siotunnel.ei.eilabonline.biz/tenantname/imchannel';
+export const REPORT_TOKEN = 'report-token-0123456789abcdef0123456789';
 export const MAX_BYTES = 3000;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -39,12 +40,13 @@ export function setupSend(kind: MediaKind, answer: (call: Call) => Promise<Respo
   }) as unknown as typeof fetch;
   const { lines, sink } = captureLines();
   const tag = MEDIA_KINDS[kind].sendTag;
-  const log = createLogger(tag, { format: 'text', level: 'INFO', sink, secrets: [TOKEN] });
+  const log = createLogger(tag, { format: 'text', level: 'INFO', sink, secrets: [TOKEN, REPORT_TOKEN] });
   const handler = makeSendMediaHandler(MEDIA_KINDS[kind], {
     log,
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },
     publicUrl: PUBLIC_URL,
+    notifyUrl: `${PUBLIC_URL}/onDeliveryReport?token=${REPORT_TOKEN}`,
     ctliveApiToken: TOKEN,
     store: fake.store,
     media: { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: MAX_BYTES },

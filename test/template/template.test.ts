@@ -229,7 +229,7 @@ describe('serverless package --stage prod', () => {
   it('checks at deploy time that the SSM parameters the stage needs exist', () => {
     const parameters = Object.values(template.Parameters ?? {}).filter((p) => p.Type === 'AWS::SSM::Parameter::Name');
     expect(parameters.map((p) => p.Default).sort()).toEqual(
-      ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_WEBHOOK_PASSWORD']
+      ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN', 'INFOBIP_WEBHOOK_PASSWORD']
         .map((n) => `/imchannel/prod/${n}`)
         .sort(),
     );

@@ -35,6 +35,7 @@ describe('the npm start banner', () => {
 
     expect(line(text, 'ctlive token')).toContain(LOCAL_CREDENTIALS.CTLIVE_API_TOKEN);
     expect(line(text, 'webhook auth')).toContain(`Basic infobip:${LOCAL_CREDENTIALS.INFOBIP_WEBHOOK_PASSWORD}`);
+    expect(line(text, 'webhook auth')).toContain(`?token=${LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN} in notifyUrl`);
     expect(curl(text)).toContain(`-H "Authorization: Bearer ${LOCAL_CREDENTIALS.CTLIVE_API_TOKEN}"`);
     expect(text).not.toContain('from your environment');
   });
@@ -57,7 +58,7 @@ describe('the npm start banner', () => {
 
     expect(onlyPassword).not.toContain(password);
     expect(line(onlyPassword, 'webhook auth')).toBe(
-      '  webhook auth     Basic infobip:$INFOBIP_WEBHOOK_PASSWORD (from your environment)',
+      `  webhook auth     Basic infobip:$INFOBIP_WEBHOOK_PASSWORD (from your environment) and ?token=${LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN} in notifyUrl`,
     );
     expect(both).not.toContain(password);
     expect(both).not.toContain('acme-user');
@@ -74,9 +75,17 @@ describe('the npm start banner', () => {
   });
 
   it('says "none" when the environment switched webhook auth off', () => {
-    const text = banner(stackWith({ INFOBIP_WEBHOOK_USERNAME: '', INFOBIP_WEBHOOK_PASSWORD: '' }));
+    const text = banner(stackWith({ INFOBIP_WEBHOOK_USERNAME: '', INFOBIP_WEBHOOK_PASSWORD: '', INFOBIP_REPORT_TOKEN: '' }));
 
     expect(line(text, 'webhook auth')).toBe('  webhook auth     none');
+  });
+
+  it('names a report token from the environment without printing it', () => {
+    const token = 'my-own-report-token-0123456789abcdef0123';
+    const text = banner(stackWith({ INFOBIP_REPORT_TOKEN: token }));
+
+    expect(text).not.toContain(token);
+    expect(line(text, 'webhook auth')).toContain('?token=$INFOBIP_REPORT_TOKEN (from your environment) in notifyUrl');
   });
 
   it('names a Redis URL or ctlive target from the environment that carries a password, and prints one without', () => {

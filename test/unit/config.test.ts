@@ -9,6 +9,7 @@ import {
   readRedisConfig,
   readRequiredPublicUrl,
   readRequiredWebhookAuth,
+  readUrlToken,
 } from '../../lib/platform/config';
 import type { SecretVariable } from '../../lib/platform/config';
 import { startFunction } from '../../lib/platform/runtime';
@@ -78,13 +79,23 @@ describe('collectIssues', () => {
       { variable: 'INFOBIP_WEBHOOK_PASSWORD', reason: 'is required when the other webhook Basic credential is set' },
       { variable: 'INFOBIP_WEBHOOK_HEADER', reason: 'must look like "Name: value"' },
       {
-        variable: 'INFOBIP_WEBHOOK_USERNAME',
-        reason: expect.stringMatching(/^\(with INFOBIP_WEBHOOK_PASSWORD\) or INFOBIP_WEBHOOK_HEADER is required/) as string,
+        variable: 'INFOBIP_REPORT_TOKEN',
+        reason: expect.stringMatching(
+          /^\(or INFOBIP_WEBHOOK_USERNAME with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER\) is required/,
+        ) as string,
       },
     ]);
     // The stand-ins are usable values: the wiring built everything it would have.
     expect(value?.infobip.timeoutMs).toBe(10_000);
     expect(value?.target).toEqual(expect.objectContaining({ kind: 'http' }));
+  });
+
+  it('notes both report tokens when both are malformed, never with a token itself', () => {
+    const env = { INFOBIP_REPORT_TOKEN: 'short-current-secret', INFOBIP_REPORT_TOKEN_PREVIOUS: 'short-previous-secret' };
+    const { issues } = collectIssues(() => readUrlToken(env));
+    expect(issues.map((issue) => issue.variable)).toEqual(['INFOBIP_REPORT_TOKEN', 'INFOBIP_REPORT_TOKEN_PREVIOUS']);
+    expect(issues.every((issue) => issue.reason.startsWith('must be 32 to 256 URL-safe characters'))).toBe(true);
+    expect(JSON.stringify(issues)).not.toMatch(/short-(current|previous)-secret/);
   });
 
   it('names a variable once, by its first problem', () => {

@@ -39,6 +39,19 @@ describe('onMessage webhook', () => {
       expect((await t.message(inboundText, { ...BASIC, 'x-key': 'k-123456' })).status).toBe(200);
     });
 
+    it("the notifyUrl's token alone lets a delivery report in (Infobip sends a notifyUrl no credentials)", async () => {
+      const token = 'report-token-0123456789abcdef0123456789';
+      const t = setup({ basic: { username: 'infobip', password: PASSWORD }, token: { current: token } });
+      const report = { results: [{ messageId: 'r-1', to: '39123456789', status: { groupName: 'DELIVERED' } }] };
+
+      expect((await t.report(report, {}, false, { token })).status).toBe(200);
+      expect((await t.report(report, {}, false, { token: `${token}x` })).status).toBe(401);
+      expect((await t.report(report, {}, false, {})).status).toBe(401);
+      expect((await t.report(report, BASIC, false, {})).status).toBe(200);
+      expect(t.forwarder.sent).toHaveLength(1);
+      expect(t.lines.join('\n')).not.toContain(token);
+    });
+
     it('nothing configured (allowed only locally): no check', async () => {
       const t = setup({});
 

@@ -1,4 +1,10 @@
-import { ConfigError, readRequiredWebhookAuth } from '../../lib/platform/config';
+import {
+  ConfigError,
+  readConfiguredSecrets,
+  readNotifyUrl,
+  readRequiredWebhookAuth,
+  readUrlToken,
+} from '../../lib/platform/config';
 
 const BASIC = { INFOBIP_WEBHOOK_USERNAME: 'infobip', INFOBIP_WEBHOOK_PASSWORD: 'pw-123456' };
 
@@ -17,7 +23,7 @@ describe('readRequiredWebhookAuth: webhook auth must be configured outside local
   it('refuses to start with nothing configured, naming the variables', () => {
     expect(() => readRequiredWebhookAuth({})).toThrow(ConfigError);
     expect(() => readRequiredWebhookAuth({ INFOBIP_WEBHOOK_USERNAME: ' ', INFOBIP_WEBHOOK_HEADER: '' })).toThrow(
-      /INFOBIP_WEBHOOK_USERNAME .*INFOBIP_WEBHOOK_HEADER is required outside local development/,
+      /INFOBIP_REPORT_TOKEN .*INFOBIP_WEBHOOK_USERNAME .*INFOBIP_WEBHOOK_HEADER\) is required outside local development/,
     );
   });
 
@@ -49,5 +55,59 @@ describe('readRequiredWebhookAuth: webhook auth must be configured outside local
       /INFOBIP_WEBHOOK_PASSWORD/,
     );
     expect(() => readRequiredWebhookAuth({ INFOBIP_WEBHOOK_HEADER: 'no colon' })).toThrow(/INFOBIP_WEBHOOK_HEADER/);
+  });
+});
+
+describe('the report token: the credential a notifyUrl carries', () => {
+  const TOKEN = 'a'.repeat(31) + 'Z';
+  const OLD = 'b'.repeat(40);
+  const PUBLIC = { IMCHANNEL_PUBLIC_URL: 'https://host/tenant/imchannel' };
+
+  it('alone is enough webhook auth, with the previous one kept during a rotation', () => {
+    expect(readRequiredWebhookAuth({ INFOBIP_REPORT_TOKEN: TOKEN })).toEqual({
+      auth: { token: { current: TOKEN } },
+      open: false,
+    });
+    expect(readRequiredWebhookAuth({ INFOBIP_REPORT_TOKEN: TOKEN, INFOBIP_REPORT_TOKEN_PREVIOUS: OLD }).auth.token).toEqual({
+      current: TOKEN,
+      previous: OLD,
+    });
+  });
+
+  it.each([
+    ['too short', { INFOBIP_REPORT_TOKEN: 'short-token' }, 'INFOBIP_REPORT_TOKEN must be 32 to 256 URL-safe characters'],
+    ['not URL-safe', { INFOBIP_REPORT_TOKEN: `${TOKEN}&x=1` }, 'INFOBIP_REPORT_TOKEN must be 32 to 256 URL-safe characters'],
+    [
+      'a previous one alone',
+      { INFOBIP_REPORT_TOKEN_PREVIOUS: OLD },
+      'INFOBIP_REPORT_TOKEN is required when INFOBIP_REPORT_TOKEN_PREVIOUS',
+    ],
+  ])('refuses a token that is %s, without printing it', (_label, env, message) => {
+    let error: unknown;
+    try {
+      readUrlToken(env);
+    } catch (caught: unknown) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toContain(message);
+    for (const value of Object.values(env)) expect(String(error)).not.toContain(value);
+  });
+
+  it('goes into every notifyUrl, in the query (the URL Infobip posts reports to)', () => {
+    expect(readNotifyUrl({ ...PUBLIC, INFOBIP_REPORT_TOKEN: TOKEN })).toBe(
+      `https://host/tenant/imchannel/onDeliveryReport?token=${TOKEN}`,
+    );
+    expect(readNotifyUrl({ INFOBIP_REPORT_TOKEN: TOKEN })).toBeUndefined();
+  });
+
+  it('is required with a public URL, except where the webhooks may run open', () => {
+    expect(() => readNotifyUrl(PUBLIC)).toThrow(/INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set/);
+    expect(readNotifyUrl({ ...PUBLIC, IS_OFFLINE: 'true' })).toBe('https://host/tenant/imchannel/onDeliveryReport');
+    expect(readNotifyUrl({ ...PUBLIC, INFOBIP_WEBHOOK_AUTH: 'none' })).toBe('https://host/tenant/imchannel/onDeliveryReport');
+  });
+
+  it('is scrubbed from logs like every other secret', () => {
+    expect(readConfiguredSecrets({ INFOBIP_REPORT_TOKEN: TOKEN, INFOBIP_REPORT_TOKEN_PREVIOUS: OLD })).toEqual([TOKEN, OLD]);
   });
 });

@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { decodeEntry } from '../../lib/media/format';
-import { API_KEY, BASE_URL, PUBLIC_URL, TOKEN, TYPES, UUID, bodyFor, file, setupSend as setup } from '../support/mediaSendSetup';
+import {
+  API_KEY,
+  BASE_URL,
+  PUBLIC_URL,
+  REPORT_TOKEN,
+  TOKEN,
+  TYPES,
+  UUID,
+  bodyFor,
+  file,
+  setupSend as setup,
+} from '../support/mediaSendSetup';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 import omniImageRequest from '../fixtures/infobip/infobip-omni-send-image.request.json';
 import omniError from '../fixtures/infobip/infobip-omni-error.response.json';
@@ -66,11 +77,13 @@ describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
 
 describe('send: the runbook lines', () => {
   it('logs exactly the request and response lines, tagged with the function', async () => {
-    const { lines, send, sentWhatsApp } = setup('image');
+    const { infobipCalls, lines, send, sentWhatsApp } = setup('image');
 
     const res = await send(bodyFor('image'));
 
-    const payload = { ...omniImageRequest, whatsApp: sentWhatsApp(), notifyUrl: `${PUBLIC_URL}/onDeliveryReport` };
+    const payload = { ...omniImageRequest, whatsApp: sentWhatsApp(), notifyUrl: `${PUBLIC_URL}/onDeliveryReport?token=***` };
+    // Infobip gets the report token; the log line only its place.
+    expect(JSON.parse(String(infobipCalls[0]?.init.body)).notifyUrl).toBe(`${PUBLIC_URL}/onDeliveryReport?token=${REPORT_TOKEN}`);
     expect(payload.whatsApp).toEqual({ text: 'NFO_resized.jpg', imageUrl: res.body.mediaUrl });
     expect(lines).toEqual([
       `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${BASE_URL}/omni/1/advanced] Data [${JSON.stringify(payload)}] with api key header`,

@@ -1,6 +1,7 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
 import { checkWebhookAuth } from '../../lib/platform/auth';
+import type { WebhookAuthConfig } from '../../lib/platform/config';
 import { UnauthorizedError } from '../../lib/platform/errors';
 import { createLogger } from '../../lib/platform/log';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
@@ -70,9 +71,9 @@ describe('webhook credentials', () => {
     basic: { username: 'infobip', password: 'webhook-pass-0123456789' },
     header: { name: 'x-hook', value: 'hook-value-0123456789' },
   };
-  const reasonOf = (headers: Record<string, string>) => {
+  const reasonOf = (headers: Record<string, string>, query?: Record<string, string>, auth: WebhookAuthConfig = config) => {
     try {
-      checkWebhookAuth(headers, config);
+      checkWebhookAuth({ headers, query }, auth);
       return 'accepted';
     } catch (error: unknown) {
       return error instanceof UnauthorizedError ? error.logReason : String(error);
@@ -87,5 +88,24 @@ describe('webhook credentials', () => {
     );
     const good = `Basic ${Buffer.from('infobip:webhook-pass-0123456789').toString('base64')}`;
     expect(reasonOf({ authorization: good, 'x-hook': 'hook-value-0123456789' })).toBe('accepted');
+  });
+
+  const TOKEN = 'report-token-0123456789abcdef0123456789';
+  const PREVIOUS = 'previous-token-0123456789abcdef01234567';
+  const withToken: WebhookAuthConfig = { ...config, token: { current: TOKEN, previous: PREVIOUS } };
+
+  it("accepts the URL's token alone (a notifyUrl report carries no credentials), the previous one during a rotation", () => {
+    expect(reasonOf({}, { token: TOKEN }, withToken)).toBe('accepted');
+    expect(reasonOf({}, { token: PREVIOUS }, withToken)).toBe('accepted');
+    expect(reasonOf({}, { token: TOKEN }, { token: { current: TOKEN } })).toBe('accepted');
+  });
+
+  it('accepts the header credentials without a token, and names every failure, never a value', () => {
+    const good = `Basic ${Buffer.from('infobip:webhook-pass-0123456789').toString('base64')}`;
+    expect(reasonOf({ authorization: good, 'x-hook': 'hook-value-0123456789' }, {}, withToken)).toBe('accepted');
+    expect(reasonOf({}, {}, withToken)).toBe('no Basic credentials, no x-hook header, no token in the URL');
+    const wrong = reasonOf({ 'x-hook': 'hook-value-0123456789' }, { token: `${TOKEN}x` }, withToken);
+    expect(wrong).toBe("no Basic credentials, the URL's token does not match");
+    expect(reasonOf({}, { token: `${PREVIOUS}x` }, { token: { current: TOKEN } })).not.toContain(PREVIOUS);
   });
 });

@@ -1,4 +1,5 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
+import { readNotifyUrl } from '../../lib/platform/config';
 import { createLogger } from '../../lib/platform/log';
 import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
@@ -10,6 +11,7 @@ import omniRejected from '../fixtures/infobip/infobip-omni-send-rejected.respons
 const TOKEN = 'ctlive-token-0123456789';
 const API_KEY = 'infobip-key-abcdef0123456789';
 const BASE_URL = 'https://xxxx.api.infobip.com';
+const REPORT_TOKEN = 'report-token-0123456789abcdef0123456789';
 
 interface Call {
   url: string;
@@ -24,12 +26,12 @@ function setup(answer: (call: Call) => Promise<Response> | Response, publicUrl?:
     return answer(call);
   }) as unknown as typeof fetch;
   const { lines, sink } = captureLines();
-  const log = createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN] });
+  const log = createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN, REPORT_TOKEN] });
   const handler = makeSendMessageHandler({
     log,
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com', '127.0.0.1'], timeoutMs: 200 },
-    publicUrl,
+    notifyUrl: readNotifyUrl({ IMCHANNEL_PUBLIC_URL: publicUrl, INFOBIP_REPORT_TOKEN: REPORT_TOKEN }),
     ctliveApiToken: TOKEN,
   });
   const send = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }, raw = false) => {
@@ -82,8 +84,8 @@ describe('sendMessage', () => {
     ]);
   });
 
-  it('adds messageId, callbackData and notifyUrl when they apply', async () => {
-    const { calls, send } = setup(ok, 'https://host/tenant/imchannel');
+  it('adds messageId, callbackData and notifyUrl (with its report token, scrubbed from the log) when they apply', async () => {
+    const { calls, lines, send } = setup(ok, 'https://host/tenant/imchannel');
 
     await send({ ...validBody, to: '+39123456789', messageId: 'my-id-1', callbackData: 'cb' });
 
@@ -91,8 +93,10 @@ describe('sendMessage', () => {
       ...omniTextRequest,
       destinations: [{ to: { phoneNumber: '39123456789' }, messageId: 'my-id-1' }],
       callbackData: 'cb',
-      notifyUrl: 'https://host/tenant/imchannel/onDeliveryReport',
+      notifyUrl: `https://host/tenant/imchannel/onDeliveryReport?token=${REPORT_TOKEN}`,
     });
+    expect(lines.join('\n')).toContain('onDeliveryReport?token=***');
+    expect(lines.join('\n')).not.toContain(REPORT_TOKEN);
   });
 
   it.each([
@@ -142,6 +146,29 @@ describe('sendMessage', () => {
     expect((await send({ ...validBody, to: given })).status).toBe(200);
     expect(JSON.parse(String(calls[0]?.init.body)).destinations[0].to).toEqual({ phoneNumber: sent });
   });
+
+  // A customer known by a username has a Business-Scoped User ID and maybe no number.
+  it.each(['US.13491208655302741918', `IT.${'a1B2'.repeat(36)}abc`])('sends the BSUID %s as to.whatsAppUserId', async (to) => {
+    const { calls, send } = setup(ok);
+    const res = await send({ ...validBody, to });
+    expect(res.status).toBe(200);
+    expect(res.body.to).toBe(to);
+    expect(JSON.parse(String(calls[0]?.init.body)).destinations[0].to).toEqual({ whatsAppUserId: to });
+  });
+
+  it.each(['us.13491208655302741918', 'US.', 'US.1349-1208', `US.${'1'.repeat(148)}`, 'USA.123'])(
+    'refuses %s, which is no BSUID, with the hint for both forms',
+    async (to) => {
+      const { calls, send } = setup(ok);
+      const res = await send({ ...validBody, to });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details[0]).toMatchObject({
+        path: 'to',
+        message: expect.stringContaining('WhatsApp user ID (BSUID'),
+      });
+      expect(calls).toEqual([]);
+    },
+  );
 
   it.each(['+39 123 456 789', '039123456789', '00', '+0039123456789'])(
     'refuses %s with a hint about the country code',

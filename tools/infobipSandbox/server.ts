@@ -228,11 +228,16 @@ class Sandbox implements InfobipSandbox {
         this.log(`media ${method} ${media.url} -> ${outcome}`);
       }
     }
-    if (request.notifyUrl && this.opts.deliveryReports !== false) {
+    // A request's notifyUrl gets its reports with no credentials at all: a Subscriptions
+    // profile's apply only "when no webhook is specified in the request" (OMNI's `notify`,
+    // api-evangelist/infobip openapi/infobip-omni-failover-openapi.json). Without one, the
+    // subscription's URL gets them, signed with the configured credentials.
+    const reportsUrl = request.notifyUrl ?? this.opts.subscription?.url;
+    if (reportsUrl && this.opts.deliveryReports !== false) {
       const report = await postDeliveryReport(
-        request.notifyUrl,
+        reportsUrl,
         deliveryReportPayload(request, messages, sentAt),
-        this.opts.webhookAuth,
+        request.notifyUrl ? undefined : this.opts.webhookAuth,
         this.abort.signal,
       );
       if (!this.live(epoch)) return;

@@ -20,8 +20,13 @@ export interface SandboxOptions {
    * could print before the send's own response line.
    */
   followUpDelayMs?: number;
-  /** Credentials the sandbox signs its delivery reports with. */
+  /**
+   * Credentials of the sandbox's webhook settings: they sign the subscription's reports and
+   * `simulate`'s webhooks, never the reports sent to a request's `notifyUrl`.
+   */
   webhookAuth?: WebhookAuth;
+  /** A Subscriptions profile for delivery and seen reports: where reports of sends without `notifyUrl` go. */
+  subscription?: { url: string };
   /** One line per event, for the local stack's terminal. Never given a secret. */
   log?: (line: string) => void;
 }

@@ -300,7 +300,7 @@ function webhookOperation(operationId: string, summary: string, description: str
       summary,
       description: `${description} Each result is forwarded to ctlive (see the \`ctliveEvent\` webhook) exactly once. CONTRACT section 5.`,
       tags: [INFOBIP_TAG],
-      security: [{ infobipBasic: [] }, {}],
+      security: [{ reportToken: [] }, { infobipBasic: [] }, {}],
       requestBody: {
         required: true,
         content: {
@@ -417,7 +417,16 @@ export function openApiDocument(): Json {
           description:
             'INFOBIP_WEBHOOK_USERNAME / INFOBIP_WEBHOOK_PASSWORD, when configured. A static header ' +
             '(INFOBIP_WEBHOOK_HEADER = `Name: value`) may be required as well or instead; its name is the ' +
-            "deployment's choice. Only local development runs without either.",
+            "deployment's choice. When both are configured, both must match. Only local development runs without any credential.",
+        },
+        reportToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description:
+            "INFOBIP_REPORT_TOKEN (or INFOBIP_REPORT_TOKEN_PREVIOUS during a rotation), in the URL: every send's notifyUrl " +
+            'carries it, because Infobip posts the reports of a request that names a notifyUrl without any credentials. ' +
+            'Either this or the Basic/header credentials let a webhook in.',
         },
         ctliveTargetBearer: {
           type: 'http',

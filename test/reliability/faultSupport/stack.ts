@@ -137,7 +137,7 @@ export async function startStack(): Promise<Stack> {
       log: logger('sendMessage'),
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
-      publicUrl,
+      notifyUrl: `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
     });
   const sendMediaWith: Stack['sendMediaWith'] = (kind, { baseUrl, allowedHosts, fetch }) => {
@@ -148,6 +148,7 @@ export async function startStack(): Promise<Stack> {
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
       publicUrl,
+      notifyUrl: `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
       store: createMediaStore(upstash, log),
       media,
