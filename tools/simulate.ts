@@ -7,6 +7,11 @@
  *   npm run simulate -- seen <messageId>           a seen report for an outbound message
  *   npm run simulate -- delivery <messageId>       a delivery report (--failed for an error)
  *
+ * Infobip sends one delivery report per message, and IMChannel forwards a messageId's
+ * report once: after a real send the sandbox has already reported it, so a simulated one
+ * for that id is answered as a duplicate (said so below). Start the stack with
+ * SANDBOX_DELIVERY_REPORTS=off to have simulate send the only report of a real send.
+ *
  * Options: --from, --to, --name, --message-id, --callback-data, --url (default
  * IMCHANNEL_PUBLIC_URL, else http://127.0.0.1:3000/imchannel), --times N (post it N times).
  */
@@ -14,7 +19,15 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { readWebhookAuthConfig } from '../lib/platform/config';
 import { localCredentials } from './localCredentials';
-import { inboundMessagePayload, infobipTime, postWebhook, seenReportPayload } from './infobipSandbox';
+import {
+  deliveryResult,
+  DELIVERED,
+  ERROR,
+  inboundMessagePayload,
+  postWebhook,
+  seenReportPayload,
+  undelivered,
+} from './infobipSandbox';
 
 const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/imchannel';
 
@@ -44,38 +57,35 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/**
+ * A final report in the sandbox's own shape. --failed is what Infobip reports for a
+ * destination that is not on WhatsApp: UNDELIVERABLE_NOT_DELIVERED with EC_UNKNOWN_USER,
+ * a status and an error that tell the same story (tools/infobipSandbox/codes.ts).
+ */
 function deliveryReport(messageId: string): unknown {
   const doneAt = new Date();
-  const status = values.failed
-    ? { groupId: 5, groupName: 'REJECTED', id: 12, name: 'REJECTED_NOT_ENOUGH_CREDITS', description: 'Not enough credits' }
-    : { groupId: 3, groupName: 'DELIVERED', id: 5, name: 'DELIVERED_TO_HANDSET', description: 'Message delivered to handset' };
-  const error = values.failed
-    ? {
-        groupId: 1,
-        groupName: 'HANDSET_ERRORS',
-        id: 1,
-        name: 'EC_UNKNOWN_SUBSCRIBER',
-        description: 'Unknown subscriber',
-        permanent: true,
-      }
-    : { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false };
   return {
     results: [
-      {
-        bulkId: null,
+      deliveryResult({
         messageId,
         to: values.to ?? '39123456789',
-        sentAt: infobipTime(new Date(doneAt.getTime() - 5_000)),
-        doneAt: infobipTime(doneAt),
-        messageCount: 1,
-        price: { pricePerMessage: 0, currency: 'EUR' },
-        status,
-        error,
-        channel: 'WHATSAPP',
-        ...(values['callback-data'] === undefined ? {} : { callbackData: values['callback-data'] }),
-      },
+        callbackData: values['callback-data'],
+        sentAt: new Date(doneAt.getTime() - 5_000),
+        doneAt,
+        outcome: values.failed ? undelivered(ERROR.EC_UNKNOWN_USER) : DELIVERED,
+      }),
     ],
   };
+}
+
+/** IMChannel's answer `{"forwarded":0,"duplicates":1}`: the id's report was forwarded before. */
+function duplicatesIn(answer: string): number {
+  try {
+    const parsed = JSON.parse(answer) as { duplicates?: unknown };
+    return typeof parsed.duplicates === 'number' ? parsed.duplicates : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function build(): { route: string; body: unknown } {
@@ -122,6 +132,20 @@ async function main(): Promise<void> {
   const answers = await Promise.all(Array.from({ length: times }, () => postWebhook(url, body, auth)));
   for (const answer of answers) process.stdout.write(`-> ${answer.status} ${answer.body}\n`);
   if (answers.some((a) => a.status < 200 || a.status > 299)) process.exitCode = 1;
+  const [what, id] = positionals;
+  // --times N repeats on purpose; a first post that is a duplicate is what needs saying.
+  if (times === 1 && answers[0] && duplicatesIn(answers[0].body) > 0) {
+    const kind = what === 'inbound' ? 'message' : `${what} report`;
+    process.stderr.write(
+      `IMChannel had already forwarded a ${kind} for ${id ?? 'this messageId'}, so it dropped this one as a duplicate: ` +
+        'it forwards each messageId once, as Infobip sends one report per message. ' +
+        (what === 'delivery'
+          ? 'The sandbox reports every send it accepts; start the stack with SANDBOX_DELIVERY_REPORTS=off ' +
+            'to make this report the only one, or pass a messageId that has not been reported.\n'
+          : 'Pass a messageId that has not been used.\n'),
+    );
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {

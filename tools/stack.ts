@@ -157,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiKey: env.INFOBIP_API_KEY ?? sandboxKey,
       port: options.freePorts ? 0 : Number(env.SANDBOX_PORT ?? 8078),
       webhookAuth: webhookAuthOf(localCredentials(env)),
+      deliveryReports: sandboxReportsOn(env.SANDBOX_DELIVERY_REPORTS),
       log: output,
     });
     cleanups.push(() => sandbox.close());
@@ -229,6 +230,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/** SANDBOX_DELIVERY_REPORTS=off leaves every delivery report to `npm run simulate -- delivery`. */
+export function sandboxReportsOn(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`SANDBOX_DELIVERY_REPORTS must be on or off, not ${JSON.stringify(value)}`);
 }
 
 export function webhookAuthOf(env: Record<string, string>) {

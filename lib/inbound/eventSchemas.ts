@@ -1,5 +1,12 @@
 import * as z from '../platform/schema';
-import type { CtliveDeliveryEvent, CtliveEvent, CtliveMessageEvent, CtliveSeenEvent } from './events';
+import type {
+  CtliveDeliveryEvent,
+  CtliveEvent,
+  CtliveIdentityChangedEvent,
+  CtliveMessageEvent,
+  CtliveMessagePart,
+  CtliveSeenEvent,
+} from './events';
 
 /**
  * The events ctlive receives (CONTRACT section 6) as zod schemas: the source of
@@ -15,17 +22,11 @@ const messageId = z.string().check(z.minLength(1));
 const raw = z.record(z.string(), z.unknown());
 const object = z.record(z.string(), z.unknown());
 
-export const ctliveMessageEventSchema = z.object({
-  event: z.literal('message'),
-  /** `integrationType` (OMNI) or `channel` (Messages API) of the result; WHATSAPP when it has neither. */
-  channel: z.string(),
-  messageId,
-  from: optionalString,
-  to: optionalString,
-  receivedAt: optionalString,
-  contactName: optionalString,
+/** One part of a message; the message event carries its first part's fields at the top. */
+const partFields = {
   type: optionalString,
   text: optionalString,
+  /** A file to download; `caption` is the customer's caption, never in `text`. */
   media: z.optional(z.object({ url: optionalString, caption: optionalString })),
   /** A shared location (type LOCATION); its `url` is a map or page link, never a file. */
   location: z.optional(
@@ -41,12 +42,31 @@ export const ctliveMessageEventSchema = z.object({
   infected: z.optional(z.literal(true)),
   /** REACTION: the emoji, ADDED or REMOVED, and the id of the message reacted to. */
   reaction: z.optional(z.object({ emoji: optionalString, action: optionalString, messageId: optionalString })),
+  /** Shared contact cards (CONTACT), as Infobip sends them. */
+  contacts: z.optional(z.array(object)),
+};
+
+export const ctliveMessagePartSchema = z.object(partFields);
+
+export const ctliveMessageEventSchema = z.object({
+  event: z.literal('message'),
+  /** `integrationType` (OMNI) or `channel` (Messages API) of the result; WHATSAPP when it has neither. */
+  channel: z.string(),
+  messageId,
+  from: optionalString,
+  to: optionalString,
+  receivedAt: optionalString,
+  contactName: optionalString,
+  ...partFields,
+  /**
+   * Every part in order, only when the message has two or more (Messages API `content[]`:
+   * several files, several list options, media with text); the top-level fields are the first.
+   */
+  parts: z.optional(z.array(ctliveMessagePartSchema).check(z.minLength(2))),
   /** The message the customer replied to (Infobip's `context`). */
   replyTo: z.optional(z.object({ messageId: optionalString, from: optionalString })),
   /** The ad or post that started the conversation, as Infobip sends it. */
   referral: z.optional(object),
-  /** Shared contact cards (CONTACT), as Infobip sends them. */
-  contacts: z.optional(z.array(object)),
   /** Who wrote; the phone number may be absent for users with a Meta username. */
   identity: z.optional(z.object({ phoneNumber: optionalString, userId: optionalString, username: optionalString })),
   raw,
@@ -69,6 +89,27 @@ export const ctliveSeenEventSchema = z.object({
   from: optionalString,
   to: optionalString,
   seenAt: optionalString,
+  /** What the send carried, when the report has it (the Messages API's seen reports do). */
+  callbackData: optionalString,
+  raw,
+});
+
+/** WhatsApp's identity-change notification (whatsappSystemReportsSystemEventResponse). */
+export const ctliveIdentityChangedEventSchema = z.object({
+  event: z.literal('identityChanged'),
+  channel: z.literal('WHATSAPP'),
+  /** IMChannel's stable id for the notification (`<userNumber or userId>:<hash>`); exactly-once is keyed on it. */
+  messageId,
+  /** The customer's phone number. */
+  from: optionalString,
+  /** The business number that was notified. */
+  to: optionalString,
+  identity: z.optional(z.object({ phoneNumber: optionalString, userId: optionalString })),
+  /** The new identity's hash; later messages carry it in `raw.identity.hash`. No previous identity is sent by Infobip. */
+  identityHash: optionalString,
+  description: optionalString,
+  /** When the change happened (the notification's `createdAt`). */
+  changedAt: optionalString,
   raw,
 });
 
@@ -76,6 +117,7 @@ export const ctliveEventSchema = z.discriminatedUnion('event', [
   ctliveMessageEventSchema,
   ctliveDeliveryEventSchema,
   ctliveSeenEventSchema,
+  ctliveIdentityChangedEventSchema,
 ]);
 
 /** Each assignable to the other, and the same keys (mutual assignability alone lets an optional key through). */
@@ -92,4 +134,6 @@ const agree = <T extends true>(value: T) => value;
 agree<Same<z.infer<typeof ctliveMessageEventSchema>, CtliveMessageEvent>>(true);
 agree<Same<z.infer<typeof ctliveDeliveryEventSchema>, CtliveDeliveryEvent>>(true);
 agree<Same<z.infer<typeof ctliveSeenEventSchema>, CtliveSeenEvent>>(true);
+agree<Same<z.infer<typeof ctliveIdentityChangedEventSchema>, CtliveIdentityChangedEvent>>(true);
+agree<Same<z.infer<typeof ctliveMessagePartSchema>, CtliveMessagePart>>(true);
 agree<Same<z.infer<typeof ctliveEventSchema>, CtliveEvent>>(true);

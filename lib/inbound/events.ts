@@ -5,12 +5,30 @@ import {
   namedEntrySchema,
   reportSchema,
   type InboundMessageResult,
+  type MessageContent,
   type RawResult,
 } from './schemas';
 
 /** The events ctlive receives (CONTRACT section 6), one per Infobip result. */
 
-export interface CtliveMessageEvent {
+/** What one part of a message says: the whole message in the OMNI and WhatsApp API shapes, one `content[]` entry in the Messages API. */
+export interface CtliveMessagePart {
+  type?: string;
+  text?: string;
+  /** A file to download; `caption` is the customer's caption (the Messages API sends it as the part's `text`). */
+  media?: { url?: string; caption?: string };
+  /** A shared location (type LOCATION); its `url` is a map or page link, never a file. */
+  location?: { latitude?: number; longitude?: number; name?: string; address?: string; url?: string };
+  /** Infobip flagged the file as infected (type INFECTED_CONTENT): it is never offered as media. */
+  infected?: true;
+  /** REACTION: the emoji, ADDED or REMOVED, and the id of the message reacted to (`context.id`). */
+  reaction?: { emoji?: string; action?: string; messageId?: string };
+  /** Shared contact cards (CONTACT's `contacts`), as Infobip sends them. */
+  contacts?: Record<string, unknown>[];
+}
+
+/** The first part's fields sit at the top, as they always did; `parts` lists every part when there are several. */
+export interface CtliveMessageEvent extends CtliveMessagePart {
   event: 'message';
   /** The result's `integrationType` (OMNI) or `channel` (Messages API); WHATSAPP when it has neither. */
   channel: string;
@@ -19,21 +37,12 @@ export interface CtliveMessageEvent {
   to?: string;
   receivedAt?: string;
   contactName?: string;
-  type?: string;
-  text?: string;
-  media?: { url?: string; caption?: string };
-  /** A shared location (type LOCATION); its `url` is a map or page link, never a file. */
-  location?: { latitude?: number; longitude?: number; name?: string; address?: string; url?: string };
-  /** Infobip flagged the file as infected (type INFECTED_CONTENT): it is never offered as media. */
-  infected?: true;
-  /** REACTION: the emoji, ADDED or REMOVED, and the id of the message reacted to (`context.id`). */
-  reaction?: { emoji?: string; action?: string; messageId?: string };
+  /** Every part in order (Messages API multi-file, multi-select, media + text), only when there are two or more. */
+  parts?: CtliveMessagePart[];
   /** The message the customer replied to (`context`): its id and sender. */
   replyTo?: { messageId?: string; from?: string };
   /** The ad or post that started the conversation (`referral`), as Infobip sends it. */
   referral?: Record<string, unknown>;
-  /** Shared contact cards (CONTACT's `contacts`), as Infobip sends them. */
-  contacts?: Record<string, unknown>[];
   /** Who wrote: the phone number (may be absent for Meta-username users), the BSUID, the username. */
   identity?: { phoneNumber?: string; userId?: string; username?: string };
   raw: RawResult;
@@ -56,21 +65,48 @@ export interface CtliveSeenEvent {
   from?: string;
   to?: string;
   seenAt?: string;
+  /** What the send carried; the Messages API's seen reports have it (MessagesApiSeenResult). */
+  callbackData?: string;
   raw: RawResult;
 }
 
-export type CtliveEvent = CtliveMessageEvent | CtliveDeliveryEvent | CtliveSeenEvent;
+/**
+ * The customer's WhatsApp identity changed (a new security code: a new phone or a reinstall).
+ * Infobip's notification names the current identity only; there is no "old" one to report.
+ */
+export interface CtliveIdentityChangedEvent {
+  event: 'identityChanged';
+  channel: 'WHATSAPP';
+  /** IMChannel's stable id for the notification (`<userNumber or userId>:<hash>`): the key of exactly-once. */
+  messageId: string;
+  /** The customer's phone number (`content.userNumber`). */
+  from?: string;
+  /** The business number that was notified (the notification's `from`). */
+  to?: string;
+  identity?: { phoneNumber?: string; userId?: string };
+  /** The new identity's hash; later messages carry it as `raw.identity.hash`. */
+  identityHash?: string;
+  description?: string;
+  /** The notification's `createdAt`. */
+  changedAt?: string;
+  raw: RawResult;
+}
+
+export type CtliveEvent = CtliveMessageEvent | CtliveDeliveryEvent | CtliveSeenEvent | CtliveIdentityChangedEvent;
 
 /** "Fields that the result lacks are left out": no `undefined` keys, so no `null`s in JSON either. */
-function compact<T extends object>(event: T): T {
+export function compact<T extends object>(event: T): T {
   return Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined)) as T;
 }
 
-/** A first part that is not an object (a string, null) counts as missing, like any other odd field. */
-const firstContent = (result: InboundMessageResult) => {
-  const part = messageContentSchema.safeParse(result.content?.[0]);
-  return part.success ? part.data : undefined;
-};
+/** The message's parts: `message`, or every `content[]` entry that is an object (a string, null counts as missing). */
+const partsOf = (result: InboundMessageResult): MessageContent[] =>
+  result.message
+    ? [result.message]
+    : (result.content ?? []).flatMap((part) => {
+        const parsed = messageContentSchema.safeParse(part);
+        return parsed.success ? [parsed.data] : [];
+      });
 
 function contactNameOf(result: InboundMessageResult): string | undefined {
   if (result.contact?.name !== undefined) return result.contact.name;
@@ -81,30 +117,49 @@ function contactNameOf(result: InboundMessageResult): string | undefined {
 /**
  * Types whose `url` is not a file to download. Every LOCATION from Infobip carries a `url`
  * (a map or Facebook page link); taking it for media would have ctlive download a web page
- * with the Infobip API key. An INFECTED_CONTENT message's file must never be offered.
+ * with the Infobip API key. An INFECTED_CONTENT message's file must never be offered. A
+ * Messages API URL part (MessagesApiMoEventUrlContent) is a link the customer shared.
  */
-const NOT_MEDIA = new Set(['LOCATION', 'INFECTED_CONTENT']);
+const NOT_MEDIA = new Set(['LOCATION', 'INFECTED_CONTENT', 'URL']);
 
-const nonEmpty = <T extends object>(value: T): T | undefined => (Object.keys(value).length > 0 ? value : undefined);
+/** The media types whose `text` is a caption (the Messages API's MessagesApiMoEvent<Type>Content "… caption"). */
+const CAPTIONED = new Set(['IMAGE', 'AUDIO', 'VIDEO', 'DOCUMENT', 'FILE', 'VOICE', 'STICKER']);
+
+export const nonEmpty = <T extends object>(value: T): T | undefined => (Object.keys(value).length > 0 ? value : undefined);
+
+function toPart(message: MessageContent): CtliveMessagePart {
+  const type = message.type?.toUpperCase() ?? '';
+  const isMedia = message.url !== undefined && !NOT_MEDIA.has(type);
+  const textIsCaption = isMedia && CAPTIONED.has(type);
+  const caption = message.caption ?? (textIsCaption ? message.text : undefined);
+  const contacts = message.contacts?.filter((card) => card !== undefined);
+  return compact<CtliveMessagePart>({
+    type: message.type,
+    // A button or list reply has no text of its own: the title is what the customer tapped.
+    text: textIsCaption ? undefined : (message.text ?? message.title ?? (type === 'URL' ? message.url : undefined)),
+    media: isMedia ? compact({ url: message.url, caption }) : undefined,
+    location:
+      type === 'LOCATION'
+        ? compact({
+            latitude: message.latitude,
+            longitude: message.longitude,
+            name: message.name,
+            address: message.address,
+            url: message.url,
+          })
+        : undefined,
+    infected: type === 'INFECTED_CONTENT' ? true : undefined,
+    reaction:
+      type === 'REACTION' ? compact({ emoji: message.emoji, action: message.action, messageId: message.context?.id }) : undefined,
+    contacts: contacts && contacts.length > 0 ? contacts : undefined,
+  });
+}
 
 export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
   const result = inboundMessageSchema.parse(raw);
-  const message = result.message ?? firstContent(result);
-  const type = message?.type?.toUpperCase();
-  const media =
-    message?.url === undefined || NOT_MEDIA.has(type ?? '') ? undefined : compact({ url: message.url, caption: message.caption });
-  const location =
-    type === 'LOCATION' && message
-      ? compact({
-          latitude: message.latitude,
-          longitude: message.longitude,
-          name: message.name,
-          address: message.address,
-          url: message.url,
-        })
-      : undefined;
-  const context = message?.context;
-  const contacts = message?.contacts?.filter((card) => card !== undefined);
+  const messages = partsOf(result);
+  const message = messages[0];
+  const context = message?.type?.toUpperCase() === 'REACTION' ? undefined : message?.context;
   const identity = result.contact
     ? nonEmpty(
         compact({ phoneNumber: result.contact.phoneNumber, userId: result.contact.userId, username: result.contact.username }),
@@ -118,19 +173,10 @@ export function toMessageEvent(raw: RawResult): CtliveMessageEvent {
     to: result.to ?? result.destination,
     receivedAt: result.receivedAt,
     contactName: contactNameOf(result),
-    type: message?.type,
-    // A button or list reply has no text of its own: the title is what the customer tapped.
-    text: message?.text ?? message?.title,
-    media,
-    location,
-    infected: type === 'INFECTED_CONTENT' ? true : undefined,
-    reaction:
-      type === 'REACTION' && message
-        ? compact({ emoji: message.emoji, action: message.action, messageId: context?.id })
-        : undefined,
-    replyTo: type !== 'REACTION' && context ? nonEmpty(compact({ messageId: context.id, from: context.from })) : undefined,
+    ...(message ? toPart(message) : {}),
+    parts: messages.length > 1 ? messages.map(toPart) : undefined,
+    replyTo: context ? nonEmpty(compact({ messageId: context.id, from: context.from })) : undefined,
     referral: message?.referral,
-    contacts: contacts && contacts.length > 0 ? contacts : undefined,
     identity,
     raw,
   });
@@ -145,6 +191,7 @@ export function toReportEvent(raw: RawResult): CtliveDeliveryEvent | CtliveSeenE
       from: report.from ?? report.sender,
       to: report.to ?? report.destination,
       seenAt: report.seenAt,
+      callbackData: report.callbackData,
       raw,
     });
   }

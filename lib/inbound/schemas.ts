@@ -47,6 +47,10 @@ const payloadEnvelope = z.looseObject(
   { error: 'must be a JSON object with a "results" array' },
 );
 
+const NO_RESULTS_HINT =
+  ' (the bodies Infobip documents without "results" are WhatsApp notifications such as the identity change:' +
+  ' {"from", "content": {"type": "user_identity_changed", …}, "createdAt"})';
+
 /**
  * The results of a webhook body, exactly as received, so `raw` is what Infobip sent
  * and not what a schema made of it. Throws a 400 naming the first problems.
@@ -58,11 +62,12 @@ export function parseWebhookResults(body: unknown): RawResult[] {
       path: issue.path.join('.') || '(body)',
       message: issue.message,
     }));
+    const hint = issues.some((issue) => issue.path === 'results') ? NO_RESULTS_HINT : '';
     const summary = issues
       .slice(0, 3)
       .map((issue) => `${issue.path} ${issue.message}`)
       .join('; ');
-    throw new ValidationError(`Not an Infobip webhook payload: ${summary}`, issues.slice(0, 20));
+    throw new ValidationError(`Not an Infobip webhook payload: ${summary}${hint}`, issues.slice(0, 20));
   }
   // The envelope check proved each element is an object; hand back the originals.
   return (body as { results: RawResult[] }).results;
@@ -92,9 +97,13 @@ export const messageContentSchema = z.looseObject({
   /** The message the customer replied or reacted to. */
   context: lenient(z.looseObject({ id: optionalString, from: optionalString })),
   referral: optionalObject,
+  /** INFECTED_CONTENT (WhatsAppInboundInfectedContent): Infobip's finding. */
+  malware: optionalString,
   /** CONTACT: the shared cards; an entry that is not an object is left out. */
   contacts: lenient(z.array(optionalObject)),
 });
+
+export type MessageContent = z.infer<typeof messageContentSchema>;
 
 const namedSchema = z.looseObject({
   name: optionalString,
@@ -114,6 +123,8 @@ const namedSchema = z.looseObject({
  */
 export const inboundMessageSchema = z.looseObject({
   messageId: z.string(),
+  /** Messages API only (MessagesApiInboundEventType): MO, TYPING_STARTED or TYPING_STOPPED. */
+  event: optionalString,
   from: optionalString,
   sender: optionalString,
   to: optionalString,
@@ -148,3 +159,68 @@ export type ReportResult = z.infer<typeof reportSchema>;
 
 /** Seen reports carry `seenAt` and no delivery `status`; everything else is a delivery report. */
 export const isSeenReport = (report: ReportResult): boolean => report.seenAt !== undefined && report.status === undefined;
+
+/** Messages API typing indicators (MessagesApiInboundTypingStartedEvent / …StoppedEvent): not messages. */
+export const TYPING_EVENTS = new Set(['TYPING_STARTED', 'TYPING_STOPPED']);
+
+/**
+ * WhatsApp notifications without `results` (api-evangelist/infobip,
+ * openapi/infobip-whatsapp-openapi.json, webhooks): each is `{from, content, createdAt}`
+ * with `from` the business's registered sender. Only the identity change is forwarded;
+ * the others are recognised so that a misrouted one is acknowledged, not retried forever.
+ */
+const notificationEnvelope = z.looseObject({
+  from: optionalString,
+  createdAt: optionalString,
+  content: z.looseObject({ type: optionalString }),
+});
+
+/** `whatsappSystemReportsSystemEventResponse`: the customer's identity (security code) changed. */
+export const identityChangeSchema = z.looseObject({
+  from: optionalString,
+  createdAt: optionalString,
+  content: z.looseObject({
+    type: z.literal('user_identity_changed'),
+    description: optionalString,
+    /** The new identity's hash, as in a later message's `identity.hash`. */
+    hash: optionalString,
+    userNumber: optionalString,
+    /** Meta's Business-Scoped User ID (BSUID). */
+    userId: optionalString,
+  }),
+});
+export type IdentityChange = z.infer<typeof identityChangeSchema>;
+
+/** The other documented notifications, by the field that tells each apart; acknowledged, not forwarded. */
+const OTHER_NOTIFICATIONS: [string, (body: z.infer<typeof notificationEnvelope>) => boolean][] = [
+  // PaymentNotificationResponse: content.type "payment".
+  ['payment notification', (body) => body.content.type === 'payment'],
+  // MarketingUpdateNotificationResponse: content.notificationMessagesStatus stop|resume.
+  ['marketing-preference notification', (body) => 'notificationMessagesStatus' in body.content],
+];
+
+/** TemplateUpdatePushEvent (a Subscriptions event): a template's status, category or quality changed. */
+const templateUpdateSchema = z.looseObject({ messageTemplateId: z.string(), change: z.looseObject({ type: z.string() }) });
+
+export type WebhookBody =
+  | { kind: 'results'; results: RawResult[] }
+  | { kind: 'identityChange'; notification: IdentityChange; raw: RawResult }
+  | { kind: 'notForwarded'; what: string };
+
+/**
+ * Every body Infobip documents for these webhooks, told apart: `results` (messages and
+ * reports), the identity-change notification, and the notifications IMChannel does not
+ * forward. Anything else gets the 400 of `parseWebhookResults`.
+ */
+export function parseWebhookBody(body: unknown): WebhookBody {
+  const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+  if (isObject && !('results' in body)) {
+    const identity = identityChangeSchema.safeParse(body);
+    if (identity.success) return { kind: 'identityChange', notification: identity.data, raw: body as RawResult };
+    const notification = notificationEnvelope.safeParse(body);
+    const other = notification.success ? OTHER_NOTIFICATIONS.find(([, matches]) => matches(notification.data)) : undefined;
+    if (other) return { kind: 'notForwarded', what: `WhatsApp ${other[0]}` };
+    if (templateUpdateSchema.safeParse(body).success) return { kind: 'notForwarded', what: 'WhatsApp template update event' };
+  }
+  return { kind: 'results', results: parseWebhookResults(body) };
+}

@@ -6,8 +6,10 @@ import { createDedupe, type ClaimOutcome, type Dedupe } from './dedupe';
 import { AppError, reasonOf } from '../platform/errors';
 import { createForwarder, type Forwarder } from './forwarder';
 import { httpStack, jsonResponse, parseJson } from '../platform/http';
-import { parseWebhookResults, type RawResult } from './schemas';
+import { webhookEvents } from './notifications';
+import type { RawResult } from './schemas';
 import { runbook, type TaggedLogger } from '../platform/log';
+import { OTHER } from '../platform/metrics';
 import { createRedis, REDIS_MAX_CALL_MS } from '../platform/redis';
 import { startFunction, type ColdStart } from '../platform/runtime';
 import { WEBHOOK_SECRETS } from '../platform/secrets';
@@ -66,13 +68,16 @@ function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => s
       const body = event.rawBody ?? '';
       // The runbook's first stop: logged before parsing, so even a body we reject is on record.
       log.info(receivedLine(body));
-      const events = parseWebhookResults(parseJson(body)).map(toEvent);
+      const { events, notForwarded: acknowledged } = webhookEvents(parseJson(body), toEvent);
+      for (const line of acknowledged) log.info(line);
+      const ignored = acknowledged.length > 0 ? { ignored: acknowledged.length } : {};
+      if (events.length === 0) return jsonResponse(200, { forwarded: 0, duplicates: 0, ...ignored });
 
       const outcomes = await deliverOnce(deps, events, () => context.getRemainingTimeInMillis());
 
       const forwarded = outcomes.filter((o) => o === 'forwarded').length;
       const duplicates = outcomes.filter((o) => o === 'duplicate').length;
-      if (forwarded + duplicates === events.length) return jsonResponse(200, { forwarded, duplicates });
+      if (forwarded + duplicates === events.length) return jsonResponse(200, { forwarded, duplicates, ...ignored });
 
       const notForwarded = events.filter((_, i) => {
         const outcome = outcomes[i];
@@ -94,6 +99,29 @@ function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => s
 }
 
 /**
+ * Infobip's status groups (api-evangelist/infobip, openapi/infobip-whatsapp-openapi.json,
+ * MessageGeneralStatus), plus SEEN for a seen report: a delivery report's `statusGroup`
+ * dimension; anything else is OTHER, so the wire cannot grow the metric's cardinality.
+ */
+const STATUS_GROUPS = ['ACCEPTED', 'PENDING', 'UNDELIVERABLE', 'DELIVERED', 'EXPIRED', 'REJECTED'];
+
+function statusGroupOf(event: CtliveEvent): string {
+  if (event.event === 'seen') return 'SEEN';
+  const group = event.event === 'delivery' ? event.status?.groupName : undefined;
+  return typeof group === 'string' && STATUS_GROUPS.includes(group) ? group : OTHER;
+}
+
+/** The webhook's metrics: what came in and what became of each result. */
+function countOutcomes({ metrics }: TaggedLogger, outcomes: Outcome[]): Outcome[] {
+  const count = (outcome: Outcome) => outcomes.filter((o) => o === outcome).length;
+  metrics.count('Forwarded', {}, count('forwarded'));
+  metrics.count('Duplicates', {}, count('duplicate'));
+  metrics.count('ForwardFailures', {}, count('forwardFailed'));
+  metrics.count('NotForwarded', {}, outcomes.length - count('forwarded') - count('duplicate'));
+  return outcomes;
+}
+
+/**
  * Claim every result, forward the claimed ones in order, then mark them done, or release
  * the claims the retry needs: two Redis round trips for the whole webhook. Forwarding
  * stops at the first failure: the rest keep their order for Infobip's retry, and a ctlive
@@ -109,6 +137,10 @@ async function deliverOnce(
   events: CtliveEvent[],
   remainingMs: () => number,
 ): Promise<Outcome[]> {
+  log.metrics.count('ResultsReceived', {}, events.length);
+  for (const event of events) {
+    if (event.event !== 'message') log.metrics.count('DeliveryReports', { statusGroup: statusGroupOf(event) });
+  }
   const keyOf = (event: CtliveEvent) => `${event.event}:${event.messageId}`;
   const firstIndex = new Map<string, number>();
   events.forEach((event, i) => {
@@ -129,7 +161,10 @@ async function deliverOnce(
     // Best effort: a slow Redis may still have taken some of the claims; left alone they
     // would answer Infobip's retries with 503 until they expire.
     await dedupe.abandon(keys, owner).catch(() => undefined);
-    return events.map(() => 'redisFailed');
+    return countOutcomes(
+      log,
+      events.map(() => 'redisFailed'),
+    );
   }
 
   const byKey = new Map<string, Outcome>();
@@ -159,6 +194,7 @@ async function deliverOnce(
       byKey.set(keyOf(event), failed ? 'notTried' : 'outOfTime');
       continue;
     }
+    const started = Date.now();
     try {
       await forwarder.forward(event);
     } catch (error: unknown) {
@@ -170,6 +206,8 @@ async function deliverOnce(
       byKey.set(keyOf(event), 'forwardFailed');
       failed = true;
       continue;
+    } finally {
+      log.metrics.record('ForwardDuration', Date.now() - started);
     }
     log.info(`Forwarded ${event.event} event for messageId [${event.messageId}] to [${forwarder.target}]`, {
       messageId: event.messageId,
@@ -200,11 +238,14 @@ async function deliverOnce(
       });
     }
   }
-  return events.map((event, i) => {
-    const outcome = byKey.get(keyOf(event)) as Outcome;
-    // A repeat inside the body of a result that went through counts as a duplicate.
-    return outcome === 'forwarded' && firstIndex.get(keyOf(event)) !== i ? 'duplicate' : outcome;
-  });
+  return countOutcomes(
+    log,
+    events.map((event, i) => {
+      const outcome = byKey.get(keyOf(event)) as Outcome;
+      // A repeat inside the body of a result that went through counts as a duplicate.
+      return outcome === 'forwarded' && firstIndex.get(keyOf(event)) !== i ? 'duplicate' : outcome;
+    }),
+  );
 }
 
 const WEBHOOKS = { onMessage: makeOnMessageHandler, onDeliveryReport: makeOnDeliveryReportHandler } as const;

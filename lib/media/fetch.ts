@@ -2,6 +2,7 @@ import { readMediaConfig, type MediaConfig } from '../platform/config';
 import { NotFoundError } from '../platform/errors';
 import { httpStack, toHttpResponse, type HttpResponse } from '../platform/http';
 import { runbook, type TaggedLogger } from '../platform/log';
+import { OTHER } from '../platform/metrics';
 import { MEDIA_KINDS, type MediaKind, type MediaKindSpec } from './kinds';
 import { fileHeaders } from './format';
 import { createMediaStore, type MediaStore } from './store';
@@ -12,6 +13,9 @@ import { FETCH_SECRETS } from '../platform/secrets';
 /** Only ids this service hands out (crypto.randomUUID: lower-case v4) can ever be found. */
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const LOGGED_ID_MAX = 100;
+
+/** The `result` dimension of MediaFetches; a Redis failure is the http stack's 503 (ServerErrors). */
+type FetchResult = 'served' | 'badId' | 'notFound' | 'notAFile' | 'wrongKind';
 
 export interface MediaFetchDeps {
   log: TaggedLogger;
@@ -34,8 +38,12 @@ function loggable(id: string): string {
  */
 export function makeFetchMediaHandler(spec: MediaKindSpec, deps: MediaFetchDeps) {
   const { log, store, media } = deps;
-  const notFound = (id: string, reason: string): HttpResponse => {
-    log.error(`Request failed with 404 NOT_FOUND for ID [${loggable(id)}]`, { mediaId: loggable(id), reason });
+  const fetched = (method: string, result: FetchResult) =>
+    log.metrics.count('MediaFetches', { method: method === 'HEAD' || method === 'GET' ? method : OTHER, result });
+  // A 404 is the caller's (an expired link, a guessed id): WARN, like every 4xx.
+  const notFound = (method: string, id: string, result: FetchResult, reason: string): HttpResponse => {
+    fetched(method, result);
+    log.warn(`Request failed with 404 NOT_FOUND for ID [${loggable(id)}]`, { mediaId: loggable(id), reason });
     return toHttpResponse(new NotFoundError('No file with this id'));
   };
 
@@ -50,16 +58,19 @@ export function makeFetchMediaHandler(spec: MediaKindSpec, deps: MediaFetchDeps)
       userAgent: event.requestContext.http.userAgent?.slice(0, 200),
     };
     log.info(`${runbook.fetchReceived(loggable(id))} (${method})`, who);
-    if (!UUID_V4.test(id)) return notFound(id, 'the id is not a UUID, Redis not asked');
+    if (!UUID_V4.test(id)) return notFound(method, id, 'badId', 'the id is not a UUID, Redis not asked');
 
     const key = redisKeys.media(id);
     log.info(runbook.redisGet(key), { method });
     const taken = await store.take(id, media.fetchTtlSeconds);
-    if (!taken.found) return notFound(id, 'no such key: never stored, expired or deleted');
+    if (!taken.found) return notFound(method, id, 'notFound', 'no such key: never stored, expired or deleted');
     log.info(runbook.setExpire(key, media.fetchTtlSeconds), { method });
     const { entry } = taken;
-    if (entry === undefined) return notFound(id, 'the key holds something that is not a stored file');
-    if (entry.kind !== spec.kind) return notFound(id, `the file was stored as ${entry.kind}, not ${spec.kind}`);
+    if (entry === undefined) return notFound(method, id, 'notAFile', 'the key holds something that is not a stored file');
+    if (entry.kind !== spec.kind) {
+      return notFound(method, id, 'wrongKind', `the file was stored as ${entry.kind}, not ${spec.kind}`);
+    }
+    fetched(method, 'served');
 
     const headers = fileHeaders(entry);
     // Infobip asks HEAD first for the size and type; the bytes come only with the GET.

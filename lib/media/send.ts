@@ -19,7 +19,15 @@ import { createMediaStore, type MediaStore } from './store';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
-import { sendFields, sendToInfobip, sentBody, sentBodySchema, validate, type OutboundDeps } from '../outbound/send';
+import {
+  countFailedSend,
+  sendFields,
+  sendToInfobip,
+  sentBody,
+  sentBodySchema,
+  validate,
+  type OutboundDeps,
+} from '../outbound/send';
 
 export const FILE_NAME_MAX = 240;
 export const CONTENT_TYPE_MAX = 255;
@@ -162,8 +170,10 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
         // late; one that restarts may have written it just before going down), parking it
         // for MEDIA_TTL_SECONDS under an id nobody was given: delete it before answering 503.
         await removeUnclaimedFile(store, mediaId);
+        countFailedSend(log, error);
         throw error;
       }
+      log.metrics.record('MediaBytes', base64DecodedBytes(body.content));
       const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
       // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
       const caption = body.caption || body.fileName;

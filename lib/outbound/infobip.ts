@@ -1,8 +1,17 @@
 import * as z from '../platform/schema';
 import type { InfobipConfig } from '../platform/config';
-import { AppError, InfobipError, InfobipRejectedError, InfobipTimeoutError, ValidationError, reasonOf } from '../platform/errors';
+import {
+  AppError,
+  InfobipError,
+  InfobipRateLimitedError,
+  InfobipRejectedError,
+  InfobipTimeoutError,
+  ValidationError,
+  reasonOf,
+} from '../platform/errors';
 import { deadline } from '../platform/deadline';
 import { runbook, type TaggedLogger } from '../platform/log';
+import { dimensionValue } from '../platform/metrics';
 
 /** The Infobip settings a request may carry; each missing field falls back to the deployment's. */
 export const infobipSettingsSchema = z.object({
@@ -133,9 +142,17 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       const url = `${settings.baseUrl}/omni/1/advanced`;
       log.addSecret(settings.apiKey);
       log.info(runbook.infobipRequest(url, request));
+      // By HTTP status ("none" when there was no answer) and Infobip's own code, or ours;
+      // and per function alone, which the Infobip alarm sums.
+      const failed = (httpStatus: number | 'none', code: string | undefined) => {
+        log.metrics.count('InfobipErrors', { status: String(httpStatus), code: dimensionValue(code) });
+        log.metrics.count('InfobipErrors');
+      };
       let status: number;
       let text: string;
+      let retryAfter: string | null = null;
       const timeout = deadline(options.timeoutMs);
+      const started = Date.now();
       try {
         const response = await doFetch(url, {
           method: 'POST',
@@ -149,38 +166,56 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
           redirect: 'error', // a redirect would carry the key to a host nobody checked
         });
         status = response.status;
+        retryAfter = response.headers.get('retry-after');
         text = await response.text();
       } catch (error: unknown) {
         // Duck-typed: the abort reason is a DOMException, not always an Error of this realm.
         const name = (error as { name?: unknown } | null)?.name;
         if (name === 'TimeoutError' || name === 'AbortError') {
+          failed('none', 'TIMEOUT');
           throw new InfobipTimeoutError(options.timeoutMs);
         }
+        failed('none', 'UNREACHABLE');
         const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);
         throw new InfobipError(`Could not reach Infobip: ${cause}`);
       } finally {
         timeout.clear();
+        log.metrics.record('InfobipDuration', Date.now() - started);
       }
       log.info(runbook.infobipResponse(url, text));
       const body = parseJsonOrUndefined(text);
       if (status < 200 || status > 299) {
         const refusal = errorBodySchema.safeParse(body);
         const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
+        if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
         const why = serviceException?.text ?? `HTTP ${status}`;
+        failed(status, serviceException?.messageId ?? 'NONE');
         throw new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
       }
       const accepted = omniResponseSchema.safeParse(body);
       if (!accepted.success) {
+        failed(status, 'BAD_RESPONSE');
         throw new InfobipError('Infobip answered with a body that is not an OMNI response', status);
       }
       const first = accepted.data.messages[0] as z.infer<typeof omniResponseSchema>['messages'][number];
       // OMNI's status groups: PENDING 1, UNDELIVERABLE 2, DELIVERED 3, EXPIRED 4, REJECTED 5.
-      if (first.status.groupName === 'REJECTED') throw new InfobipRejectedError(first.messageId, first.status);
+      if (first.status.groupName === 'REJECTED') {
+        failed(status, first.status.name);
+        throw new InfobipRejectedError(first.messageId, first.status);
+      }
       return { messageId: first.messageId, status: first.status };
     },
   };
 }
 
-/** Infobip said no (an error answer, or a 200 whose status is REJECTED): nothing was sent. */
+/** A `Retry-After` of whole seconds or an HTTP date, as seconds from now (at least 1, at most an hour). */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.ceil((Date.parse(value) - now) / 1000);
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 1), 3600) : undefined;
+}
+
+/** Infobip said no (an error answer, a 429, or a 200 whose status is REJECTED): nothing was sent. */
 export const isInfobipRefusal = (error: unknown): boolean =>
-  error instanceof AppError && (error.code === 'INFOBIP_ERROR' || error.code === 'INFOBIP_REJECTED');
+  error instanceof AppError && ['INFOBIP_ERROR', 'INFOBIP_REJECTED', 'INFOBIP_RATE_LIMITED'].includes(error.code);

@@ -87,11 +87,18 @@ export async function sendToInfobip(
   if (deps.notifyUrl !== undefined) request.notifyUrl = deps.notifyUrl;
   try {
     const accepted = await deps.infobip.send(settings, request, deps.log);
+    deps.log.metrics.count('Sends', { outcome: 'SENT' });
     return { ...accepted, to: common.to };
   } catch (error: unknown) {
+    countFailedSend(deps.log, error);
     if (error instanceof AppError) error.messageId ??= common.messageId;
     throw error;
   }
+}
+
+/** A send that did not go out, by the code of its answer (INFOBIP_ERROR, INFOBIP_TIMEOUT, …). */
+export function countFailedSend(log: TaggedLogger, error: unknown): void {
+  log.metrics.count('Sends', { outcome: error instanceof AppError ? error.code : 'INTERNAL_ERROR' });
 }
 
 /**

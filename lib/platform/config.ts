@@ -1,4 +1,5 @@
 import type { AwsCredentials } from './ssm';
+import { METRICS_NAMESPACE, type MetricsConfig } from './metrics';
 
 /**
  * The one place that reads the environment (docs/ENGINEERING.md habit 3). Each function asks
@@ -174,6 +175,16 @@ export function readLogConfig(env: Env = process.env): LogConfig {
     level: ['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)
       ? (level as LogConfig['level'])
       : problem('LOG_LEVEL', `must be DEBUG, INFO, WARN or ERROR, got "${level}"`, 'INFO'),
+  };
+}
+
+/** The metrics' namespace and the `service`/`stage` dimensions, as serverless.yml sets them. */
+export function readMetricsConfig(env: Env = process.env): MetricsConfig {
+  return {
+    namespace: nonEmpty(env, 'POWERTOOLS_METRICS_NAMESPACE') ?? METRICS_NAMESPACE,
+    service: nonEmpty(env, 'POWERTOOLS_SERVICE_NAME') ?? 'imchannel',
+    stage: nonEmpty(env, 'IMCHANNEL_STAGE') ?? 'local',
+    disabled: ['true', '1'].includes((nonEmpty(env, 'POWERTOOLS_METRICS_DISABLED') ?? '').toLowerCase()),
   };
 }
 

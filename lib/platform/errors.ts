@@ -2,11 +2,23 @@
  * Typed errors, mapped to responses in one place (`toHttpResponse` in lib/platform/http.ts).
  * The message is written for the caller: it is what the response body says.
  */
+
+/** What a 409, 429 or 503 tells the caller to wait when nothing better is known (`Retry-After`). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
 export class AppError extends Error {
   /** For the log line only, never the response: the message this failure concerns. */
   messageId?: string;
   /** For the log line only: why, when the response says less (which part of the credentials failed). */
   logReason?: string;
+  /**
+   * The body's `retryable`: whether the same request may succeed later. By default a 409,
+   * a 429 and the upstream failures (502, 503, 504) are; a caller's mistake (4xx) and an
+   * unexpected failure (500) are not.
+   */
+  retryable: boolean;
+  /** `Retry-After` in seconds: a 409, 429 or 503 always carries one. */
+  retryAfterSeconds?: number;
 
   constructor(
     readonly statusCode: number,
@@ -16,6 +28,8 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+    this.retryable = statusCode === 409 || statusCode === 429 || (statusCode >= 502 && statusCode <= 504);
+    if (statusCode === 409 || statusCode === 429 || statusCode === 503) this.retryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
   }
 }
 
@@ -78,6 +92,24 @@ export class InfobipError extends AppError {
       ...(upstreamStatus === undefined ? {} : { upstreamStatus }),
       ...(serviceException === undefined ? {} : { serviceException }),
     });
+    // Unreachable or failing (5xx, or a 2xx that is no OMNI answer) may pass later; an
+    // Infobip 4xx (a bad key, a bad request) fails the same way every time.
+    this.retryable = upstreamStatus === undefined || upstreamStatus < 400 || upstreamStatus >= 500;
+  }
+}
+
+/**
+ * Infobip throttled the call (429). Infobip's rate-limit page asks for backoff and retries
+ * and documents no header (infobip.com/docs, developer resources, "Rate limits and
+ * throttling"), so its `Retry-After` is passed on when it sends one, else the default.
+ */
+export class InfobipRateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number | undefined, serviceException?: unknown) {
+    super(429, 'INFOBIP_RATE_LIMITED', 'Infobip is throttling the sends (429): retry after the Retry-After seconds', {
+      upstreamStatus: 429,
+      ...(serviceException === undefined ? {} : { serviceException }),
+    });
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -36,11 +36,15 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 /** The one place errors become responses: a 500 never carries the internal error. */
 export function toHttpResponse(error: unknown): HttpResponse {
   if (error instanceof AppError) {
-    return jsonResponse(error.statusCode, {
-      error: { code: error.code, message: error.message, ...error.details },
-    });
+    const retryAfter: Record<string, string> =
+      error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+    return jsonResponse(
+      error.statusCode,
+      { error: { code: error.code, message: error.message, retryable: error.retryable, ...error.details } },
+      retryAfter,
+    );
   }
-  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal error' } });
+  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal error', retryable: false } });
 }
 
 export function readBody(event: HttpEvent, maxBytes: number, hint?: string): string {
@@ -93,7 +97,29 @@ function logReasonOf(error: AppError): string {
   return error.logReason === undefined ? error.message : `${error.message} (${error.logReason})`;
 }
 
-export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
+/**
+ * Every HTTP function: the middy stack, then one count of how the invocation ended and one
+ * flush of its metrics, in `finally` so that an invocation that throws still publishes.
+ */
+export function httpStack(options: HttpStackOptions, handler: HttpHandler): HttpHandler {
+  const stack = middyStack(options, handler);
+  const { metrics } = options.log;
+  return async (event, context) => {
+    let statusCode = 500;
+    try {
+      const response = await stack(event, context);
+      statusCode = response.statusCode ?? 200;
+      return response;
+    } finally {
+      metrics.count('Requests');
+      metrics.count('ServerErrors', {}, statusCode >= 500 ? 1 : 0);
+      metrics.count('ClientErrors', {}, statusCode >= 400 && statusCode < 500 ? 1 : 0);
+      metrics.flush();
+    }
+  };
+}
+
+function middyStack(options: HttpStackOptions, handler: HttpHandler) {
   const { log } = options;
   return middy<HttpEvent, HttpResponse>()
     .use(httpHeaderNormalizer())
@@ -116,7 +142,7 @@ export function httpStack(options: HttpStackOptions, handler: HttpHandler) {
         const { error } = request;
         if (error instanceof AppError) {
           // A caller's mistake is WARN; IMChannel's or a dependency's failure is ERROR, so
-          // that alarms on ERROR lines mean real trouble (CONTRACT section 7).
+          // that an ERROR line means real trouble (CONTRACT section 7).
           const level = error.statusCode < 500 ? 'warn' : 'error';
           const body = request.event.jsonBody;
           log[level](`Request failed with ${error.statusCode} ${error.code}`, {

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import type { LogConfig } from './config';
+import { createMetrics, METRICS_NAMESPACE, type FunctionMetrics, type MetricsConfig } from './metrics';
 
 /**
  * The tagged logger (CONTRACT section 7). Every line starts with `[IMCHANNEL] [<tag>]`,
@@ -26,12 +27,23 @@ export interface TaggedLogger {
   error(message: string, attributes?: LogAttributes): void;
   /** A secret learnt during a request (an API key in a body): scrubbed from every later line. */
   addSecret(secret: string | undefined): void;
+  /** This function's metrics (EMF), written beside its lines and flushed by the http stack. */
+  readonly metrics: FunctionMetrics;
 }
 
 export interface LoggerOptions extends LogConfig {
   secrets?: readonly string[];
   sink?: LogSink;
+  metrics?: MetricsConfig;
+  /**
+   * Where the EMF lines go. Default: stdout, with the log lines, as CloudWatch needs them;
+   * but none when `sink` sends the log lines elsewhere (tests, tools) and this is not
+   * given, so that no EMF line ever lands among lines a caller parses.
+   */
+  metricsSink?: LogSink;
 }
+
+const DEFAULT_METRICS: MetricsConfig = { namespace: METRICS_NAMESPACE, service: 'imchannel', stage: 'local' };
 
 const REDACTED = '***';
 /** Shorter values would scrub ordinary words out of every line. */
@@ -149,5 +161,9 @@ export function createLogger(tag: string, options: LoggerOptions): TaggedLogger 
     warn: (message, attributes) => powertools.warn(describe(message, attributes), extra(attributes)),
     error: (message, attributes) => powertools.error(describe(message, attributes), extra(attributes)),
     addSecret: (secret) => scrubber.add(secret),
+    metrics: createMetrics(tag, options.metrics ?? DEFAULT_METRICS, {
+      sink: options.metricsSink ?? (options.sink === undefined ? defaultSink : undefined),
+      warn: (message) => powertools.warn(`${prefix} Metrics: ${message}`),
+    }),
   };
 }

@@ -5,6 +5,7 @@ import {
   collectIssues,
   readConfiguredSecrets,
   readLogConfig,
+  readMetricsConfig,
   readRedisConfig,
   readSecretsPath,
   type LogConfig,
@@ -47,7 +48,7 @@ export function startFunction<E, R>(
   // readLogConfig and readSecretsPath only ever note problems: they always give a value.
   const { logConfig, path } = settings.value as { logConfig: LogConfig; path: string | undefined };
   const build = (fromSsm?: { path: string; missing: readonly SecretVariable[] }) => {
-    const log = createLogger(tag, { ...logConfig, secrets: readConfiguredSecrets() });
+    const log = createLogger(tag, { ...logConfig, secrets: readConfiguredSecrets(), metrics: readMetricsConfig() });
     let wiring: ReturnType<typeof collectIssues<Handler<E, R>>>;
     try {
       wiring = collectIssues(() => wire({ log, redisConfig: readRedisConfig() }));

@@ -97,6 +97,11 @@ describe('media through the local stack', () => {
       });
       expect(fetched?.headers['content-disposition']).toMatch(/^inline; filename="[^"\r\n]+"/);
     }
+    // The sandbox holds the file to OMNI's rules (type per kind, size, matching HEAD and GET):
+    // IMChannel's file passes them, so Infobip reports the message DELIVERED, not a media error.
+    const [report] = await stack.sandbox.waitForDeliveryReports(1, 30_000);
+    const [result] = (report?.body as { results: { status: { name: string }; error: { name: string } }[] }).results;
+    expect([result?.status.name, result?.error.name]).toEqual(['DELIVERED_TO_HANDSET', 'NO_ERROR']);
     const ttl = await direct.ttl(`IMChannel:MultimediaMessage:${sent.body.mediaId}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(Number(stack.env.MEDIA_FETCH_TTL_SECONDS));

@@ -310,3 +310,41 @@ describe('onDeliveryReport on real Redis and a real ctlive sink', () => {
     expect(await direct.get(key('seen', id))).toBe('done');
   });
 });
+
+describe('bodies without a message to forward, on real Redis and a real ctlive sink', () => {
+  it('an identity-change notification reaches ctlive once, whichever webhook and however often it comes', async () => {
+    const { post } = await startWebhooks();
+    const hash = randomUUID();
+    const notification = {
+      from: '41793026731',
+      content: { description: 'Security code changed.', hash, type: 'user_identity_changed', userNumber: '385919998888' },
+      createdAt: '2022-01-18T23:23:09.206+0000',
+    };
+
+    const answers = await Promise.all([
+      ...Array.from({ length: 10 }, () => post('onMessage', notification)),
+      ...Array.from({ length: 10 }, () => post('onDeliveryReport', notification)),
+    ]);
+    const retry = await post('onMessage', notification);
+
+    expect(answers.filter((a) => a.status === 200 && a.body.forwarded === 1)).toHaveLength(1);
+    expect(retry).toEqual({ status: 200, body: { forwarded: 0, duplicates: 1 } });
+    expect(sink.received).toEqual([
+      expect.objectContaining({ event: 'identityChanged', messageId: `385919998888:${hash}`, identityHash: hash }),
+    ]);
+    expect(await direct.get(key('identityChanged', `385919998888:${hash}`))).toBe('done');
+  });
+
+  it('a Messages API typing indicator is answered 200, never claimed nor forwarded', async () => {
+    const { post, lines } = await startWebhooks();
+    const id = newId();
+    const typing = { results: [{ event: 'TYPING_STARTED', channel: 'WHATSAPP', sender: '48123234567', messageId: id }] };
+
+    expect(await post('onMessage', typing)).toEqual({ status: 200, body: { forwarded: 0, duplicates: 0, ignored: 1 } });
+    expect(sink.received).toEqual([]);
+    expect(await direct.exists(key('message', id))).toBe(0);
+    expect(lines).toContain(
+      `[IMCHANNEL] [onMessage] TYPING_STARTED for messageId [${id}]: a typing indicator, not forwarded to ctlive`,
+    );
+  });
+});

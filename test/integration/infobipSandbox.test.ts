@@ -9,6 +9,8 @@ import {
   type InfobipSandbox,
   type SandboxOptions,
 } from '../../tools/infobipSandbox';
+import { toMessageEvent, toReportEvent } from '../../lib/inbound/events';
+import type { RawResult } from '../../lib/inbound/schemas';
 
 // Copied from the spec's shared fixtures so the test does not depend on a path outside the repo.
 const SEND_TEXT_REQUEST = {
@@ -222,6 +224,26 @@ describe('Infobip sandbox: POST /omni/1/advanced', () => {
       ['callbackData of 4001 characters', withText({ text: 'x' }, { callbackData: 'c'.repeat(4001) }), 'callbackData'],
       ['a numeric callbackData', withText({ text: 'x' }, { callbackData: 1 }), 'callbackData'],
       ['a relative notifyUrl', withText({ text: 'x' }, { notifyUrl: '/onDeliveryReport' }), 'notifyUrl'],
+      // The limits of OMNI's schema and of the WhatsApp channel behind it (validate.ts).
+      ['a caption of 3001 characters', withText({ text: 'c'.repeat(3001), imageUrl: 'https://h/i' }), 'whatsApp.text'],
+      ['an imageUrl of 2049 characters', withText({ imageUrl: `https://h/${'i'.repeat(2039)}` }), 'whatsApp.imageUrl'],
+      ['a fileUrl of 2049 characters', withText({ fileUrl: `https://h/${'f'.repeat(2039)}` }), 'whatsApp.fileUrl'],
+      ['a notifyUrl of 2049 characters', withText({ text: 'x' }, { notifyUrl: `https://h/${'n'.repeat(2039)}` }), 'notifyUrl'],
+      [
+        'a messageId of 201 characters',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: '391' }, messageId: 'm'.repeat(201) }] },
+        'destinations[0].messageId',
+      ],
+      [
+        'a whatsAppUserId without its country code',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { whatsAppUserId: '13491208655302741918' } }] },
+        'destinations[0].to.whatsAppUserId',
+      ],
+      [
+        'a whatsAppUserId of 151 characters',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { whatsAppUserId: `US.${'1'.repeat(148)}` } }] },
+        'destinations[0].to.whatsAppUserId',
+      ],
     ])('answers 400 for %s, naming the field', async (_, body, field) => {
       const res = await omni(sandbox, body);
 
@@ -246,6 +268,16 @@ describe('Infobip sandbox: POST /omni/1/advanced', () => {
       ['an audio', withText({ audioUrl: 'http://127.0.0.1:1/a' })],
       ['a video with a caption', withText({ text: 'v', videoUrl: 'http://127.0.0.1:1/v' })],
       ['a body just over 1 MiB', { ...SEND_TEXT_REQUEST, padding: 'p'.repeat(1024 * 1024) }],
+      ['a caption of 3000 characters', withText({ text: 'c'.repeat(3000), videoUrl: 'http://127.0.0.1:1/v' })],
+      ['an imageUrl of 2048 characters', withText({ imageUrl: `https://h/${'i'.repeat(2038)}` })],
+      [
+        'a messageId of 200 characters',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { phoneNumber: '391' }, messageId: 'm'.repeat(200) }] },
+      ],
+      [
+        'a Business-Scoped User ID as the destination',
+        { ...SEND_TEXT_REQUEST, destinations: [{ to: { whatsAppUserId: 'US.13491208655302741918' } }] },
+      ],
     ])('accepts %s', async (_, body) => {
       const sb = await startInfobipSandbox({ apiKey: API_KEY, fetchMedia: false });
       try {
@@ -521,6 +553,115 @@ describe('Infobip sandbox: media fetch', () => {
   });
 });
 
+describe('Infobip sandbox: a failed media fetch is reported UNDELIVERABLE with Infobip’s media error', () => {
+  const jpeg = randomBytes(64);
+  let media: Awaited<ReturnType<typeof startRecorder>>;
+  let receiver: Awaited<ReturnType<typeof startRecorder>>;
+  let sandbox: InfobipSandbox;
+
+  beforeAll(async () => {
+    media = await startRecorder((req, res) => {
+      const ok = { 'content-type': 'image/jpeg', 'content-length': jpeg.length };
+      switch (req.url) {
+        case '/ok':
+          return res.writeHead(200, ok).end(req.method === 'HEAD' ? undefined : jpeg);
+        case '/404':
+          return res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+        case '/503':
+          return res.writeHead(503).end();
+        case '/redirect':
+          return res.writeHead(302, { location: '/ok' }).end();
+        case '/no-type':
+          return res.writeHead(200, { 'content-length': jpeg.length }).end(req.method === 'HEAD' ? undefined : jpeg);
+        case '/html':
+          return res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>');
+        case '/type-changes':
+          return res.writeHead(200, { ...ok, 'content-type': req.method === 'HEAD' ? 'image/png' : 'image/jpeg' }).end(jpeg);
+        case '/short':
+          // Content-Length promises 64 bytes; the GET sends 10 and hangs up.
+          if (req.method === 'HEAD') return res.writeHead(200, ok).end();
+          res.writeHead(200, ok);
+          res.write(jpeg.subarray(0, 10));
+          return setTimeout(() => res.socket?.destroy(), 20);
+        case '/hangs':
+          return undefined;
+        default:
+          return res.writeHead(500).end();
+      }
+    });
+    receiver = await startRecorder((_, res) => res.writeHead(200).end('{}'));
+    sandbox = await startInfobipSandbox({ apiKey: API_KEY, mediaTimeoutMs: 300, followUpDelayMs: 0 });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await media.close();
+    await receiver.close();
+  });
+  beforeEach(() => {
+    sandbox.reset();
+    media.requests.length = 0;
+  });
+
+  async function reportFor(path: string, key = 'imageUrl'): Promise<Record<string, unknown>> {
+    const res = await omni(sandbox, withText({ [key]: `${media.url}${path}` }, { notifyUrl: `${receiver.url}/dr` }));
+    expect(res.status).toBe(200);
+    const [report] = await sandbox.waitForDeliveryReports(1, 3_000);
+    return (report!.body as { results: Record<string, unknown>[] }).results[0]!;
+  }
+
+  const UNDELIVERABLE = {
+    groupId: 2,
+    groupName: 'UNDELIVERABLE',
+    id: 9,
+    name: 'UNDELIVERABLE_NOT_DELIVERED',
+    description: expect.any(String),
+  };
+  const mediaError = (id: number, name: string, permanent: boolean) => ({
+    groupId: 1,
+    groupName: 'HANDSET_ERRORS',
+    id,
+    name,
+    description: expect.any(String),
+    permanent,
+  });
+
+  it('reports DELIVERED with NO_ERROR when the file is served as documented', async () => {
+    const result = await reportFor('/ok');
+
+    expect(result.status).toMatchObject({ groupName: 'DELIVERED', name: 'DELIVERED_TO_HANDSET' });
+    expect(result.error).toMatchObject({ id: 0, name: 'NO_ERROR' });
+  });
+
+  it.each<[string, string, number, string, boolean]>([
+    ['a 404', '/404', 7013, 'EC_MEDIA_HOSTING_ERROR', false],
+    ['a 503', '/503', 7013, 'EC_MEDIA_HOSTING_ERROR', false],
+    ['a redirect', '/redirect', 7013, 'EC_MEDIA_HOSTING_ERROR', false],
+    ['a timeout', '/hangs', 7013, 'EC_MEDIA_HOSTING_ERROR', false],
+    ['no Content-Type', '/no-type', 7015, 'EC_MEDIA_METADATA_ERROR', true],
+    ['a body shorter than its Content-Length', '/short', 7015, 'EC_MEDIA_METADATA_ERROR', true],
+    ['HEAD and GET disagreeing on the type', '/type-changes', 7015, 'EC_MEDIA_METADATA_ERROR', true],
+    ['a type outside the image list', '/html', 7022, 'EC_MEDIA_UNSUPPORTED', true],
+  ])('reports %s as UNDELIVERABLE_NOT_DELIVERED with %s', async (_, path, id, name, permanent) => {
+    const result = await reportFor(path);
+
+    expect(result.status).toEqual(UNDELIVERABLE);
+    expect(result.error).toEqual(mediaError(id, name, permanent));
+  });
+
+  it('never follows a redirect: the target is not fetched', async () => {
+    await reportFor('/redirect');
+
+    expect(media.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['HEAD /redirect', 'GET /redirect']);
+    expect(sandbox.mediaFetches.map((f) => f.status)).toEqual([302, 302]);
+  });
+
+  it('judges the type against the kind: a JPEG sent as a document is EC_MEDIA_UNSUPPORTED', async () => {
+    const result = await reportFor('/ok', 'fileUrl');
+
+    expect(result.error).toEqual(mediaError(7022, 'EC_MEDIA_UNSUPPORTED', true));
+  });
+});
+
 describe('Infobip sandbox: delivery reports', () => {
   const webhookAuth: NonNullable<SandboxOptions['webhookAuth']> = {
     basic: { username: 'infobip', password: 's3cret:with-colon' },
@@ -582,10 +723,11 @@ describe('Infobip sandbox: delivery reports', () => {
           error: { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false },
           channel: 'WHATSAPP',
           callbackData: 'ctlive-ref-42',
+          contact: { phoneNumber: '39123456789' },
         },
       ],
     });
-    expect(report).toEqual({ url: notifyUrl, status: 200, body, at: expect.any(String) });
+    expect(report).toEqual({ url: notifyUrl, attempt: 1, status: 200, body, at: expect.any(String) });
   });
 
   it('sends the reports of a send without notifyUrl to the subscription, signed with its credentials', async () => {
@@ -671,6 +813,118 @@ describe('Infobip sandbox: delivery reports', () => {
   });
 });
 
+describe('Infobip sandbox: report retries and batches, as Infobip pushes them', () => {
+  // 0.001 turns Infobip's minutes into milliseconds: retry n waits (1 + n²) × 60 ms.
+  const FAST = { timeScale: 0.001 };
+
+  async function withSandbox(opts: Partial<SandboxOptions>, run: (sb: InfobipSandbox, log: string[]) => Promise<void>) {
+    const log: string[] = [];
+    const sb = await startInfobipSandbox({ apiKey: API_KEY, followUpDelayMs: 0, log: (l) => log.push(l), ...opts });
+    try {
+      await run(sb, log);
+    } finally {
+      await sb.close();
+    }
+  }
+
+  it('retries a report not answered 200 on 1 min + 1 min × n², scaled, with the same body, until a 200', async () => {
+    const answers = [503, 401, 200];
+    const receiver = await startRecorder((_, res) => res.writeHead(answers.shift() ?? 200).end());
+    try {
+      await withSandbox({ reportRetry: FAST }, async (sb) => {
+        await omni(sb, { ...SEND_TEXT_REQUEST, notifyUrl: `${receiver.url}/dr` });
+        const posts = await sb.waitForDeliveryReports(3, 3_000);
+
+        expect(posts.map((p) => [p.attempt, p.status])).toEqual([
+          [1, 503],
+          [2, 401],
+          [3, 200],
+        ]);
+        expect(new Set(receiver.requests.map((r) => r.body)).size).toBe(1);
+        const [first, second, third] = receiver.requests.map((r) => r.at);
+        // Retry 1 after (1 + 1) × 60 ms, retry 2 after (1 + 4) × 60 ms.
+        expect(second! - first!).toBeGreaterThanOrEqual(110);
+        expect(third! - second!).toBeGreaterThanOrEqual(290);
+        await new Promise((r) => setTimeout(r, 700));
+        expect(receiver.requests).toHaveLength(3);
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('gives up after maxRetries retries, and retries an unreachable receiver too', async () => {
+    const gone = await startRecorder((_, res) => res.end());
+    await gone.close();
+    await withSandbox({ reportRetry: { ...FAST, maxRetries: 2 } }, async (sb, log) => {
+      await omni(sb, { ...SEND_TEXT_REQUEST, notifyUrl: `${gone.url}/dr` });
+      const posts = await sb.waitForDeliveryReports(3, 3_000);
+      await new Promise((r) => setTimeout(r, 800));
+
+      expect(sb.deliveryReports).toHaveLength(3);
+      expect(posts.map((p) => p.attempt)).toEqual([1, 2, 3]);
+      expect(posts.every((p) => p.status === undefined && /ECONNREFUSED|fetch failed/.test(p.error ?? ''))).toBe(true);
+      expect(log.filter((l) => l.includes('given up'))).toHaveLength(1);
+    });
+  });
+
+  it('batches reports due for one URL into one results array, and keeps URLs apart', async () => {
+    const receiver = await startRecorder((_, res) => res.writeHead(200).end());
+    try {
+      await withSandbox({ reportBatchWindowMs: 150 }, async (sb) => {
+        const send = (messageId: string, path: string) =>
+          omni(sb, {
+            ...SEND_TEXT_REQUEST,
+            destinations: [{ to: { phoneNumber: '39123456789' }, messageId }],
+            notifyUrl: `${receiver.url}${path}`,
+          });
+        await Promise.all([send('a-1', '/a'), send('a-2', '/a'), send('b-1', '/b')]);
+        const posts = await sb.waitForDeliveryReports(2, 3_000);
+        await new Promise((r) => setTimeout(r, 300));
+
+        expect(sb.deliveryReports).toHaveLength(2);
+        const ids = (p: (typeof posts)[number]) =>
+          (p.body as { results: { messageId: string }[] }).results.map((r) => r.messageId);
+        const byPath = Object.fromEntries(posts.map((p) => [new URL(p.url).pathname, ids(p).sort()]));
+        expect(byPath).toEqual({ '/a': ['a-1', 'a-2'], '/b': ['b-1'] });
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('splits a batch larger than reportBatchMax, and sends one result per destination', async () => {
+    const receiver = await startRecorder((_, res) => res.writeHead(200).end());
+    try {
+      await withSandbox({ reportBatchMax: 2 }, async (sb) => {
+        const destinations = ['d-1', 'd-2', 'd-3'].map((messageId) => ({ to: { phoneNumber: '39123456789' }, messageId }));
+        await omni(sb, { ...SEND_TEXT_REQUEST, destinations, notifyUrl: `${receiver.url}/dr` });
+        const posts = await sb.waitForDeliveryReports(2, 3_000);
+
+        expect(posts.map((p) => (p.body as { results: unknown[] }).results.length).sort()).toEqual([1, 2]);
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('keeps the notifyUrl exactly as given, and never logs its query string', async () => {
+    const receiver = await startRecorder((_, res) => res.writeHead(200).end());
+    try {
+      await withSandbox({}, async (sb, log) => {
+        await omni(sb, { ...SEND_TEXT_REQUEST, notifyUrl: `${receiver.url}/dr?token=url-secret-1&x=%2F` });
+        await sb.waitForDeliveryReports(1, 3_000);
+
+        expect(receiver.requests[0]?.path).toBe('/dr?token=url-secret-1&x=%2F');
+        expect(log.some((l) => l.includes('delivery report'))).toBe(true);
+        expect(log.join('\n')).not.toContain('url-secret-1');
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('Infobip sandbox: webhook helpers', () => {
   it('builds an inbound TEXT payload in the fixture’s shape', () => {
     const payload = inboundMessagePayload({ text: 'Oh well' });
@@ -713,6 +967,7 @@ describe('Infobip sandbox: webhook helpers', () => {
         latitude: expect.any(Number),
         name: 'look',
         address: expect.any(String),
+        url: expect.stringMatching(/^https:\/\//),
       },
     ],
     ['CONTACT', { type: 'CONTACT', contacts: [expect.objectContaining({ phones: expect.any(Array) })] }],
@@ -723,13 +978,30 @@ describe('Infobip sandbox: webhook helpers', () => {
       { type: 'INTERACTIVE_LIST_REPLY', id: expect.any(String), title: 'look', description: expect.any(String) },
     ],
     ['ORDER', { type: 'ORDER', catalogId: expect.any(String), text: 'look', productItems: expect.any(Array) }],
-    ['REACTION', { type: 'REACTION', messageId: expect.any(String), emoji: 'look' }],
+    ['REACTION', { type: 'REACTION', emoji: 'look', action: 'ADDED', context: { id: expect.any(String) } }],
+    [
+      'INTERACTIVE_PAYMENT_CONFIRMATION',
+      expect.objectContaining({ type: 'INTERACTIVE_PAYMENT_CONFIRMATION', paymentId: expect.any(String), status: 'SUCCESS' }),
+    ],
     ['UNSUPPORTED', { type: 'UNSUPPORTED' }],
     ['SOMETHING_NEW', { type: 'SOMETHING_NEW', text: 'look' }],
   ])('builds a plausible %s message', (type, message) => {
     const result = inboundMessagePayload({ type, text: 'look' }).results[0] as { message: unknown };
 
     expect(result.message).toEqual(message);
+  });
+
+  it('builds reactions, locations and seen reports that IMChannel lifts from their official fields', () => {
+    const reaction = inboundMessagePayload({ type: 'REACTION', text: '❤️' }).results[0] as RawResult & {
+      message: { context: { id: string } };
+    };
+    const location = inboundMessagePayload({ type: 'LOCATION' }).results[0] as RawResult;
+    const [seen] = (seenReportPayload({ messageId: 'm-2' }) as { results: RawResult[] }).results;
+
+    expect(toMessageEvent(reaction).reaction).toEqual({ emoji: '❤️', action: 'ADDED', messageId: reaction.message.context.id });
+    expect(toMessageEvent(location)).toMatchObject({ location: { url: expect.any(String) } });
+    expect(toMessageEvent(location)).not.toHaveProperty('media');
+    expect(toReportEvent(seen!)).toMatchObject({ event: 'seen', messageId: 'm-2', seenAt: expect.stringMatching(INFOBIP_TIME) });
   });
 
   it('merges extra over the result, and extra.message over the generated message', () => {
@@ -742,15 +1014,16 @@ describe('Infobip sandbox: webhook helpers', () => {
     expect(result.message).toEqual({ type: 'IMAGE', url: expect.any(String), caption: 'changed' });
   });
 
-  it('builds a seen report', () => {
+  it('builds a seen report in OMNI’s SeenReport shape: sendAt, not sentAt, and the contact', () => {
     expect(seenReportPayload({ messageId: 'm-1' })).toEqual({
       results: [
         {
           messageId: 'm-1',
           from: '44123456789',
           to: '39123456789',
-          sentAt: expect.stringMatching(INFOBIP_TIME),
+          sendAt: expect.stringMatching(INFOBIP_TIME),
           seenAt: expect.stringMatching(INFOBIP_TIME),
+          contact: { phoneNumber: '39123456789' },
         },
       ],
     });

@@ -254,20 +254,116 @@ describe('serverless package --stage prod', () => {
     expect(queries).toHaveLength(FUNCTIONS.length + 2);
   });
 
-  it('counts ERROR lines per function and alarms on them, notifying the alarmTopicArn', () => {
+  it('counts ERROR, WARN and failed-start lines per function with metric filters on its log group', () => {
     const filters = resourcesOfType('AWS::Logs::MetricFilter').map(([, r]) => r.Properties);
-    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
-    expect(filters).toHaveLength(FUNCTIONS.length);
-    expect(alarms).toHaveLength(FUNCTIONS.length);
+    expect(filters).toHaveLength(FUNCTIONS.length * 3);
     for (const name of FUNCTIONS) {
-      const filter = filters.find(
-        (f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: `${logicalId(name)}LogGroup` }),
-      );
-      expect(filter?.FilterPattern).toBe('{ $.level = "ERROR" }');
-      const metric = (filter?.MetricTransformations as Json[])[0];
-      const alarm = alarms.find((a) => a.MetricName === metric?.MetricName && a.Namespace === metric?.MetricNamespace);
-      expect(alarm).toMatchObject({ Statistic: 'Sum', Threshold: 1, AlarmActions: [TOPIC] });
+      const own = filters.filter((f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: `${logicalId(name)}LogGroup` }));
+      expect(Object.fromEntries(own.map((f) => [(f.MetricTransformations as Json[])[0]?.MetricName, f.FilterPattern]))).toEqual({
+        [`${name}ErrorLines`]: '{ $.level = "ERROR" }',
+        [`${name}WarnLines`]: '{ $.level = "WARN" }',
+        [`${name}StartFailures`]: '{ $.level = "ERROR" && $.message = "*Configuration error, the function cannot start*" }',
+      });
     }
+  });
+
+  it('alarms on real trouble, each notifying the alarmTopicArn, none on a single ERROR line', () => {
+    const alarms = new Map(
+      resourcesOfType('AWS::CloudWatch::Alarm').map(([, r]) => [r.Properties.AlarmName as string, r.Properties]),
+    );
+    const perFunction = FUNCTIONS.flatMap((f) => [`imchannel-prod-${f}-5xx`, `imchannel-prod-${f}-cannot-start`]);
+    const service = ['forward-failures', 'infobip-errors', 'delivery-failures', 'inbound-silence'].map(
+      (a) => `imchannel-prod-${a}`,
+    );
+    expect([...alarms.keys()].sort()).toEqual([...perFunction, ...service].sort());
+    for (const alarm of alarms.values()) expect(alarm).toMatchObject({ AlarmActions: [TOPIC], OKActions: [TOPIC] });
+    expect([...alarms.values()].some((a) => typeof a.MetricName === 'string' && /Errors$/.test(a.MetricName))).toBe(false);
+
+    // The embedded metrics an alarm reads: IMChannel, with the dimensions lib/platform/metrics.ts writes.
+    const stats = (alarm: Json | undefined) =>
+      (
+        (alarm?.Metrics ?? []) as {
+          MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Name: string; Value: string }[] } };
+        }[]
+      )
+        .filter((m) => m.MetricStat)
+        .map(({ MetricStat }) => {
+          const { Namespace, MetricName, Dimensions } = MetricStat!.Metric;
+          const dims = Object.fromEntries(Dimensions.map((d) => [d.Name, d.Value]));
+          expect(Namespace).toBe('IMChannel');
+          expect(dims).toMatchObject({ service: 'imchannel', stage: 'prod' });
+          return `${MetricName}:${dims.function}${dims.statusGroup ? `:${dims.statusGroup}` : ''}`;
+        })
+        .sort();
+    const expression = (alarm: Json | undefined) =>
+      ((alarm?.Metrics ?? []) as { Expression?: string; ReturnData?: boolean }[]).find((m) => m.ReturnData)?.Expression;
+
+    const fiveXx = alarms.get('imchannel-prod-sendMessage-5xx');
+    expect(stats(fiveXx)).toEqual(['Requests:sendMessage', 'ServerErrors:sendMessage']);
+    expect(expression(fiveXx)).toBe('IF(errors >= 5 AND errors / requests >= 0.05, 1, 0)');
+    expect(stats(alarms.get('imchannel-prod-forward-failures'))).toEqual(WEBHOOKS.map((f) => `ForwardFailures:${f}`).sort());
+    const senders = functionsIn('send', 'mediaSend').map((f) => f.name);
+    expect(stats(alarms.get('imchannel-prod-infobip-errors'))).toEqual(senders.map((f) => `InfobipErrors:${f}`).sort());
+    expect(stats(alarms.get('imchannel-prod-delivery-failures'))).toEqual(
+      ['DELIVERED', 'EXPIRED', 'REJECTED', 'UNDELIVERABLE'].map((g) => `DeliveryReports:onDeliveryReport:${g}`),
+    );
+    expect(expression(alarms.get('imchannel-prod-delivery-failures'))).toBe('IF(final >= 10 AND failed / final >= 0.2, 1, 0)');
+    expect(alarms.get('imchannel-prod-inbound-silence')).toMatchObject({
+      Namespace: 'IMChannel',
+      MetricName: 'ResultsReceived',
+      Period: 3600,
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 6,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('gives every function the metrics namespace, service and stage it writes its EMF with', () => {
+    for (const name of FUNCTIONS) {
+      expect((fn(name).Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+        POWERTOOLS_METRICS_NAMESPACE: 'IMChannel',
+        POWERTOOLS_SERVICE_NAME: 'imchannel',
+        IMCHANNEL_STAGE: 'prod',
+        POWERTOOLS_METRICS_DISABLED: 'false',
+      });
+    }
+  });
+
+  it('has a dashboard of the alarms and of every metric', () => {
+    const dashboards = resourcesOfType('AWS::CloudWatch::Dashboard').map(([, r]) => r.Properties);
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.DashboardName).toBe('imchannel-prod');
+    const body = (dashboards[0]?.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+    const alarmIds = resourcesOfType('AWS::CloudWatch::Alarm').map(([id]) => id);
+    for (const id of alarmIds) expect(body).toContain(`\${${id}.Arn}`);
+    type Widget = { type: string; properties: { metrics?: (string | { expression?: string })[][] } };
+    const widgets = (JSON.parse(body) as { widgets: Widget[] }).widgets;
+    expect(widgets.filter((w) => w.type === 'alarm')).toHaveLength(1);
+    // Every metric a graph reads: [namespace, name, …] rows, and the names its SEARCH expressions ask for.
+    const shown = new Set(
+      widgets.flatMap((w) =>
+        (w.properties.metrics ?? []).flatMap((row) =>
+          typeof row[0] === 'string'
+            ? [`${row[0]}:${String(row[1])}`]
+            : [...String((row[0] as { expression?: string }).expression).matchAll(/\{(\w+),.*MetricName="(\w+)"/g)].map(
+                (m) => `${m[1]}:${m[2]}`,
+              ),
+        ),
+      ),
+    );
+    const emf = ['Requests', 'ServerErrors', 'ClientErrors', 'ResultsReceived', 'Forwarded', 'Duplicates', 'ForwardFailures'];
+    const more = [
+      'NotForwarded',
+      'DeliveryReports',
+      'Sends',
+      'InfobipErrors',
+      'InfobipDuration',
+      'ForwardDuration',
+      'MediaFetches',
+    ];
+    for (const name of [...emf, ...more]) expect(shown).toContain(`IMChannel:${name}`);
+    for (const f of FUNCTIONS) expect(shown).toContain(`IMChannel/prod:${f}ErrorLines`);
   });
 
   it('holds none of the secrets of the environment it was packaged in, in the template, the state or any artifact', async () => {

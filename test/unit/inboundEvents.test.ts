@@ -22,7 +22,8 @@ interface ExampleResult {
   message?: { type?: string };
   content?: Array<{ type?: string }>;
 }
-const resultsOf = (event: HttpEvent) => (JSON.parse(event.body ?? '') as { results: ExampleResult[] }).results;
+/** A notification without `results` (the identity change) has none. */
+const resultsOf = (event: HttpEvent) => (JSON.parse(event.body ?? '') as { results?: ExampleResult[] }).results ?? [];
 
 function run(file: string) {
   const event = load(file);
@@ -62,7 +63,8 @@ describe('events/', () => {
     );
   });
 
-  it.each(files.filter((f) => !f.includes('-bad-')))('%s: 200, every result forwarded once', async (file) => {
+  const forwarding = files.filter((f) => !/-(bad|ack|identity-change)[-.]/.test(f));
+  it.each(forwarding)('%s: 200, every result forwarded once', async (file) => {
     const { event, sent, answer } = run(file);
     const results = resultsOf(event);
 
@@ -72,6 +74,23 @@ describe('events/', () => {
     expect(JSON.parse(String(res.body))).toEqual({ forwarded: results.length, duplicates: 0 });
     expect(sent.map((e) => e.messageId)).toEqual(results.map((r) => r.messageId));
     expect(sent.map((e) => e.raw)).toEqual(results);
+  });
+
+  it.each(files.filter((f) => f.includes('-ack-')))('%s: 200, acknowledged and not forwarded', async (file) => {
+    const { sent, answer } = run(file);
+
+    const res = await answer;
+
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(String(res.body))).toMatchObject({ forwarded: 0, ignored: 1 });
+    expect(sent).toEqual([]);
+  });
+
+  it('onMessage-identity-change.json: 200, one identityChanged event', async () => {
+    const { event, sent, answer } = run('onMessage-identity-change.json');
+
+    expect((await answer).statusCode).toBe(200);
+    expect(sent).toEqual([expect.objectContaining({ event: 'identityChanged', raw: JSON.parse(event.body ?? '') })]);
   });
 
   it.each(files.filter((f) => f.includes('-bad-')))('%s: 400, nothing forwarded', async (file) => {

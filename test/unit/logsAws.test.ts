@@ -80,6 +80,11 @@ describe('npm run logs on AWS (FilterLogEvents, mocked)', () => {
     cwl.on(FilterLogEventsCommand, { logGroupName: logGroupOf('dev', 'onDeliveryReport') }).resolves({
       events: [
         { timestamp: now - 4_000, message: 'START RequestId: abc Version: $LATEST' },
+        // Embedded metrics share the log group; they are skipped like the runtime's lines.
+        {
+          timestamp: now - 2_000,
+          message: `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[]},"function":"onDeliveryReport","id":"${id}","Requests":1}`,
+        },
         {
           timestamp: now - 1_000,
           message: json(`[IMCHANNEL] [onDeliveryReport] Report received {"messageId":"${id}"}`, { messageId: id }),

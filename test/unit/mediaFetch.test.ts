@@ -35,7 +35,7 @@ function setup(kind: MediaKind, format: 'text' | 'json' = 'text') {
   return { ...fake, lines, fetchFile, park };
 }
 
-const NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'No file with this id' } };
+const NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'No file with this id', retryable: false } };
 
 describe.each(MEDIA_KIND_NAMES)('fetch %s', (kind) => {
   const { fetchTag } = MEDIA_KINDS[kind];

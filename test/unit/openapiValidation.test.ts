@@ -22,10 +22,15 @@ describe('the OpenAPI response check', () => {
       mediaUrl: 'http://127.0.0.1:3000/imchannel/getImageMessage/d2f3c0f4-1b7e-4d53-9a6b-0a8f1c9f6f11',
     });
     expectMatchesOpenApi('POST', '/imchannel/sendMessage', 400, {
-      error: { code: 'VALIDATION_FAILED', message: 'Request body failed validation', details: [{ path: 'to', message: 'x' }] },
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'Request body failed validation',
+        retryable: false,
+        details: [{ path: 'to', message: 'x' }],
+      },
     });
     expectMatchesOpenApi('POST', '/imchannel/sendWhatsAppAudioMessage', 415, {
-      error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'no', allowed: ['audio/ogg'] },
+      error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'no', retryable: false, allowed: ['audio/ogg'] },
     });
     expectMatchesOpenApi('HEAD', '/imchannel/getVideoMessage/d2f3c0f4-1b7e-4d53-9a6b-0a8f1c9f6f11', 200, undefined);
   });
@@ -59,6 +64,7 @@ describe('the ctlive event check', () => {
     expectCtliveEvent({ event: 'message', channel: 'WHATSAPP', messageId: 'm', text: 'hi', raw: { messageId: 'm' } });
     expectCtliveEvent({ event: 'delivery', messageId: 'm', status: { name: 'DELIVERED_TO_HANDSET' }, raw: {} });
     expectCtliveEvent({ event: 'seen', messageId: 'm', seenAt: '2026-01-01T00:00:00.000+0000', raw: {} });
+    expectCtliveEvent({ event: 'identityChanged', channel: 'WHATSAPP', messageId: '39:h', identityHash: 'h', raw: {} });
   });
 
   it.each([
@@ -66,7 +72,9 @@ describe('the ctlive event check', () => {
     ['no raw', { event: 'seen', messageId: 'm' }],
     ['an empty messageId', { event: 'seen', messageId: '', raw: {} }],
     ['a message without its channel', { event: 'message', messageId: 'm', raw: {} }],
-    ['a field of another kind', { event: 'seen', messageId: 'm', callbackData: 'x', raw: {} }],
+    ['a field of another kind', { event: 'seen', messageId: 'm', doneAt: 'x', raw: {} }],
+    ['an identity change on another channel', { event: 'identityChanged', channel: 'VIBER', messageId: 'm', raw: {} }],
+    ['a single part in parts', { event: 'message', channel: 'WHATSAPP', messageId: 'm', parts: [{ text: 'a' }], raw: {} }],
     ['a status that is not an object', { event: 'delivery', messageId: 'm', status: 'DELIVERED', raw: {} }],
   ])('rejects %s', (_label, event) => {
     expect(ctliveEventProblems(event)).not.toEqual([]);

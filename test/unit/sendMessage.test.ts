@@ -36,9 +36,11 @@ function setup(answer: (call: Call) => Promise<Response> | Response, publicUrl?:
   });
   const send = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }, raw = false) => {
     const result = await handler(apiEvent({ body, headers, rawBody: raw }), lambdaContext('sendMessage'));
+    lastHeaders = result.headers ?? {};
     return { status: result.statusCode, body: JSON.parse(String(result.body)) };
   };
-  return { calls, lines, send };
+  let lastHeaders: Record<string, unknown> = {};
+  return { calls, lines, send, headers: () => lastHeaders };
 }
 
 const validBody = {
@@ -133,7 +135,9 @@ describe('sendMessage', () => {
     const res = await send('{"to":', { authorization: `Bearer ${TOKEN}` }, true);
     expect(res).toEqual({
       status: 400,
-      body: { error: { code: 'INVALID_JSON', message: 'Request body is not valid JSON (at position 6)', position: 6 } },
+      body: {
+        error: { code: 'INVALID_JSON', message: 'Request body is not valid JSON (at position 6)', retryable: false, position: 6 },
+      },
     });
   });
 
@@ -260,6 +264,45 @@ describe('sendMessage', () => {
     const res = await send(validBody);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe('INFOBIP_ERROR');
+  });
+
+  describe('retry guidance: every error says whether a retry may pass, and when', () => {
+    const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toUTCString();
+    it.each([
+      ["Infobip's Retry-After in seconds", { 'retry-after': '17' }, '17'],
+      ["Infobip's Retry-After as a date", { 'retry-after': at(30) }, /^(29|30|31)$/],
+      ['no Retry-After from Infobip', {}, '5'],
+      ['a nonsense Retry-After', { 'retry-after': 'soon' }, '5'],
+    ])('an Infobip 429 is answered 429 with Retry-After (%s), not 502', async (_name, headers, expected) => {
+      const t = setup(() => new Response('{}', { status: 429, headers }));
+      const res = await t.send(validBody);
+      expect(res.status).toBe(429);
+      expect(res.body.error).toMatchObject({ code: 'INFOBIP_RATE_LIMITED', retryable: true, upstreamStatus: 429 });
+      expect(t.headers()['retry-after']).toEqual(expected instanceof RegExp ? expect.stringMatching(expected) : expected);
+    });
+
+    it.each([
+      ['an Infobip 5xx', () => new Response('oops', { status: 500 }), 502, true],
+      ['Infobip unreachable', () => Promise.reject(new TypeError('fetch failed')), 502, true],
+      [
+        'an Infobip 401 (a wrong key fails every time)',
+        () => new Response(JSON.stringify(omniError), { status: 401 }),
+        502,
+        false,
+      ],
+      ['a REJECTED status', () => new Response(JSON.stringify(omniRejected), { status: 200 }), 422, false],
+    ])('%s: retryable is %s', async (_name, answer, status, retryable) => {
+      const t = setup(answer);
+      const res = await t.send(validBody);
+      expect({ status: res.status, retryable: res.body.error.retryable }).toEqual({ status, retryable });
+      expect(t.headers()['retry-after']).toBeUndefined();
+    });
+
+    it("a caller's mistake is not retryable", async () => {
+      const t = setup(ok);
+      expect((await t.send({ ...validBody, to: 'x' })).body.error.retryable).toBe(false);
+      expect((await t.send(validBody, {})).body.error).toMatchObject({ code: 'UNAUTHORIZED', retryable: false });
+    });
   });
 
   it('answers 504 when Infobip does not answer in time', async () => {

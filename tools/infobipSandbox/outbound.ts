@@ -1,26 +1,47 @@
 /** The calls Infobip makes on its own after accepting a message. */
-import { describe, sha256 } from './http';
+import { createHash } from 'node:crypto';
+import { describe } from './http';
 import type { DeliveryReportPost, MediaFetch, WebhookAuth } from './types';
 import { postWebhook } from './webhook';
 
-const MEDIA_TIMEOUT_MS = 10_000;
+export const MEDIA_TIMEOUT_MS = 10_000;
 
-export async function fetchMedia(url: string, method: 'HEAD' | 'GET', signal: AbortSignal): Promise<MediaFetch> {
+/**
+ * One fetch of a media URL. Redirects are never followed (`redirect: 'manual'`): a 3xx is
+ * recorded as it is, and judged a failed fetch. The body is counted as it streams, so a
+ * body cut short still tells how many bytes came.
+ */
+export async function fetchMedia(
+  url: string,
+  method: 'HEAD' | 'GET',
+  signal: AbortSignal,
+  timeoutMs = MEDIA_TIMEOUT_MS,
+): Promise<MediaFetch> {
   const at = new Date().toISOString();
   let status = 0;
   let headers: Record<string, string> = {};
+  let bodyBytes = 0;
+  const hash = createHash('sha256');
   try {
-    const res = await fetch(url, { method, signal: AbortSignal.any([signal, AbortSignal.timeout(MEDIA_TIMEOUT_MS)]) });
+    const res = await fetch(url, {
+      method,
+      redirect: 'manual',
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+    });
     status = res.status;
     headers = Object.fromEntries(res.headers);
     if (method === 'HEAD') {
       await res.body?.cancel();
       return { url, method, status, headers, at };
     }
-    const bytes = Buffer.from(await res.arrayBuffer());
-    return { url, method, status, headers, bodySha256: sha256(bytes).toString('hex'), bodyBytes: bytes.length, at };
+    for await (const chunk of res.body ?? []) {
+      bodyBytes += chunk.length;
+      hash.update(chunk);
+    }
+    return { url, method, status, headers, bodySha256: hash.digest('hex'), bodyBytes, at };
   } catch (e: unknown) {
-    return { url, method, status, headers, error: describe(e), at };
+    const partial = method === 'GET' && status !== 0 ? { bodyBytes } : {};
+    return { url, method, status, headers, ...partial, error: describe(e), at };
   }
 }
 
@@ -29,12 +50,13 @@ export async function postDeliveryReport(
   body: unknown,
   auth: WebhookAuth | undefined,
   signal: AbortSignal,
+  attempt: number,
 ): Promise<DeliveryReportPost> {
   const at = new Date().toISOString();
   try {
     const res = await postWebhook(url, body, auth, signal);
-    return { url, status: res.status, body, at };
+    return { url, attempt, status: res.status, body, at };
   } catch (e: unknown) {
-    return { url, body, error: describe(e), at };
+    return { url, attempt, body, error: describe(e), at };
   }
 }

@@ -4,7 +4,11 @@
  * without starting anything.
  */
 import { randomUUID } from 'node:crypto';
-import type { OmniAdvancedRequest, ValidationErrors } from './validate';
+import { DELIVERED, STATUS, type Outcome } from './codes';
+import type { OmniAdvancedRequest, OmniDestination, ValidationErrors } from './validate';
+
+/** The address a report's `to` carries: the phone number, or the Business-Scoped User ID. */
+export const addressOf = (to: OmniDestination['to']): string => ('phoneNumber' in to ? to.phoneNumber : to.whatsAppUserId);
 
 /** Infobip writes timestamps as `2025-02-27T15:44:57.000+0000`, not ISO's `Z`. */
 export function infobipTime(date: Date = new Date()): string {
@@ -38,55 +42,53 @@ export function infobipErrorBody(status: number, text?: string, validationErrors
   };
 }
 
-const PENDING_ENROUTE = {
-  groupId: 1,
-  groupName: 'PENDING',
-  id: 7,
-  name: 'PENDING_ENROUTE',
-  description: 'Message sent to next instance',
-};
-
 export interface SentMessage {
-  to: { phoneNumber: string };
-  status: typeof PENDING_ENROUTE;
+  to: OmniDestination['to'];
+  status: typeof STATUS.PENDING_ENROUTE;
   messageId: string;
 }
 
 export function sendResponse(request: OmniAdvancedRequest): { bulkId?: string; messages: SentMessage[] } {
   const messages = request.destinations.map((d) => ({
-    to: { phoneNumber: d.to.phoneNumber },
-    status: { ...PENDING_ENROUTE },
+    to: { ...d.to },
+    status: { ...STATUS.PENDING_ENROUTE },
     messageId: d.messageId ?? randomUUID(),
   }));
   return request.bulkId === undefined ? { messages } : { bulkId: request.bulkId, messages };
 }
 
-export function deliveryReportPayload(
-  request: OmniAdvancedRequest,
-  messages: SentMessage[],
-  sentAt: Date,
-  doneAt: Date = new Date(),
-): { results: unknown[] } {
+export interface DeliveryResultOptions {
+  messageId: string;
+  /** The customer's number or Business-Scoped User ID. */
+  to: string;
+  bulkId?: string;
+  callbackData?: string;
+  sentAt: Date;
+  doneAt?: Date;
+  outcome?: Outcome;
+}
+
+/**
+ * One result of a delivery report, in the shape of OMNI's `DeliveryReport` schema and its
+ * "Delivery reports" webhook example (api-evangelist/infobip,
+ * openapi/infobip-omni-failover-openapi.json). The schema's `contact` "exists in case of
+ * WhatsApp Message", so it is here, with the customer's number.
+ */
+export function deliveryResult(opts: DeliveryResultOptions): Record<string, unknown> {
+  const { status, error } = opts.outcome ?? DELIVERED;
   return {
-    results: messages.map((m) => ({
-      bulkId: request.bulkId ?? null,
-      messageId: m.messageId,
-      to: m.to.phoneNumber,
-      sentAt: infobipTime(sentAt),
-      doneAt: infobipTime(doneAt),
-      messageCount: 1,
-      price: { pricePerMessage: 0, currency: 'EUR' },
-      status: {
-        groupId: 3,
-        groupName: 'DELIVERED',
-        id: 5,
-        name: 'DELIVERED_TO_HANDSET',
-        description: 'Message delivered to handset',
-      },
-      error: { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false },
-      channel: 'WHATSAPP',
-      ...(request.callbackData === undefined ? {} : { callbackData: request.callbackData }),
-    })),
+    bulkId: opts.bulkId ?? null,
+    messageId: opts.messageId,
+    to: opts.to,
+    sentAt: infobipTime(opts.sentAt),
+    doneAt: infobipTime(opts.doneAt),
+    messageCount: 1,
+    price: { pricePerMessage: 0, currency: 'EUR' },
+    status: { ...status },
+    error: { ...error },
+    channel: 'WHATSAPP',
+    ...(opts.callbackData === undefined ? {} : { callbackData: opts.callbackData }),
+    contact: /^\d+$/.test(opts.to) ? { phoneNumber: opts.to } : { userId: opts.to },
   };
 }
 
@@ -122,7 +124,15 @@ function inboundMessage(type: string, text: string | undefined, to: string): Rec
     case 'STICKER':
       return { type, url: mediaUrl };
     case 'LOCATION':
-      return { type, longitude: 12.4964, latitude: 41.9028, name: text ?? 'Colosseum', address: 'Piazza del Colosseo, 1, Rome' };
+      // Every official LOCATION carries a `url`: a map or page link, never a file.
+      return {
+        type,
+        longitude: 12.4924,
+        latitude: 41.8902,
+        name: text ?? 'Colosseum',
+        address: 'Piazza del Colosseo, 1, Rome',
+        url: 'https://maps.google.com/?q=41.8902,12.4924',
+      };
     case 'CONTACT':
       return {
         type,
@@ -146,8 +156,21 @@ function inboundMessage(type: string, text: string | undefined, to: string): Rec
         text: text ?? 'Order note',
         productItems: [{ productRetailerId: 'SKU-1', quantity: 2, itemPrice: 9.99, currency: 'EUR' }],
       };
+    case 'INTERACTIVE_PAYMENT_CONFIRMATION':
+      return {
+        type,
+        referenceId: 'order-1',
+        paymentId: 'payment-1',
+        status: 'SUCCESS',
+        currency: 'INR',
+        totalAmount: { value: 12500, offset: 100 },
+        transactionId: 'txn-1',
+        transactionType: 'UPI',
+      };
     case 'REACTION':
-      return { type, messageId: randomUUID(), emoji: text ?? '\u{1F44D}' };
+      // WhatsApp's `WhatsAppInboundReactionContent` (openapi/infobip-whatsapp-openapi.json):
+      // the reacted-to message is `context.id`; OMNI's own type list has no REACTION.
+      return { type, emoji: text ?? '\u{1F44D}', action: 'ADDED', context: { id: randomUUID() } };
     case 'UNSUPPORTED':
       return { type };
     default:
@@ -192,18 +215,25 @@ export function inboundMessagePayload(opts: InboundMessageOptions): {
   };
 }
 
-/** A seen report says which outbound message was read, so it goes to notifyUrl's route. */
+/**
+ * A seen report, in OMNI's `SeenReport` shape (api-evangelist/infobip,
+ * openapi/infobip-omni-failover-openapi.json, schema SeenReport and the "Seen reports"
+ * example): `sendAt`, not `sentAt`, and the WhatsApp `contact`. It says which outbound
+ * message was read, so it goes to notifyUrl's route.
+ */
 export function seenReportPayload(opts: { messageId: string; from?: string; to?: string }): unknown {
   const seenAt = new Date();
-  const sentAt = new Date(seenAt.getTime() - 60_000);
+  const sendAt = new Date(seenAt.getTime() - 60_000);
+  const to = opts.to ?? '39123456789';
   return {
     results: [
       {
         messageId: opts.messageId,
         from: opts.from ?? '44123456789',
-        to: opts.to ?? '39123456789',
-        sentAt: infobipTime(sentAt),
+        to,
+        sendAt: infobipTime(sendAt),
         seenAt: infobipTime(seenAt),
+        contact: { phoneNumber: to },
       },
     ],
   };

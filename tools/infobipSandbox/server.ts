@@ -1,7 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { deliveryReportPayload, infobipErrorBody, sendResponse, type SentMessage } from './payloads';
+import { DELIVERED } from './codes';
+import { judgeMedia } from './media';
+import { addressOf, deliveryResult, infobipErrorBody, sendResponse, type SentMessage } from './payloads';
+import { DEFAULT_BATCH_MAX, DEFAULT_BATCH_WINDOW_MS, DEFAULT_MAX_RETRIES, ReportQueue } from './reports';
 import type { DeliveryReportPost, FailureMode, InfobipSandbox, MediaFetch, ReceivedRequest, SandboxOptions } from './types';
 import { mediaUrlOf, validateOmniAdvanced, type OmniAdvancedRequest } from './validate';
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
@@ -25,6 +28,7 @@ class Sandbox implements InfobipSandbox {
   private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private readonly abort = new AbortController();
   private readonly log: (line: string) => void;
+  private readonly reports: ReportQueue;
   /** Bumped by reset() so that work started before it cannot record into the next test. */
   private epoch = 0;
   private closed = false;
@@ -32,6 +36,22 @@ class Sandbox implements InfobipSandbox {
   constructor(private readonly opts: SandboxOptions) {
     this.expectedAuth = sha256(`App ${opts.apiKey}`);
     this.log = (line) => opts.log?.(`[infobip-sandbox] ${line}`);
+    this.reports = new ReportQueue({
+      post: (url, body, attempt, signed) =>
+        postDeliveryReport(url, body, signed ? opts.webhookAuth : undefined, this.abort.signal, attempt),
+      sleep: (ms) => this.sleep(ms),
+      live: () => !this.closed,
+      record: (post) => {
+        this.deliveryReports.push(post);
+        this.waiters.notify();
+      },
+      track: (work) => this.track(work),
+      log: this.log,
+      timeScale: opts.reportRetry?.timeScale ?? 1,
+      maxRetries: opts.reportRetry?.maxRetries ?? DEFAULT_MAX_RETRIES,
+      batchWindowMs: opts.reportBatchWindowMs ?? DEFAULT_BATCH_WINDOW_MS,
+      batchMax: opts.reportBatchMax ?? DEFAULT_BATCH_MAX,
+    });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.log(`internal error: ${describe(e)}`);
@@ -73,11 +93,13 @@ class Sandbox implements InfobipSandbox {
     this.mediaFetches.length = 0;
     this.deliveryReports.length = 0;
     this.failures.length = 0;
+    this.reports.clear();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.reports.clear();
     this.abort.abort();
     for (const d of this.delays) {
       clearTimeout(d.timer);
@@ -149,7 +171,7 @@ class Sandbox implements InfobipSandbox {
     res.once('close', () => this.startFollowUp(result.request, response.messages, sentAt, epoch));
     this.reply(res, 200, response);
     for (const m of response.messages) {
-      this.log(`${OMNI} -> 200 messageId=${m.messageId} to=${m.to.phoneNumber}`);
+      this.log(`${OMNI} -> 200 messageId=${m.messageId} to=${addressOf(m.to)}`);
     }
   }
 
@@ -201,8 +223,12 @@ class Sandbox implements InfobipSandbox {
   }
 
   private startFollowUp(request: OmniAdvancedRequest, messages: SentMessage[], sentAt: Date, epoch: number): void {
+    this.track(this.followUp(request, messages, sentAt, epoch));
+  }
+
+  private track(work: Promise<void>): void {
     if (this.closed) return;
-    const run = this.followUp(request, messages, sentAt, epoch)
+    const run = work
       .catch((e: unknown) => this.log(`follow-up failed: ${describe(e)}`))
       .finally(() => this.followUps.delete(run));
     this.followUps.add(run);
@@ -216,17 +242,23 @@ class Sandbox implements InfobipSandbox {
     await this.sleep(this.opts.followUpDelayMs ?? 200);
     if (!this.live(epoch)) return;
     const media = mediaUrlOf(request.whatsApp);
+    let outcome = DELIVERED;
     if (media && this.opts.fetchMedia !== false) {
       // Infobip always asks twice: HEAD for the metadata, then GET for the bytes.
+      const fetches: MediaFetch[] = [];
       for (const method of ['HEAD', 'GET'] as const) {
-        const fetched = await fetchMedia(media.url, method, this.abort.signal);
+        const fetched = await fetchMedia(media.url, method, this.abort.signal, this.opts.mediaTimeoutMs);
         if (!this.live(epoch)) return;
+        fetches.push(fetched);
         this.mediaFetches.push(fetched);
         this.waiters.notify();
-        const outcome =
+        const answer =
           fetched.error ?? `${fetched.status}${fetched.bodyBytes === undefined ? '' : ` ${fetched.bodyBytes} bytes`}`;
-        this.log(`media ${method} ${media.url} -> ${outcome}`);
+        this.log(`media ${method} ${media.url} -> ${answer}`);
       }
+      const verdict = judgeMedia(media.key, fetches);
+      outcome = verdict.outcome;
+      if (verdict.reason) this.log(`media ${media.url} refused (${outcome.error.name}): ${verdict.reason}`);
     }
     // A request's notifyUrl gets its reports with no credentials at all: a Subscriptions
     // profile's apply only "when no webhook is specified in the request" (OMNI's `notify`,
@@ -234,16 +266,19 @@ class Sandbox implements InfobipSandbox {
     // subscription's URL gets them, signed with the configured credentials.
     const reportsUrl = request.notifyUrl ?? this.opts.subscription?.url;
     if (reportsUrl && this.opts.deliveryReports !== false) {
-      const report = await postDeliveryReport(
-        reportsUrl,
-        deliveryReportPayload(request, messages, sentAt),
-        request.notifyUrl ? undefined : this.opts.webhookAuth,
-        this.abort.signal,
-      );
-      if (!this.live(epoch)) return;
-      this.deliveryReports.push(report);
-      this.waiters.notify();
-      this.log(`delivery report -> ${report.url} ${report.error ?? report.status}`);
+      const doneAt = new Date();
+      for (const m of messages) {
+        const result = deliveryResult({
+          messageId: m.messageId,
+          to: addressOf(m.to),
+          bulkId: request.bulkId,
+          callbackData: request.callbackData,
+          sentAt,
+          doneAt,
+          outcome,
+        });
+        this.reports.add(reportsUrl, result, request.notifyUrl === undefined);
+      }
     }
   }
 }

@@ -21,6 +21,18 @@ export interface SandboxOptions {
    */
   followUpDelayMs?: number;
   /**
+   * Infobip's retries of a report not answered 200: 1 min + 1 min × n² before retry n.
+   * `timeScale` multiplies every wait (default 1, the real schedule; 0.001 makes minutes
+   * milliseconds, for tests); `maxRetries` is how many retries before giving up (default 20).
+   */
+  reportRetry?: { timeScale?: number; maxRetries?: number };
+  /** Reports due for one URL within this window go out in one `results` array (default 100 ms). */
+  reportBatchWindowMs?: number;
+  /** Most results in one report POST (default 100). */
+  reportBatchMax?: number;
+  /** How long one media fetch may take before it counts as failed (default 10 s). */
+  mediaTimeoutMs?: number;
+  /**
    * Credentials of the sandbox's webhook settings: they sign the subscription's reports and
    * `simulate`'s webhooks, never the reports sent to a request's `notifyUrl`.
    */
@@ -53,8 +65,11 @@ export interface MediaFetch {
   at: string;
 }
 
+/** One POST of a delivery report: retries of the same batch are one entry each. */
 export interface DeliveryReportPost {
   url: string;
+  /** 1 for the first POST of a batch, 2 for its first retry, … */
+  attempt: number;
   status?: number;
   body: unknown;
   error?: string;
@@ -78,6 +93,7 @@ export interface InfobipSandbox {
   /** Every request the sandbox received, in order, failed and unauthorised ones too. */
   received: ReceivedRequest[];
   mediaFetches: MediaFetch[];
+  /** Every POST of a delivery report, retries included, in order. */
   deliveryReports: DeliveryReportPost[];
   failNext(mode: FailureMode): void;
   waitForMediaFetches(n: number, timeoutMs?: number): Promise<MediaFetch[]>;

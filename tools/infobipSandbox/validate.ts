@@ -6,7 +6,8 @@
  */
 
 export interface OmniDestination {
-  to: { phoneNumber: string };
+  /** One of the two; OMNI gives the phone number precedence when both are there. */
+  to: { phoneNumber: string } | { whatsAppUserId: string };
   messageId?: string;
 }
 
@@ -36,8 +37,23 @@ export type MediaKey = (typeof MEDIA_KEYS)[number];
 /** Media kinds that WhatsApp lets carry a caption in `text`. */
 const CAPTIONED: ReadonlySet<MediaKey> = new Set(['imageUrl', 'fileUrl', 'videoUrl']);
 const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS]);
+/*
+ * Limits. OMNI's schema (api-evangelist/infobip, openapi/infobip-omni-failover-openapi.json)
+ * documents the media URLs (WhatsAppData.imageUrl etc., maxLength 2048), callbackData
+ * (OmniAdvancedRequest, 4000) and to.whatsAppUserId (To: `{CC}.{alphanumeric}`, max 150).
+ * It gives no limit for the text, the caption, the messageId or notifyUrl; the WhatsApp
+ * channel it hands them to does (openapi/infobip-whatsapp-openapi.json: TextContent.text
+ * 4096, ImageContent/DocumentContent/VideoContent.caption 3000, TextMessage.messageId 200,
+ * TextMessage.notifyUrl 2048), and the sandbox holds OMNI to those: a request over them
+ * could not reach WhatsApp intact.
+ */
 const TEXT_MAX = 4096;
+const CAPTION_MAX = 3000;
+const MESSAGE_ID_MAX = 200;
+const URL_MAX = 2048;
 const CALLBACK_DATA_MAX = 4000;
+const WHATSAPP_USER_ID = /^[A-Z]{2}\.[A-Za-z0-9]+$/;
+const WHATSAPP_USER_ID_MAX = 150;
 
 type Json = Record<string, unknown>;
 
@@ -88,19 +104,28 @@ export function validateOmniAdvanced(body: unknown): ValidationResult {
       const at = `destinations[${i}]`;
       if (!isObject(d)) return add(at, 'must be an object');
       if (!isObject(d.to)) return add(`${at}.to`, 'must not be null');
-      const phoneNumber = d.to.phoneNumber;
-      if (typeof phoneNumber !== 'string' || !/^\d+$/.test(phoneNumber)) {
-        add(`${at}.to.phoneNumber`, 'must be a string of digits');
-        return;
+      const { phoneNumber, whatsAppUserId } = d.to;
+      let to: OmniDestination['to'];
+      if (!isAbsent(phoneNumber) || isAbsent(whatsAppUserId)) {
+        if (typeof phoneNumber !== 'string' || !/^\d+$/.test(phoneNumber)) {
+          return add(`${at}.to.phoneNumber`, 'must be a string of digits');
+        }
+        to = { phoneNumber };
+      } else {
+        if (
+          typeof whatsAppUserId !== 'string' ||
+          whatsAppUserId.length > WHATSAPP_USER_ID_MAX ||
+          !WHATSAPP_USER_ID.test(whatsAppUserId)
+        ) {
+          return add(`${at}.to.whatsAppUserId`, `must be {CC}.{alphanumeric}, at most ${WHATSAPP_USER_ID_MAX} characters`);
+        }
+        to = { whatsAppUserId };
       }
-      if (!isAbsent(d.messageId) && (typeof d.messageId !== 'string' || d.messageId === '')) {
-        add(`${at}.messageId`, 'must be a non-empty string');
-        return;
+      if (!isAbsent(d.messageId)) {
+        if (typeof d.messageId !== 'string' || d.messageId === '') return add(`${at}.messageId`, 'must be a non-empty string');
+        if (d.messageId.length > MESSAGE_ID_MAX) return add(`${at}.messageId`, `size must be between 1 and ${MESSAGE_ID_MAX}`);
       }
-      validDestinations.push({
-        to: { phoneNumber },
-        ...(typeof d.messageId === 'string' ? { messageId: d.messageId } : {}),
-      });
+      validDestinations.push({ to, ...(typeof d.messageId === 'string' ? { messageId: d.messageId } : {}) });
     });
   }
 
@@ -110,6 +135,7 @@ export function validateOmniAdvanced(body: unknown): ValidationResult {
     add('callbackData', `size must be between 0 and ${CALLBACK_DATA_MAX}`);
   }
   if (!isAbsent(notifyUrl) && !isHttpUrl(notifyUrl)) add('notifyUrl', 'must be a valid URL');
+  else if (typeof notifyUrl === 'string' && notifyUrl.length > URL_MAX) add('notifyUrl', `size must be between 0 and ${URL_MAX}`);
 
   if (Object.keys(errors).length > 0 || validWhatsApp === undefined) return { ok: false, errors };
   return {
@@ -142,15 +168,19 @@ function validateWhatsApp(whatsApp: unknown, add: (field: string, message: strin
     if (!WHATSAPP_KEYS.has(key)) fail(`whatsApp.${key}`, 'unknown field');
   }
 
-  const text = whatsApp.text;
-  const hasText = !isAbsent(text);
-  if (hasText && (typeof text !== 'string' || text.length < 1 || text.length > TEXT_MAX)) {
-    fail('whatsApp.text', `size must be between 1 and ${TEXT_MAX}`);
-  }
-
   const media = MEDIA_KEYS.filter((k) => !isAbsent(whatsApp[k]));
   for (const key of media) {
-    if (!isHttpUrl(whatsApp[key])) fail(`whatsApp.${key}`, 'must be a valid http(s) URL');
+    const url = whatsApp[key];
+    if (!isHttpUrl(url)) fail(`whatsApp.${key}`, 'must be a valid http(s) URL');
+    else if (url.length > URL_MAX) fail(`whatsApp.${key}`, `size must be between 0 and ${URL_MAX}`);
+  }
+
+  const text = whatsApp.text;
+  const hasText = !isAbsent(text);
+  // With a media URL the text is the caption, which WhatsApp holds to a shorter limit.
+  const textMax = media.length > 0 ? CAPTION_MAX : TEXT_MAX;
+  if (hasText && (typeof text !== 'string' || text.length < 1 || text.length > textMax)) {
+    fail('whatsApp.text', `size must be between 1 and ${textMax}`);
   }
   const [onlyMedia, ...moreMedia] = media;
   if (moreMedia.length > 0) {

@@ -19,9 +19,12 @@ export function inTimeOrder(lines: readonly LogLine[]): LogLine[] {
 
 /** The Lambda runtime's own lines (START, END, REPORT…), noise next to the function's lines. */
 const PLATFORM_LINE = /^(START|END|REPORT|INIT_START|INIT_REPORT|EXTENSION|TELEMETRY) /;
+/** An embedded metrics document (lib/platform/metrics.ts): numbers for CloudWatch, not a line to read. */
+const EMF_LINE = /^\{"_aws":\{/;
 
 export function isPlatformLine(raw: string): boolean {
-  return PLATFORM_LINE.test(raw.trim());
+  const text = raw.trim();
+  return PLATFORM_LINE.test(text) || EMF_LINE.test(text);
 }
 
 /**

@@ -13,7 +13,9 @@ import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/k
 import {
   ctliveDeliveryEventSchema,
   ctliveEventSchema,
+  ctliveIdentityChangedEventSchema,
   ctliveMessageEventSchema,
+  ctliveMessagePartSchema,
   ctliveSeenEventSchema,
 } from '../../lib/inbound/eventSchemas';
 import {
@@ -21,6 +23,7 @@ import {
   contentTypeNotJsonBody,
   infobipRejectedBody,
   infobipErrorBody,
+  infobipRateLimitedBody,
   infobipTimeoutBody,
   internalErrorBody,
   notFoundBody,
@@ -96,7 +99,14 @@ const ERROR_SCHEMAS = {
     '422: Infobip answered 200 but REJECTED the message (e.g. REJECTED_DESTINATION_NOT_REGISTERED): nothing is sent; resending it unchanged will not help.',
   ],
   ContentTypeNotJsonError: [contentTypeNotJsonBody, '415: the body must be sent with `Content-Type: application/json`.'],
-  InfobipTimeoutError: [infobipTimeoutBody, '504: Infobip did not answer within INFOBIP_TIMEOUT_MS.'],
+  InfobipTimeoutError: [
+    infobipTimeoutBody,
+    '504: Infobip did not answer within INFOBIP_TIMEOUT_MS; the message may or may not have been sent.',
+  ],
+  InfobipRateLimitedError: [
+    infobipRateLimitedBody,
+    "429: Infobip is throttling the sends; nothing was sent. Retry after `Retry-After` seconds (Infobip's own, else 5).",
+  ],
   RedisUnavailableError: [redisUnavailableBody, '503: the media store (Redis) is unavailable; try again later.'],
   WebhookRetryError: [webhookRetryBody, '503: some results were not forwarded to ctlive yet; Infobip retries.'],
   InternalError: [internalErrorBody, '500: an unexpected failure; the body never carries the internal error.'],
@@ -117,7 +127,9 @@ function responseComponents() {
   });
   registry.add(webhookAnswerBody, {
     id: 'WebhookAnswer',
-    description: 'Every result was forwarded to ctlive, or had been already (a duplicate).',
+    description:
+      'Every result was forwarded to ctlive, or had been already (a duplicate); `ignored` (when present) counts typing ' +
+      'indicators and WhatsApp notifications that are acknowledged without reaching ctlive.',
   });
   for (const [id, [schema, description]] of Object.entries(ERROR_SCHEMAS)) registry.add(schema, { id, description });
   for (const kind of MEDIA_KIND_NAMES) {
@@ -145,6 +157,16 @@ export function eventsSchema(): Json {
     id: 'CtliveSeenEvent',
     description: 'A seen report of an outbound message (onDeliveryReport).',
   });
+  registry.add(ctliveIdentityChangedEventSchema, {
+    id: 'CtliveIdentityChangedEvent',
+    description:
+      "WhatsApp's identity-change notification (the customer's security code changed: a new phone or a reinstall), " +
+      'on either webhook. Infobip names only the new identity.',
+  });
+  registry.add(ctliveMessagePartSchema, {
+    id: 'CtliveMessagePart',
+    description: 'One part of a message (a Messages API `content[]` entry); the message event has its first part at the top.',
+  });
   const schema = z.toJSONSchema(ctliveEventSchema, {
     metadata: registry,
     io: 'output',
@@ -158,7 +180,7 @@ export function eventsSchema(): Json {
     $schema: schema.$schema,
     title: 'IMChannel → ctlive event',
     description:
-      'One event per Infobip result (CONTRACT section 6), POSTed as JSON to CTLIVE_TARGET (http) or the payload of ' +
+      'One event per Infobip result or identity-change notification (CONTRACT section 6), POSTed as JSON to CTLIVE_TARGET (http) or the payload of ' +
       'an Event invoke (lambda:). Fields the result lacks are left out; `raw` is the Infobip result as received. ' +
       'Generated from lib/inbound/eventSchemas.ts by `npm run openapi`.',
     ...union,
@@ -170,7 +192,15 @@ const json = (schemaId: string, description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaId}` } } },
 });
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again.',
+    schema: { type: 'integer', minimum: 1 },
+  },
+};
 const error = (id: ErrorSchemaId, description: string = ERROR_SCHEMAS[id][1]) => json(id, description);
+/** A 409, 429 or 503: the body, and when to come back. */
+const retryLater = (id: ErrorSchemaId) => ({ ...error(id), headers: RETRY_AFTER });
 
 const sendErrors = {
   '400': error('BadRequestError'),
@@ -178,6 +208,7 @@ const sendErrors = {
   '413': error('PayloadTooLargeError'),
   '415': error('ContentTypeNotJsonError'),
   '422': error('InfobipRejectedError'),
+  '429': retryLater('InfobipRateLimitedError'),
   '500': error('InternalError'),
   '502': error('InfobipError'),
   '504': error('InfobipTimeoutError'),
@@ -234,7 +265,7 @@ function mediaSendOperation(kind: MediaKind) {
             },
           },
         },
-        '503': error('RedisUnavailableError'),
+        '503': retryLater('RedisUnavailableError'),
       },
     },
   };
@@ -265,7 +296,7 @@ function mediaFetchOperations(kind: MediaKind) {
   const errors = {
     '404': error('NotFoundError', '404: unknown, expired, not a UUID, or stored as another kind: the same body for all.'),
     '500': error('InternalError'),
-    '503': error('RedisUnavailableError'),
+    '503': retryLater('RedisUnavailableError'),
   };
   const common = { tags: [INFOBIP_TAG], security: [], parameters };
   return {
@@ -306,15 +337,38 @@ function webhookOperation(operationId: string, summary: string, description: str
         content: {
           'application/json': {
             schema: {
-              type: 'object',
-              description: "Infobip's webhook payload; only the envelope is checked, every result is forwarded as `raw`.",
-              properties: {
-                results: {
-                  type: 'array',
-                  items: { type: 'object', required: ['messageId'], properties: { messageId: { type: 'string', minLength: 1 } } },
+              anyOf: [
+                {
+                  type: 'object',
+                  description: "Infobip's webhook payload; only the envelope is checked, every result is forwarded as `raw`.",
+                  properties: {
+                    results: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['messageId'],
+                        properties: { messageId: { type: 'string', minLength: 1 } },
+                      },
+                    },
+                  },
+                  required: ['results'],
                 },
-              },
-              required: ['results'],
+                {
+                  type: 'object',
+                  description:
+                    'A WhatsApp notification without `results`: the identity change (`content.type` ' +
+                    '`user_identity_changed`) becomes an `identityChanged` event; payment and marketing-preference ' +
+                    'notifications are acknowledged and not forwarded.',
+                  properties: { from: { type: 'string' }, content: { type: 'object' }, createdAt: { type: 'string' } },
+                  required: ['content'],
+                },
+                {
+                  type: 'object',
+                  description: 'A WhatsApp template update event (Subscriptions): acknowledged, not forwarded.',
+                  properties: { messageTemplateId: { type: 'string' }, change: { type: 'object' } },
+                  required: ['messageTemplateId', 'change'],
+                },
+              ],
             },
           },
         },
@@ -323,12 +377,13 @@ function webhookOperation(operationId: string, summary: string, description: str
         '200': json('WebhookAnswer', 'Every result was forwarded or was a duplicate.'),
         '400': error(
           'BadRequestError',
-          '400: not JSON, or not an Infobip payload (no `results` array of objects with a messageId).',
+          '400: not JSON, or not a payload Infobip documents (no `results` array of objects with a messageId, and not a ' +
+            'WhatsApp notification).',
         ),
         '401': error('UnauthorizedError', '401: the configured webhook credentials are missing or wrong; nothing is forwarded.'),
         '413': error('PayloadTooLargeError', '413: the body is above 1 MiB.'),
         '500': error('InternalError'),
-        '503': error('WebhookRetryError'),
+        '503': retryLater('WebhookRetryError'),
       },
     },
   };

@@ -18,6 +18,8 @@ function errorBody<Code extends string>(codes: readonly [Code, ...Code[]], detai
     error: z.object({
       code: codes.length === 1 ? z.literal(codes[0]) : z.enum(codes),
       message: z.string(),
+      /** Whether the same request may succeed later; a 409, 429 or 503 also says when (`Retry-After`). */
+      retryable: z.boolean(),
       ...details,
     }),
   });
@@ -54,6 +56,11 @@ export const infobipErrorBody = errorBody(['INFOBIP_ERROR'], {
   serviceException: z.optional(z.looseObject({ messageId: z.optional(z.string()), text: z.optional(z.string()) })),
 });
 export const infobipTimeoutBody = errorBody(['INFOBIP_TIMEOUT']);
+/** InfobipRateLimitedError: Infobip answered 429. */
+export const infobipRateLimitedBody = errorBody(['INFOBIP_RATE_LIMITED'], {
+  upstreamStatus: z.literal(429),
+  serviceException: z.optional(z.looseObject({ messageId: z.optional(z.string()), text: z.optional(z.string()) })),
+});
 /** MediaStoreUnavailableError (lib/media/store.ts). */
 export const redisUnavailableBody = errorBody(['REDIS_UNAVAILABLE']);
 /** WebhookRetryError (lib/inbound/webhook.ts): Infobip retries, the counts say what got through. */
@@ -65,5 +72,8 @@ export const webhookRetryBody = errorBody(['REDIS_UNAVAILABLE', 'CTLIVE_UNAVAILA
 /** Anything that is not an AppError: never the internal error itself. */
 export const internalErrorBody = errorBody(['INTERNAL_ERROR']);
 
-/** The webhooks' 200: every result was forwarded or was a duplicate. */
-export const webhookAnswerBody = z.object({ forwarded: count, duplicates: count });
+/**
+ * The webhooks' 200: every result was forwarded or was a duplicate; `ignored` counts what
+ * Infobip documents but ctlive does not get (typing indicators, other WhatsApp notifications).
+ */
+export const webhookAnswerBody = z.object({ forwarded: count, duplicates: count, ignored: z.optional(count) });

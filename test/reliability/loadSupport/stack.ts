@@ -23,7 +23,7 @@ const ROUTINE = [
   /^(GET|HEAD|POST) \/\S+ \(λ: \w+\)$/,
   /^\(λ: \w+\) RequestId: \S+ {2}Duration: [\d.]+ ms {2}Billed Duration: \d+ ms$/,
   /^\[ctlive-sink\] received /,
-  /^\[infobip-sandbox\] (POST \/omni\/1\/advanced -> 200 |media (HEAD|GET) \S+ -> 200|delivery report -> \S+ 200$)/,
+  /^\[infobip-sandbox\] (POST \/omni\/1\/advanced -> 200 |media (HEAD|GET) \S+ -> 200|delivery report \(\d+ results?\) -> \S+ 200 \(attempt \d+\)$)/,
 ];
 
 export async function startLoadStack(env: Record<string, string> = {}): Promise<LoadStack> {
