@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * The local stack's fixed credentials, printed at start and used as written in the
  * README's examples. Environment variables override them, in the stack and in simulate;
@@ -21,3 +23,17 @@ export function withOverrides(env: Record<string, string | undefined>, defaults:
 }
 
 export const localCredentials = (env: Record<string, string | undefined>) => withOverrides(env, LOCAL_CREDENTIALS);
+
+/**
+ * The secrets between the stack's own pieces, new at every start unless the environment
+ * sets them: the Upstash proxy's token, the Infobip sandbox's API key and the ctlive sink's
+ * token. `npm run env:local` prints the ones a running stack uses.
+ */
+export function localSecrets(env: Record<string, string | undefined>) {
+  const random = () => randomBytes(16).toString('hex');
+  return {
+    UPSTASH_PROXY_TOKEN: env.UPSTASH_PROXY_TOKEN ?? random(),
+    SANDBOX_API_KEY: env.SANDBOX_API_KEY ?? `sandbox-${random()}`,
+    CTLIVE_SINK_TOKEN: env.CTLIVE_SINK_TOKEN ?? random(),
+  };
+}

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
 import { startCtliveSink, type CtliveSink } from './ctliveSink';
 import { startDocsServer, type DocsServer } from './openapi/serve';
-import { LOCAL_CREDENTIALS, localCredentials, withOverrides } from './localCredentials';
+import { LOCAL_CREDENTIALS, localCredentials, localSecrets, withOverrides } from './localCredentials';
 import { findRedis } from './localRedis';
 import { localLogWriter } from './logs/local';
 import { assertPortFree, freePort } from './ports';
@@ -140,18 +140,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await assertPortFree(port, 'PORT (the API)');
     await assertPortFree(lambdaPort, "LAMBDA_PORT (serverless-offline's Lambda endpoint)");
 
+    const secrets = localSecrets(env);
     const redis = await findRedis(env.REDIS_URL);
     cleanups.push(() => redis.stop());
     if (redis.started) output(`[stack] started redis-server at ${redis.url}`);
 
     const proxy = await startUpstashProxy({
       redisUrl: redis.url,
-      token: env.UPSTASH_PROXY_TOKEN ?? randomBytes(16).toString('hex'),
+      token: secrets.UPSTASH_PROXY_TOKEN,
       port: options.freePorts ? 0 : Number(env.UPSTASH_PROXY_PORT ?? 8079),
     });
     cleanups.push(() => proxy.close());
 
-    const sandboxKey = env.SANDBOX_API_KEY ?? `sandbox-${randomBytes(16).toString('hex')}`;
+    const sandboxKey = secrets.SANDBOX_API_KEY;
     const sandbox = await startInfobipSandbox({
       apiKey: env.INFOBIP_API_KEY ?? sandboxKey,
       port: options.freePorts ? 0 : Number(env.SANDBOX_PORT ?? 8078),
@@ -161,7 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => sandbox.close());
 
-    const sinkToken = randomBytes(16).toString('hex');
+    const sinkToken = secrets.CTLIVE_SINK_TOKEN;
     const sink = await startCtliveSink({
       token: sinkToken,
       port: options.freePorts ? 0 : Number(env.CTLIVE_SINK_PORT ?? 8077),

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole local stack in one command, until Ctrl-C.
  */
+import { localStatePath, removeLocalState, writeLocalState } from './localEnv';
 import { INSTALL_HINT } from './localRedis';
 import { localLogPath } from './logs/local';
 import { startLocalStack, type LocalStack } from './stack';
@@ -47,6 +48,7 @@ export function banner(stack: BannerStack): string {
     `  OpenAPI          ${stack.docs.url}/openapi.json`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${url('REDIS_URL', stack.redisUrl)})`,
     `  function logs    ${localLogPath()}   (npm run logs -- --local --message-id …)`,
+    `  invoke local     eval "$(npm run -s env:local)"   (its environment, secrets included, for serverless invoke local)`,
     `  ctlive target    ${url('CTLIVE_TARGET', target)}${target === stack.sink.url ? '   (the local ctlive sink)' : ''}`,
     `                   or CTLIVE_TARGET=lambda:${stack.sinkFunctionName} npm start for the Lambda path`,
     '',
@@ -59,14 +61,19 @@ export function banner(stack: BannerStack): string {
 }
 
 async function main() {
-  let stack: LocalStack;
+  let stack: LocalStack | undefined;
+  const statePath = localStatePath();
+  const stopAll = async () => {
+    await stack?.stop();
+    removeLocalState(statePath);
+  };
   try {
     stack = await startLocalStack({
       logFile: localLogPath(),
       // A stack whose API died is not up: say so, stop the rest, exit non-zero.
       onDied: (why) => {
         process.stderr.write(`\nThe local stack is broken: ${why}. Stopping everything.\n`);
-        void stack?.stop().finally(() => process.exit(1));
+        void stopAll().finally(() => process.exit(1));
       },
     });
   } catch (error: unknown) {
@@ -75,18 +82,20 @@ async function main() {
     if (message === INSTALL_HINT) process.stderr.write('\n');
     process.exit(1);
   }
+  writeLocalState(statePath, stack);
   process.stdout.write(`${banner(stack)}\n`);
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nStopping the local stack…\n');
-    await stack.stop();
+    await stopAll();
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
-  // npm does not always pass a signal on (kill -INT <npm pid>), and a killed npm leaves this
-  // process behind: when the process that started us goes away, stop too.
+  // The npm script `exec`s this process, so npm's parent is ours and the SIGINT and SIGTERM
+  // that npm passes on reach us; npm passes no SIGHUP and simply ends, as does a killed npm:
+  // when the process that started us goes away, stop too.
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) void shutdown();

@@ -7,15 +7,71 @@ import { METRICS_NAMESPACE, type MetricsConfig } from './metrics';
  * any request instead of half way through one.
  */
 
+/** One problem of one variable: `reason` reads after the name ("is required but not set"). */
+export interface ConfigIssue {
+  variable: string;
+  reason: string;
+}
+
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    reason: string,
-  ) {
-    super(`${variable} ${reason}`);
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(variable: string, reason: string);
+  constructor(issues: readonly ConfigIssue[]);
+  constructor(first: string | readonly ConfigIssue[], reason = '') {
+    const issues = typeof first === 'string' ? [{ variable: first, reason }] : first;
+    super(issues.map((issue) => `${issue.variable} ${issue.reason}`).join('; '));
     this.name = 'ConfigError';
+    this.issues = issues;
+  }
+
+  /** The first variable named; `variables` has them all. */
+  get variable(): string {
+    return this.issues[0]?.variable ?? '';
+  }
+
+  get variables(): string[] {
+    return [...new Set(this.issues.map((issue) => issue.variable))];
   }
 }
+
+/** The issues of the `collectIssues` call running now; unset, a reader throws at its first problem. */
+let collecting: ConfigIssue[] | undefined;
+
+/**
+ * A reader's problem: thrown at once, or, inside `collectIssues`, noted (the first per
+ * variable) while the reader goes on with `standIn`, so one cold start names every problem.
+ */
+function problem<T>(variable: string, reason: string, standIn: T): T {
+  if (collecting === undefined) throw new ConfigError(variable, reason);
+  if (!collecting.some((issue) => issue.variable === variable)) collecting.push({ variable, reason });
+  return standIn;
+}
+
+/**
+ * Runs `read` (a function's wiring) with every reader inside it noting its problem instead
+ * of throwing, and returns what it built with the issues found. A stand-in value can make the
+ * wiring throw further on; when issues were found, they are the cause, so that throw is
+ * dropped (`value` is then undefined). Without issues, any other throw goes on up as it is.
+ */
+export function collectIssues<T>(read: () => T): { value: T | undefined; issues: ConfigIssue[] } {
+  const outer = collecting;
+  const issues: ConfigIssue[] = [];
+  collecting = issues;
+  try {
+    return { value: read(), issues };
+  } catch (error: unknown) {
+    // A wiring may check a combination of values itself and throw a ConfigError of its own.
+    if (error instanceof ConfigError) for (const issue of error.issues) problem(issue.variable, issue.reason, undefined);
+    if (issues.length === 0) throw error;
+    return { value: undefined, issues };
+  } finally {
+    collecting = outer;
+  }
+}
+
+/** A syntactically valid URL for a reader to go on with after a problem; never contacted. */
+const STAND_IN_URL = 'http://config-error.invalid';
 
 type Env = Record<string, string | undefined>;
 
@@ -79,8 +135,7 @@ const nonEmpty = (env: Env, name: string): string | undefined => {
 
 const required = (env: Env, name: string): string => {
   const value = nonEmpty(env, name);
-  if (value === undefined) throw new ConfigError(name, 'is required but not set');
-  return value;
+  return value ?? problem(name, 'is required but not set', '');
 };
 
 const positiveInt = (env: Env, name: string, fallback: number): number => {
@@ -88,7 +143,7 @@ const positiveInt = (env: Env, name: string, fallback: number): number => {
   if (raw === undefined) return fallback;
   const parsed = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(parsed) || parsed <= 0) {
-    throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
+    return problem(name, `must be a positive whole number, got "${raw}"`, fallback);
   }
   return parsed;
 };
@@ -100,33 +155,27 @@ const positiveInt = (env: Env, name: string, fallback: number): number => {
 const CTLIVE_MAX_TIMEOUT_MS = 15_000;
 
 const atMost = (env: Env, name: string, value: number, max: number): number => {
-  if (value > max) throw new ConfigError(name, `must be at most ${max}, got "${nonEmpty(env, name)}"`);
-  return value;
+  return value > max ? problem(name, `must be at most ${max}, got "${nonEmpty(env, name)}"`, max) : value;
 };
 
 const httpUrl = (name: string, raw: string): string => {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, 'must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(name, 'must be an absolute http(s) URL');
-  }
+  const protocol = URL.canParse(raw) ? new URL(raw).protocol : '';
+  if (protocol !== 'https:' && protocol !== 'http:') return problem(name, 'must be an absolute http(s) URL', STAND_IN_URL);
   return raw.replace(/\/+$/, '');
 };
 
 export function readLogConfig(env: Env = process.env): LogConfig {
   const format = (nonEmpty(env, 'LOG_FORMAT') ?? 'json').toLowerCase();
-  if (format !== 'json' && format !== 'text') {
-    throw new ConfigError('LOG_FORMAT', `must be "json" or "text", got "${format}"`);
-  }
   const level = (nonEmpty(env, 'LOG_LEVEL') ?? 'INFO').toUpperCase();
-  if (!['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)) {
-    throw new ConfigError('LOG_LEVEL', `must be DEBUG, INFO, WARN or ERROR, got "${level}"`);
-  }
-  return { format, level: level as LogConfig['level'] };
+  return {
+    format:
+      format === 'json' || format === 'text'
+        ? format
+        : problem('LOG_FORMAT', `must be "json" or "text", got "${format}"`, 'json'),
+    level: ['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level)
+      ? (level as LogConfig['level'])
+      : problem('LOG_LEVEL', `must be DEBUG, INFO, WARN or ERROR, got "${level}"`, 'INFO'),
+  };
 }
 
 /** The metrics' namespace and the `service`/`stage` dimensions, as serverless.yml sets them. */
@@ -199,9 +248,10 @@ const urlToken = (env: Env, name: string): string | undefined => {
   const value = nonEmpty(env, name);
   if (value !== undefined && !URL_TOKEN_PATTERN.test(value)) {
     // Never the value itself: it is a secret, and this message is logged.
-    throw new ConfigError(
+    return problem(
       name,
       `must be 32 to 256 URL-safe characters (A-Z, a-z, 0-9, "_", "-"), got ${value.length} characters; make one with "openssl rand -hex 32"`,
+      undefined,
     );
   }
   return value;
@@ -213,10 +263,7 @@ export function readUrlToken(env: Env = process.env): UrlTokenConfig | undefined
   const previous = urlToken(env, 'INFOBIP_REPORT_TOKEN_PREVIOUS');
   if (current === undefined) {
     if (previous !== undefined) {
-      throw new ConfigError(
-        'INFOBIP_REPORT_TOKEN',
-        'is required when INFOBIP_REPORT_TOKEN_PREVIOUS is set (a rotation keeps both)',
-      );
+      problem('INFOBIP_REPORT_TOKEN', 'is required when INFOBIP_REPORT_TOKEN_PREVIOUS is set (a rotation keeps both)', undefined);
     }
     return undefined;
   }
@@ -228,28 +275,28 @@ export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig
   const password = nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD');
   if ((username === undefined) !== (password === undefined)) {
     const missing = username === undefined ? 'INFOBIP_WEBHOOK_USERNAME' : 'INFOBIP_WEBHOOK_PASSWORD';
-    throw new ConfigError(missing, 'is required when the other webhook Basic credential is set');
+    problem(missing, 'is required when the other webhook Basic credential is set', undefined);
   }
   const auth: WebhookAuthConfig = {};
   if (username !== undefined && password !== undefined) auth.basic = { username, password };
   const header = nonEmpty(env, 'INFOBIP_WEBHOOK_HEADER');
   if (header !== undefined) {
     const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(\S.*)$/.exec(header);
-    if (!match?.[1] || !match[2]) {
-      throw new ConfigError('INFOBIP_WEBHOOK_HEADER', 'must look like "Name: value"');
-    }
-    auth.header = { name: match[1].toLowerCase(), value: match[2].trim() };
+    if (match?.[1] && match[2]) auth.header = { name: match[1].toLowerCase(), value: match[2].trim() };
+    else problem('INFOBIP_WEBHOOK_HEADER', 'must look like "Name: value"', undefined);
   }
   const token = readUrlToken(env);
   if (token !== undefined) auth.token = token;
   return auth;
 }
 
+const STAND_IN_TARGET: CtliveTarget = { kind: 'http', url: STAND_IN_URL, timeoutMs: 5_000 };
+
 export function readCtliveTarget(env: Env = process.env): CtliveTarget {
   const raw = required(env, 'CTLIVE_TARGET');
   if (raw.startsWith('lambda:')) {
     const functionName = raw.slice('lambda:'.length).trim();
-    if (!functionName) throw new ConfigError('CTLIVE_TARGET', 'must name a function after "lambda:"');
+    if (!functionName) return problem('CTLIVE_TARGET', 'must name a function after "lambda:"', STAND_IN_TARGET);
     return {
       kind: 'lambda',
       functionName,
@@ -265,7 +312,7 @@ export function readCtliveTarget(env: Env = process.env): CtliveTarget {
       timeoutMs: atMost(env, 'CTLIVE_TIMEOUT_MS', positiveInt(env, 'CTLIVE_TIMEOUT_MS', 5_000), CTLIVE_MAX_TIMEOUT_MS),
     };
   }
-  throw new ConfigError('CTLIVE_TARGET', 'must be "lambda:<function name or ARN>" or an http(s):// URL');
+  return problem('CTLIVE_TARGET', 'must be "lambda:<function name or ARN>" or an http(s):// URL', STAND_IN_TARGET);
 }
 
 /** The variables that hold secrets: on AWS they come from SSM (`SECRETS_SSM_PATH`). */
@@ -284,10 +331,8 @@ export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 /** The SSM path the secrets are read from at cold start; unset where the environment holds them. */
 export function readSecretsPath(env: Env = process.env): string | undefined {
   const path = nonEmpty(env, 'SECRETS_SSM_PATH');
-  if (path !== undefined && !path.startsWith('/')) {
-    throw new ConfigError('SECRETS_SSM_PATH', `must be an SSM path starting with "/", got "${path}"`);
-  }
-  return path;
+  if (path === undefined || path.startsWith('/')) return path;
+  return problem('SECRETS_SSM_PATH', `must be an SSM path starting with "/", got "${path}"`, undefined);
 }
 
 /** What signs the SSM call: the function's region and role credentials, which Lambda sets. */
@@ -350,17 +395,19 @@ export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPoli
   const auth = readWebhookAuthConfig(env);
   const configured = auth.basic !== undefined || auth.header !== undefined || auth.token !== undefined;
   const mode = nonEmpty(env, 'INFOBIP_WEBHOOK_AUTH')?.toLowerCase();
+  const closed = { auth, open: false };
   if (mode !== undefined && mode !== 'none') {
-    throw new ConfigError('INFOBIP_WEBHOOK_AUTH', `can only be "none" (or unset), got "${mode}"`);
+    return problem('INFOBIP_WEBHOOK_AUTH', `can only be "none" (or unset), got "${mode}"`, closed);
   }
   if (mode === 'none' && configured) {
-    throw new ConfigError('INFOBIP_WEBHOOK_AUTH', 'is "none" but webhook credentials are also set; unset one of them');
+    return problem('INFOBIP_WEBHOOK_AUTH', 'is "none" but webhook credentials are also set; unset one of them', closed);
   }
-  if (configured) return { auth, open: false };
+  if (configured) return closed;
   if (webhooksMayRunOpen(env)) return { auth, open: true };
-  throw new ConfigError(
+  return problem(
     'INFOBIP_REPORT_TOKEN',
     '(or INFOBIP_WEBHOOK_USERNAME with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER) is required outside local development; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
+    closed,
   );
 }
 
@@ -377,10 +424,12 @@ export function readNotifyUrl(env: Env = process.env, publicUrl = readPublicUrl(
   if (publicUrl === undefined) return undefined;
   const token = readUrlToken(env);
   if (token === undefined) {
-    if (webhooksMayRunOpen(env)) return `${publicUrl}/onDeliveryReport`;
-    throw new ConfigError(
+    const withoutToken = `${publicUrl}/onDeliveryReport`;
+    if (webhooksMayRunOpen(env)) return withoutToken;
+    return problem(
       'INFOBIP_REPORT_TOKEN',
       'is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token',
+      withoutToken,
     );
   }
   return `${publicUrl}/onDeliveryReport?${URL_TOKEN_PARAMETER}=${token.current}`;

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import {
   ConfigError,
   applySecrets,
+  collectIssues,
   readConfiguredSecrets,
   readLogConfig,
   readMetricsConfig,
@@ -30,8 +31,9 @@ export interface ColdStartDeps {
 }
 
 /**
- * Wires a function once per cold start. A configuration error becomes one log line naming
- * the variable, and the function refuses to start instead of failing a request later.
+ * Wires a function once per cold start. Every configuration problem the wiring meets is
+ * collected (`collectIssues`), so one log line names them all, and the function refuses to
+ * start instead of failing a request later.
  *
  * With `SECRETS_SSM_PATH` set (on AWS), the secrets are read from SSM first. That call is
  * started during init but can only be awaited by the first invocation, so a failure there
@@ -42,32 +44,29 @@ export function startFunction<E, R>(
   wire: (start: ColdStart) => Handler<E, R>,
   deps: ColdStartDeps = {},
 ): Handler<E, R> {
-  let logConfig: LogConfig;
-  try {
-    logConfig = readLogConfig();
-  } catch (error: unknown) {
-    fail(createLogger(tag, { format: 'json', level: 'INFO' }), error);
-  }
+  const settings = collectIssues(() => ({ logConfig: readLogConfig(), path: readSecretsPath() }));
+  // readLogConfig and readSecretsPath only ever note problems: they always give a value.
+  const { logConfig, path } = settings.value as { logConfig: LogConfig; path: string | undefined };
   const build = (fromSsm?: { path: string; missing: readonly SecretVariable[] }) => {
     const log = createLogger(tag, { ...logConfig, secrets: readConfiguredSecrets(), metrics: readMetricsConfig() });
+    let wiring: ReturnType<typeof collectIssues<Handler<E, R>>>;
     try {
-      return wire({ log, redisConfig: readRedisConfig() });
+      wiring = collectIssues(() => wire({ log, redisConfig: readRedisConfig() }));
     } catch (error: unknown) {
-      // A secret the function needs whose parameter is not there: name the parameter.
-      if (error instanceof ConfigError && fromSsm?.missing.includes(error.variable as SecretVariable)) {
-        const name = secretParameterName(fromSsm.path, error.variable);
-        fail(log, new ConfigError(error.variable, `is required but the SSM parameter ${name} does not exist`));
-      }
-      fail(log, error);
+      fail(log, error); // not a configuration problem, but the function cannot start either
     }
+    // A secret the function needs whose parameter is not there: name the parameter.
+    const issues = [...settings.issues, ...wiring.issues].map((issue) =>
+      fromSsm?.missing.includes(issue.variable as SecretVariable)
+        ? {
+            ...issue,
+            reason: `is required but the SSM parameter ${secretParameterName(fromSsm.path, issue.variable)} does not exist`,
+          }
+        : issue,
+    );
+    if (issues.length > 0) fail(log, new ConfigError(issues));
+    return wiring.value as Handler<E, R>; // set whenever no issue was found
   };
-
-  let path: string | undefined;
-  try {
-    path = readSecretsPath();
-  } catch (error: unknown) {
-    fail(createLogger(tag, logConfig), error);
-  }
   if (path === undefined) return build();
 
   const secretsPath = path;
@@ -95,8 +94,12 @@ export function startFunction<E, R>(
   };
 }
 
+/** The one line of a function that cannot start: every problem in `reason`, their variables in `variables`. */
 function fail(log: TaggedLogger, error: unknown): never {
-  const reason = error instanceof ConfigError ? error.message : String(error);
-  log.error('Configuration error, the function cannot start', { reason });
+  if (error instanceof ConfigError) {
+    log.error('Configuration error, the function cannot start', { reason: error.message, variables: error.variables });
+  } else {
+    log.error('Configuration error, the function cannot start', { reason: String(error) });
+  }
   throw error;
 }

@@ -124,4 +124,14 @@ describe('the npm start banner', () => {
       expect(text).not.toContain(secret);
     }
   });
+
+  it('points to npm run env:local for the environment of serverless invoke local, and prints none of its secrets', () => {
+    const text = banner(stackWith({}));
+
+    expect(line(text, 'invoke local')).toBe(
+      '  invoke local     eval "$(npm run -s env:local)"   (its environment, secrets included, for serverless invoke local)',
+    );
+    for (const secret of ['generated-sink-token', 'generated-proxy-token', 'sandbox-generated-key'])
+      expect(text).not.toContain(secret);
+  });
 });

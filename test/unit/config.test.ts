@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  collectIssues,
   readCtliveApiToken,
   readCtliveTarget,
   readInfobipConfig,
@@ -7,6 +8,8 @@ import {
   readMediaConfig,
   readRedisConfig,
   readRequiredPublicUrl,
+  readRequiredWebhookAuth,
+  readUrlToken,
 } from '../../lib/platform/config';
 import type { SecretVariable } from '../../lib/platform/config';
 import { startFunction } from '../../lib/platform/runtime';
@@ -57,27 +60,150 @@ describe('config', () => {
   });
 });
 
+describe('collectIssues', () => {
+  it('lets every reader note its problem and go on, so one run names them all', () => {
+    const { value, issues } = collectIssues(() => ({
+      redis: readRedisConfig({}),
+      token: readCtliveApiToken({}),
+      infobip: readInfobipConfig({ INFOBIP_TIMEOUT_MS: 'soon', INFOBIP_BASE_URL: 'ftp://x' }),
+      target: readCtliveTarget({ CTLIVE_TARGET: 'ctlive' }),
+      auth: readRequiredWebhookAuth({ INFOBIP_WEBHOOK_USERNAME: 'u', INFOBIP_WEBHOOK_HEADER: 'no colon' }),
+    }));
+    expect(issues).toEqual([
+      { variable: 'UPSTASH_REDIS_REST_URL', reason: 'is required but not set' },
+      { variable: 'UPSTASH_REDIS_REST_TOKEN', reason: 'is required but not set' },
+      { variable: 'CTLIVE_API_TOKEN', reason: 'is required but not set' },
+      { variable: 'INFOBIP_BASE_URL', reason: 'must be an absolute http(s) URL' },
+      { variable: 'INFOBIP_TIMEOUT_MS', reason: 'must be a positive whole number, got "soon"' },
+      { variable: 'CTLIVE_TARGET', reason: 'must be "lambda:<function name or ARN>" or an http(s):// URL' },
+      { variable: 'INFOBIP_WEBHOOK_PASSWORD', reason: 'is required when the other webhook Basic credential is set' },
+      { variable: 'INFOBIP_WEBHOOK_HEADER', reason: 'must look like "Name: value"' },
+      {
+        variable: 'INFOBIP_REPORT_TOKEN',
+        reason: expect.stringMatching(
+          /^\(or INFOBIP_WEBHOOK_USERNAME with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER\) is required/,
+        ) as string,
+      },
+    ]);
+    // The stand-ins are usable values: the wiring built everything it would have.
+    expect(value?.infobip.timeoutMs).toBe(10_000);
+    expect(value?.target).toEqual(expect.objectContaining({ kind: 'http' }));
+  });
+
+  it('notes both report tokens when both are malformed, never with a token itself', () => {
+    const env = { INFOBIP_REPORT_TOKEN: 'short-current-secret', INFOBIP_REPORT_TOKEN_PREVIOUS: 'short-previous-secret' };
+    const { issues } = collectIssues(() => readUrlToken(env));
+    expect(issues.map((issue) => issue.variable)).toEqual(['INFOBIP_REPORT_TOKEN', 'INFOBIP_REPORT_TOKEN_PREVIOUS']);
+    expect(issues.every((issue) => issue.reason.startsWith('must be 32 to 256 URL-safe characters'))).toBe(true);
+    expect(JSON.stringify(issues)).not.toMatch(/short-(current|previous)-secret/);
+  });
+
+  it('names a variable once, by its first problem', () => {
+    const { issues } = collectIssues(() => [readRequiredPublicUrl({}), readRequiredPublicUrl({ IMCHANNEL_PUBLIC_URL: 'x' })]);
+    expect(issues).toEqual([{ variable: 'IMCHANNEL_PUBLIC_URL', reason: 'is required but not set' }]);
+  });
+
+  it('outside it, readers throw at the first problem again', () => {
+    collectIssues(() => readCtliveApiToken({}));
+    expect(() => readCtliveApiToken({})).toThrow(ConfigError);
+  });
+
+  it('adds a ConfigError the wiring throws itself, and drops a throw a stand-in caused', () => {
+    const own = collectIssues(() => {
+      readCtliveApiToken({});
+      throw new ConfigError('IMCHANNEL_PUBLIC_URL', 'is too long');
+    });
+    expect(own).toEqual({
+      value: undefined,
+      issues: [
+        { variable: 'CTLIVE_API_TOKEN', reason: 'is required but not set' },
+        { variable: 'IMCHANNEL_PUBLIC_URL', reason: 'is too long' },
+      ],
+    });
+    const caused = collectIssues(() => {
+      if (readCtliveApiToken({}) === '') throw new TypeError('empty token');
+    });
+    expect(caused.issues.map((issue) => issue.variable)).toEqual(['CTLIVE_API_TOKEN']);
+  });
+
+  it('lets any other throw go on up when there was no configuration problem', () => {
+    expect(() =>
+      collectIssues(() => {
+        throw new TypeError('a bug');
+      }),
+    ).toThrow('a bug');
+  });
+
+  it('one ConfigError lists its issues in its message and its variables', () => {
+    const error = new ConfigError([
+      { variable: 'A', reason: 'is required but not set' },
+      { variable: 'B', reason: 'must be a number' },
+    ]);
+    expect(error.message).toBe('A is required but not set; B must be a number');
+    expect(error.variables).toEqual(['A', 'B']);
+    expect(error.variable).toBe('A');
+  });
+});
+
 describe('startFunction', () => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };
   });
 
-  it('refuses to start with one log line naming the missing variable', () => {
-    process.env = { LOG_FORMAT: 'text' };
+  const captured = (run: () => void) => {
     const writes: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       writes.push(String(chunk));
       return true;
     });
     try {
-      expect(() => startFunction('sendMessage', () => handler)).toThrow(/UPSTASH_REDIS_REST_URL/);
+      run();
     } finally {
       spy.mockRestore();
     }
+    return writes;
+  };
+
+  it('refuses to start with one log line naming every missing variable at once', () => {
+    process.env = { LOG_FORMAT: 'text' };
+    const wire = () => {
+      readCtliveApiToken(); // as the real sendMessage wiring does
+      return handler;
+    };
+    const writes = captured(() => expect(() => startFunction('sendMessage', wire)).toThrow(ConfigError));
     expect(writes).toEqual([
-      '[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: UPSTASH_REDIS_REST_URL is required but not set\n',
+      '[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: UPSTASH_REDIS_REST_URL is required but not set; UPSTASH_REDIS_REST_TOKEN is required but not set; CTLIVE_API_TOKEN is required but not set\n',
     ]);
+  });
+
+  it('in JSON, the line has every reason and a variables array, the settings read before the wiring included', () => {
+    process.env = { ...redisEnv, LOG_LEVEL: 'LOUD', SECRETS_SSM_PATH: 'imchannel/prod', MEDIA_TTL_SECONDS: 'a day' };
+    const wire = () => {
+      readMediaConfig();
+      readRequiredPublicUrl();
+      return handler;
+    };
+    const writes = captured(() => expect(() => startFunction('sendWhatsAppImageMessage', wire)).toThrow(ConfigError));
+    expect(writes).toHaveLength(1);
+    const line = JSON.parse(writes[0] as string) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      tag: 'sendWhatsAppImageMessage',
+      variables: ['LOG_LEVEL', 'SECRETS_SSM_PATH', 'MEDIA_TTL_SECONDS', 'IMCHANNEL_PUBLIC_URL'],
+    });
+    expect(line.reason).toBe(
+      'LOG_LEVEL must be DEBUG, INFO, WARN or ERROR, got "LOUD"; SECRETS_SSM_PATH must be an SSM path starting with "/", got "imchannel/prod"; MEDIA_TTL_SECONDS must be a positive whole number, got "a day"; IMCHANNEL_PUBLIC_URL is required but not set',
+    );
+  });
+
+  it('a failure of the wiring that is not a configuration problem is still one line, and thrown', () => {
+    process.env = { ...redisEnv, LOG_FORMAT: 'text' };
+    const wire = (): typeof handler => {
+      throw new Error('no such module');
+    };
+    const writes = captured(() => expect(() => startFunction('sendMessage', wire)).toThrow('no such module'));
+    expect(writes).toEqual(['[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: Error: no such module\n']);
   });
 
   it('wires the handler once when the configuration is complete', () => {
@@ -141,9 +267,9 @@ describe('startFunction', () => {
       await expect(wired({}, lambdaContext())).resolves.toBe('answer');
     });
 
-    it('a required secret whose parameter does not exist fails with one line naming the parameter', async () => {
+    it('required secrets whose parameters do not exist fail with one line naming every parameter', async () => {
       process.env = { UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079', LOG_FORMAT: 'text', SECRETS_SSM_PATH: '/imchannel/prod/' };
-      const load = async () => ({ values: { UPSTASH_REDIS_REST_TOKEN: 't' }, missing: ['CTLIVE_API_TOKEN' as const] });
+      const load = async () => ({ values: {}, missing: ['UPSTASH_REDIS_REST_TOKEN' as const, 'CTLIVE_API_TOKEN' as const] });
       const out = capture();
       try {
         const wire = () => {
@@ -158,7 +284,7 @@ describe('startFunction', () => {
       // One line per attempt (the failed invocation starts the next attempt at once).
       expect(new Set(out.writes)).toEqual(
         new Set([
-          '[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: CTLIVE_API_TOKEN is required but the SSM parameter /imchannel/prod/CTLIVE_API_TOKEN does not exist\n',
+          '[IMCHANNEL] [sendMessage] Configuration error, the function cannot start: UPSTASH_REDIS_REST_TOKEN is required but the SSM parameter /imchannel/prod/UPSTASH_REDIS_REST_TOKEN does not exist; CTLIVE_API_TOKEN is required but the SSM parameter /imchannel/prod/CTLIVE_API_TOKEN does not exist\n',
         ]),
       );
     });

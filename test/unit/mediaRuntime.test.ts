@@ -29,11 +29,26 @@ const SENDS = functionsIn('mediaSend').map((fn) => fn.name);
 const FETCHES = functionsIn('mediaFetch').map((fn) => fn.name);
 
 describe('media functions at cold start', () => {
-  it.each(SENDS)('%s refuses to start without IMCHANNEL_PUBLIC_URL, with one line naming it', (name) => {
+  // The report token comes with it: every media send has a public URL, so it needs the token too.
+  it.each(SENDS)('%s refuses to start without IMCHANNEL_PUBLIC_URL, with one line naming it and the token it needs', (name) => {
     const { status, stdout } = load(name, BASE_ENV);
     expect(status).not.toBe(0);
     expect(stdout.trim()).toBe(
-      `[IMCHANNEL] [${name}] Configuration error, the function cannot start: IMCHANNEL_PUBLIC_URL is required but not set`,
+      `[IMCHANNEL] [${name}] Configuration error, the function cannot start: IMCHANNEL_PUBLIC_URL is required but not set; ` +
+        'INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token',
+    );
+  });
+
+  it('a media send with nothing configured names every problem in its one line', () => {
+    const { status, stdout } = load('sendWhatsAppImageMessage', { LOG_FORMAT: 'text', MEDIA_MAX_BYTES: 'big' });
+    expect(status).not.toBe(0);
+    expect(stdout.trim()).toBe(
+      '[IMCHANNEL] [sendWhatsAppImageMessage] Configuration error, the function cannot start: ' +
+        'UPSTASH_REDIS_REST_URL is required but not set; UPSTASH_REDIS_REST_TOKEN is required but not set; ' +
+        'IMCHANNEL_PUBLIC_URL is required but not set; ' +
+        'INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token; ' +
+        'CTLIVE_API_TOKEN is required but not set; ' +
+        'MEDIA_MAX_BYTES must be a positive whole number, got "big"',
     );
   });
 
