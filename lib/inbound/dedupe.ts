@@ -33,14 +33,26 @@ export interface Dedupe {
    * was lost), not another request's.
    */
   claim(keys: DedupeKey[], owner: string): Promise<ClaimOutcome[]>;
-  /** Marks forwarded results done and releases claims whose forward failed or never ran. */
-  settle(done: DedupeKey[], released: DedupeKey[]): Promise<void>;
+  /**
+   * Marks forwarded results done and releases claims whose forward failed or never ran. A
+   * forwarded delivery or seen report also leaves a mark under its messageId, in the same
+   * pipeline: it proves the outbound message exists, which an idempotent send whose
+   * outcome was unknown reads (lib/outbound/idempotency.ts) before sending anything again.
+   */
+  settle(done: DedupeKey[], released: DedupeKey[], reports?: ReportSeen[]): Promise<void>;
   /**
    * After a claim call failed: removes the claims that landed anyway (a Redis slower than
    * the client's timeout), and only those still held by `owner`, so Infobip's retry is not
    * held off until they expire and no other request's claim is touched.
    */
   abandon(keys: DedupeKey[], owner: string): Promise<void>;
+}
+
+/** A delivery or seen report forwarded for an outbound message. */
+export interface ReportSeen {
+  event: 'delivery' | 'seen';
+  messageId: string;
+  status?: unknown;
 }
 
 export interface DedupeOptions {
@@ -83,10 +95,13 @@ export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe 
       for (const key of keys) pipeline.eval(DELETE_IF_HELD, [keyOf(key)], [`${CLAIMED}:${owner}`]);
       await pipeline.exec();
     },
-    async settle(done, released) {
+    async settle(done, released, reports = []) {
       if (done.length + released.length === 0) return;
       const pipeline = redis.pipeline();
       for (const key of done) pipeline.set(keyOf(key), DONE, { ex: doneTtl });
+      for (const { event, messageId, status } of reports) {
+        pipeline.set(redisKeys.reported(messageId), JSON.stringify({ event, status }), { ex: doneTtl });
+      }
       if (released.length > 0) pipeline.del(...released.map(keyOf));
       await pipeline.exec();
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkWebhookAuth } from '../platform/auth';
 import { readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from '../platform/config';
 import { toMessageEvent, toReportEvent, type CtliveEvent } from './events';
-import { createDedupe, type ClaimOutcome, type Dedupe } from './dedupe';
+import { createDedupe, type ClaimOutcome, type Dedupe, type ReportSeen } from './dedupe';
 import { AppError, reasonOf } from '../platform/errors';
 import { createForwarder, type Forwarder } from './forwarder';
 import { httpStack, jsonResponse, parseJson } from '../platform/http';
@@ -224,7 +224,14 @@ async function deliverOnce(
 
   const asKey = ({ event, messageId }: CtliveEvent) => ({ kind: event, messageId });
   try {
-    await dedupe.settle(done.map(asKey), released.map(asKey));
+    const reports = done.flatMap((e): ReportSeen[] =>
+      e.event === 'delivery'
+        ? [{ event: e.event, messageId: e.messageId, status: e.status }]
+        : e.event === 'seen'
+          ? [{ event: e.event, messageId: e.messageId }]
+          : [],
+    );
+    await dedupe.settle(done.map(asKey), released.map(asKey), reports);
   } catch (error: unknown) {
     // What ctlive has is still a success; only a copy arriving after the claim expires
     // could be forwarded again. A claim not released only delays the retry until it expires.

@@ -66,7 +66,7 @@ export interface OutboundDeps {
   infobip: InfobipClient;
   infobipConfig: InfobipConfig;
   /** Where each keyed send's claim and first answer live (lib/outbound/idempotency.ts). */
-  idempotency: { store: IdempotencyStore; config: IdempotencyConfig };
+  idempotency: { store: IdempotencyStore; config: IdempotencyConfig; now?: () => number };
   /** Where Infobip posts this send's reports (`readNotifyUrl`), with its token; none without a public URL. */
   notifyUrl?: string;
   log: TaggedLogger;

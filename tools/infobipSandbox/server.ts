@@ -1,23 +1,33 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DELIVERED } from './codes';
+import { DELIVERED, STATUS } from './codes';
 import { judgeMedia } from './media';
-import { addressOf, deliveryResult, infobipErrorBody, sendResponse, type SentMessage } from './payloads';
+import { addressOf, deliveryResult, infobipErrorBody, infobipTime, sendResponse, type SentMessage } from './payloads';
 import { DEFAULT_BATCH_MAX, DEFAULT_BATCH_WINDOW_MS, DEFAULT_MAX_RETRIES, ReportQueue } from './reports';
-import type { DeliveryReportPost, FailureMode, InfobipSandbox, MediaFetch, ReceivedRequest, SandboxOptions } from './types';
+import type {
+  AcceptedMessage,
+  DeliveryReportPost,
+  FailureMode,
+  InfobipSandbox,
+  MediaFetch,
+  ReceivedRequest,
+  SandboxOptions,
+} from './types';
 import { mediaUrlOf, validateOmniAdvanced, type OmniAdvancedRequest } from './validate';
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
 import { fetchMedia, postDeliveryReport } from './outbound';
 import { Waiters } from './waiters';
 
 const OMNI_PATH = '/omni/1/advanced';
+const LOGS_PATH = '/omni/1/logs';
 const OMNI = `POST ${OMNI_PATH}`;
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
 class Sandbox implements InfobipSandbox {
   url = '';
   readonly received: ReceivedRequest[] = [];
+  readonly accepted: AcceptedMessage[] = [];
   readonly mediaFetches: MediaFetch[] = [];
   readonly deliveryReports: DeliveryReportPost[] = [];
   private readonly server: Server;
@@ -90,6 +100,7 @@ class Sandbox implements InfobipSandbox {
     this.epoch += 1;
     // In place, so that arrays a test already holds stay the live ones.
     this.received.length = 0;
+    this.accepted.length = 0;
     this.mediaFetches.length = 0;
     this.deliveryReports.length = 0;
     this.failures.length = 0;
@@ -131,11 +142,13 @@ class Sandbox implements InfobipSandbox {
       at,
     });
     const pathname = path.split('?')[0];
+    if (method === 'GET' && pathname === LOGS_PATH) return this.logs(req, res, path);
     if (method !== 'POST' || pathname !== OMNI_PATH) {
       return this.replyError(res, `${method} ${path}`, 404, `Requested URL not found: ${pathname}`);
     }
 
     const failure = this.takeFailure();
+    if (failure?.delayMs && failure.acceptFirst) return this.acceptThenHang(req, res, body, failure.delayMs);
     if (failure?.delayMs) {
       await this.sleep(failure.delayMs);
       if (this.closed || res.destroyed) return;
@@ -164,15 +177,59 @@ class Sandbox implements InfobipSandbox {
     const result = validateOmniAdvanced(body.json.value);
     if (!result.ok) return this.replyError(res, OMNI, 400, undefined, result.errors);
 
-    const response = sendResponse(result.request);
-    const sentAt = new Date();
-    const epoch = this.epoch;
+    const { response, followUp } = this.accept(result.request);
     // Infobip works on the message only after it has answered, so the follow-ups wait.
-    res.once('close', () => this.startFollowUp(result.request, response.messages, sentAt, epoch));
+    res.once('close', followUp);
     this.reply(res, 200, response);
     for (const m of response.messages) {
       this.log(`${OMNI} -> 200 messageId=${m.messageId} to=${addressOf(m.to)}`);
     }
+  }
+
+  /** The message is taken: it goes into the logs; `followUp` starts its fetches and reports. */
+  private accept(request: OmniAdvancedRequest) {
+    const response = sendResponse(request);
+    const sentAt = new Date();
+    const epoch = this.epoch;
+    for (const m of response.messages) {
+      this.accepted.push({ messageId: m.messageId, to: addressOf(m.to), sentAt: sentAt.toISOString() });
+    }
+    return { response, followUp: () => this.startFollowUp(request, response.messages, sentAt, epoch) };
+  }
+
+  /** Takes a valid, authorised message, then answers only after `delayMs` (if the caller still waits). */
+  private async acceptThenHang(req: IncomingMessage, res: ServerResponse, body: Body, delayMs: number): Promise<void> {
+    const result = body.json.ok && this.authorised(req.headers.authorization) ? validateOmniAdvanced(body.json.value) : undefined;
+    if (!result?.ok) return this.replyError(res, `${OMNI} (failNext acceptFirst)`, 400);
+    const { response, followUp } = this.accept(result.request);
+    followUp();
+    this.log(`${OMNI} (failNext acceptFirst) took messageId=${response.messages[0]?.messageId}, answering in ${delayMs} ms`);
+    await this.sleep(delayMs);
+    if (!this.closed && !res.destroyed) this.reply(res, 200, response);
+  }
+
+  /**
+   * `GET /omni/1/logs?messageId=…`: the messages taken in the last 48 h, newest first, in
+   * the shape of OMNI's logs response (api-evangelist/infobip
+   * openapi/infobip-omni-failover-openapi.json, "Get OMNI failover message logs").
+   */
+  private logs(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (!this.authorised(req.headers.authorization)) return this.replyError(res, `GET ${LOGS_PATH}`, 401);
+    const messageId = new URL(path, 'http://sandbox').searchParams.get('messageId');
+    const since = Date.now() - 48 * 3600 * 1000;
+    const results = this.accepted
+      .filter((m) => (messageId === null || m.messageId === messageId) && Date.parse(m.sentAt) >= since)
+      .reverse()
+      .slice(0, 50)
+      .map((m) => ({
+        messageId: m.messageId,
+        to: m.to,
+        sentAt: infobipTime(new Date(m.sentAt)),
+        status: { ...STATUS.PENDING_ENROUTE },
+        channel: 'WHATSAPP',
+      }));
+    this.reply(res, 200, { results });
+    this.log(`GET ${LOGS_PATH}${messageId === null ? '' : ` messageId=${messageId}`} -> 200 ${results.length} result(s)`);
   }
 
   private takeFailure(): FailureMode | undefined {

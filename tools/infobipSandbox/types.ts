@@ -83,13 +83,28 @@ export interface FailureMode {
   body?: string;
   /** Wait this long before answering (alone: then answer normally). */
   delayMs?: number;
+  /**
+   * With `delayMs`: take the message first (it is sent, reported and in the logs) and only
+   * then wait, as a real Infobip may when the caller's timeout runs out: the caller cannot
+   * know it went out. Without it, a delayed call whose caller gave up sends nothing.
+   */
+  acceptFirst?: boolean;
   /** How many OMNI calls this applies to; default 1. */
   times?: number;
+}
+
+/** A message the sandbox took, as its message logs (`GET /omni/1/logs`) show it. */
+export interface AcceptedMessage {
+  messageId: string;
+  to: string;
+  sentAt: string;
 }
 
 export interface InfobipSandbox {
   /** Base URL, e.g. http://127.0.0.1:PORT */
   url: string;
+  /** Every message taken (answered 200, or taken before a delayed answer), in order. */
+  accepted: AcceptedMessage[];
   /** Every request the sandbox received, in order, failed and unauthorised ones too. */
   received: ReceivedRequest[];
   mediaFetches: MediaFetch[];

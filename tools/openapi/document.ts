@@ -23,6 +23,8 @@ import {
   contentTypeNotJsonBody,
   infobipRejectedBody,
   infobipErrorBody,
+  idempotencyConflictBody,
+  idempotencyKeyReusedBody,
   infobipRateLimitedBody,
   infobipTimeoutBody,
   internalErrorBody,
@@ -97,6 +99,14 @@ const ERROR_SCHEMAS = {
   InfobipRejectedError: [
     infobipRejectedBody,
     '422: Infobip answered 200 but REJECTED the message (e.g. REJECTED_DESTINATION_NOT_REGISTERED): nothing is sent; resending it unchanged will not help.',
+  ],
+  IdempotencyKeyReusedError: [
+    idempotencyKeyReusedBody,
+    '422: this Idempotency-Key (or messageId) came before with another body; nothing is sent. Use a new key for a new message.',
+  ],
+  IdempotencyConflictError: [
+    idempotencyConflictBody,
+    '409: REQUEST_IN_PROGRESS, the first request with this key still runs; OUTCOME_UNKNOWN, whether its message reached Infobip is not known yet. Nothing is sent; retry after `Retry-After` seconds.',
   ],
   ContentTypeNotJsonError: [contentTypeNotJsonBody, '415: the body must be sent with `Content-Type: application/json`.'],
   InfobipTimeoutError: [
@@ -205,13 +215,48 @@ const retryLater = (id: ErrorSchemaId) => ({ ...error(id), headers: RETRY_AFTER 
 const sendErrors = {
   '400': error('BadRequestError'),
   '401': error('UnauthorizedError', '401: no `Authorization: Bearer <CTLIVE_API_TOKEN>`, or a wrong token. Checked first.'),
+  '409': retryLater('IdempotencyConflictError'),
   '413': error('PayloadTooLargeError'),
   '415': error('ContentTypeNotJsonError'),
-  '422': error('InfobipRejectedError'),
+  '422': {
+    description: `${ERROR_SCHEMAS.InfobipRejectedError[1]} Or ${ERROR_SCHEMAS.IdempotencyKeyReusedError[1]}`,
+    content: {
+      'application/json': {
+        schema: {
+          anyOf: [
+            { $ref: '#/components/schemas/InfobipRejectedError' },
+            { $ref: '#/components/schemas/IdempotencyKeyReusedError' },
+          ],
+        },
+      },
+    },
+  },
   '429': retryLater('InfobipRateLimitedError'),
   '500': error('InternalError'),
   '502': error('InfobipError'),
+  '503': retryLater('RedisUnavailableError'),
   '504': error('InfobipTimeoutError'),
+};
+
+/** A send's 200 may be the first answer replayed to a retry. */
+const replayable = (response: ReturnType<typeof json>) => ({
+  ...response,
+  headers: {
+    'Idempotent-Replayed': {
+      description: '`true` when this is the first answer to this Idempotency-Key, replayed: nothing was sent again.',
+      schema: { type: 'string', enum: ['true'] },
+    },
+  },
+});
+
+/** Every send route: at most one message per key and body (docs/api.md, "Idempotent sends"). */
+const IDEMPOTENCY_KEY = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    "1 to 255 printable ASCII characters. A retry with the same key and body is answered with the first answer (and `Idempotent-Replayed: true`), without a second message; the same key with another body gets 422. Without it, the body's `messageId` is the key; without either, the send is not idempotent.",
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
 };
 
 function sendMessageOperation() {
@@ -222,11 +267,12 @@ function sendMessageOperation() {
       description: 'Sent through Infobip OMNI (`POST {baseUrl}/omni/1/advanced`). CONTRACT section 3.',
       tags: [CTLIVE_TAG],
       security: [{ ctliveBearer: [] }],
+      parameters: [IDEMPOTENCY_KEY],
       requestBody: {
         required: true,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/SendMessageRequest' } } },
       },
-      responses: { '200': json('SentMessage', 'Infobip accepted the message.'), ...sendErrors },
+      responses: { '200': replayable(json('SentMessage', 'Infobip accepted the message.')), ...sendErrors },
     },
   };
 }
@@ -244,12 +290,13 @@ function mediaSendOperation(kind: MediaKind) {
         'CONTRACT section 3.',
       tags: [CTLIVE_TAG],
       security: [{ ctliveBearer: [] }],
+      parameters: [IDEMPOTENCY_KEY],
       requestBody: {
         required: true,
         content: { 'application/json': { schema: { $ref: '#/components/schemas/MediaSendRequest' } } },
       },
       responses: {
-        '200': json('SentMediaMessage', 'The file is stored and Infobip accepted the message.'),
+        '200': replayable(json('SentMediaMessage', 'The file is stored and Infobip accepted the message.')),
         ...sendErrors,
         '413': error('PayloadTooLargeError', '413: the request body, or the decoded file (MEDIA_MAX_BYTES), is too large.'),
         '415': {

@@ -28,7 +28,7 @@ function errorBody<Code extends string>(codes: readonly [Code, ...Code[]], detai
 const count = z.int().check(z.nonnegative());
 
 /** ValidationError (with `details` when it lists fields) and BadRequestError('INVALID_JSON'). */
-export const badRequestBody = errorBody(['VALIDATION_FAILED', 'INVALID_JSON'], {
+export const badRequestBody = errorBody(['VALIDATION_FAILED', 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'], {
   details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   /** INVALID_JSON: where parsing stopped, when the JSON parser says. */
   position: z.optional(count),
@@ -41,6 +41,14 @@ export const infobipRejectedBody = errorBody(['INFOBIP_REJECTED'], {
   status: z.looseObject({ groupName: z.literal('REJECTED'), name: z.string(), description: z.string() }),
 });
 export const unauthorizedBody = errorBody(['UNAUTHORIZED']);
+/** lib/outbound/idempotency.ts: the key came with another body. */
+export const idempotencyKeyReusedBody = errorBody(['IDEMPOTENCY_KEY_REUSED']);
+/** lib/outbound/idempotency.ts: the first request still runs, or its outcome is not known yet. */
+export const idempotencyConflictBody = errorBody(['REQUEST_IN_PROGRESS', 'OUTCOME_UNKNOWN'], {
+  /** OUTCOME_UNKNOWN: the destination messageId of the first attempt, and when it was made. */
+  messageId: z.optional(z.string()),
+  since: z.optional(z.string()),
+});
 export const notFoundBody = errorBody(['NOT_FOUND']);
 export const payloadTooLargeBody = errorBody(['PAYLOAD_TOO_LARGE'], { limitBytes: count });
 /** UnsupportedMediaTypeError: `allowed` is the kind's list in lib/media/kinds.ts. */
