@@ -90,6 +90,16 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/**
+ * The file's leading bytes do not fit its declared content type (lib/media/magic.ts).
+ * `detected`: the types the bytes do fit, when they look like something known.
+ */
+export class ContentMismatchError extends AppError {
+  constructor(message: string, detected?: readonly string[]) {
+    super(415, 'CONTENT_MISMATCH', message, detected === undefined ? undefined : { detected: [...detected] });
+  }
+}
+
 export class InfobipError extends AppError {
   constructor(message: string, upstreamStatus?: number, serviceException?: unknown) {
     super(502, 'INFOBIP_ERROR', message, {

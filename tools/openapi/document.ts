@@ -20,6 +20,7 @@ import {
 } from '../../lib/inbound/eventSchemas';
 import {
   badRequestBody,
+  contentMismatchBody,
   contentTypeNotJsonBody,
   infobipRejectedBody,
   infobipErrorBody,
@@ -99,6 +100,10 @@ const ERROR_SCHEMAS = {
     '422: Infobip answered 200 but REJECTED the message (e.g. REJECTED_DESTINATION_NOT_REGISTERED): nothing is sent; resending it unchanged will not help.',
   ],
   ContentTypeNotJsonError: [contentTypeNotJsonBody, '415: the body must be sent with `Content-Type: application/json`.'],
+  ContentMismatchError: [
+    contentMismatchBody,
+    '415: the file\'s leading bytes do not fit its `contentType` (docs/api.md, "Content checked against its type"); the message says what they look like and where to send it, `detected` lists the types they fit.',
+  ],
   InfobipTimeoutError: [
     infobipTimeoutBody,
     '504: Infobip did not answer within INFOBIP_TIMEOUT_MS; the message may or may not have been sent.',
@@ -253,13 +258,14 @@ function mediaSendOperation(kind: MediaKind) {
         ...sendErrors,
         '413': error('PayloadTooLargeError', '413: the request body, or the decoded file (MEDIA_MAX_BYTES), is too large.'),
         '415': {
-          description: `415: the body is not JSON, or the file's content type is not one the ${kind} route allows (\`allowed\`; \`route\` names the route that takes it).`,
+          description: `415: the body is not JSON, the file's content type is not one the ${kind} route allows (\`allowed\`; \`route\` names the route that takes it), or the file's leading bytes do not fit its content type (CONTENT_MISMATCH).`,
           content: {
             'application/json': {
               schema: {
                 anyOf: [
                   { $ref: `#/components/schemas/${unsupportedId(kind)}` },
                   { $ref: '#/components/schemas/ContentTypeNotJsonError' },
+                  { $ref: '#/components/schemas/ContentMismatchError' },
                 ],
               },
             },

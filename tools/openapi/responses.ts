@@ -50,6 +50,10 @@ export const unsupportedMediaTypeBody = (kind: MediaKind) =>
     /** The send route that takes this content type, when one does. */
     route: z.optional(z.string()),
   });
+/** ContentMismatchError (lib/media/magic.ts): `detected` lists the types the bytes do fit, when known. */
+export const contentMismatchBody = errorBody(['CONTENT_MISMATCH'], {
+  detected: z.optional(z.array(z.string())),
+});
 /** InfobipError: `upstreamStatus` when Infobip answered, and its `serviceException` when it said why. */
 export const infobipErrorBody = errorBody(['INFOBIP_ERROR'], {
   upstreamStatus: z.optional(z.int()),
