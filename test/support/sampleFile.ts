@@ -23,6 +23,11 @@ const LEADING: Record<string, Buffer> = {
   'video/3gpp': Buffer.from('0000001466747970336770340000', 'hex'),
 };
 
+/** The real leading bytes of a type (empty for text/plain and for a type without a signature). */
+export const leadingBytes = (contentType: string): Buffer => LEADING[essenceOf(contentType)] ?? Buffer.alloc(0);
+
+const essenceOf = (contentType: string) => (contentType.split(';')[0] ?? '').trim().toLowerCase();
+
 const TEXT = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789.\n';
 
 /**
@@ -31,11 +36,10 @@ const TEXT = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789.\
  * bytes for a type that has no signature (one the routes refuse anyway).
  */
 export function sampleFile(contentType: string, size: number): Buffer {
-  const essence = (contentType.split(';')[0] ?? '').trim().toLowerCase();
-  if (essence === 'text/plain') {
+  if (essenceOf(contentType) === 'text/plain') {
     const bytes = randomBytes(size);
     return Buffer.from(Array.from(bytes, (byte) => TEXT.charCodeAt(byte % TEXT.length)));
   }
-  const leading = LEADING[essence] ?? Buffer.alloc(0);
+  const leading = leadingBytes(contentType);
   return Buffer.concat([leading, randomBytes(Math.max(0, size - leading.length))]).subarray(0, size);
 }
