@@ -81,6 +81,7 @@ describe('send: content that contradicts its contentType', () => {
     expect(res.status).toBe(415);
     expect(res.body.error).toEqual({
       code: 'CONTENT_MISMATCH',
+      retryable: false,
       message:
         'The content looks like a PDF (starts with %PDF-), not image/jpeg: send it to /imchannel/sendWhatsAppDocumentMessage with contentType application/pdf',
       detected: ['application/pdf'],
@@ -102,6 +103,7 @@ describe('send: content that contradicts its contentType', () => {
     expect(res.status).toBe(415);
     expect(res.body.error).toEqual({
       code: 'CONTENT_MISMATCH',
+      retryable: false,
       message:
         "The content does not look like audio/ogg (expected an Ogg file (starts with OggS)): check that contentType is the file's real type and content the whole file in base64",
     });
