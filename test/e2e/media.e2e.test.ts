@@ -5,9 +5,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
+import { LOCAL_CREDENTIALS } from '../../tools/localCredentials';
 import { startLocalStack, type LocalStack } from '../../tools/stack';
 import { waitFor } from '../support/wait';
-import { expectMatchesOpenApi } from '../support/openapi';
+import { expectMatchesComponent, expectMatchesOpenApi } from '../support/openapi';
 import { sampleFile } from '../support/sampleFile';
 
 const KINDS = [
@@ -124,7 +125,9 @@ describe('media through the local stack', () => {
     );
 
     const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
-    const request = `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${JSON.stringify(stack.sandbox.received[0]?.body)}] with api key header`;
+    // The report token in notifyUrl is a secret: the log line masks it.
+    const sentData = JSON.stringify(stack.sandbox.received[0]?.body).replace(LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN, '***');
+    const request = `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${sentData}] with api key header`;
     expect(linesOf('sendWhatsAppImageMessage')).toEqual([
       request,
       expect.stringMatching(
@@ -191,7 +194,9 @@ describe('media through the local stack', () => {
     const res = await fetch(`${stack.apiUrl}/getImageMessage/${id}`);
     expect(res.status).toBe(404);
     const body: unknown = await res.json();
-    expect(body).toEqual(reachesFunction ? { error: { code: 'NOT_FOUND', message: 'No file with this id' } } : expect.anything());
+    expect(body).toEqual(
+      reachesFunction ? { error: { code: 'NOT_FOUND', message: 'No file with this id', retryable: false } } : expect.anything(),
+    );
     if (reachesFunction) expectMatchesOpenApi('GET', res.url, res.status, body);
     if (reachesFunction) {
       // The function's own 404 line, so the check below is not done before its lines arrive.
@@ -229,6 +234,24 @@ describe('media through the local stack', () => {
     expect(sent.body.error).toMatchObject({ code: 'CONTENT_MISMATCH', detected: ['application/pdf'] });
     expect(JSON.stringify(sent.body)).toContain('/imchannel/sendWhatsAppDocumentMessage with contentType application/pdf');
     expect(await direct.keys('IMChannel:MultimediaMessage:*')).toEqual(keysBefore);
+    expect(stack.sandbox.received).toHaveLength(0);
+  });
+
+  it('a wrong method on a known route gets 405 with Allow, from the ANY route; HEAD still reaches the fetch', async () => {
+    const cases = [
+      { method: 'GET', path: '/sendWhatsAppImageMessage', allow: 'POST' },
+      { method: 'POST', path: `/getImageMessage/${randomUUID()}`, allow: 'GET, HEAD' },
+      { method: 'DELETE', path: '/onDeliveryReport', allow: 'POST' },
+    ];
+    for (const { method, path, allow } of cases) {
+      const res = await fetch(`${stack.apiUrl}${path}`, { method });
+      const body: unknown = await res.json();
+      expect({ status: res.status, allow: res.headers.get('allow') }).toEqual({ status: 405, allow });
+      expect(body).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED', allowed: allow.split(', ') } });
+      expectMatchesComponent('MethodNotAllowedError', body);
+    }
+    const head = await fetch(`${stack.apiUrl}/getImageMessage/${randomUUID()}`, { method: 'HEAD' });
+    expect(head.status).toBe(404);
     expect(stack.sandbox.received).toHaveLength(0);
   });
 

@@ -21,6 +21,7 @@ import {
 import {
   badRequestBody,
   contentMismatchBody,
+  methodNotAllowedBody,
   contentTypeNotJsonBody,
   infobipRejectedBody,
   infobipErrorBody,
@@ -114,6 +115,10 @@ const ERROR_SCHEMAS = {
   ],
   RedisUnavailableError: [redisUnavailableBody, '503: the media store (Redis) is unavailable; try again later.'],
   WebhookRetryError: [webhookRetryBody, '503: some results were not forwarded to ctlive yet; Infobip retries.'],
+  MethodNotAllowedError: [
+    methodNotAllowedBody,
+    '405, on every path, for a method the path does not take (no operation lists it): `allowed` and the `Allow` header name the ones it does.',
+  ],
   InternalError: [internalErrorBody, '500: an unexpected failure; the body never carries the internal error.'],
 } as const;
 type ErrorSchemaId = keyof typeof ERROR_SCHEMAS;
@@ -445,7 +450,8 @@ export function openApiDocument(): Json {
         'The bridge between the ctlive contact center and the Infobip WhatsApp channel (docs/CONTRACT.md). ' +
         'Generated from the zod schemas by `npm run openapi`; never edit by hand. Errors are JSON ' +
         '`{"error":{"code","message",…}}`. API Gateway itself may answer some failures (a function that cannot start, ' +
-        'a body above its own limit) with its own `{"message":…}` body.',
+        'a body above its own limit) with its own `{"message":…}` body. A method a path does not take gets 405 ' +
+        'with an `Allow` header and a MethodNotAllowedError body, on every path.',
       license: { name: 'UNLICENSED (proprietary)' },
     },
     servers: [

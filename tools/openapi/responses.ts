@@ -54,6 +54,10 @@ export const unsupportedMediaTypeBody = (kind: MediaKind) =>
 export const contentMismatchBody = errorBody(['CONTENT_MISMATCH'], {
   detected: z.optional(z.array(z.string())),
 });
+/** MethodNotAllowedError (lib/methodNotAllowed.ts): a known path, a method it does not take; `Allow` says the same. */
+export const methodNotAllowedBody = errorBody(['METHOD_NOT_ALLOWED'], {
+  allowed: z.array(z.enum(['GET', 'HEAD', 'POST'])),
+});
 /** InfobipError: `upstreamStatus` when Infobip answered, and its `serviceException` when it said why. */
 export const infobipErrorBody = errorBody(['INFOBIP_ERROR'], {
   upstreamStatus: z.optional(z.int()),
