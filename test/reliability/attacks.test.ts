@@ -91,7 +91,7 @@ describe('media ids that are not UUIDs never reach Redis', () => {
       expect(commands).toEqual([]);
       expect(replies).toHaveLength(8);
       for (const reply of replies) expect(reply).toEqual({ status: 404, body: missBody, method: reply.method });
-      expect(JSON.parse(missBody)).toEqual({ error: { code: 'NOT_FOUND', message: 'No file with this id' } });
+      expect(JSON.parse(missBody)).toEqual({ error: { code: 'NOT_FOUND', message: 'No file with this id', retryable: false } });
     }),
   );
 
@@ -423,7 +423,9 @@ describe('webhook credentials wrong in each possible way get 401', () => {
             headers: headers(),
           });
           status = reply.status;
-          expect(reply.json).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Missing or invalid credentials' } });
+          expect(reply.json).toEqual({
+            error: { code: 'UNAUTHORIZED', message: 'Missing or invalid credentials', retryable: false },
+          });
         });
 
         expect(status).toBe(401);
