@@ -10,10 +10,11 @@ import type { SecretVariable } from './platform/config';
  * three agree. Nothing here is imported by a Lambda bundle.
  */
 
-export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'webhook' | 'local';
+export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'webhook' | 'methodNotAllowed' | 'local';
 
 export interface Route {
-  method: 'GET' | 'HEAD' | 'POST';
+  /** `ANY`: every method the path has no route of its own for. */
+  method: 'GET' | 'HEAD' | 'POST' | 'ANY';
   /** Under the API's base path, as API Gateway declares it (`/imchannel/...`). */
   path: string;
 }
@@ -50,12 +51,23 @@ const mediaRows = MEDIA_KIND_NAMES.flatMap((kind): FunctionSpec[] => {
   ];
 });
 
-export const FUNCTIONS: readonly FunctionSpec[] = [
+const SERVING: readonly FunctionSpec[] = [
   { name: 'sendMessage', group: 'send', routes: [post('sendMessage')], secrets: SEND_SECRETS },
   ...mediaRows.filter((row) => row.group === 'mediaSend'),
   ...mediaRows.filter((row) => row.group === 'mediaFetch'),
   { name: 'onMessage', group: 'webhook', routes: [post('onMessage')], secrets: WEBHOOK_SECRETS },
   { name: 'onDeliveryReport', group: 'webhook', routes: [post('onDeliveryReport')], secrets: WEBHOOK_SECRETS },
+];
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  ...SERVING,
+  // An ANY route on each path above answers a wrong method with 405 and Allow (lib/methodNotAllowed.ts).
+  {
+    name: 'methodNotAllowed',
+    group: 'methodNotAllowed',
+    routes: [...new Set(SERVING.flatMap((fn) => fn.routes.map((route) => route.path)))].map((path) => ({ method: 'ANY', path })),
+    secrets: [],
+  },
   // The local stack's stand-in for ctlive (serverless.local.yml); never deployed.
   { name: 'ctliveSink', group: 'local', routes: [], secrets: [] },
 ];

@@ -100,6 +100,8 @@ module.exports = {
   SECRETS,
   send: ({ resolveVariable }) => secretStatements('send', resolveVariable),
   media: ({ resolveVariable }) => secretStatements('media', resolveVariable),
+  // methodNotAllowed: its role holds only its own log group, which the plugin adds.
+  none: () => [],
   webhook: async ({ resolveVariable }) => [
     ...(await secretStatements('webhook', resolveVariable)),
     ...(await invokeStatements(resolveVariable)),

@@ -17,6 +17,7 @@ import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbo
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from './format';
+import { checkLeadingBytes } from './magic';
 import { createMediaStore, type MediaStore } from './store';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
@@ -158,6 +159,7 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
           },
         ]);
       }
+      checkLeadingBytes(contentType, body.content);
       // Checked before the file is stored, so a request that cannot be sent leaves nothing behind.
       resolveSettings(body.infobip, deps.infobipConfig);
 

@@ -23,6 +23,8 @@ export class AppError extends Error {
   outcomeUnknown?: boolean;
   /** A 4xx that is a dependency's doing, not the caller's (Infobip throttling): logged as ERROR. */
   dependencyFailure?: boolean;
+  /** Further response headers the status calls for (`Allow` on a 405). */
+  headers?: Record<string, string>;
 
   constructor(
     readonly statusCode: number,
@@ -87,6 +89,24 @@ export class UnsupportedMediaTypeError extends AppError {
       allowed: [...allowed],
       ...(route === undefined ? {} : { route }),
     });
+  }
+}
+
+/** A known route called with a method it does not take (RFC 9110: a 405 lists the ones it does). */
+export class MethodNotAllowedError extends AppError {
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(405, 'METHOD_NOT_ALLOWED', `${path} does not take ${method}: use ${allowed.join(' or ')}`, { allowed: [...allowed] });
+    this.headers = { allow: allowed.join(', ') };
+  }
+}
+
+/**
+ * The file's leading bytes do not fit its declared content type (lib/media/magic.ts).
+ * `detected`: the types the bytes do fit, when they look like something known.
+ */
+export class ContentMismatchError extends AppError {
+  constructor(message: string, detected?: readonly string[]) {
+    super(415, 'CONTENT_MISMATCH', message, detected === undefined ? undefined : { detected: [...detected] });
   }
 }
 

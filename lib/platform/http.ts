@@ -41,7 +41,7 @@ export function toHttpResponse(error: unknown): HttpResponse {
     return jsonResponse(
       error.statusCode,
       { error: { code: error.code, message: error.message, retryable: error.retryable, ...error.details } },
-      retryAfter,
+      { ...retryAfter, ...error.headers },
     );
   }
   return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'Internal error', retryable: false } });

@@ -3,11 +3,13 @@
  * serverless-offline (API Gateway HTTP API emulation, esbuild bundles), the Upstash proxy
  * on a real Redis, and the Infobip sandbox fetching each file with HEAD, then GET.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
+import { LOCAL_CREDENTIALS } from '../../tools/localCredentials';
 import { startLocalStack, type LocalStack } from '../../tools/stack';
 import { waitFor } from '../support/wait';
-import { expectMatchesOpenApi } from '../support/openapi';
+import { expectMatchesComponent, expectMatchesOpenApi } from '../support/openapi';
+import { sampleFile } from '../support/sampleFile';
 
 const KINDS = [
   { kind: 'image', name: 'Image', fileName: 'NFO_resized.png', contentType: 'image/png' },
@@ -18,10 +20,13 @@ const KINDS = [
 type Kind = (typeof KINDS)[number];
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-/** Every byte value, then random ones: a text-only path anywhere would mangle some of them. */
-const binary = (size: number) => {
-  const bytes = randomBytes(size);
-  for (let i = 0; i < Math.min(256, size); i++) bytes[i] = i;
+/**
+ * A file of the kind's type: its real leading bytes, then every byte value, then random ones
+ * (a text-only path anywhere would mangle some of them).
+ */
+const binary = (kind: Kind, size: number) => {
+  const bytes = sampleFile(kind.contentType, size);
+  for (let i = 0; i < Math.min(256, size - 16); i++) bytes[16 + i] = i;
   return bytes;
 };
 
@@ -62,7 +67,7 @@ describe('media through the local stack', () => {
   };
 
   it.each(KINDS)('$kind: the file reaches the sandbox byte for byte, HEAD then GET', async (kind) => {
-    const bytes = binary(300_001);
+    const bytes = binary(kind, 300_001);
 
     const sent = await send(kind, bytes);
     const [head, get] = await stack.sandbox.waitForMediaFetches(2, 30_000);
@@ -108,7 +113,7 @@ describe('media through the local stack', () => {
   });
 
   it('prints the runbook lines: request and response, then three lines for HEAD and three for GET', async () => {
-    const bytes = Buffer.concat([Buffer.from('SECRET-FILE-CONTENT-'.repeat(50)), binary(2000)]);
+    const bytes = Buffer.concat([binary(KINDS[0], 2000), Buffer.from('SECRET-FILE-CONTENT-'.repeat(50))]);
     const sent = await send(KINDS[0], bytes);
     await stack.sandbox.waitForMediaFetches(2, 30_000);
     const key = `IMChannel:MultimediaMessage:${sent.body.mediaId}`;
@@ -120,7 +125,9 @@ describe('media through the local stack', () => {
     );
 
     const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
-    const request = `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${JSON.stringify(stack.sandbox.received[0]?.body)}] with api key header`;
+    // The report token in notifyUrl is a secret: the log line masks it.
+    const sentData = JSON.stringify(stack.sandbox.received[0]?.body).replace(LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN, '***');
+    const request = `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${omniUrl}] Data [${sentData}] with api key header`;
     expect(linesOf('sendWhatsAppImageMessage')).toEqual([
       request,
       expect.stringMatching(
@@ -144,12 +151,12 @@ describe('media through the local stack', () => {
 
   it('takes a file of exactly MEDIA_MAX_BYTES and refuses one byte more with 413', async () => {
     const max = Number(stack.env.MEDIA_MAX_BYTES);
-    const bytes = binary(max);
+    const bytes = binary(KINDS[1], max);
 
     const atLimit = await send(KINDS[1], bytes);
     const [, get] = await stack.sandbox.waitForMediaFetches(2, 60_000);
     stack.sandbox.reset();
-    const overLimit = await send(KINDS[1], binary(max + 1));
+    const overLimit = await send(KINDS[1], binary(KINDS[1], max + 1));
 
     expect(atLimit.status).toBe(200);
     expect(get).toMatchObject({ status: 200, bodyBytes: max, bodySha256: sha256(bytes) });
@@ -159,7 +166,7 @@ describe('media through the local stack', () => {
   });
 
   it('answers HEAD with the headers of GET and no body, through the HTTP API emulation', async () => {
-    const bytes = binary(12_345);
+    const bytes = binary(KINDS[2], 12_345);
     const sent = await send(KINDS[2], bytes);
     await stack.sandbox.waitForMediaFetches(2, 30_000);
 
@@ -187,7 +194,9 @@ describe('media through the local stack', () => {
     const res = await fetch(`${stack.apiUrl}/getImageMessage/${id}`);
     expect(res.status).toBe(404);
     const body: unknown = await res.json();
-    expect(body).toEqual(reachesFunction ? { error: { code: 'NOT_FOUND', message: 'No file with this id' } } : expect.anything());
+    expect(body).toEqual(
+      reachesFunction ? { error: { code: 'NOT_FOUND', message: 'No file with this id', retryable: false } } : expect.anything(),
+    );
     if (reachesFunction) expectMatchesOpenApi('GET', res.url, res.status, body);
     if (reachesFunction) {
       // The function's own 404 line, so the check below is not done before its lines arrive.
@@ -200,7 +209,7 @@ describe('media through the local stack', () => {
   });
 
   it('a document id fetched as an image gets the same 404 as an unknown one', async () => {
-    const sent = await send(KINDS[1], binary(100));
+    const sent = await send(KINDS[1], binary(KINDS[1], 100));
     await stack.sandbox.waitForMediaFetches(2, 30_000);
     const asImage = await fetch(`${stack.apiUrl}/getImageMessage/${sent.body.mediaId}`);
     const unknown = await fetch(`${stack.apiUrl}/getImageMessage/${randomUUID()}`);
@@ -211,15 +220,43 @@ describe('media through the local stack', () => {
   it.each(KINDS)(
     '$kind: a content type the route does not allow gets 415 with the allowed list, and nothing is sent',
     async (kind) => {
-      const sent = await send(kind, binary(100), { contentType: kind.kind === 'image' ? 'video/mp4' : 'image/gif' });
+      const sent = await send(kind, binary(kind, 100), { contentType: kind.kind === 'image' ? 'video/mp4' : 'image/gif' });
       expect(sent.status).toBe(415);
       expect(sent.body.error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
       expect(stack.sandbox.received).toHaveLength(0);
     },
   );
 
+  it('a PDF sent as image/png gets 415 CONTENT_MISMATCH naming the document route, and nothing is stored or sent', async () => {
+    const keysBefore = await direct.keys('IMChannel:MultimediaMessage:*');
+    const sent = await send(KINDS[0], binary(KINDS[1], 2000));
+    expect(sent.status).toBe(415);
+    expect(sent.body.error).toMatchObject({ code: 'CONTENT_MISMATCH', detected: ['application/pdf'] });
+    expect(JSON.stringify(sent.body)).toContain('/imchannel/sendWhatsAppDocumentMessage with contentType application/pdf');
+    expect(await direct.keys('IMChannel:MultimediaMessage:*')).toEqual(keysBefore);
+    expect(stack.sandbox.received).toHaveLength(0);
+  });
+
+  it('a wrong method on a known route gets 405 with Allow, from the ANY route; HEAD still reaches the fetch', async () => {
+    const cases = [
+      { method: 'GET', path: '/sendWhatsAppImageMessage', allow: 'POST' },
+      { method: 'POST', path: `/getImageMessage/${randomUUID()}`, allow: 'GET, HEAD' },
+      { method: 'DELETE', path: '/onDeliveryReport', allow: 'POST' },
+    ];
+    for (const { method, path, allow } of cases) {
+      const res = await fetch(`${stack.apiUrl}${path}`, { method });
+      const body: unknown = await res.json();
+      expect({ status: res.status, allow: res.headers.get('allow') }).toEqual({ status: 405, allow });
+      expect(body).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED', allowed: allow.split(', ') } });
+      expectMatchesComponent('MethodNotAllowedError', body);
+    }
+    const head = await fetch(`${stack.apiUrl}/getImageMessage/${randomUUID()}`, { method: 'HEAD' });
+    expect(head.status).toBe(404);
+    expect(stack.sandbox.received).toHaveLength(0);
+  });
+
   it('refuses content that is not base64 with 400 and a missing bearer token with 401', async () => {
-    const notBase64 = await send(KINDS[0], binary(10), { content: 'not base64!' });
+    const notBase64 = await send(KINDS[0], binary(KINDS[0], 10), { content: 'not base64!' });
     expect(notBase64).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     const res = await fetch(`${stack.apiUrl}/sendWhatsAppImageMessage`, { method: 'POST', body: '{}' });
     const body: unknown = await res.json();
@@ -230,7 +267,7 @@ describe('media through the local stack', () => {
 
   it('when the sandbox refuses the message: 502, and the stored file is gone', async () => {
     stack.sandbox.failNext({ status: 400 });
-    const sent = await send(KINDS[3], binary(1000));
+    const sent = await send(KINDS[3], binary(KINDS[3], 1000));
     expect(sent.status).toBe(502);
     const omni = stack.sandbox.received[0]?.body as { whatsApp: { videoUrl: string } };
     const mediaId = omni.whatsApp.videoUrl.split('/').at(-1);

@@ -3,7 +3,7 @@
  * over HTTP: ctlive sends a file, the sandbox fetches it back with HEAD then GET, as
  * Infobip does, and we compare what it got with what was sent.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { MEDIA_KIND_NAMES, type MediaKind } from '../../lib/media/kinds';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
@@ -11,6 +11,7 @@ import { findRedis, type LocalRedis } from '../../tools/localRedis';
 import { freePort } from '../../tools/ports';
 import { startUpstashProxy, type UpstashProxy } from '../../tools/upstashProxy';
 import { startMediaHarness, type MediaHarness } from '../support/mediaHarness';
+import { sampleFile } from '../support/sampleFile';
 
 const TOKEN = `ctlive-${randomUUID()}`;
 const API_KEY = `sandbox-${randomUUID()}`;
@@ -68,6 +69,9 @@ const FILES: Record<MediaKind, { fileName: string; contentType: string }> = {
   video: { fileName: 'clip.mp4', contentType: 'video/mp4' },
 };
 
+/** `size` bytes that pass the check of the kind's content type (test/support/sampleFile.ts). */
+const fileOf = (kind: MediaKind, size: number) => sampleFile(FILES[kind].contentType, size);
+
 async function send(kind: MediaKind, bytes: Buffer, on: MediaHarness = harness, extra: Record<string, unknown> = {}) {
   const res = await fetch(`${on.publicUrl}/sendWhatsApp${NAMES[kind]}Message`, {
     method: 'POST',
@@ -79,7 +83,7 @@ async function send(kind: MediaKind, bytes: Buffer, on: MediaHarness = harness, 
 
 describe.each(MEDIA_KIND_NAMES)('sending a file of kind %s', (kind) => {
   it('reaches Infobip as a URL, and the sandbox fetches exactly the bytes sent, HEAD then GET', async () => {
-    const bytes = randomBytes(200_000 + 1);
+    const bytes = fileOf(kind, 200_000 + 1);
 
     const sent = await send(kind, bytes);
     const [head, get] = await sandbox.waitForMediaFetches(2);
@@ -105,7 +109,7 @@ describe.each(MEDIA_KIND_NAMES)('sending a file of kind %s', (kind) => {
 
 describe('the media flow', () => {
   it('logs the runbook lines in order: request, response, then three lines for each of HEAD and GET', async () => {
-    const sent = await send('image', randomBytes(1000));
+    const sent = await send('image', fileOf('image', 1000));
     await sandbox.waitForMediaFetches(2);
     const key = `${KEY_PREFIX}${String(sent.body.mediaId)}`;
 
@@ -127,7 +131,7 @@ describe('the media flow', () => {
 
   it('with MEDIA_FETCH_TTL_SECONDS=2, the key lives at most 2 s after a fetch, and is then gone', async () => {
     const shortLived = await startHarness({ fetchTtlSeconds: 2 });
-    const sent = await send('video', randomBytes(5000), shortLived);
+    const sent = await send('video', fileOf('video', 5000), shortLived);
     await sandbox.waitForMediaFetches(2);
     const key = `${KEY_PREFIX}${String(sent.body.mediaId)}`;
 
@@ -143,7 +147,7 @@ describe('the media flow', () => {
   });
 
   it('a file of exactly 4 MiB survives the round trip', async () => {
-    const bytes = randomBytes(4 * 1024 * 1024);
+    const bytes = fileOf('document', 4 * 1024 * 1024);
     const sent = await send('document', bytes);
     const [, get] = await sandbox.waitForMediaFetches(2, 15_000);
     expect(sent.status).toBe(200);
@@ -151,7 +155,7 @@ describe('the media flow', () => {
   });
 
   it('a file one byte over 4 MiB is refused with 413 and Infobip is not called', async () => {
-    const sent = await send('document', randomBytes(4 * 1024 * 1024 + 1));
+    const sent = await send('document', fileOf('document', 4 * 1024 * 1024 + 1));
     expect(sent.status).toBe(413);
     expect(sent.body.error?.code).toBe('PAYLOAD_TOO_LARGE');
     expect(sandbox.received).toHaveLength(0);
@@ -160,7 +164,7 @@ describe('the media flow', () => {
   it('when Infobip refuses the message: 502, and the stored key is gone', async () => {
     sandbox.failNext({ status: 400 });
 
-    const sent = await send('image', randomBytes(1000));
+    const sent = await send('image', fileOf('image', 1000));
 
     expect(sent.status).toBe(502);
     expect(sent.body.error?.code).toBe('INFOBIP_ERROR');
@@ -172,7 +176,7 @@ describe('the media flow', () => {
   });
 
   it('a document id fetched as an image gets the same 404 as an unknown id', async () => {
-    const sent = await send('document', randomBytes(100));
+    const sent = await send('document', fileOf('document', 100));
     await sandbox.waitForMediaFetches(2);
     const asImage = await fetch(`${harness.publicUrl}/getImageMessage/${String(sent.body.mediaId)}`);
     const unknown = await fetch(`${harness.publicUrl}/getImageMessage/${randomUUID()}`);
@@ -192,7 +196,7 @@ describe('the media flow', () => {
   });
 
   it('never writes a file into a log', async () => {
-    const bytes = Buffer.from('SECRET-FILE-CONTENT-'.repeat(100));
+    const bytes = Buffer.concat([fileOf('image', 100), Buffer.from('SECRET-FILE-CONTENT-'.repeat(100))]);
     sandbox.failNext({ status: 400 });
     await send('image', bytes);
     await send('image', bytes);
@@ -219,7 +223,7 @@ describe('when Redis is down', () => {
   });
 
   it('a send answers 503 and Infobip is not called', async () => {
-    const sent = await send('audio', randomBytes(1000), down);
+    const sent = await send('audio', fileOf('audio', 1000), down);
     expect(sent.status).toBe(503);
     expect(sent.body.error?.code).toBe('REDIS_UNAVAILABLE');
     expect(sandbox.received).toHaveLength(0);
@@ -232,7 +236,7 @@ describe('when Redis is down', () => {
 
   it('with the REST endpoint itself unreachable, a send answers 503 too', async () => {
     const unreachable = await startHarness({ redis: { url: `http://127.0.0.1:${await freePort()}`, token: 'x' } });
-    const sent = await send('image', randomBytes(1000), unreachable);
+    const sent = await send('image', fileOf('image', 1000), unreachable);
     expect(sent.status).toBe(503);
     expect(sandbox.received).toHaveLength(0);
   });

@@ -5,13 +5,14 @@
  * MONITOR, so "never reaches Redis" is counted, not assumed.
  */
 import { functionsIn } from '../../lib/functions';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WebhookAuthConfig } from '../../lib/platform/config';
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { redisKeys } from '../../lib/platform/redis';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
+import { sampleFile } from '../support/sampleFile';
 import { errorLinesSince, expectNothingLeaked, fileBody, warnLinesSince } from './faultSupport/expectations';
 import type { RedisMonitor } from './faultSupport/monitor';
 import { tally } from './faultSupport/results';
@@ -90,7 +91,7 @@ describe('media ids that are not UUIDs never reach Redis', () => {
       expect(commands).toEqual([]);
       expect(replies).toHaveLength(8);
       for (const reply of replies) expect(reply).toEqual({ status: 404, body: missBody, method: reply.method });
-      expect(JSON.parse(missBody)).toEqual({ error: { code: 'NOT_FOUND', message: 'No file with this id' } });
+      expect(JSON.parse(missBody)).toEqual({ error: { code: 'NOT_FOUND', message: 'No file with this id', retryable: false } });
     }),
   );
 
@@ -422,7 +423,9 @@ describe('webhook credentials wrong in each possible way get 401', () => {
             headers: headers(),
           });
           status = reply.status;
-          expect(reply.json).toEqual({ error: { code: 'UNAUTHORIZED', message: 'Missing or invalid credentials' } });
+          expect(reply.json).toEqual({
+            error: { code: 'UNAUTHORIZED', message: 'Missing or invalid credentials', retryable: false },
+          });
         });
 
         expect(status).toBe(401);
@@ -499,7 +502,7 @@ describe('header injection through fileName cannot add a header', () => {
   it.each(NAMES)(
     '%s: GET and HEAD answer with exactly the file headers, and the bytes sent',
     figures.track(async (_name: string, fileName: string) => {
-      const bytes = randomBytes(2048);
+      const bytes = sampleFile('application/pdf', 2048);
       const sent = await fetch(`${http.url}/imchannel/sendWhatsAppDocumentMessage`, {
         method: 'POST',
         headers: { ...ctlive(), 'content-type': 'application/json' },

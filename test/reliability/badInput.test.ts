@@ -13,6 +13,7 @@ import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/k
 import { leaked, type Reply, type Stack, startStack, basic, WEBHOOK_USER } from './faultSupport/stack';
 import { tally } from './faultSupport/results';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
+import { leadingBytes } from '../support/sampleFile';
 
 const WEBHOOK_NAMES = functionsIn('webhook').map((fn) => fn.name as 'onMessage' | 'onDeliveryReport');
 
@@ -118,7 +119,12 @@ const textFields = fc.record(
   { requiredKeys: [] },
 );
 
-const file = fc.uint8Array({ minLength: 12, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64'));
+const bytes = fc.uint8Array({ minLength: 12, maxLength: 300 });
+/** Mostly the real leading bytes of one of the kind's types (so some sends get through), sometimes none. */
+const fileOf = (kind: MediaKind) =>
+  fc
+    .tuple(fc.option(fc.constantFrom(...MEDIA_KINDS[kind].contentTypes), { freq: 4 }), bytes)
+    .map(([type, tail]) => Buffer.concat([type === null ? Buffer.alloc(0) : leadingBytes(type), tail]).toString('base64'));
 const fileFields = (kind: MediaKind) =>
   fc.record(
     {
@@ -143,9 +149,9 @@ const fileFields = (kind: MediaKind) =>
         anyJson,
       ),
       content: fc.oneof(
-        { weight: 6, arbitrary: file },
-        file.map((b64) => `${b64.slice(0, 8)}\n${b64.slice(8)}`),
-        file.map((b64) => b64.replace(/=+$/, '')),
+        { weight: 6, arbitrary: fileOf(kind) },
+        fileOf(kind).map((b64) => `${b64.slice(0, 8)}\n${b64.slice(8)}`),
+        fileOf(kind).map((b64) => b64.replace(/=+$/, '')),
         fc.constant(''),
         fc.string({ maxLength: 40 }),
         fc.constant(Buffer.alloc(70 * 1024, 7).toString('base64')),

@@ -14,6 +14,7 @@ import { webhookAuthOf } from '../../tools/stack';
 import { CONNECTIONS, underLoad, type LoadFigures } from './loadSupport/autocannon';
 import { recordResults } from './loadSupport/results';
 import { deleteKeys, startLoadStack, type LoadStack } from './loadSupport/stack';
+import { sampleFile } from '../support/sampleFile';
 
 const SECONDS = loadSeconds();
 /** Warm-up plus the run plus settling, with room to spare. */
@@ -140,7 +141,7 @@ describe(`the local stack under load, ${SECONDS} s per route, ${CONNECTIONS} con
     'a media fetch: every GET answered 200 with the stored bytes',
     async () => {
       const { stack } = ls;
-      const bytes = randomBytes(IMAGE_BYTES);
+      const bytes = sampleFile('image/jpeg', IMAGE_BYTES);
       const stored = await fetch(`${stack.apiUrl}/sendWhatsAppImageMessage`, {
         method: 'POST',
         headers: bearer(),

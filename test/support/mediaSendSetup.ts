@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { memoryIdempotency } from './idempotencyFake';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createLogger } from '../../lib/platform/log';
@@ -6,6 +5,7 @@ import { MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { makeSendMediaHandler } from '../../lib/media/send';
 import { apiEvent, captureLines, lambdaContext } from './lambda';
 import { fakeMediaStore } from './mediaStoreFake';
+import { sampleFile } from './sampleFile';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 
 /** A send handler of one kind over a fake store and a fake Infobip, for unit tests. */
@@ -62,12 +62,16 @@ export function setupSend(kind: MediaKind, answer: (call: Call) => Promise<Respo
 }
 
 export const ok = () => new Response(JSON.stringify(omniSendResponse), { status: 200 });
-export const file = randomBytes(1501); // not a multiple of 3: its base64 ends in padding
+/** A file of each kind's type in TYPES; 1501 bytes, not a multiple of 3: its base64 ends in padding. */
+export const FILES = Object.fromEntries(Object.entries(TYPES).map(([kind, type]) => [kind, sampleFile(type, 1501)])) as Record<
+  MediaKind,
+  Buffer
+>;
 export const bodyFor = (kind: MediaKind, extra: Record<string, unknown> = {}) => ({
   to: '39123456789',
   fileName: 'NFO_resized.jpg',
   contentType: TYPES[kind],
-  content: file.toString('base64'),
+  content: FILES[kind].toString('base64'),
   infobip: { baseUrl: BASE_URL, apiKey: API_KEY, scenarioKey: 'a8b1bf3c-492e-4d5e-a467-62450f3469d8' },
   ...extra,
 });

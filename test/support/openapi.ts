@@ -69,6 +69,13 @@ export function openApiProblems(method: string, path: string, status: number, bo
   return problems;
 }
 
+/** Fails the test when `body` does not match the component schema `id` of docs/openapi.json (a 405, which no operation lists). */
+export function expectMatchesComponent(id: string, body: unknown): void {
+  const validate = load().ajv.getSchema(`openapi.json#/components/schemas/${id}`);
+  if (validate === undefined) throw new Error(`docs/openapi.json has no component ${id}`);
+  if (!validate(body)) throw new Error(`Body does not match ${id}:\n  ${describeErrors(validate).join('\n  ')}`);
+}
+
 /** Fails the test when the response does not match docs/openapi.json. */
 export function expectMatchesOpenApi(method: string, path: string, status: number, body: unknown): void {
   const problems = openApiProblems(method, path, status, body);

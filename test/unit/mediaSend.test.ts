@@ -10,7 +10,7 @@ import {
   TYPES,
   UUID,
   bodyFor,
-  file,
+  FILES,
   setupSend as setup,
 } from '../support/mediaSendSetup';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
@@ -39,12 +39,17 @@ describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
     expect(calls).toEqual([`put ${mediaId} 86400`, 'infobip called with 1 stored']);
     expect(infobipCalls).toHaveLength(1);
     const stored = decodeEntry(values.get(mediaId)?.value ?? '');
-    expect(stored).toEqual({ kind, contentType: TYPES[kind], fileName: 'NFO_resized.jpg', content: file.toString('base64') });
+    expect(stored).toEqual({
+      kind,
+      contentType: TYPES[kind],
+      fileName: 'NFO_resized.jpg',
+      content: FILES[kind].toString('base64'),
+    });
     expect(
       createHash('sha256')
         .update(Buffer.from(stored?.content ?? '', 'base64'))
         .digest('hex'),
-    ).toBe(createHash('sha256').update(file).digest('hex'));
+    ).toBe(createHash('sha256').update(FILES[kind]).digest('hex'));
   });
 
   it(`puts the URL in the whatsApp field of the kind${kind === 'audio' ? ', without text' : ', with the caption or the file name as text'}`, async () => {
@@ -160,7 +165,7 @@ describe('send: failures', () => {
   });
 
   it('never logs the file content, the API key or the token, whatever happens', async () => {
-    const marked = Buffer.concat([Buffer.from('SECRET-FILE-CONTENT-'.repeat(20)), file]).toString('base64');
+    const marked = Buffer.concat([FILES.image, Buffer.from('SECRET-FILE-CONTENT-'.repeat(20))]).toString('base64');
     const refusing = setup('image', () => new Response(JSON.stringify(omniError), { status: 400 }));
     const accepting = setup('image');
     await accepting.send(bodyFor('image', { content: marked }));

@@ -6,10 +6,11 @@ import { MEDIA_KINDS } from '../../lib/media/kinds';
 import { createLogger } from '../../lib/platform/log';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { fakeMediaStore } from '../support/mediaStoreFake';
-import { BASE_URL, MAX_BYTES, TOKEN, bodyFor, file, setupSend as setup } from '../support/mediaSendSetup';
+import { BASE_URL, FILES, MAX_BYTES, TOKEN, bodyFor, setupSend as setup } from '../support/mediaSendSetup';
+import { sampleFile } from '../support/sampleFile';
 
 describe('send: bad input stores nothing and calls nobody', () => {
-  const b64 = file.toString('base64');
+  const b64 = FILES.image.toString('base64');
   it.each([
     ['empty content', { content: '' }, 'content'],
     ['content that is not base64', { content: 'not base64!' }, 'content'],
@@ -43,8 +44,8 @@ describe('send: bad input stores nothing and calls nobody', () => {
     const over = setup('document');
     const exact = setup('document');
 
-    const r1 = await over.send(bodyFor('document', { content: randomBytes(MAX_BYTES + 1).toString('base64') }));
-    const r2 = await exact.send(bodyFor('document', { content: randomBytes(MAX_BYTES).toString('base64') }));
+    const r1 = await over.send(bodyFor('document', { content: sampleFile('application/pdf', MAX_BYTES + 1).toString('base64') }));
+    const r2 = await exact.send(bodyFor('document', { content: sampleFile('application/pdf', MAX_BYTES).toString('base64') }));
 
     expect(r1.status).toBe(413);
     expect(r1.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', limitBytes: MAX_BYTES });
@@ -56,7 +57,7 @@ describe('send: bad input stores nothing and calls nobody', () => {
     // Every text field at its limit, in characters that JSON writes as six-byte escapes.
     const escaped = (n: number) => '\u0001'.repeat(n);
     const body = {
-      ...bodyFor('image', { content: randomBytes(MAX_BYTES).toString('base64') }),
+      ...bodyFor('image', { content: sampleFile('image/png', MAX_BYTES).toString('base64') }),
       fileName: escaped(240),
       caption: escaped(CAPTION_MAX),
       callbackData: escaped(4000),

@@ -20,6 +20,8 @@ import {
 } from '../../lib/inbound/eventSchemas';
 import {
   badRequestBody,
+  contentMismatchBody,
+  methodNotAllowedBody,
   contentTypeNotJsonBody,
   infobipRejectedBody,
   infobipErrorBody,
@@ -109,6 +111,10 @@ const ERROR_SCHEMAS = {
     '409: REQUEST_IN_PROGRESS, the first request with this key still runs; OUTCOME_UNKNOWN, whether its message reached Infobip is not known yet. Nothing is sent; retry after `Retry-After` seconds.',
   ],
   ContentTypeNotJsonError: [contentTypeNotJsonBody, '415: the body must be sent with `Content-Type: application/json`.'],
+  ContentMismatchError: [
+    contentMismatchBody,
+    '415: the file\'s leading bytes do not fit its `contentType` (docs/api.md, "Content checked against its type"); the message says what they look like and where to send it, `detected` lists the types they fit.',
+  ],
   InfobipTimeoutError: [
     infobipTimeoutBody,
     '504: Infobip did not answer within INFOBIP_TIMEOUT_MS; the message may or may not have been sent.',
@@ -119,6 +125,10 @@ const ERROR_SCHEMAS = {
   ],
   RedisUnavailableError: [redisUnavailableBody, '503: the media store (Redis) is unavailable; try again later.'],
   WebhookRetryError: [webhookRetryBody, '503: some results were not forwarded to ctlive yet; Infobip retries.'],
+  MethodNotAllowedError: [
+    methodNotAllowedBody,
+    '405, on every path, for a method the path does not take (no operation lists it): `allowed` and the `Allow` header name the ones it does.',
+  ],
   InternalError: [internalErrorBody, '500: an unexpected failure; the body never carries the internal error.'],
 } as const;
 type ErrorSchemaId = keyof typeof ERROR_SCHEMAS;
@@ -300,13 +310,14 @@ function mediaSendOperation(kind: MediaKind) {
         ...sendErrors,
         '413': error('PayloadTooLargeError', '413: the request body, or the decoded file (MEDIA_MAX_BYTES), is too large.'),
         '415': {
-          description: `415: the body is not JSON, or the file's content type is not one the ${kind} route allows (\`allowed\`; \`route\` names the route that takes it).`,
+          description: `415: the body is not JSON, the file's content type is not one the ${kind} route allows (\`allowed\`; \`route\` names the route that takes it), or the file's leading bytes do not fit its content type (CONTENT_MISMATCH).`,
           content: {
             'application/json': {
               schema: {
                 anyOf: [
                   { $ref: `#/components/schemas/${unsupportedId(kind)}` },
                   { $ref: '#/components/schemas/ContentTypeNotJsonError' },
+                  { $ref: '#/components/schemas/ContentMismatchError' },
                 ],
               },
             },
@@ -486,7 +497,8 @@ export function openApiDocument(): Json {
         'The bridge between the ctlive contact center and the Infobip WhatsApp channel (docs/CONTRACT.md). ' +
         'Generated from the zod schemas by `npm run openapi`; never edit by hand. Errors are JSON ' +
         '`{"error":{"code","message",…}}`. API Gateway itself may answer some failures (a function that cannot start, ' +
-        'a body above its own limit) with its own `{"message":…}` body.',
+        'a body above its own limit) with its own `{"message":…}` body. A method a path does not take gets 405 ' +
+        'with an `Allow` header and a MethodNotAllowedError body, on every path.',
       license: { name: 'UNLICENSED (proprietary)' },
     },
     servers: [

@@ -58,6 +58,14 @@ export const unsupportedMediaTypeBody = (kind: MediaKind) =>
     /** The send route that takes this content type, when one does. */
     route: z.optional(z.string()),
   });
+/** ContentMismatchError (lib/media/magic.ts): `detected` lists the types the bytes do fit, when known. */
+export const contentMismatchBody = errorBody(['CONTENT_MISMATCH'], {
+  detected: z.optional(z.array(z.string())),
+});
+/** MethodNotAllowedError (lib/methodNotAllowed.ts): a known path, a method it does not take; `Allow` says the same. */
+export const methodNotAllowedBody = errorBody(['METHOD_NOT_ALLOWED'], {
+  allowed: z.array(z.enum(['GET', 'HEAD', 'POST'])),
+});
 /** InfobipError: `upstreamStatus` when Infobip answered, and its `serviceException` when it said why. */
 export const infobipErrorBody = errorBody(['INFOBIP_ERROR'], {
   upstreamStatus: z.optional(z.int()),

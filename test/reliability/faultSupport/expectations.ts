@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { sampleFile } from '../../support/sampleFile';
 import type { MediaKind } from '../../../lib/media/kinds';
 import { leaked, type LogEntry, type Stack } from './stack';
 
@@ -22,7 +22,7 @@ export const fileBody = (kind: MediaKind, messageId: string, extra: Record<strin
   to: '39123456789',
   fileName: `fault-${messageId}.bin`,
   contentType: CONTENT_TYPES[kind],
-  content: randomBytes(3 * 1024 + 1).toString('base64'),
+  content: sampleFile(CONTENT_TYPES[kind], 3 * 1024 + 1).toString('base64'),
   messageId,
   ...extra,
 });

@@ -1,0 +1,3 @@
+import { startMethodNotAllowed } from '../lib/methodNotAllowed';
+
+export const handler = startMethodNotAllowed();
