@@ -163,9 +163,13 @@ const NOT_SENT_CAUSES = new Set([
 ]);
 
 function neverSent(error: unknown): boolean {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (typeof cause?.code === 'string' && NOT_SENT_CAUSES.has(cause.code)) return true;
-  return /redirect/i.test(String(cause?.message ?? (error instanceof Error ? error.message : '')));
+  // Duck-typed (fetch's errors may come from another realm), and a few causes deep.
+  type Failure = { code?: unknown; message?: unknown; cause?: unknown } | null | undefined;
+  for (let e = error as Failure, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as Failure, depth += 1) {
+    if (typeof e.code === 'string' && NOT_SENT_CAUSES.has(e.code)) return true;
+    if (/redirect/i.test(String(e.message ?? ''))) return true;
+  }
+  return false;
 }
 
 const logsSchema = z.object({

@@ -213,7 +213,7 @@ describe('baseUrl tricks never receive the API key', () => {
           headers: ctlive(),
         });
         const file = await stack.call(sendImage, {
-          body: fileBody('image', 'trick', { infobip: { baseUrl } }),
+          body: fileBody('image', `trick-${randomUUID()}`, { infobip: { baseUrl } }),
           headers: ctlive(),
         });
         for (const reply of [text, file]) {
@@ -328,7 +328,7 @@ describe('baseUrl tricks never receive the API key', () => {
           headers: ctlive(),
         });
         const file = await stack.call(sendImage, {
-          body: fileBody('image', 'redirect', { infobip: { baseUrl: redirectorUrl } }),
+          body: fileBody('image', `redirect-${randomUUID()}`, { infobip: { baseUrl: redirectorUrl } }),
           headers: ctlive(),
         });
 
@@ -530,7 +530,7 @@ describe('header injection through fileName cannot add a header', () => {
       const before = await stack.mediaKeys();
 
       const reply = await stack.call(stack.sendMedia.document, {
-        body: fileBody('document', 'inject', { contentType: 'application/pdf\r\nSet-Cookie: session=stolen' }),
+        body: fileBody('document', `inject-${randomUUID()}`, { contentType: 'application/pdf\r\nSet-Cookie: session=stolen' }),
         headers: ctlive(),
       });
 

@@ -109,7 +109,8 @@ describe.each([
       expectErrorLine(
         mark,
         tag,
-        new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] SET failed for key \\[IMChannel:MultimediaMessage:`),
+        // The send's first Redis call is the claim of its key (the body's messageId): it fails first.
+        new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] Could not claim the Idempotency-Key in Redis, nothing sent`),
       );
       expectErrorLine(mark, tag, new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] Request failed with 503 REDIS_UNAVAILABLE`));
       expect(stack.sandbox.received).toEqual([]);
