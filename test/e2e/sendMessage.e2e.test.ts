@@ -63,7 +63,7 @@ describe('sendMessage through the local stack', () => {
     const res = await post({ to: '39123456789', text: 'hi' }, 'wrong');
     expect(res.status).toBe(401);
     const body: unknown = await res.json();
-    expect(body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    expect(body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String), retryable: false } });
     expectMatchesOpenApi('POST', res.url, res.status, body);
     expect(stack.sandbox.received).toHaveLength(0);
   });
