@@ -9,6 +9,7 @@ export { DELIVERED, ERROR, STATUS, undelivered } from './infobipSandbox/codes';
 export type { InboundMessageOptions } from './infobipSandbox/payloads';
 export { postWebhook, webhookAuthHeaders } from './infobipSandbox/webhook';
 export type {
+  AcceptedMessage,
   DeliveryReportPost,
   FailureMode,
   InfobipSandbox,

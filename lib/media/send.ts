@@ -7,7 +7,7 @@ import {
   readInfobipConfig,
   readMediaConfig,
   readIdempotencyConfig,
-  readNotifyUrl,
+  notifyUrlFor,
   readRequiredPublicUrl,
   type MediaConfig,
 } from '../platform/config';
@@ -223,7 +223,7 @@ export function startMediaSend(kind: MediaKind) {
         log,
         idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
         publicUrl,
-        notifyUrl: readNotifyUrl(process.env, publicUrl),
+        notifyUrl: notifyUrlFor(publicUrl),
         ctliveApiToken: readCtliveApiToken(),
         media: readMediaConfig(),
         infobipConfig,

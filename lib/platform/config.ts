@@ -420,8 +420,13 @@ export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPoli
  * token every report would get 401 and be lost after Infobip's retries. Hence the token is
  * required wherever the webhooks must be authenticated. `undefined` without a public URL.
  */
-export function readNotifyUrl(env: Env = process.env, publicUrl = readPublicUrl(env)): string | undefined {
-  if (publicUrl === undefined) return undefined;
+export function readNotifyUrl(env: Env = process.env): string | undefined {
+  const publicUrl = readPublicUrl(env);
+  return publicUrl === undefined ? undefined : notifyUrlFor(publicUrl, env);
+}
+
+/** The same, for a function that already holds its (required) public URL. */
+export function notifyUrlFor(publicUrl: string, env: Env = process.env): string {
   const token = readUrlToken(env);
   if (token === undefined) {
     const withoutToken = `${publicUrl}/onDeliveryReport`;
