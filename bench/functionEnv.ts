@@ -46,6 +46,7 @@ export function functionEnv(name: string, services: Services, target: CtliveTarg
     INFOBIP_BASE_URL: services.sandboxUrl,
     INFOBIP_API_KEY: services.sandboxKey,
     INFOBIP_SCENARIO_KEY: 'LOCAL-SCENARIO-KEY',
+    INFOBIP_SENDER: '44123456789',
     INFOBIP_ALLOWED_HOSTS: '*.api.infobip.com,127.0.0.1',
     INFOBIP_TIMEOUT_MS: '10000',
     UPSTASH_REDIS_REST_URL: services.proxyUrl,

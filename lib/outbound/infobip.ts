@@ -19,12 +19,30 @@ export const infobipSettingsSchema = z.object({
   baseUrl: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   apiKey: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   scenarioKey: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  /**
+   * The WhatsApp business number the scenario sends from (OMNI picks it from the scenario,
+   * so Infobip never sees this field): IMChannel uses it for the 24-hour window and the
+   * template catalogue. Digits, as INFOBIP_SENDER.
+   */
+  sender: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.trim(),
+          z.regex(/^(?:\+|00)?[1-9]\d{6,14}$/, 'must be the business number with its country code, 7 to 15 digits'),
+        ),
+      z.transform((sender: string) => sender.replace(/^(?:\+|00)/, '')),
+    ),
+  ),
 });
 
 export interface InfobipSettings {
   baseUrl: string;
   apiKey: string;
   scenarioKey: string;
+  /** The business number, when the request or the deployment names it. */
+  sender?: string;
 }
 
 export interface OmniRequest {
@@ -117,6 +135,7 @@ export function resolveSettings(
     baseUrl: checkBaseUrl(merged.baseUrl as string, config.allowedHosts),
     apiKey: merged.apiKey as string,
     scenarioKey: merged.scenarioKey as string,
+    ...(merged.sender === undefined ? {} : { sender: merged.sender }),
   };
 }
 

@@ -81,6 +81,8 @@ export interface InfobipDefaults {
   baseUrl?: string;
   apiKey?: string;
   scenarioKey?: string;
+  /** The WhatsApp business number the scenario sends from (digits), for the 24-hour window and the template catalogue. */
+  sender?: string;
 }
 
 export interface LogConfig {
@@ -199,6 +201,21 @@ export function readCtliveApiToken(env: Env = process.env): string {
   return required(env, 'CTLIVE_API_TOKEN');
 }
 
+/** INFOBIP_SENDER: the business number, digits only (a leading + or 00 is dropped), 7 to 15 of them. */
+function senderNumber(env: Env): string | undefined {
+  const raw = nonEmpty(env, 'INFOBIP_SENDER');
+  if (raw === undefined) return undefined;
+  const digits = raw.trim().replace(/^(?:\+|00)/, '');
+  if (!/^[1-9]\d{6,14}$/.test(digits)) {
+    return problem(
+      'INFOBIP_SENDER',
+      'must be the WhatsApp business number the scenario sends from, with its country code: 7 to 15 digits, optionally after a leading + or 00',
+      undefined,
+    );
+  }
+  return digits;
+}
+
 export function readInfobipConfig(env: Env = process.env): InfobipConfig {
   const baseUrl = nonEmpty(env, 'INFOBIP_BASE_URL');
   return {
@@ -206,6 +223,7 @@ export function readInfobipConfig(env: Env = process.env): InfobipConfig {
       baseUrl: baseUrl === undefined ? undefined : httpUrl('INFOBIP_BASE_URL', baseUrl),
       apiKey: nonEmpty(env, 'INFOBIP_API_KEY'),
       scenarioKey: nonEmpty(env, 'INFOBIP_SCENARIO_KEY'),
+      sender: senderNumber(env),
     },
     allowedHosts: (nonEmpty(env, 'INFOBIP_ALLOWED_HOSTS') ?? DEFAULT_ALLOWED_HOSTS)
       .split(',')

@@ -29,6 +29,7 @@ describe('config', () => {
     ['UPSTASH_REDIS_REST_TOKEN', () => readRedisConfig({ UPSTASH_REDIS_REST_URL: 'http://x' })],
     ['IMCHANNEL_PUBLIC_URL', () => readRequiredPublicUrl({})],
     ['INFOBIP_TIMEOUT_MS', () => readInfobipConfig({ INFOBIP_TIMEOUT_MS: '10s' })],
+    ['INFOBIP_SENDER', () => readInfobipConfig({ INFOBIP_SENDER: '+44 7860 099299' })],
     ['MEDIA_MAX_BYTES', () => readMediaConfig({ MEDIA_MAX_BYTES: '-1' })],
     ['LOG_FORMAT', () => readLogConfig({ LOG_FORMAT: 'xml' })],
     ['CTLIVE_TIMEOUT_MS', () => readCtliveTarget({ CTLIVE_TARGET: 'https://ctlive.example/in', CTLIVE_TIMEOUT_MS: '15001' })],
@@ -46,6 +47,11 @@ describe('config', () => {
     expect(readMediaConfig({})).toEqual({ ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: 4_194_304 });
     expect(readInfobipConfig({})).toEqual({ defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 10_000 });
     expect(readLogConfig({})).toEqual({ format: 'json', level: 'INFO' });
+  });
+
+  it('keeps the business number as digits, without a leading + or 00', () => {
+    expect(readInfobipConfig({ INFOBIP_SENDER: '+447860099299' }).defaults.sender).toBe('447860099299');
+    expect(readInfobipConfig({ INFOBIP_SENDER: '00447860099299' }).defaults.sender).toBe('447860099299');
   });
 
   it('splits the allowlist and keeps the deployment defaults', () => {
