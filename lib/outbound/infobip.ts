@@ -252,7 +252,12 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         failed(status, serviceException?.messageId ?? 'NONE');
         if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
         const why = serviceException?.text ?? `HTTP ${status}`;
-        throw new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
+        const refused = new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
+        // A 5xx in Infobip's own error shape is its API answering "not taken". A 5xx without
+        // it (a 502/503/504 page from a gateway in front of the API) may come after the API
+        // took the message, so a retry must find out first (lib/outbound/idempotency.ts).
+        refused.outcomeUnknown = status >= 500 && !refusal.success;
+        throw refused;
       }
       const accepted = omniResponseSchema.safeParse(body);
       if (!accepted.success) {

@@ -153,4 +153,32 @@ describe('idempotent sendMessage on a real Redis and the sandbox', () => {
     expect(late.status).toBe(200);
     expect(sandbox.accepted.map((m) => m.messageId)).toEqual([messageIdFor(key)]);
   });
+  it("a 500 in Infobip's own error shape is a refusal: the key is released and a retry sends", async () => {
+    const send = sender();
+    const key = `k-${randomUUID()}`;
+    sandbox.failNext({ status: 500 });
+
+    const first = await send(text('refused'), key);
+    const retry = await send(text('refused'), key);
+
+    expect(first).toMatchObject({ status: 502, body: { error: { code: 'INFOBIP_ERROR', retryable: true } } });
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(logLookups()).toBe(0);
+    expect(sandbox.accepted.map((m) => m.messageId)).toEqual([messageIdFor(key)]);
+  });
+
+  it("a gateway's 502 page is an unknown outcome: the retry asks Infobip's logs before sending anything", async () => {
+    const send = sender();
+    const key = `k-${randomUUID()}`;
+    sandbox.failNext({ status: 502, body: '<html><body>502 Bad Gateway</body></html>' });
+
+    expect((await send(text('gateway'), key)).status).toBe(502);
+    const retry = await send(text('gateway'), key);
+
+    // Not in the logs and the grace period not over: not sent again yet.
+    expect(retry).toMatchObject({ status: 409, body: { error: { code: 'OUTCOME_UNKNOWN' } } });
+    expect(logLookups()).toBe(1);
+    expect(omniCalls()).toBe(1);
+  });
 });

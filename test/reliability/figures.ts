@@ -31,6 +31,7 @@ interface FaultsFile {
     attacksPassed: number;
     errors: number;
   };
+  sections: Record<string, Record<string, unknown>>;
 }
 
 interface LoadFile {
@@ -53,7 +54,7 @@ interface LoadFile {
 
 const read = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const write = (file: string, content: unknown) => writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`);
-const n = (value: number) => value.toLocaleString('en-US');
+const n = (value: number | undefined) => (value ?? 0).toLocaleString('en-US');
 
 function figures(faults: FaultsFile, load: LoadFile): string {
   const s = faults.summary;
@@ -65,6 +66,32 @@ function figures(faults: FaultsFile, load: LoadFile): string {
   const retries = Object.entries(once.answers.notOkAnswers)
     .map(([answer, count]) => `${n(count)} after ${answer}`)
     .join(', ');
+  const out = faults.sections['faults.outboundExactlyOnce'] as Record<string, number> | undefined;
+  const outRow =
+    out === undefined
+      ? []
+      : [
+          `| outbound messages at Infobip exactly once | ${n(out.messagesAtSandbox)} of ${n(out.messagesRequested)} (duplicates ${n(out.duplicates)}, lost ${n(out.lost)}) |`,
+        ];
+  const counted = (prefix: string) =>
+    out === undefined
+      ? ''
+      : Object.entries(out)
+          .filter(([name]) => name.startsWith(prefix))
+          .map(([name, value]) => `${name.slice(prefix.length)} ${n(value)}`)
+          .join(', ');
+  const outParagraph =
+    out === undefined
+      ? []
+      : [
+          '',
+          `**Exactly once on the way out** (\`outboundOnce.test.ts\`): ${n(out.messagesRequested)} texts and images under`,
+          `Idempotency-Keys, ${n(out.ctliveRequests)} ctlive requests (one message in ten posted twice at once), ${n(out.attempts)}`,
+          `attempts in ${n(Math.round((out.wallMs ?? 0) / 1000))} s, retried on ctlive's timeout, on 5xx and after Retry-After. OMNI sends:`,
+          `${counted('infobip:')}. Redis: ${counted('redis:')}. Functions killed: ${counted('killed:')}.`,
+          `Answers: ${counted('answer:')}. At the sandbox: ${n(out.messagesAtSandbox)} messages, ${n(out.duplicates)} duplicated,`,
+          `${n(out.lost)} lost; requests left without a 200: ${n(out.unanswered)}.`,
+        ];
   const lines = [
     `From the last full run (faults, bad input and attacks: \`test/reliability/results/faults.json\`;`,
     `exactly once and load: \`test/reliability/results/load.json\`, commit ${once.commit ?? 'unknown'},`,
@@ -78,6 +105,7 @@ function figures(faults: FaultsFile, load: LoadFile): string {
     `| bad inputs tried | ${n(s.badInputsTried)}: at least ${n(perEndpoint)} for each of the ${endpoints} endpoints |`,
     `| inbound results forwarded exactly once | ${n(once.ctlive.distinctMessageIds)} of ${n(once.planned.uniqueResults)} (ctlive received ${n(once.ctlive.received)}) |`,
     `| duplicates sent / suppressed | ${n(once.planned.duplicatesSent)} / ${n(once.answers.duplicatesSuppressed)} |`,
+    ...outRow,
     `| requests under load | ${n(underLoad)} |`,
     `| errors | ${n(s.errors + loadErrors + once.answers.undelivered)} |`,
     '',
@@ -90,6 +118,7 @@ function figures(faults: FaultsFile, load: LoadFile): string {
     `as Infobip retries: ${n(once.answers.retries)} retries (${retries}), at most`,
     `${once.answers.mostAttemptsForOneWebhook} attempts for one webhook. More duplicates are suppressed than were sent because a`,
     'batch retried after a refusal brings back the results already forwarded.',
+    ...outParagraph,
     '',
     `**Load** (\`load.test.ts\`): autocannon against the local stack, ${load.load.secondsPerRoute} s per route after a warm-up:`,
     '',
