@@ -82,6 +82,7 @@ function localDefaults(
     MEDIA_TTL_SECONDS: '86400',
     MEDIA_FETCH_TTL_SECONDS: '60',
     MEDIA_MAX_BYTES: '4194304',
+    CONVERSATION_WINDOW_POLICY: 'warn',
     LOG_FORMAT: 'text',
     // Secrets come from this environment (passed through by --localEnvironment), not SSM.
     SECRETS_SSM_PATH: '',

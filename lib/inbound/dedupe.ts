@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import { redisKeys } from '../platform/redis';
+import { LAST_MESSAGE_MEMBER, type ConversationTouch } from '../conversation/window';
 
 /**
  * Webhook de-duplication (CONTRACT section 5): Infobip retries and re-sends, ctlive must
@@ -30,9 +31,11 @@ export interface Dedupe {
   /**
    * One outcome per key, in order. Keys must be distinct. `owner` is unique to the request:
    * a claim already holding it is this request's own (a retried call whose first reply
-   * was lost), not another request's.
+   * was lost), not another request's. `conversations` (customers' messages) move their
+   * conversation's last-message time forward, never back, in the same pipeline: the
+   * 24-hour window costs the webhook no round trip (lib/conversation/window.ts).
    */
-  claim(keys: DedupeKey[], owner: string): Promise<ClaimOutcome[]>;
+  claim(keys: DedupeKey[], owner: string, conversations?: ConversationTouch[]): Promise<ClaimOutcome[]>;
   /**
    * Marks forwarded results done and releases claims whose forward failed or never ran. A
    * forwarded delivery or seen report also leaves a mark under its messageId, in the same
@@ -62,7 +65,15 @@ export interface DedupeOptions {
    */
   claimTtlSeconds?: number;
   doneTtlSeconds?: number;
+  /** How long a conversation's last-message time is kept (CONVERSATION_RECORD_TTL_SECONDS). */
+  conversationTtlSeconds?: number;
 }
+
+/**
+ * Weeks, not the window's 24 h: a send then tells a closed window (the customer wrote, long
+ * ago) from one IMChannel never saw, which it reports as unknown, never as closed.
+ */
+export const DEFAULT_CONVERSATION_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const CLAIMED = 'forwarding';
 const DONE = 'done';
@@ -72,15 +83,21 @@ const DELETE_IF_HELD = "if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe {
   const claimTtl = options.claimTtlSeconds ?? 60;
   const doneTtl = options.doneTtlSeconds ?? 24 * 60 * 60;
+  const conversationTtl = options.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS;
   const keyOf = ({ kind, messageId }: DedupeKey) => redisKeys.webhookEvent(kind, messageId);
   return {
-    async claim(keys, owner) {
+    async claim(keys, owner, conversations = []) {
       if (keys.length === 0) return [];
       // SET NX EX takes each claim, and the GET behind it in the same pipeline tells a
       // finished forward from one still running when the claim was not ours.
       const held = `${CLAIMED}:${owner}`;
       const pipeline = redis.pipeline();
       for (const key of keys) pipeline.set(keyOf(key), held, { nx: true, ex: claimTtl }).get(keyOf(key));
+      // After the claims, so their replies keep their places. GT: a retried or late copy of
+      // an older message never moves the time back; a duplicate changes nothing.
+      for (const { key, at } of conversations) {
+        pipeline.zadd(key, { gt: true }, { score: at, member: LAST_MESSAGE_MEMBER }).expire(key, conversationTtl);
+      }
       const replies = await pipeline.exec<(string | null)[]>();
       return keys.map((_, i): ClaimOutcome => {
         const current = replies[2 * i + 1];

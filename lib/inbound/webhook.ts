@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkWebhookAuth } from '../platform/auth';
-import { readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from '../platform/config';
+import { readConversationRecordTtl, readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from '../platform/config';
+import { conversationTouches } from '../conversation/window';
 import { toMessageEvent, toReportEvent, type CtliveEvent } from './events';
 import { createDedupe, type ClaimOutcome, type Dedupe, type ReportSeen } from './dedupe';
 import { AppError, reasonOf } from '../platform/errors';
@@ -51,7 +52,7 @@ function webhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
   return {
     log,
     auth: policy.auth,
-    dedupe: createDedupe(createRedis(redisConfig)),
+    dedupe: createDedupe(createRedis(redisConfig), { conversationTtlSeconds: readConversationRecordTtl() }),
     forwarder: createForwarder(readCtliveTarget()),
   };
 }
@@ -152,7 +153,8 @@ async function deliverOnce(
   const keys = distinct.map(({ event, messageId }) => ({ kind: event, messageId }));
   let claims: ClaimOutcome[];
   try {
-    claims = await dedupe.claim(keys, owner);
+    // The customers' messages also record their 24-hour window, in this same round trip.
+    claims = await dedupe.claim(keys, owner, conversationTouches(distinct));
   } catch (error: unknown) {
     // Never forward without a claim: that is how a message would reach ctlive twice.
     for (const { event, messageId } of distinct) {

@@ -7,6 +7,7 @@ import {
   readInfobipConfig,
   readMediaConfig,
   readIdempotencyConfig,
+  readConversationWindowPolicy,
   notifyUrlFor,
   readRequiredPublicUrl,
   type MediaConfig,
@@ -15,6 +16,7 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reaso
 import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
+import { createConversationReader } from '../outbound/window';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from './format';
 import { checkLeadingBytes } from './magic';
@@ -164,46 +166,55 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       resolveSettings(body.infobip, deps.infobipConfig);
 
       // A replayed send parks nothing: the file is parked under the claim, once.
-      return sendOnce(deps, event, body, async ({ messageId, attach }) => {
-        const mediaId = randomUUID();
-        try {
-          await store.put(
-            mediaId,
-            { kind: spec.kind, contentType, fileName: body.fileName, content: body.content },
-            media.ttlSeconds,
-          );
-        } catch (error: unknown) {
-          // A SET whose reply was lost may still have stored the file (a slow Redis runs it
-          // late; one that restarts may have written it just before going down), parking it
-          // for MEDIA_TTL_SECONDS under an id nobody was given: delete it before answering 503.
-          await removeUnclaimedFile(store, mediaId);
-          countFailedSend(log, error);
-          throw error;
-        }
-        log.metrics.record('MediaBytes', base64DecodedBytes(body.content));
-        const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
-        // Should the outcome be unknown, a retry that learns the message went out answers with these.
-        attach({ mediaId, mediaUrl });
-        // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
-        const caption = body.caption || body.fileName;
-        try {
-          const sent = await sendToInfobip(deps, { ...body, messageId }, spec.whatsApp(mediaUrl, caption));
-          const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
-          return jsonResponse(200, answer);
-        } catch (error: unknown) {
-          // A timeout (or a connection lost after the request went out, or a 2xx that is no
-          // OMNI answer) may still have reached Infobip, which would then fetch the file: keep it.
-          if (isInfobipRefusal(error) && !outcomeUnknown(error)) {
-            await store.remove(mediaId).catch((removeError: unknown) =>
-              log.error('Could not delete the file of a refused message', {
-                messageId: body.messageId,
-                reason: reasonOf(removeError),
-              }),
+      // An unkeyed send's window is read in the pipeline that parks the file (foldsWindowRead).
+      return sendOnce(
+        deps,
+        event,
+        body,
+        async ({ messageId, attach, windowRead }) => {
+          const mediaId = randomUUID();
+          try {
+            const window = await store.put(
+              mediaId,
+              { kind: spec.kind, contentType, fileName: body.fileName, content: body.content },
+              media.ttlSeconds,
+              windowRead?.key,
             );
+            if (windowRead !== undefined && window !== undefined) windowRead.deliver(window);
+          } catch (error: unknown) {
+            // A SET whose reply was lost may still have stored the file (a slow Redis runs it
+            // late; one that restarts may have written it just before going down), parking it
+            // for MEDIA_TTL_SECONDS under an id nobody was given: delete it before answering 503.
+            await removeUnclaimedFile(store, mediaId);
+            countFailedSend(log, error);
+            throw error;
           }
-          throw error;
-        }
-      });
+          log.metrics.record('MediaBytes', base64DecodedBytes(body.content));
+          const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
+          // Should the outcome be unknown, a retry that learns the message went out answers with these.
+          attach({ mediaId, mediaUrl });
+          // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
+          const caption = body.caption || body.fileName;
+          try {
+            const sent = await sendToInfobip(deps, { ...body, messageId }, spec.whatsApp(mediaUrl, caption));
+            const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
+            return jsonResponse(200, answer);
+          } catch (error: unknown) {
+            // A timeout (or a connection lost after the request went out, or a 2xx that is no
+            // OMNI answer) may still have reached Infobip, which would then fetch the file: keep it.
+            if (isInfobipRefusal(error) && !outcomeUnknown(error)) {
+              await store.remove(mediaId).catch((removeError: unknown) =>
+                log.error('Could not delete the file of a refused message', {
+                  messageId: body.messageId,
+                  reason: reasonOf(removeError),
+                }),
+              );
+            }
+            throw error;
+          }
+        },
+        { foldsWindowRead: true },
+      );
     },
   );
 }
@@ -229,6 +240,7 @@ export function startMediaSend(kind: MediaKind) {
         infobipConfig,
         infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
         store: createMediaStore(redis, log),
+        conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
       });
     },
     { secrets: SEND_SECRETS },

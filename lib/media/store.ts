@@ -3,14 +3,19 @@ import { UnavailableError } from '../platform/errors';
 import type { TaggedLogger } from '../platform/log';
 import { decodeEntry, encodeEntry, type MediaEntry } from './format';
 import { redisKeys } from '../platform/redis';
+import { LAST_MESSAGE_MEMBER } from '../conversation/window';
 
 /**
  * Files parked for Infobip (CONTRACT sections 3 and 4), one Redis value per file under
  * `IMChannel:MultimediaMessage:<uuid>`, one round trip per operation.
  */
 export interface MediaStore {
-  /** SET … EX: the file lives `ttlSeconds` unless Infobip fetches it sooner. */
-  put(id: string, entry: MediaEntry, ttlSeconds: number): Promise<void>;
+  /**
+   * SET … EX: the file lives `ttlSeconds` unless Infobip fetches it sooner. With
+   * `windowKey`, the same round trip reads that conversation's 24-hour window (ZSCORE)
+   * and returns its reply (lib/outbound/window.ts).
+   */
+  put(id: string, entry: MediaEntry, ttlSeconds: number, windowKey?: string): Promise<string | number | null | void>;
   /**
    * GETEX … EX: reads the file and shortens its life in the same command. `found` is
    * false for no key; `entry` is undefined for a key that holds something else.
@@ -46,9 +51,20 @@ export function createMediaStore(redis: Redis, log: TaggedLogger): MediaStore {
     }
   };
   return {
-    async put(id, entry, ttlSeconds) {
+    async put(id, entry, ttlSeconds, windowKey) {
       const key = redisKeys.media(id);
-      await call('SET', key, () => redis.set(key, encodeEntry(entry), { ex: ttlSeconds }));
+      if (windowKey === undefined) {
+        await call('SET', key, () => redis.set(key, encodeEntry(entry), { ex: ttlSeconds }));
+        return;
+      }
+      const [, score] = await call('SET', key, () =>
+        redis
+          .pipeline()
+          .set(key, encodeEntry(entry), { ex: ttlSeconds })
+          .zscore(windowKey, LAST_MESSAGE_MEMBER)
+          .exec<[string | null, string | number | null]>(),
+      );
+      return score ?? null;
     },
     async take(id, ttlSeconds) {
       const key = redisKeys.media(id);

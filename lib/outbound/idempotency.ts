@@ -4,6 +4,7 @@ import { AppError, BadRequestError, UnavailableError, reasonOf } from '../platfo
 import { jsonResponse, type HttpEvent, type HttpResponse } from '../platform/http';
 import type { TaggedLogger } from '../platform/log';
 import { redisKeys } from '../platform/redis';
+import { LAST_MESSAGE_MEMBER, type WindowRecord } from '../conversation/window';
 
 /**
  * Exactly once on the way out (docs/api.md, "Idempotent sends"). Infobip has no idempotency
@@ -48,12 +49,17 @@ export interface ReportMark {
 /** What Infobip's logs say of a messageId: there (with its status), or not (yet). */
 export type InfobipLookup = { found: true; status: unknown } | { found: false };
 
+/** The claim's reply; `window` is the conversation's record when `windowKey` was given. */
+export type ClaimResult = ({ claimed: true } | { claimed: false; held: string | null; report: string | null }) & {
+  window?: WindowRecord;
+};
+
 export interface IdempotencyStore {
-  /** One round trip: takes the key, or reads what holds it and any report for its messageId. */
-  claim(
-    key: string,
-    record: InFlight,
-  ): Promise<{ claimed: true } | { claimed: false; held: string | null; report: string | null }>;
+  /**
+   * One round trip: takes the key, or reads what holds it and any report for its messageId;
+   * with `windowKey`, also reads the conversation's 24-hour window (lib/conversation/window.ts).
+   */
+  claim(key: string, record: InFlight, windowKey?: string): Promise<ClaimResult>;
   /** Replaces our own value (`held`) by `next`, atomically; false when it no longer holds it. */
   replace(key: string, held: string, next: IdempotencyRecord): Promise<boolean>;
   /** Deletes the key while it still holds our value. */
@@ -68,15 +74,18 @@ const REPLACE_IF_HELD =
 export function createIdempotencyStore(redis: Redis, config: IdempotencyConfig): IdempotencyStore {
   const keyOf = (key: string) => redisKeys.idempotency(createHash('sha256').update(key).digest('hex'));
   return {
-    async claim(key, record) {
+    async claim(key, record, windowKey) {
       const value = JSON.stringify(record);
-      const [set, held, report] = await redis
+      const pipeline = redis
         .pipeline()
         .set(keyOf(key), value, { nx: true, ex: config.ttlSeconds })
         .get(keyOf(key))
-        .get(redisKeys.reported(record.messageId))
-        .exec<[string | null, string | null, string | null]>();
-      return set === 'OK' || held === value ? { claimed: true } : { claimed: false, held, report };
+        .get(redisKeys.reported(record.messageId));
+      if (windowKey !== undefined) pipeline.zscore(windowKey, LAST_MESSAGE_MEMBER);
+      const [set, held, report, window] =
+        await pipeline.exec<[string | null, string | null, string | null, string | number | null]>();
+      const read = windowKey === undefined ? {} : { window: window ?? null };
+      return set === 'OK' || held === value ? { claimed: true, ...read } : { claimed: false, held, report, ...read };
     },
     async replace(key, held, next) {
       const replaced = await redis.eval(REPLACE_IF_HELD, [keyOf(key)], [held, JSON.stringify(next), String(config.ttlSeconds)]);
@@ -138,6 +147,8 @@ export interface IdempotentSend {
   /** Asks Infobip's logs for the messageId (with the retry's Infobip settings). */
   lookup: (messageId: string) => Promise<InfobipLookup>;
   now?: () => number;
+  /** The conversation whose 24-hour window the claim reads too (lib/outbound/window.ts). */
+  windowKey?: string;
 }
 
 export interface Attempt {
@@ -145,6 +156,8 @@ export interface Attempt {
   messageId: string | undefined;
   /** Fields of the eventual 200 body known before Infobip is called, kept should the outcome be unknown. */
   attach(extra: Extra): void;
+  /** The conversation's window record as the claim read it; undefined when nothing read it. */
+  window?: WindowRecord;
 }
 
 /** A delivered status for a message that only a seen report proves (seen implies delivered). */
@@ -176,7 +189,7 @@ export async function idempotent(
 
   let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
   try {
-    claim = await store.claim(key, mine);
+    claim = await store.claim(key, mine, deps.windowKey);
   } catch (error: unknown) {
     // Never send without the claim: that is how a retry would reach the customer twice.
     log.error('Could not claim the Idempotency-Key in Redis, nothing sent', { messageId, reason: reasonOf(error) });
@@ -185,7 +198,7 @@ export async function idempotent(
       'The idempotency store (Redis) is unavailable; nothing was sent, retry later',
     );
   }
-  if (claim.claimed) return run(deps, key, mine, send, request.to);
+  if (claim.claimed) return run(deps, key, mine, send, request.to, claim.window);
 
   const held = parse(claim.held);
   if (held === undefined) {
@@ -232,7 +245,7 @@ export async function idempotent(
       const next: InFlight = { ...mine, extra: undefined };
       if (!(await store.replace(key, String(claim.held), next))) throw inProgress(1);
       log.warn(`Message [${messageId}] never reached Infobip: sending it again with the same messageId`, { messageId });
-      return run(deps, key, next, send, request.to);
+      return run(deps, key, next, send, request.to, claim.window);
     } else {
       const unknown = new IdempotencyError(
         409,
@@ -280,10 +293,11 @@ async function run(
   mine: InFlight,
   send: (attempt: Attempt) => Promise<HttpResponse>,
   to: string,
+  window: WindowRecord | undefined,
 ): Promise<HttpResponse> {
   const held = JSON.stringify(mine);
   let extra: Extra | undefined;
-  const attempt: Attempt = { messageId: mine.messageId, attach: (fields) => (extra = { ...extra, ...fields }) };
+  const attempt: Attempt = { messageId: mine.messageId, attach: (fields) => (extra = { ...extra, ...fields }), window };
   let response: HttpResponse;
   try {
     response = await send(attempt);

@@ -12,6 +12,8 @@ import {
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
 import { idempotencyKeyOf, idempotent, type Attempt, type IdempotencyConfig, type IdempotencyStore } from './idempotency';
+import { conversationKey, windowStateSchema } from '../conversation/window';
+import { windowGuard, type ConversationWindowDeps, type MessageType, type WindowRead } from './window';
 
 /**
  * A WhatsApp Business-Scoped User ID, for customers known by a username rather than a
@@ -70,6 +72,12 @@ export interface OutboundDeps {
   /** Where Infobip posts this send's reports (`readNotifyUrl`), with its token; none without a public URL. */
   notifyUrl?: string;
   log: TaggedLogger;
+  /**
+   * The 24-hour window (lib/outbound/window.ts): CONVERSATION_WINDOW_POLICY and the reader
+   * of the conversation's record. Without it no window is read (as under `off`): every
+   * production send function wires it.
+   */
+  conversationWindow?: ConversationWindowDeps;
 }
 
 export interface SentMessage extends OmniAccepted {
@@ -105,26 +113,55 @@ export function countFailedSend(log: TaggedLogger, error: unknown): void {
   log.metrics.count('Sends', { outcome: error instanceof AppError ? error.code : 'INTERNAL_ERROR' });
 }
 
+export interface SendOnceOptions {
+  /**
+   * `template`: never refused by the 24-hour window (WhatsApp delivers templates outside
+   * it); its answer still reports the window. Default `freeForm`: text, media, location,
+   * contacts, answered by CONVERSATION_WINDOW_POLICY.
+   */
+  messageType?: MessageType;
+  /**
+   * The send's own first Redis call can carry the window's read when no claim does: it is
+   * handed `windowRead` and must call its `deliver` with the ZSCORE reply (the media park).
+   */
+  foldsWindowRead?: boolean;
+}
+
+/** What `send` gets: the attempt, and for a `foldsWindowRead` send the read it should carry. */
+export type SendAttempt = Attempt & { windowRead?: WindowRead };
+
 /**
  * Runs a send under its Idempotency-Key (the header, else the body's messageId): at most
  * one message per key and body, the first answer replayed to every retry. `send` gets the
- * destination messageId to use (always one under a key).
+ * destination messageId to use (always one under a key). The conversation's 24-hour window
+ * is read and applied here (lib/outbound/window.ts), so every send route gets it by coming
+ * through this function; the answer carries `conversationWindow`.
  */
 export function sendOnce(
   deps: OutboundDeps,
   event: HttpEvent,
   common: SendCommon,
-  send: (attempt: Attempt) => Promise<HttpResponse>,
+  send: (attempt: SendAttempt) => Promise<HttpResponse>,
+  options: SendOnceOptions = {},
 ): Promise<HttpResponse> {
-  return idempotent(
-    {
-      ...deps.idempotency,
-      log: deps.log,
-      lookup: (messageId) => deps.infobip.findMessage(resolveSettings(common.infobip, deps.infobipConfig), messageId, deps.log),
-    },
-    { key: idempotencyKeyOf(event, common.messageId), body: event.jsonBody, messageId: common.messageId, to: common.to },
-    send,
-  );
+  const window = deps.conversationWindow;
+  const key = idempotencyKeyOf(event, common.messageId);
+  const idempotency = {
+    ...deps.idempotency,
+    log: deps.log,
+    lookup: (messageId: string) =>
+      deps.infobip.findMessage(resolveSettings(common.infobip, deps.infobipConfig), messageId, deps.log),
+  };
+  const request = { key, body: event.jsonBody, messageId: common.messageId, to: common.to };
+  if (window === undefined || window.policy === 'off') return idempotent(idempotency, request, send);
+  // The business number: the request's, else the deployment's; without one the window is unknown.
+  const windowKey = conversationKey(common.infobip?.sender ?? deps.infobipConfig.defaults.sender, common.to);
+  const guard = windowGuard(window, deps.log, windowKey, {
+    messageType: options.messageType ?? 'freeForm',
+    foldsRead: options.foldsWindowRead === true,
+    messageId: common.messageId,
+  });
+  return idempotent({ ...idempotency, windowKey }, request, (attempt) => guard.run(attempt, send));
 }
 
 /**
@@ -135,6 +172,7 @@ export const sentBodySchema = z.object({
   messageId: z.string(),
   to: z.string(),
   status: statusSchema,
+  conversationWindow: z.optional(windowStateSchema),
 });
 export type SentBody = z.infer<typeof sentBodySchema>;
 

@@ -1,12 +1,19 @@
 import * as z from '../platform/schema';
 import { checkBearer } from '../platform/auth';
-import { readCtliveApiToken, readIdempotencyConfig, readInfobipConfig, readNotifyUrl } from '../platform/config';
+import {
+  readConversationWindowPolicy,
+  readCtliveApiToken,
+  readIdempotencyConfig,
+  readInfobipConfig,
+  readNotifyUrl,
+} from '../platform/config';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { createInfobipClient } from './infobip';
 import { httpStack, jsonResponse } from '../platform/http';
 import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from './send';
 import { createIdempotencyStore } from './idempotency';
+import { createConversationReader } from './window';
 import { createRedis } from '../platform/redis';
 
 /** Text plus room for callbackData and settings; far below this is any real agent reply. */
@@ -47,8 +54,10 @@ export function startSendMessage() {
     ({ log, redisConfig }) => {
       const infobipConfig = readInfobipConfig();
       const idempotencyConfig = readIdempotencyConfig();
+      const redis = createRedis(redisConfig);
       return makeSendMessageHandler({
-        idempotency: { store: createIdempotencyStore(createRedis(redisConfig), idempotencyConfig), config: idempotencyConfig },
+        idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
+        conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
         log,
         infobipConfig,
         infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),

@@ -252,6 +252,26 @@ export function readIdempotencyConfig(env: Env = process.env): { ttlSeconds: num
   };
 }
 
+/** What a free-form send does when the customer's 24-hour window is closed. */
+export type WindowPolicy = 'warn' | 'enforce' | 'off';
+const WINDOW_POLICIES: readonly WindowPolicy[] = ['warn', 'enforce', 'off'];
+
+/**
+ * The 24-hour window (lib/conversation/window.ts): what a free-form send does when the
+ * customer's window is closed (`CONVERSATION_WINDOW_POLICY`: warn, enforce or off).
+ */
+export function readConversationWindowPolicy(env: Env = process.env): WindowPolicy {
+  const raw = (nonEmpty(env, 'CONVERSATION_WINDOW_POLICY') ?? 'warn').toLowerCase();
+  return (WINDOW_POLICIES as readonly string[]).includes(raw)
+    ? (raw as WindowPolicy)
+    : problem('CONVERSATION_WINDOW_POLICY', `must be "warn", "enforce" or "off", got "${raw}"`, 'warn');
+}
+
+/** How long onMessage keeps a conversation's last-message time (`CONVERSATION_RECORD_TTL_SECONDS`, 30 days). */
+export function readConversationRecordTtl(env: Env = process.env): number {
+  return positiveInt(env, 'CONVERSATION_RECORD_TTL_SECONDS', 30 * 24 * 60 * 60);
+}
+
 export function readMediaConfig(env: Env = process.env): MediaConfig {
   return {
     ttlSeconds: positiveInt(env, 'MEDIA_TTL_SECONDS', 86_400),

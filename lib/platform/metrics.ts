@@ -25,6 +25,8 @@ export const METRIC_UNITS = {
   DeliveryReports: MetricUnit.Count,
   /** Send functions, by `outcome`. */
   Sends: MetricUnit.Count,
+  /** Free-form sends to a closed 24-hour window, by `outcome`: SENT (policy warn) or REFUSED (enforce). */
+  ClosedWindowSends: MetricUnit.Count,
   /** By `status` (HTTP status or `none`) and `code` (Infobip's serviceException id, or ours). */
   InfobipErrors: MetricUnit.Count,
   InfobipDuration: MetricUnit.Milliseconds,

@@ -10,6 +10,8 @@ export const redisKeys = {
   idempotency: (keyDigest: string) => `IMChannel:Idempotency:${keyDigest}`,
   /** A delivery or seen report arrived for this outbound messageId: the message exists. */
   reported: (messageId: string) => `IMChannel:Reported:${messageId}`,
+  /** A conversation's 24-hour window: the customer's last message to this business number (lib/conversation/window.ts). */
+  conversation: (businessNumber: string, customer: string) => `IMChannel:Conversation:${businessNumber}:${customer}`,
 };
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */

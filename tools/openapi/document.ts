@@ -21,6 +21,7 @@ import {
 import {
   badRequestBody,
   contentMismatchBody,
+  conversationWindowClosedBody,
   methodNotAllowedBody,
   contentTypeNotJsonBody,
   infobipRejectedBody,
@@ -102,6 +103,10 @@ const ERROR_SCHEMAS = {
     infobipRejectedBody,
     '422: Infobip answered 200 but REJECTED the message (e.g. REJECTED_DESTINATION_NOT_REGISTERED): nothing is sent; resending it unchanged will not help.',
   ],
+  ConversationWindowClosedError: [
+    conversationWindowClosedBody,
+    "422: CONVERSATION_WINDOW_POLICY is enforce and the customer's 24-hour window closed at `closedAt`: nothing is sent. WhatsApp delivers only a template now; free-form messages can follow once the customer replies.",
+  ],
   IdempotencyKeyReusedError: [
     idempotencyKeyReusedBody,
     '422: this Idempotency-Key (or messageId) came before with another body; nothing is sent. Use a new key for a new message.',
@@ -139,7 +144,10 @@ function responseComponents() {
   const registry = z.registry<Meta>();
   registry.add(sentBodySchema, {
     id: 'SentMessage',
-    description: "Infobip accepted the message: its id, the number it goes to, and Infobip's status (messages[0]).",
+    description:
+      "Infobip accepted the message: its id, the number it goes to, Infobip's status (messages[0]), and the customer's " +
+      '24-hour window (`conversationWindow`: open until `closesAt`, closed since `closedAt`, or `open: null` with a `reason` ' +
+      'when not known; absent under CONVERSATION_WINDOW_POLICY=off).',
   });
   registry.add(mediaSentBodySchema, {
     id: 'SentMediaMessage',
@@ -229,13 +237,14 @@ const sendErrors = {
   '413': error('PayloadTooLargeError'),
   '415': error('ContentTypeNotJsonError'),
   '422': {
-    description: `${ERROR_SCHEMAS.InfobipRejectedError[1]} Or ${ERROR_SCHEMAS.IdempotencyKeyReusedError[1]}`,
+    description: `${ERROR_SCHEMAS.InfobipRejectedError[1]} Or ${ERROR_SCHEMAS.IdempotencyKeyReusedError[1]} Or ${ERROR_SCHEMAS.ConversationWindowClosedError[1]}`,
     content: {
       'application/json': {
         schema: {
           anyOf: [
             { $ref: '#/components/schemas/InfobipRejectedError' },
             { $ref: '#/components/schemas/IdempotencyKeyReusedError' },
+            { $ref: '#/components/schemas/ConversationWindowClosedError' },
           ],
         },
       },

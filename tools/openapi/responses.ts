@@ -41,6 +41,10 @@ export const infobipRejectedBody = errorBody(['INFOBIP_REJECTED'], {
   status: z.looseObject({ groupName: z.literal('REJECTED'), name: z.string(), description: z.string() }),
 });
 export const unauthorizedBody = errorBody(['UNAUTHORIZED']);
+/** lib/outbound/window.ts: CONVERSATION_WINDOW_POLICY=enforce and the customer's 24-hour window closed. */
+export const conversationWindowClosedBody = errorBody(['CONVERSATION_WINDOW_CLOSED'], {
+  conversationWindow: z.object({ open: z.literal(false), closedAt: z.string() }),
+});
 /** lib/outbound/idempotency.ts: the key came with another body. */
 export const idempotencyKeyReusedBody = errorBody(['IDEMPOTENCY_KEY_REUSED']);
 /** lib/outbound/idempotency.ts: the first request still runs, or its outcome is not known yet. */
