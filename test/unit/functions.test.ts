@@ -83,10 +83,12 @@ describe('the function inventory (lib/functions.ts)', () => {
  */
 const LAYER_MAY_IMPORT: Record<string, readonly string[]> = {
   platform: ['platform'],
-  outbound: ['platform', 'outbound'],
-  inbound: ['platform', 'inbound'],
-  media: ['platform', 'outbound', 'media'],
-  '': ['platform', 'outbound', 'inbound', 'media'],
+  // The 24-hour window: written by the inbound path, read by the outbound one.
+  conversation: ['platform', 'conversation'],
+  outbound: ['platform', 'conversation', 'outbound'],
+  inbound: ['platform', 'conversation', 'inbound'],
+  media: ['platform', 'conversation', 'outbound', 'media'],
+  '': ['platform', 'conversation', 'outbound', 'inbound', 'media'],
 };
 
 function libFiles(dir: string): string[] {
