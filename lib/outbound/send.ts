@@ -8,6 +8,7 @@ import {
   type InfobipClient,
   type OmniAccepted,
   type OmniRequest,
+  type OmniWhatsApp,
 } from './infobip';
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
@@ -80,7 +81,7 @@ export interface SentMessage extends OmniAccepted {
 export async function sendToInfobip(
   deps: OutboundDeps,
   common: SendCommon,
-  whatsApp: Record<string, string>,
+  whatsApp: OmniWhatsApp,
 ): Promise<SentMessage> {
   const settings = resolveSettings(common.infobip, deps.infobipConfig);
   const to = isBusinessScopedUserId(common.to) ? { whatsAppUserId: common.to } : { phoneNumber: common.to };

@@ -40,14 +40,17 @@ export function makeSendMessageHandler(deps: SendMessageDeps) {
   );
 }
 
-/** Production wiring of sendMessage, once per cold start. */
-export function startSendMessage() {
+/**
+ * Production wiring of a send route that parks nothing (sendMessage, the location and
+ * contact-card sends), once per cold start, under its tag.
+ */
+export function startSendRoute(tag: string, makeHandler: (deps: SendMessageDeps) => ReturnType<typeof makeSendMessageHandler>) {
   return startFunction(
-    'sendMessage',
+    tag,
     ({ log, redisConfig }) => {
       const infobipConfig = readInfobipConfig();
       const idempotencyConfig = readIdempotencyConfig();
-      return makeSendMessageHandler({
+      return makeHandler({
         idempotency: { store: createIdempotencyStore(createRedis(redisConfig), idempotencyConfig), config: idempotencyConfig },
         log,
         infobipConfig,
@@ -58,4 +61,9 @@ export function startSendMessage() {
     },
     { secrets: SEND_SECRETS },
   );
+}
+
+/** Production wiring of sendMessage, once per cold start. */
+export function startSendMessage() {
+  return startSendRoute('sendMessage', makeSendMessageHandler);
 }
