@@ -28,7 +28,10 @@ const textOf = (required?: string) =>
   z
     .string(required === undefined ? 'must be a string' : `required, a string: ${required}`)
     .check(
-      z.minLength(1, required === undefined ? 'must not be empty: leave the field out instead' : `must not be empty: ${required}`),
+      z.minLength(
+        1,
+        required === undefined ? 'must not be empty: leave the field out instead' : `must not be empty: ${required}`,
+      ),
       z.maxLength(CONTACT_TEXT_MAX, `must be at most ${CONTACT_TEXT_MAX} characters`),
     );
 const optionalText = z.optional(textOf());
@@ -71,7 +74,13 @@ const nameSchema = z.strictObject(
     nameSuffix: optionalText,
     namePrefix: optionalText,
   },
-  'must be an object with firstName and formattedName (the full name as it should appear)',
+  {
+    // Only for a name that is missing or no object: an unknown key inside keeps its own message.
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? 'must be an object with firstName and formattedName (the full name as it should appear)'
+        : undefined,
+  },
 );
 
 const phoneSchema = z
