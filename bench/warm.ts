@@ -259,8 +259,8 @@ export async function measureWarm(
     if (row.group === 'send') {
       return [
         {
-          route: 'POST /sendMessage',
-          event: JSON.stringify(fixture('sendMessage-200-valid')),
+          route: `POST /${name}`,
+          event: JSON.stringify(fixture(`${name}-200-valid`)),
           baselineText: 'bare fetch of the same OMNI request to the sandbox',
           baseline: async () => [omniStep(sandbox)],
         },

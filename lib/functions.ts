@@ -53,6 +53,9 @@ const mediaRows = MEDIA_KIND_NAMES.flatMap((kind): FunctionSpec[] => {
 
 const SERVING: readonly FunctionSpec[] = [
   { name: 'sendMessage', group: 'send', routes: [post('sendMessage')], secrets: SEND_SECRETS },
+  // Locations and contact cards (issue 14): sends like sendMessage, nothing parked.
+  { name: 'sendWhatsAppLocationMessage', group: 'send', routes: [post('sendWhatsAppLocationMessage')], secrets: SEND_SECRETS },
+  { name: 'sendWhatsAppContactMessage', group: 'send', routes: [post('sendWhatsAppContactMessage')], secrets: SEND_SECRETS },
   ...mediaRows.filter((row) => row.group === 'mediaSend'),
   ...mediaRows.filter((row) => row.group === 'mediaFetch'),
   { name: 'onMessage', group: 'webhook', routes: [post('onMessage')], secrets: WEBHOOK_SECRETS },

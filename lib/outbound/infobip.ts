@@ -45,10 +45,62 @@ export interface InfobipSettings {
   sender?: string;
 }
 
+/**
+ * OMNI's `whatsApp` object (WhatsAppData of `POST /omni/1/advanced`, api-evangelist/infobip
+ * openapi/infobip-omni-failover-openapi.json): the fields IMChannel sends, one kind of
+ * message per request.
+ */
+export interface OmniWhatsApp {
+  /** The text, or a file's caption. */
+  text?: string;
+  imageUrl?: string;
+  fileUrl?: string;
+  audioUrl?: string;
+  videoUrl?: string;
+  // ---- locations and contact cards (issue 14): sendWhatsAppLocationMessage, sendWhatsAppContactMessage
+  /** -90..90, with `longitude`. */
+  latitude?: number;
+  /** -180..180, with `latitude`. */
+  longitude?: number;
+  /** At most 1000 characters. */
+  locationName?: string;
+  /** At most 1000 characters. */
+  address?: string;
+  contacts?: OmniContact[];
+  // ---- end of locations and contact cards
+}
+
+/** One contact card: OMNI's Contact (same source); only `name` is required. */
+export interface OmniContact {
+  name: {
+    firstName: string;
+    formattedName: string;
+    lastName?: string;
+    middleName?: string;
+    nameSuffix?: string;
+    namePrefix?: string;
+  };
+  phones?: { phone?: string; type?: 'CELL' | 'MAIN' | 'IPHONE' | 'HOME' | 'WORK'; waId?: string }[];
+  emails?: { email?: string; type?: 'HOME' | 'WORK' }[];
+  addresses?: {
+    street?: string;
+    city?: string;
+    state?: string;
+    zip?: string;
+    country?: string;
+    countryCode?: string;
+    type?: 'HOME' | 'WORK';
+  }[];
+  org?: { company?: string; department?: string; title?: string };
+  urls?: { url?: string; type?: 'HOME' | 'WORK' }[];
+  /** `YYYY-MM-DD`. */
+  birthday?: string;
+}
+
 export interface OmniRequest {
   scenarioKey: string;
   destinations: { to: { phoneNumber: string } | { whatsAppUserId: string }; messageId?: string }[];
-  whatsApp: Record<string, string>;
+  whatsApp: OmniWhatsApp;
   callbackData?: string;
   notifyUrl?: string;
 }

@@ -8,6 +8,7 @@ import {
   type InfobipClient,
   type OmniAccepted,
   type OmniRequest,
+  type OmniWhatsApp,
 } from './infobip';
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
@@ -85,11 +86,7 @@ export interface SentMessage extends OmniAccepted {
 }
 
 /** Builds the OMNI request of CONTRACT section 3 in the runbook's field order, and sends it. */
-export async function sendToInfobip(
-  deps: OutboundDeps,
-  common: SendCommon,
-  whatsApp: Record<string, string>,
-): Promise<SentMessage> {
+export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, whatsApp: OmniWhatsApp): Promise<SentMessage> {
   const settings = resolveSettings(common.infobip, deps.infobipConfig);
   const to = isBusinessScopedUserId(common.to) ? { whatsAppUserId: common.to } : { phoneNumber: common.to };
   const destination: OmniRequest['destinations'][number] = { to };

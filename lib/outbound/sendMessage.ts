@@ -47,15 +47,18 @@ export function makeSendMessageHandler(deps: SendMessageDeps) {
   );
 }
 
-/** Production wiring of sendMessage, once per cold start. */
-export function startSendMessage() {
+/**
+ * Production wiring of a send route that parks nothing (sendMessage, the location and
+ * contact-card sends), once per cold start, under its tag.
+ */
+export function startSendRoute(tag: string, makeHandler: (deps: SendMessageDeps) => ReturnType<typeof makeSendMessageHandler>) {
   return startFunction(
-    'sendMessage',
+    tag,
     ({ log, redisConfig }) => {
       const infobipConfig = readInfobipConfig();
       const idempotencyConfig = readIdempotencyConfig();
       const redis = createRedis(redisConfig);
-      return makeSendMessageHandler({
+      return makeHandler({
         idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
         conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
         log,
@@ -67,4 +70,9 @@ export function startSendMessage() {
     },
     { secrets: SEND_SECRETS },
   );
+}
+
+/** Production wiring of sendMessage, once per cold start. */
+export function startSendMessage() {
+  return startSendRoute('sendMessage', makeSendMessageHandler);
 }

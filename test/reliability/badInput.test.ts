@@ -14,6 +14,8 @@ import { leaked, type Reply, type Stack, startStack, basic, WEBHOOK_USER } from 
 import { tally } from './faultSupport/results';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 import { leadingBytes } from '../support/sampleFile';
+import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/outbound/sendWhatsAppLocationMessage';
+import { CONTACT_TAG, makeSendContactHandler } from '../../lib/outbound/sendWhatsAppContactMessage';
 
 const WEBHOOK_NAMES = functionsIn('webhook').map((fn) => fn.name as 'onMessage' | 'onDeliveryReport');
 
@@ -116,6 +118,127 @@ const textFields = fc.record(
       anyJson,
     ),
   },
+  { requiredKeys: [] },
+);
+
+/** A coordinate: mostly in range (some sends get through), sometimes just out of it, or not a number. */
+const coordinate = (max: number) =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.double({ min: -max, max, noNaN: true }) },
+    fc.double({ min: max, max: max * 2, noNaN: true, minExcluded: true }),
+    fc.constantFrom(-max, max, -max - 1e-9, 0),
+    fc.double().map(String),
+    anyJson,
+  );
+const locationText = maybe(
+  fc.oneof({ weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) }, fc.constant(''), longString(1001), anyJson),
+);
+const locationFields = fc.record(
+  { ...sendCommon, latitude: coordinate(90), longitude: coordinate(180), name: locationText, address: locationText },
+  { requiredKeys: [] },
+);
+
+/** Contact cards near OMNI's shape: valid ones, and each field wrong in the ways a caller gets it wrong. */
+const cardText = fc.oneof(
+  { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) },
+  fc.constant(''),
+  longString(1001),
+  anyJson,
+);
+const placeType = maybe(
+  fc.oneof({ weight: 4, arbitrary: fc.constantFrom('HOME', 'WORK') }, fc.constantFrom('CELL', 'home', ''), anyJson),
+);
+const contactCard = fc.oneof(
+  // A card that is right, so that some sends get through to the recorder.
+  {
+    weight: 4,
+    arbitrary: fc.constant({
+      name: { firstName: 'Mario', formattedName: 'Mario Rossi' },
+      phones: [{ phone: '+39 02 1234 5678', type: 'WORK' }],
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record(
+      {
+        name: fc.oneof(
+          {
+            weight: 6,
+            arbitrary: fc.record(
+              { firstName: cardText, formattedName: cardText, lastName: maybe(cardText) },
+              { requiredKeys: [] },
+            ),
+          },
+          anyJson,
+        ),
+        phones: maybe(
+          fc.array(
+            fc.record(
+              {
+                phone: maybe(
+                  fc.oneof(
+                    { weight: 4, arbitrary: fc.stringMatching(/^\+?[\d ]{3,20}$/) },
+                    fc.string({ maxLength: 20 }),
+                    anyJson,
+                  ),
+                ),
+                type: maybe(
+                  fc.oneof(
+                    { weight: 4, arbitrary: fc.constantFrom('CELL', 'MAIN', 'IPHONE', 'HOME', 'WORK') },
+                    fc.constantFrom('MOBILE', ''),
+                    anyJson,
+                  ),
+                ),
+                waId: maybe(fc.oneof(fc.stringMatching(/^[1-9]\d{6,14}$/), fc.string({ maxLength: 16 }))),
+              },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 3 },
+          ),
+        ),
+        emails: maybe(
+          fc.array(
+            fc.record(
+              { email: fc.oneof(fc.emailAddress(), fc.string({ maxLength: 20 }), anyJson), type: placeType },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 2 },
+          ),
+        ),
+        urls: maybe(
+          fc.array(
+            fc.record(
+              { url: fc.oneof(fc.webUrl(), fc.string({ maxLength: 20 }), anyJson), type: placeType },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 2 },
+          ),
+        ),
+        addresses: maybe(
+          fc.array(
+            fc.record({ street: cardText, city: cardText, countryCode: cardText, type: placeType }, { requiredKeys: [] }),
+            { maxLength: 2 },
+          ),
+        ),
+        org: maybe(
+          fc.oneof(fc.record({ company: cardText, department: cardText, title: cardText }, { requiredKeys: [] }), anyJson),
+        ),
+        birthday: maybe(
+          fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+            fc.constantFrom('1981-02-29', '17/05/1980'),
+            anyJson,
+          ),
+        ),
+        nickname: maybe(fc.string({ maxLength: 10 })),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  anyJson,
+);
+const contactFields = fc.record(
+  { ...sendCommon, contacts: fc.oneof({ weight: 6, arbitrary: fc.array(contactCard, { maxLength: 3 }) }, anyJson) },
   { requiredKeys: [] },
 );
 
@@ -317,6 +440,28 @@ it(
     });
   }),
 );
+
+describe.each([
+  [LOCATION_TAG, makeSendLocationHandler, locationFields],
+  [CONTACT_TAG, makeSendContactHandler, contactFields],
+] as const)('%s', (tag, make, fields) => {
+  it(
+    'only 200, 400, 401, 413 or 415; a wrong token is always 401; nothing leaked',
+    figures.track(async () => {
+      const handler = stack.sendRouteWith(tag, make, {
+        baseUrl: 'https://x.api.infobip.com',
+        allowedHosts: ALLOWLIST,
+        fetch: recordingFetch,
+      });
+      await fuzz(tag, caseOf(asBody(fields as fc.Arbitrary<unknown>, 300 * 1024), bearerAuth), async (c) => {
+        const mark = stack.lines.length;
+        const reply = await invoke(handler, c);
+        if (!c.auth.valid) expect(reply.status).toBe(401);
+        checkAnswer(tag, reply, [200, 400, 401, 413, 415], mark);
+      });
+    }),
+  );
+});
 
 describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
   it(

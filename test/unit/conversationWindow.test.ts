@@ -269,7 +269,10 @@ describe('a template and the window', () => {
       event,
       body,
       async ({ messageId }) =>
-        jsonResponse(200, sentBody(await sendToInfobip(t.deps, { ...body, messageId }, { templateName: 't' }))),
+        jsonResponse(
+          200,
+          sentBody(await sendToInfobip(t.deps, { ...body, messageId }, { text: 'the template route passes its own whatsApp' })),
+        ),
       { messageType: 'template' },
     );
 

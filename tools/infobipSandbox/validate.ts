@@ -5,13 +5,16 @@
  * exactly as it would fail against the real API, instead of passing silently.
  */
 
+import { RICH_KEYS, isRichWhatsApp, validateRichWhatsApp, type RichWhatsApp } from './validateRich';
+
 export interface OmniDestination {
   /** One of the two; OMNI gives the phone number precedence when both are there. */
   to: { phoneNumber: string } | { whatsAppUserId: string };
   messageId?: string;
 }
 
-export interface OmniWhatsApp {
+/** Locations and contact cards (RichWhatsApp) are checked in validateRich.ts. */
+export interface OmniWhatsApp extends RichWhatsApp {
   text?: string;
   imageUrl?: string;
   fileUrl?: string;
@@ -36,7 +39,7 @@ const MEDIA_KEYS = ['imageUrl', 'fileUrl', 'audioUrl', 'videoUrl'] as const;
 export type MediaKey = (typeof MEDIA_KEYS)[number];
 /** Media kinds that WhatsApp lets carry a caption in `text`. */
 const CAPTIONED: ReadonlySet<MediaKey> = new Set(['imageUrl', 'fileUrl', 'videoUrl']);
-const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS]);
+const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS, ...RICH_KEYS]);
 /*
  * Limits. OMNI's schema (api-evangelist/infobip, openapi/infobip-omni-failover-openapi.json)
  * documents the media URLs (WhatsAppData.imageUrl etc., maxLength 2048), callbackData
@@ -162,10 +165,14 @@ function validateWhatsApp(whatsApp: unknown, add: (field: string, message: strin
     add(field, message);
   };
 
-  // Real OMNI knows more whatsApp fields (templates, locations); IMChannel never sends
-  // them, so an unexpected key here is far more likely a typo than a feature.
+  // Real OMNI knows more whatsApp fields; IMChannel never sends the others, so an
+  // unexpected key here is far more likely a typo than a feature.
   for (const key of Object.keys(whatsApp)) {
     if (!WHATSAPP_KEYS.has(key)) fail(`whatsApp.${key}`, 'unknown field');
+  }
+  if (isRichWhatsApp(whatsApp)) {
+    const rich = validateRichWhatsApp(whatsApp, ['text', ...MEDIA_KEYS], fail);
+    return valid ? rich : undefined;
   }
 
   const media = MEDIA_KEYS.filter((k) => !isAbsent(whatsApp[k]));

@@ -7,6 +7,8 @@
  */
 import * as z from '../../lib/platform/schema';
 import { sendMessageSchema } from '../../lib/outbound/sendMessage';
+import { LOCATION_TAG, locationSendSchema } from '../../lib/outbound/sendWhatsAppLocationMessage';
+import { CONTACT_TAG, contactSchema, contactSendSchema } from '../../lib/outbound/sendWhatsAppContactMessage';
 import { sendFields, sentBodySchema } from '../../lib/outbound/send';
 import { mediaSendSchema, mediaSentBodySchema } from '../../lib/media/send';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
@@ -84,6 +86,20 @@ function requestComponents() {
   const registry = z.registry<Meta>();
   describeSendFields(registry);
   registry.add(sendMessageSchema, { id: 'SendMessageRequest', description: "An agent's text to the customer." });
+  registry.add(locationSendSchema, {
+    id: 'SendLocationRequest',
+    description:
+      'A location: sent to Infobip OMNI as whatsApp `latitude`, `longitude`, `locationName` (from `name`) and `address`.',
+  });
+  registry.add(contactSchema, {
+    id: 'ContactCard',
+    description:
+      "One contact card in Infobip OMNI's shape (WhatsAppData `contacts[]`); unknown fields are refused at every level.",
+  });
+  registry.add(contactSendSchema, {
+    id: 'SendContactRequest',
+    description: 'One or more contact cards, sent to Infobip OMNI as whatsApp `contacts` unchanged.',
+  });
   registry.add(mediaSendSchema, {
     id: 'MediaSendRequest',
     description:
@@ -296,6 +312,25 @@ function sendMessageOperation() {
   };
 }
 
+/** The location and contact-card sends (issue 14): sendMessage's conventions, another body. */
+function richSendOperation(operationId: string, summary: string, description: string, requestId: string) {
+  return {
+    post: {
+      operationId,
+      summary,
+      description: `${description} Sent through Infobip OMNI (\`POST {baseUrl}/omni/1/advanced\`), as sendMessage is.`,
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }],
+      parameters: [IDEMPOTENCY_KEY],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${requestId}` } } },
+      },
+      responses: { '200': replayable(json('SentMessage', 'Infobip accepted the message.')), ...sendErrors },
+    },
+  };
+}
+
 function mediaSendOperation(kind: MediaKind) {
   const spec = MEDIA_KINDS[kind];
   return {
@@ -484,6 +519,18 @@ function ctliveEventWebhook() {
 /** The OpenAPI 3.1 document of every route (CONTRACT section 2) and of the events ctlive receives. */
 export function openApiDocument(): Json {
   const paths: Json = { [`${PREFIX}/sendMessage`]: sendMessageOperation() };
+  paths[`${PREFIX}/${LOCATION_TAG}`] = richSendOperation(
+    LOCATION_TAG,
+    'Send a location to the customer',
+    'A pin at `latitude` (-90 to 90) and `longitude` (-180 to 180), with an optional `name` and `address` (each at most 1000 characters).',
+    'SendLocationRequest',
+  );
+  paths[`${PREFIX}/${CONTACT_TAG}`] = richSendOperation(
+    CONTACT_TAG,
+    'Send contact cards to the customer',
+    "`contacts[]` in Infobip OMNI's shape: each card needs `name.firstName` and `name.formattedName`; phones, emails, addresses, org, urls and birthday are optional, every field checked (docs/api.md).",
+    'SendContactRequest',
+  );
   for (const kind of MEDIA_KIND_NAMES) paths[`${PREFIX}/${MEDIA_KINDS[kind].sendTag}`] = mediaSendOperation(kind);
   for (const kind of MEDIA_KIND_NAMES) paths[`${PREFIX}/${MEDIA_KINDS[kind].route}/{id}`] = mediaFetchOperations(kind);
   paths[`${PREFIX}/onMessage`] = webhookOperation(

@@ -12,7 +12,7 @@ import { makeFetchMediaHandler } from '../../../lib/media/fetch';
 import { makeSendMediaHandler } from '../../../lib/media/send';
 import { createMediaStore } from '../../../lib/media/store';
 import { createRedis, redisKeys } from '../../../lib/platform/redis';
-import { makeSendMessageHandler } from '../../../lib/outbound/sendMessage';
+import { makeSendMessageHandler, type SendMessageDeps } from '../../../lib/outbound/sendMessage';
 import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../../lib/inbound/webhook';
 import { startCtliveSink, type CtliveSink } from '../../../tools/ctliveSink';
 import { startInfobipSandbox, type InfobipSandbox } from '../../../tools/infobipSandbox';
@@ -88,6 +88,12 @@ export interface Stack {
   };
   /** sendMessage with other Infobip settings (another base URL, another allowlist). */
   sendMessageWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
+  /** Another plain send route (location, contact cards), wired as sendMessage, under its tag. */
+  sendRouteWith(
+    tag: string,
+    make: (deps: SendMessageDeps) => Handler,
+    infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch },
+  ): Handler;
   sendMediaWith(kind: MediaKind, infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
   call(handler: Handler, options: EventOptions): Promise<Reply>;
   entries(): LogEntry[];
@@ -135,6 +141,15 @@ export async function startStack(): Promise<Stack> {
   });
   const publicUrl = 'https://imchannel.example/tenant/imchannel';
 
+  const sendRouteWith: Stack['sendRouteWith'] = (tag, make, { baseUrl, allowedHosts, fetch }) =>
+    make({
+      idempotency: realIdempotency,
+      log: logger(tag),
+      infobipConfig: infobipConfig(baseUrl, allowedHosts),
+      infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
+      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      ctliveApiToken: secrets.ctliveToken,
+    });
   const sendMessageWith: Stack['sendMessageWith'] = ({ baseUrl, allowedHosts, fetch }) =>
     makeSendMessageHandler({
       idempotency: realIdempotency,
@@ -216,6 +231,7 @@ export async function startStack(): Promise<Stack> {
     }),
     webhooks,
     sendMessageWith,
+    sendRouteWith,
     sendMediaWith,
     call,
     entries: () => lines.map((line) => JSON.parse(line) as LogEntry),

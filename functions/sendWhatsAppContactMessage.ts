@@ -1,0 +1,3 @@
+import { startSendContact } from '../lib/outbound/sendWhatsAppContactMessage';
+
+export const handler = startSendContact();

@@ -1,0 +1,3 @@
+import { startSendLocation } from '../lib/outbound/sendWhatsAppLocationMessage';
+
+export const handler = startSendLocation();

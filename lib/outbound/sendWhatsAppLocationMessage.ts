@@ -1,0 +1,70 @@
+import * as z from '../platform/schema';
+import { checkBearer } from '../platform/auth';
+import { httpStack, jsonResponse } from '../platform/http';
+import { sendFields, sendOnce, sendToInfobip, sentBody, validate } from './send';
+import type { OmniWhatsApp } from './infobip';
+import { SEND_MESSAGE_MAX_BODY_BYTES, startSendRoute, type SendMessageDeps } from './sendMessage';
+
+export const LOCATION_TAG = 'sendWhatsAppLocationMessage';
+
+/**
+ * Limits of OMNI's WhatsAppData (api-evangelist/infobip, openapi/infobip-omni-failover-openapi.json):
+ * `latitude` -90..90, `longitude` -180..180, `locationName` and `address` at most 1000
+ * characters each. The WhatsApp channel's LocationContent (openapi/infobip-whatsapp-openapi.json)
+ * has the same ones and requires both coordinates.
+ */
+export const LOCATION_TEXT_MAX = 1000;
+
+const coordinate = (max: number, what: string) =>
+  z
+    .number(`must be a number (${what} in decimal degrees, not a string)`)
+    .check(z.gte(-max, `must be between -${max} and ${max}`), z.lte(max, `must be between -${max} and ${max}`));
+
+const locationText = z
+  .string()
+  .check(
+    z.minLength(1, 'must not be empty: leave the field out instead'),
+    z.maxLength(LOCATION_TEXT_MAX, `must be at most ${LOCATION_TEXT_MAX} characters`),
+  );
+
+export const locationSendSchema = z.object({
+  ...sendFields,
+  latitude: coordinate(90, 'the latitude'),
+  longitude: coordinate(180, 'the longitude'),
+  /** Sent to Infobip as `locationName`. */
+  name: z.optional(locationText),
+  address: z.optional(locationText),
+});
+export type LocationSend = z.infer<typeof locationSendSchema>;
+
+/** The OMNI `whatsApp` object of a location, in the field order of Infobip's documentation. */
+export function locationWhatsApp(body: LocationSend): OmniWhatsApp {
+  const whatsApp: OmniWhatsApp = { latitude: body.latitude, longitude: body.longitude };
+  if (body.name !== undefined) whatsApp.locationName = body.name;
+  if (body.address !== undefined) whatsApp.address = body.address;
+  return whatsApp;
+}
+
+/** `POST /imchannel/sendWhatsAppLocationMessage` (issue 14): a pin on the map, with an optional name and address. */
+export function makeSendLocationHandler(deps: SendMessageDeps) {
+  return httpStack(
+    {
+      log: deps.log,
+      json: true,
+      maxBodyBytes: SEND_MESSAGE_MAX_BODY_BYTES,
+      authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
+    },
+    async (event) => {
+      const body = validate(locationSendSchema, event.jsonBody);
+      return sendOnce(deps, event, body, async ({ messageId }) => {
+        const sent = await sendToInfobip(deps, { ...body, messageId }, locationWhatsApp(body));
+        return jsonResponse(200, sentBody(sent));
+      });
+    },
+  );
+}
+
+/** Production wiring, once per cold start. */
+export function startSendLocation() {
+  return startSendRoute(LOCATION_TAG, makeSendLocationHandler);
+}
