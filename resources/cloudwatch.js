@@ -313,10 +313,14 @@ function dashboard({ folder, service, stage, functions, sends, webhooks, lineNam
     ),
     graph('Delivery reports by status group', search(['statusGroup'], 'DeliveryReports')),
     graph('Sends by outcome', search(['outcome'], 'Sends')),
+    // Informational: under CONVERSATION_WINDOW_POLICY=warn these were sent, and WhatsApp will
+    // likely not deliver them; a rising line means agents answer too late (use templates).
+    graph('Free-form sends to a closed 24-hour window, by outcome', search(['outcome'], 'ClosedWindowSends')),
     graph('Infobip errors by status and code', search(['status', 'code'], 'InfobipErrors')),
     graph('Infobip call duration (p90)', perFunction('InfobipDuration', sends, 'p90')),
     graph('ctlive forward duration (p90)', perFunction('ForwardDuration', webhooks, 'p90')),
     graph('Media fetches by method and result', search(['method', 'result'], 'MediaFetches')),
+    graph('File bytes sent (p90)', perFunction('MediaBytes', sends, 'p90')),
     graph(
       'WARN lines per function (mistakes of callers)',
       functions.map((fn) => [lineNamespace, `${fn}WarnLines`, { label: fn }]),
