@@ -9,9 +9,9 @@ import {
 } from '../platform/config';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
-import { createInfobipClient } from './infobip';
+import { createInfobipClient, type OmniWhatsApp } from './infobip';
 import { httpStack, jsonResponse } from '../platform/http';
-import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from './send';
+import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps, type SendCommon } from './send';
 import { createIdempotencyStore } from './idempotency';
 import { createConversationReader } from './window';
 import { createRedis } from '../platform/redis';
@@ -28,8 +28,15 @@ export interface SendMessageDeps extends OutboundDeps {
   ctliveApiToken: string;
 }
 
-/** `POST /imchannel/sendMessage` (CONTRACT section 3): an agent's text to the customer. */
-export function makeSendMessageHandler(deps: SendMessageDeps) {
+/**
+ * A send route whose body becomes one OMNI `whatsApp` object and parks nothing (text,
+ * location, contact cards): bearer auth, the body limit, validation, `sendOnce`.
+ */
+export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>>(
+  deps: SendMessageDeps,
+  schema: S,
+  whatsAppOf: (body: z.infer<S>) => OmniWhatsApp,
+) {
   return httpStack(
     {
       log: deps.log,
@@ -38,14 +45,18 @@ export function makeSendMessageHandler(deps: SendMessageDeps) {
       authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
     },
     async (event) => {
-      const body = validate(sendMessageSchema, event.jsonBody);
+      const body = validate(schema, event.jsonBody);
       return sendOnce(deps, event, body, async ({ messageId }) => {
-        const sent = await sendToInfobip(deps, { ...body, messageId }, { text: body.text });
+        const sent = await sendToInfobip(deps, { ...body, messageId }, whatsAppOf(body));
         return jsonResponse(200, sentBody(sent));
       });
     },
   );
 }
+
+/** `POST /imchannel/sendMessage` (CONTRACT section 3): an agent's text to the customer. */
+export const makeSendMessageHandler = (deps: SendMessageDeps) =>
+  makeSimpleSendHandler(deps, sendMessageSchema, (body) => ({ text: body.text }));
 
 /**
  * Production wiring of a send route that parks nothing (sendMessage, the location and

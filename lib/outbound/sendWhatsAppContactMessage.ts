@@ -1,9 +1,7 @@
 import * as z from '../platform/schema';
-import { checkBearer } from '../platform/auth';
-import { httpStack, jsonResponse } from '../platform/http';
-import { sendFields, sendOnce, sendToInfobip, sentBody, validate } from './send';
+import { sendFields } from './send';
 import type { OmniContact } from './infobip';
-import { SEND_MESSAGE_MAX_BODY_BYTES, startSendRoute, type SendMessageDeps } from './sendMessage';
+import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './sendMessage';
 
 export const CONTACT_TAG = 'sendWhatsAppContactMessage';
 
@@ -165,23 +163,8 @@ export type ContactSend = z.infer<typeof contactSendSchema>;
 const asOmni = (contacts: ContactSend['contacts']): OmniContact[] => contacts;
 
 /** `POST /imchannel/sendWhatsAppContactMessage` (issue 14): one or more contact cards, as OMNI takes them. */
-export function makeSendContactHandler(deps: SendMessageDeps) {
-  return httpStack(
-    {
-      log: deps.log,
-      json: true,
-      maxBodyBytes: SEND_MESSAGE_MAX_BODY_BYTES,
-      authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
-    },
-    async (event) => {
-      const body = validate(contactSendSchema, event.jsonBody);
-      return sendOnce(deps, event, body, async ({ messageId }) => {
-        const sent = await sendToInfobip(deps, { ...body, messageId }, { contacts: asOmni(body.contacts) });
-        return jsonResponse(200, sentBody(sent));
-      });
-    },
-  );
-}
+export const makeSendContactHandler = (deps: SendMessageDeps) =>
+  makeSimpleSendHandler(deps, contactSendSchema, (body) => ({ contacts: asOmni(body.contacts) }));
 
 /** Production wiring, once per cold start. */
 export function startSendContact() {

@@ -1,9 +1,7 @@
 import * as z from '../platform/schema';
-import { checkBearer } from '../platform/auth';
-import { httpStack, jsonResponse } from '../platform/http';
-import { sendFields, sendOnce, sendToInfobip, sentBody, validate } from './send';
+import { sendFields } from './send';
 import type { OmniWhatsApp } from './infobip';
-import { SEND_MESSAGE_MAX_BODY_BYTES, startSendRoute, type SendMessageDeps } from './sendMessage';
+import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './sendMessage';
 
 export const LOCATION_TAG = 'sendWhatsAppLocationMessage';
 
@@ -46,23 +44,8 @@ export function locationWhatsApp(body: LocationSend): OmniWhatsApp {
 }
 
 /** `POST /imchannel/sendWhatsAppLocationMessage` (issue 14): a pin on the map, with an optional name and address. */
-export function makeSendLocationHandler(deps: SendMessageDeps) {
-  return httpStack(
-    {
-      log: deps.log,
-      json: true,
-      maxBodyBytes: SEND_MESSAGE_MAX_BODY_BYTES,
-      authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
-    },
-    async (event) => {
-      const body = validate(locationSendSchema, event.jsonBody);
-      return sendOnce(deps, event, body, async ({ messageId }) => {
-        const sent = await sendToInfobip(deps, { ...body, messageId }, locationWhatsApp(body));
-        return jsonResponse(200, sentBody(sent));
-      });
-    },
-  );
-}
+export const makeSendLocationHandler = (deps: SendMessageDeps) =>
+  makeSimpleSendHandler(deps, locationSendSchema, locationWhatsApp);
 
 /** Production wiring, once per cold start. */
 export function startSendLocation() {
