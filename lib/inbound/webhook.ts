@@ -276,7 +276,8 @@ async function deliverOnce(
   queued.forEach((event, i) => {
     const lane = lanes[i];
     if (lane === 'ran') done.push(event);
-    else if (byKey.get(keyOf(event)) === 'inFlight') return; // another request's claim: not ours to release
+    else if (byKey.get(keyOf(event)) === 'inFlight')
+      return; // another request's claim: not ours to release
     else released.push(event); // failed, or never tried: the retry forwards it
     if (lane === 'heldBack') byKey.set(keyOf(event), 'notTried');
     if (lane === 'notStarted') {

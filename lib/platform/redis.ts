@@ -9,8 +9,7 @@ import { deadline } from './deadline';
  * 10 MB request limit.
  */
 const MAX_ID_IN_KEY = 200;
-const idInKey = (id: string) =>
-  id.length <= MAX_ID_IN_KEY ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
+const idInKey = (id: string) => (id.length <= MAX_ID_IN_KEY ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`);
 
 /** Key names, in one place (docs/ENGINEERING.md habit 7). */
 export const redisKeys = {
