@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -35,6 +36,8 @@ export async function startLambdaStandIn(latencyMs: number): Promise<LambdaStand
   const received: LambdaStandIn['received'] = [];
   let connections = 0;
   const closing = new AbortController();
+  // One listener per event held back by the latency: many at once is the point, not a leak.
+  setMaxListeners(0, closing.signal);
   const server = createServer((req, res) => {
     void (async () => {
       const match = INVOKE_PATH.exec(req.url?.split('?')[0] ?? '');

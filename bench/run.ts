@@ -94,7 +94,8 @@ async function main(): Promise<number> {
     log(`serverless package failed, nothing else can be measured:\n${errorText(error)}`);
     return 1;
   }
-  results.bundles = packaged.report;
+  // A batch-only run packages for the bundle it loads; its sizes are the full run's business.
+  if (!batchOnly) results.bundles = packaged.report;
   const handlers = Object.fromEntries(Object.keys(packaged.shippedJs).map((name) => [name, `functions/${name}.handler`]));
   const refs = await buildReferences(work, packaged.serviceDir, handlers, packaged.report.esbuild);
 

@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface CtliveSinkOptions {
@@ -89,6 +90,8 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
   let connections = 0;
   // Cuts short a deliberate delay on close, so no timer outlives the sink.
   const closing = new AbortController();
+  // One listener per event held back by the latency: many at once is the point, not a leak.
+  setMaxListeners(0, closing.signal);
 
   const authorized = (req: IncomingMessage) => {
     if (expected === undefined) return true;

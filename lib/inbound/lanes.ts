@@ -25,43 +25,72 @@ export interface LaneOptions<T> {
   run: (item: T, index: number) => Promise<boolean>;
 }
 
-/** One outcome per item, by index. */
-export async function runInLanes<T>(items: readonly T[], options: LaneOptions<T>): Promise<LaneOutcome[]> {
+interface Lane {
+  indexes: number[];
+  /** The next of `indexes` to start. */
+  next: number;
+  /** One of its items is running: the next one waits for it. */
+  busy: boolean;
+}
+
+/**
+ * One outcome per item, by index. Whenever a slot is free it goes to the lane with the
+ * most items left that is not already running one (ties: the lane that appeared first),
+ * item by item rather than lane by lane: a long conversation starts at once instead of
+ * after the short ones, and the short ones fill the slots between its steps.
+ */
+export function runInLanes<T>(items: readonly T[], options: LaneOptions<T>): Promise<LaneOutcome[]> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-    throw new RangeError(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+    return Promise.reject(new RangeError(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`));
   }
   const outcomes: LaneOutcome[] = items.map(() => 'notStarted');
-  const byLane = new Map<string, number[]>();
+  const byName = new Map<string, Lane>();
   items.forEach((item, i) => {
-    const lane = options.laneOf(item, i);
-    const indexes = byLane.get(lane);
-    if (indexes === undefined) byLane.set(lane, [i]);
-    else indexes.push(i);
+    const name = options.laneOf(item, i);
+    const lane = byName.get(name);
+    if (lane === undefined) byName.set(name, { indexes: [i], next: 0, busy: false });
+    else lane.indexes.push(i);
   });
-  // Longest lanes first (stable, so ties keep the order of first appearance): a long lane
-  // cannot be shortened, so it starts at once instead of after every short one.
-  const lanes = [...byLane.values()].sort((a, b) => b.length - a.length);
-  let nextLane = 0;
-  let stopped = false;
-
-  const worker = async () => {
-    for (let lane = lanes[nextLane++]; lane !== undefined; lane = lanes[nextLane++]) {
-      for (const [position, index] of lane.entries()) {
-        if (stopped || !options.mayStart()) {
-          stopped = true;
-          break; // what is left stays notStarted, in this lane and every other
-        }
-        if (await options.run(items[index] as T, index)) {
-          outcomes[index] = 'ran';
-          continue;
-        }
-        outcomes[index] = 'failed';
-        for (const held of lane.slice(position + 1)) outcomes[held] = 'heldBack';
-        break;
-      }
-      if (stopped) return;
-    }
+  const lanes = [...byName.values()];
+  const left = (lane: Lane) => lane.indexes.length - lane.next;
+  const ready = () => {
+    let best: Lane | undefined;
+    for (const lane of lanes) if (!lane.busy && left(lane) > 0 && (best === undefined || left(lane) > left(best))) best = lane;
+    return best;
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, lanes.length) }, worker));
-  return outcomes;
+
+  return new Promise((resolve) => {
+    let active = 0;
+    let stopped = false;
+    const settle = (lane: Lane, index: number, ok: boolean) => {
+      active -= 1;
+      lane.busy = false;
+      outcomes[index] = ok ? 'ran' : 'failed';
+      if (!ok) {
+        for (const held of lane.indexes.slice(lane.next)) outcomes[held] = 'heldBack';
+        lane.next = lane.indexes.length;
+      }
+      fill();
+    };
+    const fill = () => {
+      while (!stopped && active < options.concurrency) {
+        const lane = ready();
+        if (lane === undefined) break;
+        if (!options.mayStart()) {
+          stopped = true; // what is left stays notStarted, in this lane and every other
+          break;
+        }
+        const index = lane.indexes[lane.next] as number;
+        lane.next += 1;
+        lane.busy = true;
+        active += 1;
+        options.run(items[index] as T, index).then(
+          (ok) => settle(lane, index, ok),
+          () => settle(lane, index, false),
+        );
+      }
+      if (active === 0) resolve(outcomes);
+    };
+    fill();
+  });
 }

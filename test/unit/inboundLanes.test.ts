@@ -118,7 +118,19 @@ describe('runInLanes: a bounded pool that keeps each conversation in order', () 
 
     await runInLanes(batch, { concurrency: 1, laneOf: (i) => i.lane, mayStart: () => true, run: r.run });
 
-    expect(r.started).toEqual(['a1', 'a2', 'a3', 'a4', 'b1', 'c1', 'd1']);
+    // The lane with most left goes next; on a tie, the lane that appeared first.
+    expect(r.started).toEqual(['a1', 'a2', 'a3', 'b1', 'c1', 'd1', 'a4']);
+  });
+
+  it('fills the slots item by item: a third lane runs between the steps of the first two', async () => {
+    const batch = items('a1 a2 b1 b2 c1 c2');
+    const r = recorder(() => 5);
+
+    await runInLanes(batch, { concurrency: 2, laneOf: (i) => i.lane, mayStart: () => true, run: r.run });
+
+    // Lane by lane: a1 b1 a2 b2 c1 c2, four rounds; item by item, c starts as soon as a slot is free: three.
+    expect(r.started).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
+    expect(r.peak()).toBe(2);
   });
 
   it('refuses a concurrency that is not a whole number of at least 1', async () => {
