@@ -36,6 +36,13 @@ export const WEBHOOK_MAX_BODY_BYTES = 6 * 1024 * 1024;
  */
 export const WEBHOOK_MAX_RESULTS = 2000;
 
+/**
+ * This many forwards failing in a row (and at least the pool's size) mean ctlive is down,
+ * not one conversation: nothing more is started, so a ctlive that hangs costs about one
+ * timeout, not one per wave of the pool until the function's time runs out.
+ */
+const CTLIVE_DOWN_AFTER_FAILURES = 8;
+
 /** A report's status kept in its Redis mark only up to this size, so the closing pipeline of 2,000 stays small. */
 const REPORT_STATUS_MAX_CHARS = 1000;
 
@@ -243,16 +250,25 @@ async function deliverOnce(
   // A duplicate is behind us; one in flight elsewhere is ahead of what follows it in its
   // conversation, so it takes a place in the lane, where it holds the rest back.
   const queued = distinct.filter((_, i) => claims[i] !== 'done');
+  const downAfter = Math.max(concurrency, CTLIVE_DOWN_AFTER_FAILURES);
+  let failuresInARow = 0;
+  let stoppedBy: 'time' | 'ctliveDown' | undefined;
   const lanes = await runInLanes(queued, {
     concurrency,
     laneOf: conversationOf,
-    mayStart: () => remainingMs() >= forwarder.timeoutMs + SETTLE_RESERVE_MS,
+    mayStart: () => {
+      if (failuresInARow >= downAfter) stoppedBy = 'ctliveDown';
+      else if (remainingMs() < forwarder.timeoutMs + SETTLE_RESERVE_MS) stoppedBy = 'time';
+      return stoppedBy === undefined;
+    },
     run: async (event) => {
       if (byKey.get(keyOf(event)) === 'inFlight') return false;
       const started = Date.now();
       try {
         await forwarder.forward(event);
+        failuresInARow = 0;
       } catch (error: unknown) {
+        failuresInARow += 1;
         log.error(`Forwarding the ${event.event} event to [${forwarder.target}] failed, claim released`, {
           messageId: event.messageId,
           reason: reasonOf(error),
@@ -279,12 +295,17 @@ async function deliverOnce(
     else if (byKey.get(keyOf(event)) === 'inFlight')
       return; // another request's claim: not ours to release
     else released.push(event); // failed, or never tried: the retry forwards it
-    if (lane === 'heldBack') byKey.set(keyOf(event), 'notTried');
-    if (lane === 'notStarted') {
+    if (lane === 'heldBack' || (lane === 'notStarted' && stoppedBy === 'ctliveDown')) byKey.set(keyOf(event), 'notTried');
+    else if (lane === 'notStarted') {
       byKey.set(keyOf(event), 'outOfTime');
       outOfTime += 1;
     }
   });
+  if (stoppedBy === 'ctliveDown') {
+    log.warn(`${downAfter} forwards in a row failed: ctlive looks down, the rest released for Infobip's retry (503)`, {
+      notTried: queued.filter((_, i) => lanes[i] === 'notStarted').length,
+    });
+  }
 
   if (outOfTime > 0) {
     log.warn(`Not enough time left to forward ${outOfTime} more result(s) safely; released for Infobip's retry (503)`, {

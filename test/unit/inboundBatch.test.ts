@@ -131,6 +131,41 @@ describe('webhooks at batch sizes: a bounded pool, in order per conversation', (
     expect(byCustomer(t.ctlive.sent as Array<{ from?: string; messageId: string }>)).toEqual(byCustomer(results));
   });
 
+  it('ctlive down: after 8 failures in a row nothing more is started, and everything is released for the retry', async () => {
+    const t = setup({ concurrency: 4, delayMs: 1 });
+    const results = batchOf(200, 200);
+    for (const r of results) t.ctlive.failFor.add(r.messageId);
+    let tried = 0;
+    const forward = t.ctlive.forwarder.forward.bind(t.ctlive.forwarder);
+    t.ctlive.forwarder.forward = async (event) => {
+      tried += 1;
+      await forward(event);
+    };
+
+    const res = await t.post('message', { results });
+
+    expect(res.status).toBe(503);
+    expect(res.body.error).toEqual(expect.objectContaining({ code: 'CTLIVE_UNAVAILABLE', forwarded: 0 }));
+    expect((res.body.error as { notForwarded: string[] }).notForwarded).toHaveLength(200);
+    // The eighth failure stops new starts; the three still running when it came finish.
+    expect(tried).toBeGreaterThanOrEqual(8);
+    expect(tried).toBeLessThanOrEqual(8 + 3);
+    expect(t.dedupe.state.size).toBe(0); // every claim released
+    expect(t.lines).toContainEqual(
+      expect.stringContaining("8 forwards in a row failed: ctlive looks down, the rest released for Infobip's retry (503)"),
+    );
+  });
+
+  it('failures scattered among successes do not stop the others', async () => {
+    const t = setup({ concurrency: 4, delayMs: 1 });
+    const results = batchOf(200, 200); // 200 conversations of one result
+    results.forEach((r, i) => i % 3 === 0 && t.ctlive.failFor.add(r.messageId));
+
+    const res = await t.post('message', { results });
+
+    expect(res.body.error).toEqual(expect.objectContaining({ code: 'CTLIVE_UNAVAILABLE', forwarded: 133 }));
+  });
+
   it('stops starting forwards while time is left to settle: forwarded ones done, the rest 503 OUT_OF_TIME in order', async () => {
     let remaining = 29_000;
     let costMs = 1_000;
