@@ -96,7 +96,7 @@ const bodyOf = (event: Record<string, unknown>) => JSON.parse(String(event.body)
 const basicAuth = `Basic ${Buffer.from(`${LOCAL_CREDENTIALS.INFOBIP_WEBHOOK_USERNAME}:${LOCAL_CREDENTIALS.INFOBIP_WEBHOOK_PASSWORD}`).toString('base64')}`;
 
 /** A webhook fixture with Basic auth and its result(s) given the invocation's id (or ids). */
-export function webhookEvent(name: string, ids: string[] = [ID_PLACEHOLDER]): string {
+function webhookEvent(name: string, ids: string[] = [ID_PLACEHOLDER]): string {
   const event = fixture(name);
   const body = bodyOf(event);
   const [first] = body.results as Record<string, unknown>[];
