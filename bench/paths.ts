@@ -8,3 +8,5 @@ export const RESULTS_FILE = resolve(ROOT, 'bench/results.json');
 export const LATEST_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.json');
 /** Short runs (CI): never promoted. */
 export const SHORT_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.short.json');
+/** Batch-only runs (`--batch`): never promoted. */
+export const BATCH_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.batch.json');

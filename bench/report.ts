@@ -2,10 +2,11 @@ import { KB, LAMBDA_CLIENT_FUNCTIONS } from './bundles';
 import type { BundleReport } from './bundles';
 import { FLOOR_MARGIN_MS, lambdaClientEvaluated, type ColdReport } from './coldInit';
 import { lambdaClientLoaded, WARM_RATIO_TARGET, type WarmReport } from './warm';
+import type { BatchReport } from './batch';
 
 /** The figures of one run, as bench/results.json holds them and the tables show them. */
 export interface BenchResults {
-  mode: 'full' | 'short';
+  mode: 'full' | 'short' | 'batch';
   startedAt: string;
   durationSeconds?: number;
   machine: { node: string; os: string; cpu: string; cpus: number; memoryGiB: number };
@@ -13,6 +14,7 @@ export interface BenchResults {
   bundles?: BundleReport;
   coldInit?: ColdReport;
   warm?: WarmReport;
+  batch?: BatchReport;
   /** Whether the Lambda client is loaded with CTLIVE_TARGET=http(s), per webhook function. */
   lambdaClientWithHttpTarget?: {
     function: string;
@@ -145,6 +147,44 @@ export function tables(r: BenchResults): Table[] {
       rows: w.memory.map((m) => [m.function, mib(m.rssAfterLoadBytes), mib(m.peakRssBytes), String(m.invocations)]),
     });
   }
+  if (r.batch) {
+    const b = r.batch;
+    out.push({
+      title: `6. Webhook batches (onMessage, shipped bundle, warm): ctlive taking ${b.latencyMs} ms per event, CTLIVE_CONCURRENCY ${b.concurrency}`,
+      header: [
+        'Target',
+        'Results',
+        'Conversations',
+        'Status',
+        'Wall time',
+        'Target',
+        'Peak RSS',
+        'Redis requests',
+        'Exactly once',
+        'Order kept',
+        'Connections',
+        'Verdict',
+      ],
+      rows: b.rows.map((row) => [
+        row.target,
+        String(row.results),
+        String(row.conversations),
+        String(row.statusCode),
+        ms(row.wallMs),
+        `≤ ${ms(row.targetMs)}`,
+        mib(row.peakRssBytes),
+        `${row.redisRequests} (${row.redisCommands} commands)`,
+        row.exactlyOnce ? 'yes' : 'NO',
+        row.orderKept ? 'yes' : 'NO',
+        String(row.connections),
+        verdict(row.meets),
+      ]),
+      notes: [
+        "Wall time: the one invocation, in the function's process. Redis requests: counted at the Upstash proxy (target 2: one pipeline to claim, one to settle).",
+        'Exactly once and order: what ctlive (the sink, or the Lambda Invoke stand-in) received, per customer against the order of the body.',
+      ],
+    });
+  }
   return out;
 }
 
@@ -198,6 +238,11 @@ export function misses(r: BenchResults): string[] {
     if (!route.meets) out.push(`warm ${route.route}: p50 ${ratio(route.ratioP50)} of baseline > ${WARM_RATIO_TARGET}×`);
   for (const t of r.warm?.roundTrips ?? [])
     if (!t.meets) out.push(`round trips ${t.operation}: ${t.requests} > ${t.targetRequests}`);
+  for (const row of r.batch?.rows ?? [])
+    if (!row.meets)
+      out.push(
+        `batch ${row.target} ${row.results} results: ${ms(row.wallMs)} (≤ ${ms(row.targetMs)}), status ${row.statusCode}, ${row.redisRequests} Redis requests, exactly once ${row.exactlyOnce}, order kept ${row.orderKept}`,
+      );
   return out;
 }
 

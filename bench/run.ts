@@ -9,19 +9,28 @@
  * `npm run bench -- --short` (or BENCH_SHORT=1): the same code paths with fewer processes
  * and invocations, for CI, which only checks that the bench still works. It writes
  * bench/latest/results.short.json, which is never promoted.
+ *
+ * `npm run bench -- --batch` (or BENCH_BATCH=1): only the webhook batches (part 6, after
+ * packaging): 100 and 2,000 results against a ctlive taking 50 ms per event, http and
+ * `lambda:` targets. `--concurrency N` runs them with CTLIVE_CONCURRENCY=N. It writes
+ * bench/latest/results.batch.json, which is never promoted.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { packageService, type PackagedService } from './bundles';
+import { measureBatches } from './batch';
 import { measureColdInit } from './coldInit';
-import { LATEST_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
+import { BATCH_RESULTS_FILE, LATEST_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
 import { buildReferences } from './references';
 import { lambdaClientVerdicts, misses, tables, textTable, type BenchResults } from './report';
 import { measureWarm } from './warm';
 
 const short = process.argv.includes('--short') || ['1', 'true'].includes(process.env.BENCH_SHORT ?? '');
+const batchOnly = process.argv.includes('--batch') || ['1', 'true'].includes(process.env.BENCH_BATCH ?? '');
+const concurrencyArg = process.argv.indexOf('--concurrency');
+const concurrency = concurrencyArg === -1 ? undefined : process.argv[concurrencyArg + 1];
 const SETTINGS = short
   ? { coldProcesses: 5, iterations: 200, warmup: 20, block: 50 }
   : { coldProcesses: 15, iterations: 2000, warmup: 100, block: 100 };
@@ -58,7 +67,7 @@ async function cleanUp() {
 async function main(): Promise<number> {
   const started = performance.now();
   const results: BenchResults = {
-    mode: short ? 'short' : 'full',
+    mode: batchOnly ? 'batch' : short ? 'short' : 'full',
     startedAt: new Date().toISOString(),
     machine: {
       node: process.version,
@@ -85,9 +94,29 @@ async function main(): Promise<number> {
     log(`serverless package failed, nothing else can be measured:\n${errorText(error)}`);
     return 1;
   }
-  results.bundles = packaged.report;
+  // A batch-only run packages for the bundle it loads; its sizes are the full run's business.
+  if (!batchOnly) results.bundles = packaged.report;
   const handlers = Object.fromEntries(Object.keys(packaged.shippedJs).map((name) => [name, `functions/${name}.handler`]));
   const refs = await buildReferences(work, packaged.serviceDir, handlers, packaged.report.esbuild);
+
+  const measureBatchPart = async () => {
+    const bundle = packaged.shippedJs.onMessage;
+    if (bundle === undefined) {
+      results.errors.push('batch: no onMessage bundle');
+      return;
+    }
+    try {
+      results.batch = await measureBatches(bundle, refs, { redisUrl: process.env.REDIS_URL, concurrency }, log);
+      results.errors.push(...results.batch.errors);
+    } catch (error: unknown) {
+      results.errors.push(`batch: ${errorText(error)}`);
+    }
+  };
+  if (batchOnly) {
+    log('2/2 webhook batches: 100 and 2,000 results, ctlive taking 50 ms per event …');
+    await measureBatchPart();
+    return finish(results, started);
+  }
 
   log(`2/4 cold init: ${SETTINGS.coldProcesses} processes per bundle …`);
   try {
@@ -104,7 +133,14 @@ async function main(): Promise<number> {
     results.errors.push(`warm: ${errorText(error)}`);
   }
 
+  log('   webhook batches: 100 and 2,000 results, ctlive taking 50 ms per event …');
+  await measureBatchPart();
+
   results.lambdaClientWithHttpTarget = lambdaClientVerdicts(results);
+  return finish(results, started);
+}
+
+async function finish(results: BenchResults, started: number): Promise<number> {
   results.misses = misses(results);
   results.durationSeconds = Math.round((performance.now() - started) / 100) / 10;
 
@@ -117,11 +153,11 @@ async function main(): Promise<number> {
   );
   if (results.warm) log(`\nRemoved the ${results.warm.redisKeysRemoved} Redis keys this run wrote.`);
 
-  const file = short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
+  const file = batchOnly ? BATCH_RESULTS_FILE : short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`Results written to ${relative(ROOT, file)} (${results.durationSeconds} s).`);
-  if (!short && results.errors.length === 0)
+  if (!short && !batchOnly && results.errors.length === 0)
     log('To put them in bench/results.json and docs/performance.md: npm run figures:promote');
   if (results.errors.length > 0) {
     log(`\nThe bench could not measure everything:\n${results.errors.map((e) => `  ${e}`).join('\n')}`);

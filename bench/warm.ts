@@ -113,7 +113,8 @@ function fetchEvent(kind: string, method: 'get' | 'head', id: string): string {
   return JSON.stringify(event).split(fixtureId).join(id);
 }
 
-class Child {
+/** One function's warm process (bench/warmChild.ts), driven over IPC; also used by bench/batch.ts. */
+export class Child {
   private readonly proc: ChildProcess;
   private pending?: { resolve: (r: Reply) => void; reject: (e: Error) => void };
   private stderr = '';
@@ -153,7 +154,7 @@ class Child {
   }
 }
 
-interface Stack {
+export interface Stack {
   proxy: UpstashProxy;
   sandbox: InfobipSandbox;
   sink: CtliveSink;
@@ -162,7 +163,7 @@ interface Stack {
   stopRedis: () => Promise<void>;
 }
 
-async function startServers(redisUrl: string | undefined): Promise<Stack> {
+export async function startServers(redisUrl: string | undefined): Promise<Stack> {
   const redis = await findRedis(redisUrl);
   const proxyToken = randomBytes(16).toString('hex');
   const sandboxKey = `sandbox-${randomBytes(16).toString('hex')}`;

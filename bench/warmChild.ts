@@ -37,7 +37,7 @@ export interface Latency {
 
 export type Reply =
   | { type: 'loaded'; rssBytes: number }
-  | { type: 'invoked'; statusCode: number; body: string; id: string }
+  | { type: 'invoked'; statusCode: number; body: string; id: string; ms: number }
   | { type: 'looped'; handler: Latency; baseline: Latency; mediaIds: string[] }
   | { type: 'probed'; evaluated: string[]; statusCode: number }
   | { type: 'done'; maxRssBytes: number; rssBytes: number }
@@ -153,7 +153,7 @@ async function run(c: Command): Promise<Reply> {
     case 'invoke': {
       if (!handler) throw new Error('not loaded');
       const r = await invoke(handler, c.event);
-      return { type: 'invoked', statusCode: r.statusCode, body: r.body, id: r.id };
+      return { type: 'invoked', statusCode: r.statusCode, body: r.body, id: r.id, ms: r.ms };
     }
     case 'loop':
       if (!handler) throw new Error('not loaded');

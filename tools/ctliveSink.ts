@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface CtliveSinkOptions {
@@ -17,6 +18,8 @@ export interface CtliveSinkOptions {
   token?: string;
   /** One line per event; default stdout. Never given the token. */
   log?: (line: string) => void;
+  /** How long ctlive takes per event before it answers (the bench's "50 ms per event"); default 0. */
+  latencyMs?: number;
 }
 
 export interface SinkFailure {
@@ -44,6 +47,10 @@ export interface CtliveSink {
    * (default 500) until `reset()` or `failEvery(0)`: a steady fault rate, e.g. 20 for 5%.
    */
   failEvery(n: number, status?: number): void;
+  /** Every event from now on takes this long before its answer (0: none). */
+  setLatency(ms: number): void;
+  /** TCP connections accepted since the start: few against many events means keep-alive works. */
+  connections(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -79,8 +86,12 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
   let failures: Array<Required<Omit<SinkFailure, 'messageId'>> & { messageId?: string }> = [];
   let periodic = { every: 0, status: 500, count: 0 };
   let waiters: Array<() => void> = [];
+  let latencyMs = options.latencyMs ?? 0;
+  let connections = 0;
   // Cuts short a deliberate delay on close, so no timer outlives the sink.
   const closing = new AbortController();
+  // One listener per event held back by the latency: many at once is the point, not a leak.
+  setMaxListeners(0, closing.signal);
 
   const authorized = (req: IncomingMessage) => {
     if (expected === undefined) return true;
@@ -114,6 +125,7 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
     } catch {
       return answer(res, 400, { error: 'not JSON' });
     }
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
     const failure = takeFailure(event);
     if (failure !== undefined) {
       if (failure.delayMs > 0) await sleep(failure.delayMs, undefined, { signal: closing.signal }).catch(() => undefined);
@@ -134,6 +146,7 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  server.on('connection', () => (connections += 1));
   const { port } = server.address() as AddressInfo;
 
   return {
@@ -169,6 +182,11 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
       if (!Number.isInteger(n) || n < 0) throw new Error(`failEvery takes a whole number ≥ 0, not ${n}`);
       periodic = { every: n, status, count: 0 };
     },
+    setLatency(ms) {
+      if (!Number.isFinite(ms) || ms < 0) throw new Error(`setLatency takes a number of milliseconds ≥ 0, not ${ms}`);
+      latencyMs = ms;
+    },
+    connections: () => connections,
     reset() {
       received.length = 0;
       refused.length = 0;

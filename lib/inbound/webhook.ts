@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { checkWebhookAuth } from '../platform/auth';
-import { readConversationRecordTtl, readCtliveTarget, readRequiredWebhookAuth, type WebhookAuthConfig } from '../platform/config';
+import {
+  CTLIVE_DEFAULT_CONCURRENCY,
+  readConversationRecordTtl,
+  readCtliveConcurrency,
+  readCtliveTarget,
+  readRequiredWebhookAuth,
+  type WebhookAuthConfig,
+} from '../platform/config';
 import { conversationTouches } from '../conversation/window';
 import { toMessageEvent, toReportEvent, type CtliveEvent } from './events';
 import { createDedupe, type ClaimOutcome, type Dedupe, type ReportSeen } from './dedupe';
 import { AppError, reasonOf } from '../platform/errors';
 import { createForwarder, type Forwarder } from './forwarder';
+import { runInLanes } from './lanes';
+import { receivedLines } from './receivedLines';
 import { httpStack, jsonResponse, parseJson } from '../platform/http';
 import { webhookEvents } from './notifications';
 import type { RawResult } from './schemas';
@@ -15,14 +24,48 @@ import { createRedis, REDIS_MAX_CALL_MS } from '../platform/redis';
 import { startFunction, type ColdStart } from '../platform/runtime';
 import { WEBHOOK_SECRETS } from '../platform/secrets';
 
-/** CONTRACT section 5: bodies above this get 413 before anything reads them. */
-export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * CONTRACT section 5: bodies above this get 413 before anything reads them. Lambda's
+ * synchronous invocation payload limit, 6 MB: nothing larger can reach the function on AWS
+ * (the event around the body takes a little of it), so every body Infobip can deliver is taken.
+ */
+export const WEBHOOK_MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Infobip's largest batch: a subscription's `maxBucketSize` is 1 to 2000 results per request
+ * (api-evangelist/infobip, openapi/infobip-subscriptions-api-openapi.json). Past it, the two
+ * Redis pipelines could outgrow Upstash's 10 MB request limit, so more is refused with 413.
+ */
+export const WEBHOOK_MAX_RESULTS = 2000;
+
+/**
+ * This many forwards failing in a row (and at least the pool's size) mean ctlive is down,
+ * not one conversation: nothing more is started, so a ctlive that hangs costs about one
+ * timeout, not one per wave of the pool until the function's time runs out.
+ */
+const CTLIVE_DOWN_AFTER_FAILURES = 8;
+
+/** A report's status kept in its Redis mark only up to this size, so the closing pipeline of 2,000 stays small. */
+const REPORT_STATUS_MAX_CHARS = 1000;
+
+class TooManyResultsError extends AppError {
+  constructor(count: number) {
+    super(
+      413,
+      'TOO_MANY_RESULTS',
+      `The body has ${count} results to forward; at most ${WEBHOOK_MAX_RESULTS} are taken per request: set the subscription's maxBucketSize to ${WEBHOOK_MAX_RESULTS} or less`,
+      { maxResults: WEBHOOK_MAX_RESULTS, results: count },
+    );
+  }
+}
 
 export interface WebhookDeps {
   log: TaggedLogger;
   auth: WebhookAuthConfig;
   dedupe: Dedupe;
   forwarder: Forwarder;
+  /** Forwards at once per webhook (`CTLIVE_CONCURRENCY`); default CTLIVE_DEFAULT_CONCURRENCY. */
+  concurrency?: number;
 }
 
 /** 503 so that Infobip retries; the counts tell whoever reads the response what got through. */
@@ -54,6 +97,7 @@ function webhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
     auth: policy.auth,
     dedupe: createDedupe(createRedis(redisConfig), { conversationTtlSeconds: readConversationRecordTtl() }),
     forwarder: createForwarder(readCtliveTarget()),
+    concurrency: readCtliveConcurrency(),
   };
 }
 
@@ -67,9 +111,11 @@ function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => s
     },
     async (event, context) => {
       const body = event.rawBody ?? '';
-      // The runbook's first stop: logged before parsing, so even a body we reject is on record.
-      log.info(receivedLine(body));
+      // The runbook's first stop: logged before parsing, so even a body we reject is on
+      // record; in parts when it is too long for one CloudWatch event (receivedLines.ts).
+      for (const line of receivedLines(body, receivedLine)) log.info(line);
       const { events, notForwarded: acknowledged } = webhookEvents(parseJson(body), toEvent);
+      if (events.length > WEBHOOK_MAX_RESULTS) throw new TooManyResultsError(events.length);
       for (const line of acknowledged) log.info(line);
       const ignored = acknowledged.length > 0 ? { ignored: acknowledged.length } : {};
       if (events.length === 0) return jsonResponse(200, { forwarded: 0, duplicates: 0, ...ignored });
@@ -123,18 +169,37 @@ function countOutcomes({ metrics }: TaggedLogger, outcomes: Outcome[]): Outcome[
 }
 
 /**
- * Claim every result, forward the claimed ones in order, then mark them done, or release
- * the claims the retry needs: two Redis round trips for the whole webhook. Forwarding
- * stops at the first failure: the rest keep their order for Infobip's retry, and a ctlive
- * that is down does not cost one timeout per result. A result repeated inside one body
- * shares the first copy's fate, so it is forwarded once.
+ * The conversation a result belongs to: ctlive must see its results in the order Infobip
+ * sent them, and a failed one holds back the rest of it (docs/api.md, "Batches").
+ * Messages (and identity changes) are one customer (`from`) writing to one business number
+ * (`to`). Delivery and seen reports are about one outbound message each, and only their
+ * order per message matters (delivered, then seen): reports on different messages are
+ * separate facts with their own times (`doneAt`, `seenAt`), so they need not queue behind
+ * each other, nor behind one another's failure. A result without both numbers cannot be
+ * placed in a conversation and goes on its own.
+ */
+export function conversationOf(event: CtliveEvent): string {
+  if (event.event === 'delivery' || event.event === 'seen') return `report:${event.messageId}`;
+  return event.from !== undefined && event.to !== undefined
+    ? `conversation:${event.from}>${event.to}`
+    : `alone:${event.event}:${event.messageId}`;
+}
+
+/**
+ * Claim every result, forward the claimed ones, then mark them done, or release the
+ * claims the retry needs: two Redis round trips for the whole webhook, whatever its size.
+ * Forwards run `concurrency` at a time, one conversation after another in Infobip's order
+ * (lib/inbound/lanes.ts): a failure, or a result another request is still forwarding,
+ * holds back the rest of its conversation for Infobip's retry and nothing else, so a
+ * ctlive that is down costs at most one timeout per conversation in flight. A result
+ * repeated inside one body shares the first copy's fate, so it is forwarded once.
  *
  * Done marks are written only at the end, so the function must live to write them: a
  * forward starts only while its worst case still leaves time for that last round trip.
  * What is left over is released and answered with 503, and Infobip's retry brings it.
  */
 async function deliverOnce(
-  { log, dedupe, forwarder }: WebhookDeps,
+  { log, dedupe, forwarder, concurrency = CTLIVE_DEFAULT_CONCURRENCY }: WebhookDeps,
   events: CtliveEvent[],
   remainingMs: () => number,
 ): Promise<Outcome[]> {
@@ -170,9 +235,6 @@ async function deliverOnce(
   }
 
   const byKey = new Map<string, Outcome>();
-  const done: CtliveEvent[] = [];
-  const released: CtliveEvent[] = [];
-  let failed = false;
   distinct.forEach((event, i) => {
     const claim = claims[i];
     if (claim === 'done') {
@@ -187,35 +249,65 @@ async function deliverOnce(
       byKey.set(keyOf(event), 'inFlight');
     }
   });
-  let outOfTime = 0;
-  for (const [i, event] of distinct.entries()) {
-    if (claims[i] !== 'claimed') continue;
-    if (!failed && remainingMs() < forwarder.timeoutMs + SETTLE_RESERVE_MS) outOfTime += 1;
-    if (failed || outOfTime > 0) {
-      released.push(event); // never tried: the retry forwards it
-      byKey.set(keyOf(event), failed ? 'notTried' : 'outOfTime');
-      continue;
-    }
-    const started = Date.now();
-    try {
-      await forwarder.forward(event);
-    } catch (error: unknown) {
-      log.error(`Forwarding the ${event.event} event to [${forwarder.target}] failed, claim released`, {
+
+  // A duplicate is behind us; one in flight elsewhere is ahead of what follows it in its
+  // conversation, so it takes a place in the lane, where it holds the rest back.
+  const queued = distinct.filter((_, i) => claims[i] !== 'done');
+  const downAfter = Math.max(concurrency, CTLIVE_DOWN_AFTER_FAILURES);
+  let failuresInARow = 0;
+  let stoppedBy: 'time' | 'ctliveDown' | undefined;
+  const lanes = await runInLanes(queued, {
+    concurrency,
+    laneOf: conversationOf,
+    mayStart: () => {
+      if (failuresInARow >= downAfter) stoppedBy = 'ctliveDown';
+      else if (remainingMs() < forwarder.timeoutMs + SETTLE_RESERVE_MS) stoppedBy = 'time';
+      return stoppedBy === undefined;
+    },
+    run: async (event) => {
+      if (byKey.get(keyOf(event)) === 'inFlight') return false;
+      const started = Date.now();
+      try {
+        await forwarder.forward(event);
+        failuresInARow = 0;
+      } catch (error: unknown) {
+        failuresInARow += 1;
+        log.error(`Forwarding the ${event.event} event to [${forwarder.target}] failed, claim released`, {
+          messageId: event.messageId,
+          reason: reasonOf(error),
+        });
+        byKey.set(keyOf(event), 'forwardFailed');
+        return false;
+      } finally {
+        log.metrics.record('ForwardDuration', Date.now() - started);
+      }
+      log.info(`Forwarded ${event.event} event for messageId [${event.messageId}] to [${forwarder.target}]`, {
         messageId: event.messageId,
-        reason: reasonOf(error),
       });
-      released.push(event);
-      byKey.set(keyOf(event), 'forwardFailed');
-      failed = true;
-      continue;
-    } finally {
-      log.metrics.record('ForwardDuration', Date.now() - started);
+      byKey.set(keyOf(event), 'forwarded');
+      return true;
+    },
+  });
+
+  const done: CtliveEvent[] = [];
+  const released: CtliveEvent[] = [];
+  let outOfTime = 0;
+  queued.forEach((event, i) => {
+    const lane = lanes[i];
+    if (lane === 'ran') done.push(event);
+    else if (byKey.get(keyOf(event)) === 'inFlight')
+      return; // another request's claim: not ours to release
+    else released.push(event); // failed, or never tried: the retry forwards it
+    if (lane === 'heldBack' || (lane === 'notStarted' && stoppedBy === 'ctliveDown')) byKey.set(keyOf(event), 'notTried');
+    else if (lane === 'notStarted') {
+      byKey.set(keyOf(event), 'outOfTime');
+      outOfTime += 1;
     }
-    log.info(`Forwarded ${event.event} event for messageId [${event.messageId}] to [${forwarder.target}]`, {
-      messageId: event.messageId,
+  });
+  if (stoppedBy === 'ctliveDown') {
+    log.warn(`${downAfter} forwards in a row failed: ctlive looks down, the rest released for Infobip's retry (503)`, {
+      notTried: queued.filter((_, i) => lanes[i] === 'notStarted').length,
     });
-    done.push(event);
-    byKey.set(keyOf(event), 'forwarded');
   }
 
   if (outOfTime > 0) {
@@ -228,7 +320,7 @@ async function deliverOnce(
   try {
     const reports = done.flatMap((e): ReportSeen[] =>
       e.event === 'delivery'
-        ? [{ event: e.event, messageId: e.messageId, status: e.status }]
+        ? [{ event: e.event, messageId: e.messageId, status: boundedStatus(e.status) }]
         : e.event === 'seen'
           ? [{ event: e.event, messageId: e.messageId }]
           : [],
@@ -255,6 +347,11 @@ async function deliverOnce(
       return outcome === 'forwarded' && firstIndex.get(keyOf(event)) !== i ? 'duplicate' : outcome;
     }),
   );
+}
+
+/** The mark only proves the message exists (lib/outbound/idempotency.ts); an outsized status is left out of it. */
+function boundedStatus(status: unknown): unknown {
+  return (JSON.stringify(status) ?? '').length <= REPORT_STATUS_MAX_CHARS ? status : undefined;
 }
 
 const WEBHOOKS = { onMessage: makeOnMessageHandler, onDeliveryReport: makeOnDeliveryReportHandler } as const;

@@ -353,6 +353,26 @@ export function readCtliveTarget(env: Env = process.env): CtliveTarget {
   return problem('CTLIVE_TARGET', 'must be "lambda:<function name or ARN>" or an http(s):// URL', STAND_IN_TARGET);
 }
 
+/**
+ * How many results of one webhook are forwarded at once (`CTLIVE_CONCURRENCY`). 16 by
+ * default: with ctlive taking 50 ms per event, 2,000 results (Infobip's largest batch) take
+ * about 2,000 × 50 ms / 16 = 6.3 s, well inside the webhooks' 29 s, and 100 take about
+ * 0.3 s; more would mostly add load on ctlive, which may see this many requests from each
+ * of Infobip's concurrent webhook calls (at least 20 per subscription, its `windowSize`).
+ * At most 50: the AWS SDK's default socket pool per client, past which invokes queue.
+ */
+export const CTLIVE_DEFAULT_CONCURRENCY = 16;
+export const CTLIVE_MAX_CONCURRENCY = 50;
+
+export function readCtliveConcurrency(env: Env = process.env): number {
+  return atMost(
+    env,
+    'CTLIVE_CONCURRENCY',
+    positiveInt(env, 'CTLIVE_CONCURRENCY', CTLIVE_DEFAULT_CONCURRENCY),
+    CTLIVE_MAX_CONCURRENCY,
+  );
+}
+
 /** The variables that hold secrets: on AWS they come from SSM (`SECRETS_SSM_PATH`). */
 export const SECRET_VARIABLES = [
   'CTLIVE_API_TOKEN',

@@ -49,8 +49,11 @@ const REDACTED = '***';
 /** Shorter values would scrub ordinary words out of every line. */
 const MIN_SECRET_LENGTH = 4;
 const MAX_REQUEST_SECRETS = 64;
-/** CloudWatch cuts events at 256 KiB; cut earlier, and say so, so the line stays readable. */
-const MAX_LINE_CHARS = 200_000;
+/**
+ * CloudWatch Logs takes at most 256 KB (262,144 bytes, UTF-8) per event; cut earlier, in
+ * bytes and never inside a character, and say so, so the line stays readable.
+ */
+export const MAX_LINE_BYTES = 240_000;
 /**
  * A backstop for credentials nobody registered (a key echoed in an upstream error): a long
  * token with a digit after an auth scheme. Shorter or digit-free words stay, so a customer's
@@ -108,8 +111,15 @@ function createScrubber(staticSecrets: readonly string[]) {
   };
 }
 
-const truncate = (line: string) =>
-  line.length <= MAX_LINE_CHARS ? line : `${line.slice(0, MAX_LINE_CHARS)}…[truncated ${line.length - MAX_LINE_CHARS} chars]`;
+function truncate(line: string): string {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most lines need no count at all.
+  if (line.length * 3 <= MAX_LINE_BYTES) return line;
+  const encoded = Buffer.from(line, 'utf8');
+  if (encoded.length <= MAX_LINE_BYTES) return line;
+  let end = MAX_LINE_BYTES - 64; // room for the note
+  while (end > 0 && ((encoded[end] as number) & 0xc0) === 0x80) end -= 1;
+  return `${encoded.subarray(0, end).toString('utf8')}…[truncated ${encoded.length - end} bytes]`;
+}
 
 const defaultSink: LogSink = (line) => {
   process.stdout.write(`${line}\n`);

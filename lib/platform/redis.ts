@@ -1,15 +1,24 @@
+import { createHash } from 'node:crypto';
 import { Redis } from '@upstash/redis';
 import type { RedisConfig } from './config';
 import { deadline } from './deadline';
 
+/**
+ * Infobip's messageIds are UUIDs or `wamid.…` ids well under this; a longer one (bad input)
+ * is keyed by its digest, so 2,000 of them in a webhook's pipelines still fit Upstash's
+ * 10 MB request limit.
+ */
+const MAX_ID_IN_KEY = 200;
+const idInKey = (id: string) => (id.length <= MAX_ID_IN_KEY ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`);
+
 /** Key names, in one place (docs/ENGINEERING.md habit 7). */
 export const redisKeys = {
   media: (id: string) => `IMChannel:MultimediaMessage:${id}`,
-  webhookEvent: (kind: string, messageId: string) => `IMChannel:Webhook:${kind}:${messageId}`,
+  webhookEvent: (kind: string, messageId: string) => `IMChannel:Webhook:${kind}:${idInKey(messageId)}`,
   /** A send's Idempotency-Key (its SHA-256, so any printable key makes a plain key name). */
   idempotency: (keyDigest: string) => `IMChannel:Idempotency:${keyDigest}`,
   /** A delivery or seen report arrived for this outbound messageId: the message exists. */
-  reported: (messageId: string) => `IMChannel:Reported:${messageId}`,
+  reported: (messageId: string) => `IMChannel:Reported:${idInKey(messageId)}`,
   /** A conversation's 24-hour window: the customer's last message to this business number (lib/conversation/window.ts). */
   conversation: (businessNumber: string, customer: string) => `IMChannel:Conversation:${businessNumber}:${customer}`,
 };

@@ -49,7 +49,30 @@ interface LoadFile {
     };
     ctlive: { received: number; refused: number; distinctMessageIds: number };
   };
+  /** Issue 16's batches of 2,000; absent from results promoted before it. */
+  exactlyOnceBatches?: {
+    seconds: number;
+    batches: number;
+    resultsPerBatch: number;
+    conversations: number;
+    webhooks: number;
+    attempts: number;
+    mostAttemptsForOneWebhook: number;
+    ctlive: { received: number; refused: number; distinctMessageIds: number };
+    outOfOrderConversations: number;
+  };
   load: { finishedAt: string; commit?: string; secondsPerRoute: number; scenarios: LoadFigures[] };
+}
+
+function batchFigures(b: NonNullable<LoadFile['exactlyOnceBatches']>): string[] {
+  return [
+    '',
+    `**Exactly once, batches of ${n(b.resultsPerBatch)}** (\`exactlyOnce.test.ts\`): ${b.batches} bodies of ${n(b.resultsPerBatch)} results`,
+    `(${n(b.ctlive.distinctMessageIds)} distinct in ${n(b.conversations)} conversations, each body repeating some of its own), each posted twice at`,
+    `the same moment (over HTTP and in process), then a late re-send: ${n(b.webhooks)} webhooks, ${n(b.attempts)} attempts (at most`,
+    `${b.mostAttemptsForOneWebhook} for one), ctlive refusing every 20th forward (${n(b.ctlive.refused)}). ctlive received ${n(b.ctlive.received)} events,`,
+    `each messageId once; conversations out of order: ${b.outOfOrderConversations}; ${b.seconds} s.`,
+  ];
 }
 
 const read = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -118,6 +141,7 @@ function figures(faults: FaultsFile, load: LoadFile): string {
     `as Infobip retries: ${n(once.answers.retries)} retries (${retries}), at most`,
     `${once.answers.mostAttemptsForOneWebhook} attempts for one webhook. More duplicates are suppressed than were sent because a`,
     'batch retried after a refusal brings back the results already forwarded.',
+    ...(load.exactlyOnceBatches === undefined ? [] : batchFigures(load.exactlyOnceBatches)),
     ...outParagraph,
     '',
     `**Load** (\`load.test.ts\`): autocannon against the local stack, ${load.load.secondsPerRoute} s per route after a warm-up:`,

@@ -2,6 +2,7 @@ import {
   ConfigError,
   collectIssues,
   readCtliveApiToken,
+  readCtliveConcurrency,
   readCtliveTarget,
   readInfobipConfig,
   readLogConfig,
@@ -33,6 +34,9 @@ describe('config', () => {
     ['MEDIA_MAX_BYTES', () => readMediaConfig({ MEDIA_MAX_BYTES: '-1' })],
     ['LOG_FORMAT', () => readLogConfig({ LOG_FORMAT: 'xml' })],
     ['CTLIVE_TIMEOUT_MS', () => readCtliveTarget({ CTLIVE_TARGET: 'https://ctlive.example/in', CTLIVE_TIMEOUT_MS: '15001' })],
+    ['CTLIVE_CONCURRENCY', () => readCtliveConcurrency({ CTLIVE_CONCURRENCY: '0' })],
+    ['CTLIVE_CONCURRENCY', () => readCtliveConcurrency({ CTLIVE_CONCURRENCY: 'many' })],
+    ['CTLIVE_CONCURRENCY', () => readCtliveConcurrency({ CTLIVE_CONCURRENCY: '51' })],
   ])('names %s when it is missing or malformed', (variable, read) => {
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(new RegExp(`^${variable} `));
@@ -41,6 +45,12 @@ describe('config', () => {
   it('takes a ctlive timeout up to the most that still fits the webhooks 29 s', () => {
     const target = readCtliveTarget({ CTLIVE_TARGET: 'https://ctlive.example/in', CTLIVE_TIMEOUT_MS: '15000' });
     expect(target).toEqual(expect.objectContaining({ kind: 'http', timeoutMs: 15_000 }));
+  });
+
+  it('forwards 16 at once by default, and any whole number from 1 to 50 when set', () => {
+    expect(readCtliveConcurrency({})).toBe(16);
+    expect(readCtliveConcurrency({ CTLIVE_CONCURRENCY: '1' })).toBe(1);
+    expect(readCtliveConcurrency({ CTLIVE_CONCURRENCY: '50' })).toBe(50);
   });
 
   it('applies the contract defaults', () => {

@@ -57,17 +57,21 @@ describe('onMessage webhook', () => {
       expect(t.dedupe.calls).toEqual(['claim message m-1', 'claim message m-2', 'abandon message m-1', 'abandon message m-2']);
     });
 
-    it('a copy that arrives while the first is being forwarded is not forwarded, and gets 503', async () => {
+    it('a copy that arrives while the first is being forwarded is not forwarded, holds back its conversation, and gets 503', async () => {
       const t = setup();
       t.dedupe.state.set('message:m-1', 'claimed');
+      const otherCustomer = { ...result('m-3'), from: '39000000003' };
 
-      const res = await t.message({ results: [result('m-1'), result('m-2')] });
+      const res = await t.message({ results: [result('m-1'), result('m-2'), otherCustomer] });
 
       expect(res.status).toBe(503);
       expect(res.body.error).toEqual(
-        expect.objectContaining({ code: 'FORWARD_IN_PROGRESS', forwarded: 1, notForwarded: ['m-1'] }),
+        expect.objectContaining({ code: 'FORWARD_IN_PROGRESS', forwarded: 1, notForwarded: ['m-1', 'm-2'] }),
       );
-      expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-2']);
+      // m-2 would overtake m-1, which another request is still forwarding: it waits for the retry.
+      expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['m-3']);
+      expect(t.dedupe.state.get('message:m-1')).toBe('claimed'); // the other request's claim, left alone
+      expect(t.dedupe.state.has('message:m-2')).toBe(false);
     });
 
     it('stops forwarding while time is left to mark the forwarded ones done; the retry brings the rest', async () => {

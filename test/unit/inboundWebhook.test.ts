@@ -87,7 +87,7 @@ describe('onMessage webhook', () => {
     });
   });
 
-  it('413 above 1 MiB, before logging or forwarding anything but the ERROR line', async () => {
+  it("413 above 6 MiB (Lambda's request limit), before logging or forwarding anything but the ERROR line", async () => {
     const t = setup();
     const padding = 'x'.repeat(WEBHOOK_MAX_BODY_BYTES);
 
@@ -98,7 +98,7 @@ describe('onMessage webhook', () => {
     expect(t.lines).toEqual([expect.stringMatching(/^\[IMCHANNEL\] \[onMessage\] Request failed with 413 PAYLOAD_TOO_LARGE/)]);
   });
 
-  it('accepts a body of exactly 1 MiB', async () => {
+  it('accepts a body of exactly 6 MiB', async () => {
     const t = setup();
     const body = JSON.stringify({ results: [result('m-edge', '')] });
     const exact = body.replace('"text":""', `"text":"${'y'.repeat(WEBHOOK_MAX_BODY_BYTES - body.length)}"`);

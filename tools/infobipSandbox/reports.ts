@@ -8,8 +8,8 @@
  * How many retries Infobip makes before giving up is not in that material nor in the
  * Infobip pages found; the default of 20 is ours: its schedule spans about 48 hours, the
  * longest validity Infobip gives a message (OMNI `validityPeriod`).
- * Batch size: not documented either; 100 results per POST keeps a batch far below
- * IMChannel's 1 MiB webhook limit.
+ * Batch size: not documented for reports; 100 results per POST keeps a batch far below
+ * IMChannel's webhook limits (6 MiB, 2,000 results: a subscription's maxBucketSize).
  */
 import type { DeliveryReportPost } from './types';
 

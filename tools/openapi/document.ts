@@ -483,7 +483,10 @@ function webhookOperation(operationId: string, summary: string, description: str
             'WhatsApp notification).',
         ),
         '401': error('UnauthorizedError', '401: the configured webhook credentials are missing or wrong; nothing is forwarded.'),
-        '413': error('PayloadTooLargeError', '413: the body is above 1 MiB.'),
+        '413': error(
+          'PayloadTooLargeError',
+          "413: the body is above 6 MiB (PAYLOAD_TOO_LARGE), or it has more than 2,000 results to forward (TOO_MANY_RESULTS: set the subscription's maxBucketSize to 2000 or less).",
+        ),
         '500': error('InternalError'),
         '503': retryLater('WebhookRetryError'),
       },
