@@ -49,11 +49,18 @@ export interface ReportMark {
 export type InfobipLookup = { found: true; status: unknown } | { found: false };
 
 export interface IdempotencyStore {
-  /** One round trip: takes the key, or reads what holds it and any report for its messageId. */
+  /**
+   * One round trip: takes the key, or reads what holds it and any report for its messageId.
+   * `alsoRead`: further keys the send needs (a template's cached catalogue), read in the same
+   * pipeline and handed back in order as `also`, so that they cost no round trip of their own.
+   */
   claim(
     key: string,
     record: InFlight,
-  ): Promise<{ claimed: true } | { claimed: false; held: string | null; report: string | null }>;
+    alsoRead?: readonly string[],
+  ): Promise<
+    { claimed: true; also: (string | null)[] } | { claimed: false; held: string | null; report: string | null; also: (string | null)[] }
+  >;
   /** Replaces our own value (`held`) by `next`, atomically; false when it no longer holds it. */
   replace(key: string, held: string, next: IdempotencyRecord): Promise<boolean>;
   /** Deletes the key while it still holds our value. */
@@ -68,15 +75,18 @@ const REPLACE_IF_HELD =
 export function createIdempotencyStore(redis: Redis, config: IdempotencyConfig): IdempotencyStore {
   const keyOf = (key: string) => redisKeys.idempotency(createHash('sha256').update(key).digest('hex'));
   return {
-    async claim(key, record) {
+    async claim(key, record, alsoRead = []) {
       const value = JSON.stringify(record);
-      const [set, held, report] = await redis
+      const pipeline = redis
         .pipeline()
         .set(keyOf(key), value, { nx: true, ex: config.ttlSeconds })
         .get(keyOf(key))
-        .get(redisKeys.reported(record.messageId))
-        .exec<[string | null, string | null, string | null]>();
-      return set === 'OK' || held === value ? { claimed: true } : { claimed: false, held, report };
+        .get(redisKeys.reported(record.messageId));
+      for (const extra of alsoRead) pipeline.get(extra);
+      const [set, held, report, ...also] = await pipeline.exec<(string | null)[]>();
+      return set === 'OK' || held === value
+        ? { claimed: true, also }
+        : { claimed: false, held: held ?? null, report: report ?? null, also };
     },
     async replace(key, held, next) {
       const replaced = await redis.eval(REPLACE_IF_HELD, [keyOf(key)], [held, JSON.stringify(next), String(config.ttlSeconds)]);
@@ -145,6 +155,11 @@ export interface Attempt {
   messageId: string | undefined;
   /** Fields of the eventual 200 body known before Infobip is called, kept should the outcome be unknown. */
   attach(extra: Extra): void;
+  /**
+   * The values of the request's `alsoRead` keys, read in the claim's round trip; undefined
+   * when no claim was made (no key), and the send must read them itself if it needs them.
+   */
+  also?: (string | null)[];
 }
 
 /** A delivered status for a message that only a seen report proves (seen implies delivered). */
@@ -162,7 +177,7 @@ const SEEN_STATUS = {
  */
 export async function idempotent(
   deps: IdempotentSend,
-  request: { key: string | undefined; body: unknown; messageId: string | undefined; to: string },
+  request: { key: string | undefined; body: unknown; messageId: string | undefined; to: string; alsoRead?: readonly string[] },
   send: (attempt: Attempt) => Promise<HttpResponse>,
 ): Promise<HttpResponse> {
   const { key } = request;
@@ -176,7 +191,7 @@ export async function idempotent(
 
   let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
   try {
-    claim = await store.claim(key, mine);
+    claim = await store.claim(key, mine, request.alsoRead);
   } catch (error: unknown) {
     // Never send without the claim: that is how a retry would reach the customer twice.
     log.error('Could not claim the Idempotency-Key in Redis, nothing sent', { messageId, reason: reasonOf(error) });
@@ -185,7 +200,7 @@ export async function idempotent(
       'The idempotency store (Redis) is unavailable; nothing was sent, retry later',
     );
   }
-  if (claim.claimed) return run(deps, key, mine, send, request.to);
+  if (claim.claimed) return run(deps, key, mine, send, request.to, claim.also);
 
   const held = parse(claim.held);
   if (held === undefined) {
@@ -232,7 +247,7 @@ export async function idempotent(
       const next: InFlight = { ...mine, extra: undefined };
       if (!(await store.replace(key, String(claim.held), next))) throw inProgress(1);
       log.warn(`Message [${messageId}] never reached Infobip: sending it again with the same messageId`, { messageId });
-      return run(deps, key, next, send, request.to);
+      return run(deps, key, next, send, request.to, claim.also);
     } else {
       const unknown = new IdempotencyError(
         409,
@@ -280,10 +295,11 @@ async function run(
   mine: InFlight,
   send: (attempt: Attempt) => Promise<HttpResponse>,
   to: string,
+  also: (string | null)[],
 ): Promise<HttpResponse> {
   const held = JSON.stringify(mine);
   let extra: Extra | undefined;
-  const attempt: Attempt = { messageId: mine.messageId, attach: (fields) => (extra = { ...extra, ...fields }) };
+  const attempt: Attempt = { messageId: mine.messageId, attach: (fields) => (extra = { ...extra, ...fields }), also };
   let response: HttpResponse;
   try {
     response = await send(attempt);

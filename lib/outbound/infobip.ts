@@ -45,10 +45,48 @@ export interface InfobipSettings {
   sender?: string;
 }
 
+/**
+ * OMNI's `whatsApp` object (`WhatsAppData` of POST /omni/1/advanced, api-evangelist/infobip
+ * openapi/infobip-omni-failover-openapi.json v3.210.0): the fields IMChannel sends.
+ */
+export interface OmniWhatsApp {
+  /** The text, or a media file's caption. */
+  text?: string;
+  imageUrl?: string;
+  fileUrl?: string;
+  audioUrl?: string;
+  videoUrl?: string;
+  // Templates (issue 14): WhatsAppData templateName, templateNamespace, templateData,
+  // mediaTemplateData, language; MediaTemplateData and its Header/Body/Button contents.
+  templateName?: string;
+  templateNamespace?: string;
+  /** The body placeholders of a template without header or buttons, in the registered order. */
+  templateData?: string[];
+  /** Exactly the code the template was registered with (`en`, `en_GB`). */
+  language?: string;
+  mediaTemplateData?: OmniMediaTemplateData;
+}
+
+export interface OmniMediaTemplateData {
+  /** One of: textPlaceholder; imageUrl; videoUrl; documentUrl with documentFilename; latitude with longitude. */
+  header?: {
+    textPlaceholder?: string;
+    imageUrl?: string;
+    videoUrl?: string;
+    documentUrl?: string;
+    documentFilename?: string;
+    latitude?: number;
+    longitude?: number;
+  };
+  body: { placeholders: string[] };
+  /** Per button of the template, in order: a quick reply's payload or a dynamic URL's placeholder. */
+  buttons?: ({ quickReplyPayload: string } | { urlPlaceholder: string })[];
+}
+
 export interface OmniRequest {
   scenarioKey: string;
   destinations: { to: { phoneNumber: string } | { whatsAppUserId: string }; messageId?: string }[];
-  whatsApp: Record<string, string>;
+  whatsApp: OmniWhatsApp;
   callbackData?: string;
   notifyUrl?: string;
 }
@@ -98,7 +136,7 @@ function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
  * The API key goes only where this allows (CONTRACT section 3): a host on the allowlist,
  * over https unless it is this machine. Returns the origin the OMNI path is appended to.
  */
-function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): string {
+export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): string {
   let url: URL;
   try {
     url = new URL(baseUrl);

@@ -8,6 +8,7 @@ import {
   type InfobipClient,
   type OmniAccepted,
   type OmniRequest,
+  type OmniWhatsApp,
 } from './infobip';
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
@@ -80,7 +81,7 @@ export interface SentMessage extends OmniAccepted {
 export async function sendToInfobip(
   deps: OutboundDeps,
   common: SendCommon,
-  whatsApp: Record<string, string>,
+  whatsApp: OmniWhatsApp,
 ): Promise<SentMessage> {
   const settings = resolveSettings(common.infobip, deps.infobipConfig);
   const to = isBusinessScopedUserId(common.to) ? { whatsAppUserId: common.to } : { phoneNumber: common.to };
@@ -115,6 +116,8 @@ export function sendOnce(
   event: HttpEvent,
   common: SendCommon,
   send: (attempt: Attempt) => Promise<HttpResponse>,
+  /** Keys read in the claim's round trip, for `attempt.also` (none by default). */
+  alsoRead?: readonly string[],
 ): Promise<HttpResponse> {
   return idempotent(
     {
@@ -122,7 +125,7 @@ export function sendOnce(
       log: deps.log,
       lookup: (messageId) => deps.infobip.findMessage(resolveSettings(common.infobip, deps.infobipConfig), messageId, deps.log),
     },
-    { key: idempotencyKeyOf(event, common.messageId), body: event.jsonBody, messageId: common.messageId, to: common.to },
+    { key: idempotencyKeyOf(event, common.messageId), body: event.jsonBody, messageId: common.messageId, to: common.to, alsoRead },
     send,
   );
 }
