@@ -59,7 +59,8 @@ export interface IdempotencyStore {
     record: InFlight,
     alsoRead?: readonly string[],
   ): Promise<
-    { claimed: true; also: (string | null)[] } | { claimed: false; held: string | null; report: string | null; also: (string | null)[] }
+    | { claimed: true; also: (string | null)[] }
+    | { claimed: false; held: string | null; report: string | null; also: (string | null)[] }
   >;
   /** Replaces our own value (`held`) by `next`, atomically; false when it no longer holds it. */
   replace(key: string, held: string, next: IdempotencyRecord): Promise<boolean>;

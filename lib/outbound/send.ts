@@ -78,11 +78,7 @@ export interface SentMessage extends OmniAccepted {
 }
 
 /** Builds the OMNI request of CONTRACT section 3 in the runbook's field order, and sends it. */
-export async function sendToInfobip(
-  deps: OutboundDeps,
-  common: SendCommon,
-  whatsApp: OmniWhatsApp,
-): Promise<SentMessage> {
+export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, whatsApp: OmniWhatsApp): Promise<SentMessage> {
   const settings = resolveSettings(common.infobip, deps.infobipConfig);
   const to = isBusinessScopedUserId(common.to) ? { whatsAppUserId: common.to } : { phoneNumber: common.to };
   const destination: OmniRequest['destinations'][number] = { to };
@@ -125,7 +121,13 @@ export function sendOnce(
       log: deps.log,
       lookup: (messageId) => deps.infobip.findMessage(resolveSettings(common.infobip, deps.infobipConfig), messageId, deps.log),
     },
-    { key: idempotencyKeyOf(event, common.messageId), body: event.jsonBody, messageId: common.messageId, to: common.to, alsoRead },
+    {
+      key: idempotencyKeyOf(event, common.messageId),
+      body: event.jsonBody,
+      messageId: common.messageId,
+      to: common.to,
+      alsoRead,
+    },
     send,
   );
 }

@@ -10,6 +10,8 @@ export const redisKeys = {
   idempotency: (keyDigest: string) => `IMChannel:Idempotency:${keyDigest}`,
   /** A delivery or seen report arrived for this outbound messageId: the message exists. */
   reported: (messageId: string) => `IMChannel:Reported:${messageId}`,
+  /** A sender's template catalogue, per Infobip account (its base URL, an origin). */
+  templates: (sender: string, baseUrl: string) => `IMChannel:Templates:${sender}:${baseUrl}`,
 };
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */
