@@ -5,13 +5,15 @@
  * exactly as it would fail against the real API, instead of passing silently.
  */
 
+import { TEMPLATE_KEYS, isTemplate, validateTemplate, type OmniTemplateFields } from './validateTemplate';
+
 export interface OmniDestination {
   /** One of the two; OMNI gives the phone number precedence when both are there. */
   to: { phoneNumber: string } | { whatsAppUserId: string };
   messageId?: string;
 }
 
-export interface OmniWhatsApp {
+export interface OmniWhatsApp extends OmniTemplateFields {
   text?: string;
   imageUrl?: string;
   fileUrl?: string;
@@ -36,7 +38,7 @@ const MEDIA_KEYS = ['imageUrl', 'fileUrl', 'audioUrl', 'videoUrl'] as const;
 export type MediaKey = (typeof MEDIA_KEYS)[number];
 /** Media kinds that WhatsApp lets carry a caption in `text`. */
 const CAPTIONED: ReadonlySet<MediaKey> = new Set(['imageUrl', 'fileUrl', 'videoUrl']);
-const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS]);
+const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS, ...TEMPLATE_KEYS]);
 /*
  * Limits. OMNI's schema (api-evangelist/infobip, openapi/infobip-omni-failover-openapi.json)
  * documents the media URLs (WhatsAppData.imageUrl etc., maxLength 2048), callbackData
@@ -162,10 +164,15 @@ function validateWhatsApp(whatsApp: unknown, add: (field: string, message: strin
     add(field, message);
   };
 
-  // Real OMNI knows more whatsApp fields (templates, locations); IMChannel never sends
+  // Real OMNI knows more whatsApp fields (locations, contacts…); IMChannel never sends
   // them, so an unexpected key here is far more likely a typo than a feature.
   for (const key of Object.keys(whatsApp)) {
     if (!WHATSAPP_KEYS.has(key)) fail(`whatsApp.${key}`, 'unknown field');
+  }
+  // A template is a message of its own kind (./validateTemplate.ts).
+  if (isTemplate(whatsApp)) {
+    const template = validateTemplate(whatsApp, fail);
+    return valid && template !== undefined ? template : undefined;
   }
 
   const media = MEDIA_KEYS.filter((k) => !isAbsent(whatsApp[k]));
