@@ -17,7 +17,16 @@ import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
-import { countFailedSend, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
+import * as z from '../platform/schema';
+import {
+  countFailedSend,
+  sendOnce,
+  sendToInfobip,
+  sentBody,
+  sentBodySchema,
+  validate,
+  type OutboundDeps,
+} from '../outbound/send';
 import { MEDIA_KINDS, allowedContentType } from '../media/kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from '../media/format';
 import { checkLeadingBytes } from '../media/magic';
@@ -34,6 +43,13 @@ import {
 } from './request';
 
 const MEDIA_ID_CHARS = 36; // crypto.randomUUID()
+
+/** The 200 body: a send's, plus the parked header file's id and URL when the header carried one. */
+export const templateSentBodySchema = z.object({
+  ...sentBodySchema.shape,
+  mediaId: z.optional(z.string()),
+  mediaUrl: z.optional(z.string()),
+});
 
 /**
  * The body limit: a media send's (the largest file as base64 and its envelope), plus the
@@ -135,7 +151,8 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
           }
           try {
             const sent = await sendToInfobip(deps, { ...body, messageId }, omniTemplate(body, parked?.mediaUrl));
-            return jsonResponse(200, { ...sentBody(sent), ...parked });
+            const answer: z.infer<typeof templateSentBodySchema> = { ...sentBody(sent), ...parked };
+            return jsonResponse(200, answer);
           } catch (error: unknown) {
             // Refused for certain: nobody will fetch the file. An unknown outcome keeps it.
             if (parked !== undefined && isInfobipRefusal(error) && !outcomeUnknown(error)) {

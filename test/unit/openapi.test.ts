@@ -23,6 +23,8 @@ describe('the generated API description', () => {
     expect(routes.sort()).toEqual(
       [
         'POST /imchannel/sendMessage',
+        'POST /imchannel/sendWhatsAppTemplateMessage',
+        'GET /imchannel/templates',
         'POST /imchannel/onMessage',
         'POST /imchannel/onDeliveryReport',
         ...MEDIA_KIND_NAMES.flatMap((kind) => {

@@ -78,6 +78,6 @@ describe('events/sendWhatsAppTemplateMessage-*.json and events/listTemplates-*.j
 
     expect(res.statusCode).toBe(Number(status));
     const body = JSON.parse(String(res.body)) as { error?: { retryable?: unknown } };
-    if (res.statusCode >= 400) expect(typeof body.error?.retryable).toBe('boolean');
+    if (Number(res.statusCode) >= 400) expect(typeof body.error?.retryable).toBe('boolean');
   });
 });
