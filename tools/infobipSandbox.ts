@@ -8,7 +8,7 @@ export { deliveryResult, inboundMessagePayload, seenReportPayload, infobipTime }
 export { DELIVERED, ERROR, STATUS, undelivered } from './infobipSandbox/codes';
 export type { InboundMessageOptions } from './infobipSandbox/payloads';
 export { postWebhook, webhookAuthHeaders } from './infobipSandbox/webhook';
-export { defaultTemplates } from './infobipSandbox/validateTemplate';
+export { defaultTemplates } from './infobipSandbox/templates';
 export type {
   AcceptedMessage,
   DeliveryReportPost,

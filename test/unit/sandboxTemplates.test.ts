@@ -1,5 +1,5 @@
 import { validateOmniAdvanced } from '../../tools/infobipSandbox/validate';
-import { defaultTemplates, judgeTemplate } from '../../tools/infobipSandbox/validateTemplate';
+import { defaultTemplates, judgeTemplate } from '../../tools/infobipSandbox/templates';
 
 /** The sandbox holds OMNI template requests to the documented shapes, and judges them as WhatsApp does. */
 const request = (whatsApp: unknown) => ({ scenarioKey: 'S', destinations: [{ to: { phoneNumber: '39123456789' } }], whatsApp });

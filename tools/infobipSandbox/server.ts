@@ -15,7 +15,8 @@ import type {
   SandboxOptions,
 } from './types';
 import { mediaUrlOf, validateOmniAdvanced, type OmniAdvancedRequest } from './validate';
-import { defaultTemplates, judgeTemplate, templateMediaOf, type SandboxTemplate } from './validateTemplate';
+import { templateMediaOf } from './validateTemplate';
+import { defaultTemplates, judgeTemplate, type SandboxTemplate } from './templates';
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
 import { fetchMedia, postDeliveryReport } from './outbound';
 import { Waiters } from './waiters';

@@ -1,4 +1,4 @@
-import type { SandboxTemplate } from './validateTemplate';
+import type { SandboxTemplate } from './templates';
 
 export type { SandboxTemplate };
 
@@ -51,7 +51,7 @@ export interface SandboxOptions {
   scenarioSender?: string;
   /**
    * Template catalogues by sender, as `GET /whatsapp/2/senders/{sender}/templates` serves
-   * them. Default: a few templates (./validateTemplate.ts, defaultTemplates) for scenarioSender.
+   * them. Default: a few templates (./templates.ts, defaultTemplates) for scenarioSender.
    */
   templates?: Record<string, SandboxTemplate[]>;
   /** One line per event, for the local stack's terminal. Never given a secret. */
