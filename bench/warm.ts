@@ -258,12 +258,24 @@ export async function measureWarm(
     // It answers a caller's mistake from the route alone: nothing to compare it with.
     if (row.group === 'methodNotAllowed') return [];
     if (row.group === 'send') {
+      // Each send's plain case (a template's catalogue not cached: one claim-free send, as sendMessage's).
       return [
         {
           route: `POST /${name}`,
           event: JSON.stringify(fixture(`${name}-200-valid`)),
           baselineText: 'bare fetch of the same OMNI request to the sandbox',
           baseline: async () => [omniStep(sandbox)],
+        },
+      ];
+    }
+    if (row.group === 'catalogue') {
+      // The normal case: the catalogue is cached (the captured invocation cached it), so one GET.
+      return [
+        {
+          route: 'GET /templates (cached)',
+          event: JSON.stringify(fixture('listTemplates-200-deployment-sender')),
+          baselineText: 'bare GET of the same key through the proxy',
+          baseline: async () => [proxyStep(['GET', redisKeys.templates('44123456789', services.sandboxUrl)])],
         },
       ];
     }

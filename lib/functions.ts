@@ -1,5 +1,5 @@
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from './media/kinds';
-import { FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
+import { CATALOGUE_SECRETS, FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
 import type { SecretVariable } from './platform/config';
 
 /**
@@ -10,7 +10,7 @@ import type { SecretVariable } from './platform/config';
  * three agree. Nothing here is imported by a Lambda bundle.
  */
 
-export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'webhook' | 'methodNotAllowed' | 'local';
+export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'catalogue' | 'webhook' | 'methodNotAllowed' | 'local';
 
 export interface Route {
   /** `ANY`: every method the path has no route of its own for. */
@@ -56,6 +56,19 @@ const SERVING: readonly FunctionSpec[] = [
   // Locations and contact cards (issue 14): sends like sendMessage, nothing parked.
   { name: 'sendWhatsAppLocationMessage', group: 'send', routes: [post('sendWhatsAppLocationMessage')], secrets: SEND_SECRETS },
   { name: 'sendWhatsAppContactMessage', group: 'send', routes: [post('sendWhatsAppContactMessage')], secrets: SEND_SECRETS },
+  // Issue 14: a template (it may park a header's file, served by the media fetch routes) and the catalogue.
+  {
+    name: 'sendWhatsAppTemplateMessage',
+    group: 'send',
+    routes: [post('sendWhatsAppTemplateMessage')],
+    secrets: SEND_SECRETS,
+  },
+  {
+    name: 'listTemplates',
+    group: 'catalogue',
+    routes: [{ method: 'GET', path: '/imchannel/templates' }],
+    secrets: CATALOGUE_SECRETS,
+  },
   ...mediaRows.filter((row) => row.group === 'mediaSend'),
   ...mediaRows.filter((row) => row.group === 'mediaFetch'),
   { name: 'onMessage', group: 'webhook', routes: [post('onMessage')], secrets: WEBHOOK_SECRETS },

@@ -12,11 +12,13 @@ import { createLogger, type TaggedLogger } from './platform/log';
  */
 export const METHOD_NOT_ALLOWED_TAG = 'methodNotAllowed';
 
-/** Infobip fetches files with GET and HEAD; every other route is a POST. */
+/** Infobip fetches files with GET and HEAD; ctlive reads the template catalogue with GET; every other route is a POST. */
 const FETCH_PATHS = new Set(MEDIA_KIND_NAMES.map((kind) => `/imchannel/${MEDIA_KINDS[kind].route}/{id}`));
+const CATALOGUE_PATH = '/imchannel/templates';
 
 /** The methods a route path (as API Gateway declares it, `/imchannel/getImageMessage/{id}`) takes. */
-export const allowedMethods = (routePath: string): readonly string[] => (FETCH_PATHS.has(routePath) ? ['GET', 'HEAD'] : ['POST']);
+export const allowedMethods = (routePath: string): readonly string[] =>
+  FETCH_PATHS.has(routePath) ? ['GET', 'HEAD'] : routePath === CATALOGUE_PATH ? ['GET'] : ['POST'];
 
 export function makeMethodNotAllowedHandler(deps: { log: TaggedLogger }): HttpHandler {
   return httpStack({ log: deps.log }, async (event) => {

@@ -7,6 +7,7 @@
 /** The secrets each kind of function reads at cold start: one ssm:GetParameters call. */
 const SECRETS = {
   send: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'],
+  catalogue: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'],
   media: ['UPSTASH_REDIS_REST_TOKEN'],
   webhook: [
     'UPSTASH_REDIS_REST_TOKEN',
@@ -99,6 +100,7 @@ async function invokeStatements(resolveVariable) {
 module.exports = {
   SECRETS,
   send: ({ resolveVariable }) => secretStatements('send', resolveVariable),
+  catalogue: ({ resolveVariable }) => secretStatements('catalogue', resolveVariable),
   media: ({ resolveVariable }) => secretStatements('media', resolveVariable),
   // methodNotAllowed: its role holds only its own log group, which the plugin adds.
   none: () => [],

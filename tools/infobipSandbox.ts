@@ -8,6 +8,7 @@ export { deliveryResult, inboundMessagePayload, seenReportPayload, infobipTime }
 export { DELIVERED, ERROR, STATUS, undelivered } from './infobipSandbox/codes';
 export type { InboundMessageOptions } from './infobipSandbox/payloads';
 export { postWebhook, webhookAuthHeaders } from './infobipSandbox/webhook';
+export { defaultTemplates } from './infobipSandbox/templates';
 export type {
   AcceptedMessage,
   DeliveryReportPost,
@@ -16,5 +17,6 @@ export type {
   MediaFetch,
   ReceivedRequest,
   SandboxOptions,
+  SandboxTemplate,
   WebhookAuth,
 } from './infobipSandbox/types';

@@ -161,6 +161,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.freePorts ? 0 : Number(env.SANDBOX_PORT ?? 8078),
       webhookAuth: webhookAuthOf(localCredentials(env)),
       deliveryReports: sandboxReportsOn(env.SANDBOX_DELIVERY_REPORTS),
+      // Its template catalogue belongs to the number the functions send from.
+      ...(env.INFOBIP_SENDER ? { scenarioSender: env.INFOBIP_SENDER.trim().replace(/^(?:\+|00)/, '') } : {}),
       log: output,
     });
     cleanups.push(() => sandbox.close());

@@ -93,7 +93,7 @@ const CLEANUP_PAUSE_MS = 1_000;
  * first DEL usually fails the same way, so it is tried again until the window closes (each
  * failure is logged by the store). Bounded, because the caller is waiting for its 503.
  */
-async function removeUnclaimedFile(store: MediaStore, mediaId: string): Promise<void> {
+export async function removeUnclaimedFile(store: MediaStore, mediaId: string): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {

@@ -49,17 +49,20 @@ export interface ReportMark {
 /** What Infobip's logs say of a messageId: there (with its status), or not (yet). */
 export type InfobipLookup = { found: true; status: unknown } | { found: false };
 
-/** The claim's reply; `window` is the conversation's record when `windowKey` was given. */
+/** The claim's reply; `window` is the conversation's record when `windowKey` was given, `also` the `alsoRead` values. */
 export type ClaimResult = ({ claimed: true } | { claimed: false; held: string | null; report: string | null }) & {
   window?: WindowRecord;
+  also: (string | null)[];
 };
 
 export interface IdempotencyStore {
   /**
-   * One round trip: takes the key, or reads what holds it and any report for its messageId;
-   * with `windowKey`, also reads the conversation's 24-hour window (lib/conversation/window.ts).
+   * One round trip: takes the key, or reads what holds it and any report for its messageId.
+   * In the same pipeline: with `windowKey`, the conversation's 24-hour window
+   * (lib/conversation/window.ts); with `alsoRead`, further keys the send needs (a template's
+   * cached catalogue), handed back in order as `also`. Neither costs a round trip of its own.
    */
-  claim(key: string, record: InFlight, windowKey?: string): Promise<ClaimResult>;
+  claim(key: string, record: InFlight, reads?: { windowKey?: string; alsoRead?: readonly string[] }): Promise<ClaimResult>;
   /** Replaces our own value (`held`) by `next`, atomically; false when it no longer holds it. */
   replace(key: string, held: string, next: IdempotencyRecord): Promise<boolean>;
   /** Deletes the key while it still holds our value. */
@@ -74,18 +77,24 @@ const REPLACE_IF_HELD =
 export function createIdempotencyStore(redis: Redis, config: IdempotencyConfig): IdempotencyStore {
   const keyOf = (key: string) => redisKeys.idempotency(createHash('sha256').update(key).digest('hex'));
   return {
-    async claim(key, record, windowKey) {
+    async claim(key, record, reads = {}) {
       const value = JSON.stringify(record);
       const pipeline = redis
         .pipeline()
         .set(keyOf(key), value, { nx: true, ex: config.ttlSeconds })
         .get(keyOf(key))
         .get(redisKeys.reported(record.messageId));
+      const { windowKey, alsoRead = [] } = reads;
       if (windowKey !== undefined) pipeline.zscore(windowKey, LAST_MESSAGE_MEMBER);
-      const [set, held, report, window] =
-        await pipeline.exec<[string | null, string | null, string | null, string | number | null]>();
-      const read = windowKey === undefined ? {} : { window: window ?? null };
-      return set === 'OK' || held === value ? { claimed: true, ...read } : { claimed: false, held, report, ...read };
+      for (const extra of alsoRead) pipeline.get(extra);
+      const replies = await pipeline.exec<(string | number | null)[]>();
+      const [set, held, report] = replies as (string | null)[];
+      const window = windowKey === undefined ? undefined : (replies[3] ?? null);
+      const also = replies.slice(windowKey === undefined ? 3 : 4) as (string | null)[];
+      const read = { also, ...(windowKey === undefined ? {} : { window }) };
+      return set === 'OK' || held === value
+        ? { claimed: true, ...read }
+        : { claimed: false, held: held ?? null, report: report ?? null, ...read };
     },
     async replace(key, held, next) {
       const replaced = await redis.eval(REPLACE_IF_HELD, [keyOf(key)], [held, JSON.stringify(next), String(config.ttlSeconds)]);
@@ -158,6 +167,11 @@ export interface Attempt {
   attach(extra: Extra): void;
   /** The conversation's window record as the claim read it; undefined when nothing read it. */
   window?: WindowRecord;
+  /**
+   * The values of the request's `alsoRead` keys, read in the claim's round trip; undefined
+   * when no claim was made (no key), and the send must read them itself if it needs them.
+   */
+  also?: (string | null)[];
 }
 
 /** A delivered status for a message that only a seen report proves (seen implies delivered). */
@@ -175,7 +189,7 @@ const SEEN_STATUS = {
  */
 export async function idempotent(
   deps: IdempotentSend,
-  request: { key: string | undefined; body: unknown; messageId: string | undefined; to: string },
+  request: { key: string | undefined; body: unknown; messageId: string | undefined; to: string; alsoRead?: readonly string[] },
   send: (attempt: Attempt) => Promise<HttpResponse>,
 ): Promise<HttpResponse> {
   const { key } = request;
@@ -189,7 +203,7 @@ export async function idempotent(
 
   let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
   try {
-    claim = await store.claim(key, mine, deps.windowKey);
+    claim = await store.claim(key, mine, { windowKey: deps.windowKey, alsoRead: request.alsoRead });
   } catch (error: unknown) {
     // Never send without the claim: that is how a retry would reach the customer twice.
     log.error('Could not claim the Idempotency-Key in Redis, nothing sent', { messageId, reason: reasonOf(error) });
@@ -198,7 +212,7 @@ export async function idempotent(
       'The idempotency store (Redis) is unavailable; nothing was sent, retry later',
     );
   }
-  if (claim.claimed) return run(deps, key, mine, send, request.to, claim.window);
+  if (claim.claimed) return run(deps, key, mine, send, request.to, claim);
 
   const held = parse(claim.held);
   if (held === undefined) {
@@ -245,7 +259,7 @@ export async function idempotent(
       const next: InFlight = { ...mine, extra: undefined };
       if (!(await store.replace(key, String(claim.held), next))) throw inProgress(1);
       log.warn(`Message [${messageId}] never reached Infobip: sending it again with the same messageId`, { messageId });
-      return run(deps, key, next, send, request.to, claim.window);
+      return run(deps, key, next, send, request.to, claim);
     } else {
       const unknown = new IdempotencyError(
         409,
@@ -293,11 +307,16 @@ async function run(
   mine: InFlight,
   send: (attempt: Attempt) => Promise<HttpResponse>,
   to: string,
-  window: WindowRecord | undefined,
+  claimed: Pick<ClaimResult, 'window' | 'also'>,
 ): Promise<HttpResponse> {
   const held = JSON.stringify(mine);
   let extra: Extra | undefined;
-  const attempt: Attempt = { messageId: mine.messageId, attach: (fields) => (extra = { ...extra, ...fields }), window };
+  const attempt: Attempt = {
+    messageId: mine.messageId,
+    attach: (fields) => (extra = { ...extra, ...fields }),
+    window: claimed.window,
+    also: claimed.also,
+  };
   let response: HttpResponse;
   try {
     response = await send(attempt);

@@ -68,6 +68,15 @@ export interface OmniWhatsApp {
   address?: string;
   contacts?: OmniContact[];
   // ---- end of locations and contact cards
+  // ---- templates (issue 14): WhatsAppData templateName, templateNamespace, templateData,
+  // mediaTemplateData, language; MediaTemplateData and its Header/Body/Button contents.
+  templateName?: string;
+  templateNamespace?: string;
+  /** The body placeholders of a template without header or buttons, in the registered order. */
+  templateData?: string[];
+  /** Exactly the code the template was registered with (`en`, `en_GB`). */
+  language?: string;
+  mediaTemplateData?: OmniMediaTemplateData;
 }
 
 /** One contact card: OMNI's Contact (same source); only `name` is required. */
@@ -95,6 +104,22 @@ export interface OmniContact {
   urls?: { url?: string; type?: 'HOME' | 'WORK' }[];
   /** `YYYY-MM-DD`. */
   birthday?: string;
+}
+
+export interface OmniMediaTemplateData {
+  /** One of: textPlaceholder; imageUrl; videoUrl; documentUrl with documentFilename; latitude with longitude. */
+  header?: {
+    textPlaceholder?: string;
+    imageUrl?: string;
+    videoUrl?: string;
+    documentUrl?: string;
+    documentFilename?: string;
+    latitude?: number;
+    longitude?: number;
+  };
+  body: { placeholders: string[] };
+  /** Per button of the template, in order: a quick reply's payload or a dynamic URL's placeholder. */
+  buttons?: ({ quickReplyPayload: string } | { urlPlaceholder: string })[];
 }
 
 export interface OmniRequest {
@@ -150,7 +175,7 @@ function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
  * The API key goes only where this allows (CONTRACT section 3): a host on the allowlist,
  * over https unless it is this machine. Returns the origin the OMNI path is appended to.
  */
-function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): string {
+export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): string {
   let url: URL;
   try {
     url = new URL(baseUrl);

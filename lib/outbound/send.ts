@@ -122,6 +122,8 @@ export interface SendOnceOptions {
    * handed `windowRead` and must call its `deliver` with the ZSCORE reply (the media park).
    */
   foldsWindowRead?: boolean;
+  /** Keys read in the claim's round trip, for `attempt.also` (a template's cached catalogue). */
+  alsoRead?: readonly string[];
 }
 
 /** What `send` gets: the attempt, and for a `foldsWindowRead` send the read it should carry. */
@@ -149,7 +151,7 @@ export function sendOnce(
     lookup: (messageId: string) =>
       deps.infobip.findMessage(resolveSettings(common.infobip, deps.infobipConfig), messageId, deps.log),
   };
-  const request = { key, body: event.jsonBody, messageId: common.messageId, to: common.to };
+  const request = { key, body: event.jsonBody, messageId: common.messageId, to: common.to, alsoRead: options.alsoRead };
   if (window === undefined || window.policy === 'off') return idempotent(idempotency, request, send);
   // The business number: the request's, else the deployment's; without one the window is unknown.
   const windowKey = conversationKey(common.infobip?.sender ?? deps.infobipConfig.defaults.sender, common.to);

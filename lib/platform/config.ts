@@ -272,6 +272,11 @@ export function readConversationRecordTtl(env: Env = process.env): number {
   return positiveInt(env, 'CONVERSATION_RECORD_TTL_SECONDS', 30 * 24 * 60 * 60);
 }
 
+/** The template catalogue (GET /imchannel/templates): how long a sender's list is kept in Redis. */
+export function readTemplatesConfig(env: Env = process.env): { cacheTtlSeconds: number } {
+  return { cacheTtlSeconds: positiveInt(env, 'TEMPLATES_CACHE_TTL_SECONDS', 300) };
+}
+
 export function readMediaConfig(env: Env = process.env): MediaConfig {
   return {
     ttlSeconds: positiveInt(env, 'MEDIA_TTL_SECONDS', 86_400),

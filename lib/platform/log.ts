@@ -66,6 +66,8 @@ export const runbook = {
   messageReceived: (body: string) => `Message received ${compactJson(body)}`,
   reportReceived: (body: string) => `Report received ${compactJson(body)}`,
   infobipRequest: (url: string, payload: unknown) => `request to [${url}] Data [${JSON.stringify(payload)}] with api key header`,
+  /** The request line of a call without a body (a GET: the template catalogue). */
+  infobipQuery: (url: string) => `request to [${url}] with api key header`,
   infobipResponse: (url: string, body: string) => `response of [${url}]: ${compactJson(body)}`,
   fetchReceived: (id: string) => `Request received for ID [${id}]`,
   redisGet: (key: string) => `[REDIS] Get message with key [${key}]`,

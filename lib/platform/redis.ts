@@ -21,6 +21,8 @@ export const redisKeys = {
   reported: (messageId: string) => `IMChannel:Reported:${idInKey(messageId)}`,
   /** A conversation's 24-hour window: the customer's last message to this business number (lib/conversation/window.ts). */
   conversation: (businessNumber: string, customer: string) => `IMChannel:Conversation:${businessNumber}:${customer}`,
+  /** A sender's template catalogue, per Infobip account (its base URL, an origin). */
+  templates: (sender: string, baseUrl: string) => `IMChannel:Templates:${sender}:${baseUrl}`,
 };
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */

@@ -16,6 +16,7 @@ import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.jso
 import { leadingBytes } from '../support/sampleFile';
 import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/outbound/sendWhatsAppLocationMessage';
 import { CONTACT_TAG, makeSendContactHandler } from '../../lib/outbound/sendWhatsAppContactMessage';
+import { defaultTemplates } from '../../tools/infobipSandbox';
 
 const WEBHOOK_NAMES = functionsIn('webhook').map((fn) => fn.name as 'onMessage' | 'onDeliveryReport');
 
@@ -285,6 +286,94 @@ const fileFields = (kind: MediaKind) =>
     { requiredKeys: [] },
   );
 
+// A template: near-valid names, languages and placeholders, every header and button shape, and junk.
+const placeholders = fc.oneof(
+  { weight: 6, arbitrary: fc.array(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 3 }) },
+  fc.array(fc.oneof(fc.constant(''), longString(1025), anyJson), { maxLength: 3 }),
+  fc.array(fc.constant('p'), { minLength: 101, maxLength: 105 }),
+  anyJson,
+);
+const headerFile = (type: 'IMAGE' | 'VIDEO' | 'DOCUMENT', kind: MediaKind) =>
+  fc.record(
+    {
+      type: fc.constant(type),
+      url: maybe(
+        fc.oneof(fc.webUrl(), fc.constant('ftp://x.example/a'), fc.string({ maxLength: 30 }), longString(2049), anyJson),
+      ),
+      content: maybe(fc.oneof({ weight: 4, arbitrary: fileOf(kind) }, fc.string({ maxLength: 30 }), anyJson)),
+      contentType: maybe(fc.oneof(fc.constantFrom(...MEDIA_KINDS[kind].contentTypes), fc.string({ maxLength: 30 }), anyJson)),
+      fileName: maybe(fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constant(' '), longString(241), anyJson)),
+    },
+    { requiredKeys: ['type'] },
+  );
+const templateHeader = fc.oneof(
+  fc.record({ type: fc.constant('TEXT'), text: fc.oneof(fc.string({ maxLength: 30 }), longString(61), anyJson) }),
+  headerFile('IMAGE', 'image'),
+  headerFile('VIDEO', 'video'),
+  headerFile('DOCUMENT', 'document'),
+  fc.record({
+    type: fc.constant('LOCATION'),
+    latitude: fc.oneof(fc.double({ min: -100, max: 100 }), anyJson),
+    longitude: fc.oneof(fc.double({ min: -200, max: 200 }), anyJson),
+  }),
+  fc.record({ type: fc.oneof(fc.string({ maxLength: 10 }), anyJson), text: anyJson }, { requiredKeys: [] }),
+  anyJson,
+);
+const templateButton = fc.oneof(
+  fc.record({ type: fc.constant('QUICK_REPLY'), payload: fc.oneof(fc.string({ maxLength: 20 }), longString(129), anyJson) }),
+  fc.record({ type: fc.constant('URL'), parameter: fc.oneof(fc.string({ maxLength: 20 }), longString(1501), anyJson) }),
+  anyJson,
+);
+const templateFields = fc.record(
+  {
+    ...sendCommon,
+    templateName: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...defaultTemplates().map((t) => t.name), 'unknown_template') },
+      fc.constant('  '),
+      longString(513),
+      anyJson,
+    ),
+    templateNamespace: maybe(fc.oneof(fc.string({ maxLength: 20 }), anyJson)),
+    language: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('en', 'es', 'en_GB', 'de') },
+      fc.string({ maxLength: 8 }),
+      anyJson,
+    ),
+    placeholders: maybe(placeholders),
+    header: maybe(templateHeader),
+    buttons: maybe(
+      fc.oneof(fc.array(templateButton, { maxLength: 3 }), fc.array(templateButton, { minLength: 11, maxLength: 12 }), anyJson),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
+/** Templates the cached catalogue takes, so that some sends get through to Infobip. */
+const validTemplates = fc.oneof(
+  fc.record({
+    to: fc.stringMatching(/^\+?[1-9]\d{6,14}$/),
+    templateName: fc.constant('order_update'),
+    language: fc.constantFrom('en', 'es'),
+    placeholders: fc.array(
+      fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== ''),
+      { minLength: 2, maxLength: 2 },
+    ),
+  }),
+  fc.record({
+    to: fc.stringMatching(/^\+?[1-9]\d{6,14}$/),
+    templateName: fc.constant('welcome_offer'),
+    language: fc.constant('en'),
+    placeholders: fc.constant(['Ada']),
+    header: fc.record({
+      type: fc.constant('IMAGE'),
+      content: fileOf('image'),
+      contentType: fc.constant('image/png'),
+      fileName: fc.constant('a.png'),
+    }),
+    buttons: fc.constant([{ type: 'URL', parameter: 'x' }]),
+  }),
+);
+
 const resultShape = fc.record(
   {
     messageId: fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constant(''), anyJson),
@@ -482,6 +571,83 @@ describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
     }),
   );
 });
+
+const SENDER = '44123456789';
+const templatesFetch = (async (input: string | URL | Request) => {
+  infobipCalls.push({ url: String(input) });
+  return new Response(JSON.stringify({ templates: defaultTemplates() }), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  });
+}) as typeof fetch;
+const infobipForTemplates = { baseUrl: 'https://x.api.infobip.com', allowedHosts: ALLOWLIST, sender: SENDER };
+
+it(
+  'sendWhatsAppTemplateMessage, its catalogue cached: only 200, 400, 401, 413 or 415; a wrong token is always 401; nothing leaked',
+  figures.track(async () => {
+    // Cached first, so that the generated templates are also checked against a catalogue.
+    const list = stack.listTemplatesWith({ ...infobipForTemplates, fetch: templatesFetch });
+    expect(
+      (await stack.call(list, { method: 'GET', headers: { authorization: `Bearer ${stack.secrets.ctliveToken}` } })).status,
+    ).toBe(200);
+    infobipCalls.length = 0;
+    const handler = stack.sendTemplateWith({ ...infobipForTemplates, fetch: recordingFetch });
+    await fuzz(
+      'sendWhatsAppTemplateMessage',
+      caseOf(asBody(fc.oneof({ weight: 2, arbitrary: validTemplates }, templateFields), 920 * 1024), bearerAuth),
+      async (c) => {
+        const mark = stack.lines.length;
+        const content = /"content":"([^"]*)"/.exec(c.body.body ?? '')?.[1];
+        const reply = await invoke(handler, c);
+        if (!c.auth.valid) expect(reply.status).toBe(401);
+        checkAnswer('sendWhatsAppTemplateMessage', reply, [200, 400, 401, 413, 415], mark, content);
+      },
+    );
+  }),
+);
+
+it(
+  'listTemplates: any query and headers, only 200, 400 or 401; a wrong token is always 401; nothing leaked',
+  figures.track(async () => {
+    const handler = stack.listTemplatesWith({ ...infobipForTemplates, fetch: templatesFetch });
+    const queryValue = fc.oneof(fc.string({ maxLength: 30 }), fc.stringMatching(/^\+?\d{7,15}$/), fc.webUrl());
+    const arb = fc.record({
+      query: maybe(
+        fc.record(
+          {
+            sender: queryValue,
+            baseUrl: fc.oneof(fc.constant('https://x.api.infobip.com'), fc.constant('https://evil.example.com'), queryValue),
+            refresh: fc.oneof(fc.constantFrom('true', 'false'), fc.string({ maxLength: 5 })),
+            apiKey: maybe(fc.string({ maxLength: 20 })),
+            other: maybe(fc.string({ maxLength: 10 })),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+      auth: bearerAuth,
+      headers: junkHeaders,
+      apiKeyHeader: maybe(fc.string({ minLength: 1, maxLength: 40 })),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ query, auth, headers, apiKeyHeader }) => {
+        figures.add('tried:listTemplates');
+        const mark = stack.lines.length;
+        const authorization = auth.header();
+        const all: Record<string, string> = {
+          ...headers,
+          ...(authorization === undefined ? {} : { authorization }),
+          ...(apiKeyHeader === undefined ? {} : { 'infobip-api-key': apiKeyHeader }),
+        };
+        const defined =
+          query && (Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<string, string>);
+        const reply = await stack.call(handler, { method: 'GET', headers: all, ...(defined ? { query: defined } : {}) });
+        if (!auth.valid) expect(reply.status).toBe(401);
+        checkAnswer('listTemplates', reply, [200, 400, 401], mark);
+      }),
+      { numRuns: RUNS },
+    );
+  }),
+);
 
 describe.each(WEBHOOK_NAMES)('%s', (route) => {
   it(

@@ -10,12 +10,19 @@ export function memoryIdempotency(config = { ttlSeconds: 86_400, lookupGraceSeco
   const reported = new Map<string, string>();
   /** Conversations' last-message times (ms) by key, as onMessage records them; the claim reads them like ZSCORE. */
   const windows = new Map<string, number>();
+  /** Other keys a send reads in the claim's round trip (`alsoRead`): a cached template catalogue. */
+  const others = new Map<string, string>();
   const store: IdempotencyStore = {
-    async claim(key, record, windowKey) {
+    async claim(key, record, reads = {}) {
+      const { windowKey, alsoRead = [] } = reads;
       const value = JSON.stringify(record);
       if (!values.has(key)) values.set(key, value);
       const held = values.get(key) ?? null;
-      const read = windowKey === undefined ? {} : { window: windows.has(windowKey) ? String(windows.get(windowKey)) : null };
+      const also = alsoRead.map((extra) => others.get(extra) ?? null);
+      const read = {
+        also,
+        ...(windowKey === undefined ? {} : { window: windows.has(windowKey) ? String(windows.get(windowKey)) : null }),
+      };
       return held === value
         ? { claimed: true, ...read }
         : { claimed: false, held, report: reported.get(record.messageId) ?? null, ...read };
@@ -29,5 +36,5 @@ export function memoryIdempotency(config = { ttlSeconds: 86_400, lookupGraceSeco
       if (values.get(key) === held) values.delete(key);
     },
   };
-  return { store, config, values, reported, windows };
+  return { store, config, values, reported, windows, others };
 }

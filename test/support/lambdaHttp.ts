@@ -70,7 +70,9 @@ export async function startLambdaHttp(
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
-      const event = apiEvent({ method, path, headers, pathParameters: hit.params });
+      const search = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const query = search.size > 0 ? Object.fromEntries(search) : undefined;
+      const event = apiEvent({ method, path, headers, pathParameters: hit.params, ...(query ? { query } : {}) });
       event.body = body.length > 0 ? body.toString('utf8') : undefined;
       const result = await hit.route.handler(event, lambdaContext(path.split('/')[2] ?? 'test'));
       const bytes = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');

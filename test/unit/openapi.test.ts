@@ -25,6 +25,8 @@ describe('the generated API description', () => {
         'POST /imchannel/sendMessage',
         'POST /imchannel/sendWhatsAppLocationMessage',
         'POST /imchannel/sendWhatsAppContactMessage',
+        'POST /imchannel/sendWhatsAppTemplateMessage',
+        'GET /imchannel/templates',
         'POST /imchannel/onMessage',
         'POST /imchannel/onDeliveryReport',
         ...MEDIA_KIND_NAMES.flatMap((kind) => {

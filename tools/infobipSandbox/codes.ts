@@ -67,6 +67,10 @@ export const ERROR = {
   EC_MEDIA_UNSUPPORTED: chatError(7022, 'EC_MEDIA_UNSUPPORTED', 'Media type is not supported', true),
   /** The destination is not a WhatsApp user: what `npm run simulate -- delivery --failed` reports. */
   EC_UNKNOWN_USER: chatError(7002, 'EC_UNKNOWN_USER', 'User is unknown or not registered', true),
+  /** A template's placeholders, header or buttons do not fit the registered template. */
+  EC_INVALID_TEMPLATE_ARGS: chatError(7008, 'EC_INVALID_TEMPLATE_ARGS', 'Template parameters are invalid or missing', true),
+  /** No approved template of that name and language for the sender. */
+  EC_INVALID_TEMPLATE: chatError(7009, 'EC_INVALID_TEMPLATE', 'Template is invalid or unknown', true),
 } satisfies Record<string, ReportError>;
 
 /** What a delivery report says about one message. */

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DELIVERED, STATUS } from './codes';
+import { DELIVERED, STATUS, undelivered } from './codes';
 import { judgeMedia } from './media';
 import { addressOf, deliveryResult, infobipErrorBody, infobipTime, sendResponse, type SentMessage } from './payloads';
 import { DEFAULT_BATCH_MAX, DEFAULT_BATCH_WINDOW_MS, DEFAULT_MAX_RETRIES, ReportQueue } from './reports';
@@ -15,12 +15,17 @@ import type {
   SandboxOptions,
 } from './types';
 import { mediaUrlOf, validateOmniAdvanced, type OmniAdvancedRequest } from './validate';
+import { templateMediaOf } from './validateTemplate';
+import { defaultTemplates, judgeTemplate, type SandboxTemplate } from './templates';
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
 import { fetchMedia, postDeliveryReport } from './outbound';
 import { Waiters } from './waiters';
 
 const OMNI_PATH = '/omni/1/advanced';
 const LOGS_PATH = '/omni/1/logs';
+/** The WhatsApp API's template list (openapi/infobip-whatsapp-openapi.json, "Get WhatsApp Templates"). */
+const TEMPLATES_PATH = /^\/whatsapp\/2\/senders\/([^/]+)\/templates$/;
+const DEFAULT_SENDER = '44123456789';
 const OMNI = `POST ${OMNI_PATH}`;
 const JSON_TYPE = 'application/json;charset=UTF-8';
 
@@ -39,12 +44,16 @@ class Sandbox implements InfobipSandbox {
   private readonly abort = new AbortController();
   private readonly log: (line: string) => void;
   private readonly reports: ReportQueue;
+  private templates = new Map<string, SandboxTemplate[]>();
+  private readonly scenarioSender: string;
   /** Bumped by reset() so that work started before it cannot record into the next test. */
   private epoch = 0;
   private closed = false;
 
   constructor(private readonly opts: SandboxOptions) {
     this.expectedAuth = sha256(`App ${opts.apiKey}`);
+    this.scenarioSender = opts.scenarioSender ?? DEFAULT_SENDER;
+    this.restoreTemplates();
     this.log = (line) => opts.log?.(`[infobip-sandbox] ${line}`);
     this.reports = new ReportQueue({
       post: (url, body, attempt, signed) =>
@@ -88,6 +97,15 @@ class Sandbox implements InfobipSandbox {
     this.failures.push({ ...mode, times: mode.times ?? 1 });
   }
 
+  setTemplates(sender: string, templates: SandboxTemplate[]): void {
+    this.templates.set(sender, structuredClone(templates));
+  }
+
+  private restoreTemplates(): void {
+    const configured = this.opts.templates ?? { [this.scenarioSender]: defaultTemplates() };
+    this.templates = new Map(Object.entries(structuredClone(configured)));
+  }
+
   waitForMediaFetches(n: number, timeoutMs?: number): Promise<MediaFetch[]> {
     return this.waiters.waitFor(() => this.mediaFetches, n, 'media fetches', timeoutMs);
   }
@@ -105,6 +123,7 @@ class Sandbox implements InfobipSandbox {
     this.deliveryReports.length = 0;
     this.failures.length = 0;
     this.reports.clear();
+    this.restoreTemplates();
   }
 
   async close(): Promise<void> {
@@ -143,6 +162,8 @@ class Sandbox implements InfobipSandbox {
     });
     const pathname = path.split('?')[0];
     if (method === 'GET' && pathname === LOGS_PATH) return this.logs(req, res, path);
+    const templatesOf = method === 'GET' ? TEMPLATES_PATH.exec(pathname ?? '')?.[1] : undefined;
+    if (templatesOf !== undefined) return this.listTemplates(req, res, decodeURIComponent(templatesOf));
     if (method !== 'POST' || pathname !== OMNI_PATH) {
       return this.replyError(res, `${method} ${path}`, 404, `Requested URL not found: ${pathname}`);
     }
@@ -232,6 +253,20 @@ class Sandbox implements InfobipSandbox {
     this.log(`GET ${LOGS_PATH}${messageId === null ? '' : ` messageId=${messageId}`} -> 200 ${results.length} result(s)`);
   }
 
+  /**
+   * `GET /whatsapp/2/senders/{sender}/templates`: the sender's catalogue as TemplatesApiResponse
+   * (`{templates: [...]}`), behind the same `App` key; a sender the account does not have is a
+   * 404, one of the operation's documented answers.
+   */
+  private listTemplates(req: IncomingMessage, res: ServerResponse, sender: string): void {
+    const what = `GET /whatsapp/2/senders/${sender}/templates`;
+    if (!this.authorised(req.headers.authorization)) return this.replyError(res, what, 401);
+    const templates = this.templates.get(sender);
+    if (templates === undefined) return this.replyError(res, what, 404, `Sender ${sender} not found`);
+    this.reply(res, 200, { templates });
+    this.log(`${what} -> 200 ${templates.length} template(s)`);
+  }
+
   private takeFailure(): FailureMode | undefined {
     const next = this.failures[0];
     if (!next) return undefined;
@@ -298,8 +333,18 @@ class Sandbox implements InfobipSandbox {
   private async followUp(request: OmniAdvancedRequest, messages: SentMessage[], sentAt: Date, epoch: number) {
     await this.sleep(this.opts.followUpDelayMs ?? 200);
     if (!this.live(epoch)) return;
-    const media = mediaUrlOf(request.whatsApp);
     let outcome = DELIVERED;
+    // WhatsApp judges a template by the scenario sender's catalogue; one it refuses is never
+    // sent, so its header's file is not fetched either.
+    const refusal =
+      request.whatsApp.templateName === undefined
+        ? undefined
+        : judgeTemplate(this.templates.get(this.scenarioSender) ?? [], request.whatsApp);
+    if (refusal) {
+      outcome = undelivered(refusal.error);
+      this.log(`template refused (${refusal.error.name}): ${refusal.reason}`);
+    }
+    const media = refusal ? undefined : (mediaUrlOf(request.whatsApp) ?? templateMediaOf(request.whatsApp));
     if (media && this.opts.fetchMedia !== false) {
       // Infobip always asks twice: HEAD for the metadata, then GET for the bytes.
       const fetches: MediaFetch[] = [];

@@ -1,3 +1,7 @@
+import type { SandboxTemplate } from './templates';
+
+export type { SandboxTemplate };
+
 export interface WebhookAuth {
   basic?: { username: string; password: string };
   header?: { name: string; value: string };
@@ -39,6 +43,17 @@ export interface SandboxOptions {
   webhookAuth?: WebhookAuth;
   /** A Subscriptions profile for delivery and seen reports: where reports of sends without `notifyUrl` go. */
   subscription?: { url: string };
+  /**
+   * The business number the OMNI scenario sends from (OMNI takes it from the scenario, not
+   * the request): its catalogue is the one templates are judged by. Default 44123456789, the
+   * number inbound messages are addressed to.
+   */
+  scenarioSender?: string;
+  /**
+   * Template catalogues by sender, as `GET /whatsapp/2/senders/{sender}/templates` serves
+   * them. Default: a few templates (./templates.ts, defaultTemplates) for scenarioSender.
+   */
+  templates?: Record<string, SandboxTemplate[]>;
   /** One line per event, for the local stack's terminal. Never given a secret. */
   log?: (line: string) => void;
 }
@@ -111,6 +126,8 @@ export interface InfobipSandbox {
   /** Every POST of a delivery report, retries included, in order. */
   deliveryReports: DeliveryReportPost[];
   failNext(mode: FailureMode): void;
+  /** Replaces a sender's template catalogue (until reset(), which restores the configured ones). */
+  setTemplates(sender: string, templates: SandboxTemplate[]): void;
   waitForMediaFetches(n: number, timeoutMs?: number): Promise<MediaFetch[]>;
   waitForDeliveryReports(n: number, timeoutMs?: number): Promise<DeliveryReportPost[]>;
   reset(): void;

@@ -6,6 +6,7 @@
  */
 
 import { RICH_KEYS, isRichWhatsApp, validateRichWhatsApp, type RichWhatsApp } from './validateRich';
+import { TEMPLATE_KEYS, isTemplate, validateTemplate, type OmniTemplateFields } from './validateTemplate';
 
 export interface OmniDestination {
   /** One of the two; OMNI gives the phone number precedence when both are there. */
@@ -13,8 +14,8 @@ export interface OmniDestination {
   messageId?: string;
 }
 
-/** Locations and contact cards (RichWhatsApp) are checked in validateRich.ts. */
-export interface OmniWhatsApp extends RichWhatsApp {
+/** Locations and contact cards (RichWhatsApp) are checked in validateRich.ts, templates in validateTemplate.ts. */
+export interface OmniWhatsApp extends RichWhatsApp, OmniTemplateFields {
   text?: string;
   imageUrl?: string;
   fileUrl?: string;
@@ -39,7 +40,7 @@ const MEDIA_KEYS = ['imageUrl', 'fileUrl', 'audioUrl', 'videoUrl'] as const;
 export type MediaKey = (typeof MEDIA_KEYS)[number];
 /** Media kinds that WhatsApp lets carry a caption in `text`. */
 const CAPTIONED: ReadonlySet<MediaKey> = new Set(['imageUrl', 'fileUrl', 'videoUrl']);
-const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS, ...RICH_KEYS]);
+const WHATSAPP_KEYS: ReadonlySet<string> = new Set(['text', ...MEDIA_KEYS, ...RICH_KEYS, ...TEMPLATE_KEYS]);
 /*
  * Limits. OMNI's schema (api-evangelist/infobip, openapi/infobip-omni-failover-openapi.json)
  * documents the media URLs (WhatsAppData.imageUrl etc., maxLength 2048), callbackData
@@ -170,8 +171,13 @@ function validateWhatsApp(whatsApp: unknown, add: (field: string, message: strin
   for (const key of Object.keys(whatsApp)) {
     if (!WHATSAPP_KEYS.has(key)) fail(`whatsApp.${key}`, 'unknown field');
   }
+  // A template is a message of its own kind (./validateTemplate.ts).
+  if (isTemplate(whatsApp)) {
+    const template = validateTemplate(whatsApp, fail);
+    return valid && template !== undefined ? template : undefined;
+  }
   if (isRichWhatsApp(whatsApp)) {
-    const rich = validateRichWhatsApp(whatsApp, ['text', ...MEDIA_KEYS], fail);
+    const rich = validateRichWhatsApp(whatsApp, ['text', ...MEDIA_KEYS, ...TEMPLATE_KEYS], fail);
     return valid ? rich : undefined;
   }
 

@@ -12,6 +12,9 @@ import { CONTACT_TAG, contactSchema, contactSendSchema } from '../../lib/outboun
 import { sendFields, sentBodySchema } from '../../lib/outbound/send';
 import { mediaSendSchema, mediaSentBodySchema } from '../../lib/media/send';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
+import { templateSendSchema } from '../../lib/templates/request';
+import { templateSentBodySchema } from '../../lib/templates/send';
+import { API_KEY_HEADER, templatesBodySchema } from '../../lib/templates/list';
 import {
   ctliveDeliveryEventSchema,
   ctliveEventSchema,
@@ -36,6 +39,7 @@ import {
   notFoundBody,
   payloadTooLargeBody,
   redisUnavailableBody,
+  templateRefusedBody,
   unauthorizedBody,
   unsupportedMediaTypeBody,
   webhookAnswerBody,
@@ -106,6 +110,13 @@ function requestComponents() {
       'A file to the customer, as base64 (RFC 4648, = padding, no line breaks) in `content`; the allowed ' +
       '`contentType`s depend on the route. The caption (default: the file name) is not shown under audio.',
   });
+  registry.add(templateSendSchema, {
+    id: 'TemplateSendRequest',
+    description:
+      'An approved WhatsApp template: plain (OMNI templateData) without header and buttons, else a media template ' +
+      '(OMNI mediaTemplateData). A media header carries a `url` Infobip fetches, or the file itself (`content` base64, ' +
+      "`contentType`, `fileName`), parked here and served by the kind's fetch route.",
+  });
   return componentsOf(registry, 'input', (id) => `#/components/schemas/${id}`);
 }
 
@@ -145,6 +156,10 @@ const ERROR_SCHEMAS = {
     "429: Infobip is throttling the sends; nothing was sent. Retry after `Retry-After` seconds (Infobip's own, else 5).",
   ],
   RedisUnavailableError: [redisUnavailableBody, '503: the media store (Redis) is unavailable; try again later.'],
+  TemplateRefusedError: [
+    templateRefusedBody,
+    "400: the sender's cached catalogue (GET /imchannel/templates) has no such template or language, or it takes another number of body placeholders or another header; nothing is sent.",
+  ],
   WebhookRetryError: [webhookRetryBody, '503: some results were not forwarded to ctlive yet; Infobip retries.'],
   MethodNotAllowedError: [
     methodNotAllowedBody,
@@ -168,6 +183,17 @@ function responseComponents() {
   registry.add(mediaSentBodySchema, {
     id: 'SentMediaMessage',
     description: 'As SentMessage, plus the stored file: its id and the URL Infobip fetches it from.',
+  });
+  registry.add(templateSentBodySchema, {
+    id: 'SentTemplateMessage',
+    description:
+      "As SentMessage, plus, when the header carried a file, the parked file's id and the URL Infobip fetches it from.",
+  });
+  registry.add(templatesBodySchema, {
+    id: 'TemplateCatalogue',
+    description:
+      "The sender's WhatsApp templates: per template its name, language, category and status, and per component the " +
+      'number of placeholders and the button kinds. `cached`: read from Redis (kept TEMPLATES_CACHE_TTL_SECONDS) rather than from Infobip just now.',
   });
   registry.add(webhookAnswerBody, {
     id: 'WebhookAnswer',
@@ -373,6 +399,119 @@ function mediaSendOperation(kind: MediaKind) {
   };
 }
 
+function templateSendOperation() {
+  const unsupported = (['image', 'video', 'document'] as const).map((kind) => ({
+    $ref: `#/components/schemas/${unsupportedId(kind)}`,
+  }));
+  return {
+    post: {
+      operationId: 'sendWhatsAppTemplateMessage',
+      summary: 'Send an approved WhatsApp template to the customer',
+      description:
+        'The one message that reaches a customer whose 24-hour window has closed. Sent through Infobip OMNI ' +
+        '(`POST {baseUrl}/omni/1/advanced`, WhatsAppData templateName/templateNamespace/templateData/language or ' +
+        'mediaTemplateData). When the sender (`infobip.sender` or INFOBIP_SENDER) has a cached catalogue, the template ' +
+        "is checked against it first. A header file is parked like a media send's and deleted when Infobip refuses " +
+        'the message. docs/api.md, "Templates".',
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }],
+      parameters: [IDEMPOTENCY_KEY],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/TemplateSendRequest' } } },
+      },
+      responses: {
+        '200': replayable(json('SentTemplateMessage', 'Infobip accepted the template.')),
+        ...sendErrors,
+        '400': {
+          description: `${ERROR_SCHEMAS.BadRequestError[1]} Or ${ERROR_SCHEMAS.TemplateRefusedError[1]}`,
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [{ $ref: '#/components/schemas/BadRequestError' }, { $ref: '#/components/schemas/TemplateRefusedError' }],
+              },
+            },
+          },
+        },
+        '413': error(
+          'PayloadTooLargeError',
+          '413: the request body, or the decoded header file (MEDIA_MAX_BYTES), is too large.',
+        ),
+        '415': {
+          description:
+            "415: the body is not JSON, the header file's content type is not one its kind allows, or its leading bytes do not fit it.",
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [
+                  ...unsupported,
+                  { $ref: '#/components/schemas/ContentTypeNotJsonError' },
+                  { $ref: '#/components/schemas/ContentMismatchError' },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function listTemplatesOperation() {
+  const query = (name: string, description: string, schema: Json) => ({
+    name,
+    in: 'query',
+    required: false,
+    description,
+    schema,
+  });
+  return {
+    get: {
+      operationId: 'listTemplates',
+      summary: "List the sender's WhatsApp templates",
+      description:
+        "From Infobip's WhatsApp API (`GET {baseUrl}/whatsapp/2/senders/{sender}/templates`), summarised, and cached in " +
+        'Redis for TEMPLATES_CACHE_TTL_SECONDS (default 300) per sender and Infobip account. An API key is never taken ' +
+        `from the query string (URLs end up in access logs): it is the deployment's INFOBIP_API_KEY, or the \`${API_KEY_HEADER}\` header. ` +
+        'docs/api.md, "Templates".',
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }],
+      parameters: [
+        query('sender', 'The business number (digits, a leading + or 00 dropped); default INFOBIP_SENDER.', {
+          type: 'string',
+          pattern: '^(?:\\+|00)?[1-9]\\d{6,14}$',
+        }),
+        query('baseUrl', 'The Infobip account (a bare https origin INFOBIP_ALLOWED_HOSTS allows); default INFOBIP_BASE_URL.', {
+          type: 'string',
+        }),
+        query('refresh', '`true` reads Infobip even when a cached catalogue is there.', {
+          type: 'string',
+          enum: ['true', 'false'],
+        }),
+        {
+          name: API_KEY_HEADER,
+          in: 'header',
+          required: false,
+          description: "An Infobip API key for this call instead of the deployment's INFOBIP_API_KEY.",
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        '200': json('TemplateCatalogue', "The sender's templates."),
+        '400': error(
+          'BadRequestError',
+          '400: a setting is missing or malformed, an unknown query parameter, or an API key in the query (API_KEY_IN_QUERY).',
+        ),
+        '401': sendErrors['401'],
+        '429': retryLater('InfobipRateLimitedError'),
+        '500': error('InternalError'),
+        '502': error('InfobipError', '502: Infobip could not be reached or refused the list (an unknown sender is its 404).'),
+        '504': error('InfobipTimeoutError', '504: Infobip did not answer within INFOBIP_TIMEOUT_MS.'),
+      },
+    },
+  };
+}
+
 const fileHeaders = {
   'Content-Length': { description: 'The size of the file in bytes.', schema: { type: 'integer', minimum: 0 } },
   'Content-Disposition': {
@@ -521,7 +660,11 @@ function ctliveEventWebhook() {
 
 /** The OpenAPI 3.1 document of every route (CONTRACT section 2) and of the events ctlive receives. */
 export function openApiDocument(): Json {
-  const paths: Json = { [`${PREFIX}/sendMessage`]: sendMessageOperation() };
+  const paths: Json = {
+    [`${PREFIX}/sendMessage`]: sendMessageOperation(),
+    [`${PREFIX}/sendWhatsAppTemplateMessage`]: templateSendOperation(),
+    [`${PREFIX}/templates`]: listTemplatesOperation(),
+  };
   paths[`${PREFIX}/${LOCATION_TAG}`] = richSendOperation(
     LOCATION_TAG,
     'Send a location to the customer',

@@ -28,7 +28,7 @@ function errorBody<Code extends string>(codes: readonly [Code, ...Code[]], detai
 const count = z.int().check(z.nonnegative());
 
 /** ValidationError (with `details` when it lists fields) and BadRequestError('INVALID_JSON'). */
-export const badRequestBody = errorBody(['VALIDATION_FAILED', 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY'], {
+export const badRequestBody = errorBody(['VALIDATION_FAILED', 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY', 'API_KEY_IN_QUERY'], {
   details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   /** INVALID_JSON: where parsing stopped, when the JSON parser says. */
   position: z.optional(count),
@@ -62,6 +62,20 @@ export const unsupportedMediaTypeBody = (kind: MediaKind) =>
     /** The send route that takes this content type, when one does. */
     route: z.optional(z.string()),
   });
+/** lib/templates/request.ts: the cached catalogue says WhatsApp would not take this template. */
+export const templateRefusedBody = errorBody(
+  ['TEMPLATE_UNKNOWN', 'TEMPLATE_LANGUAGE_UNKNOWN', 'TEMPLATE_PLACEHOLDERS_MISMATCH', 'TEMPLATE_HEADER_MISMATCH'],
+  {
+    templateName: z.string(),
+    sender: z.optional(z.string()),
+    language: z.optional(z.string()),
+    /** TEMPLATE_LANGUAGE_UNKNOWN: the languages the template has. */
+    languages: z.optional(z.array(z.string())),
+    /** The catalogue's placeholder count or header format, and the request's (null: none). */
+    expected: z.optional(z.union([count, z.string(), z.null()])),
+    given: z.optional(z.union([count, z.string(), z.null()])),
+  },
+);
 /** ContentMismatchError (lib/media/magic.ts): `detected` lists the types the bytes do fit, when known. */
 export const contentMismatchBody = errorBody(['CONTENT_MISMATCH'], {
   detected: z.optional(z.array(z.string())),

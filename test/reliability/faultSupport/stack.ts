@@ -13,6 +13,9 @@ import { makeSendMediaHandler } from '../../../lib/media/send';
 import { createMediaStore } from '../../../lib/media/store';
 import { createRedis, redisKeys } from '../../../lib/platform/redis';
 import { makeSendMessageHandler, type SendMessageDeps } from '../../../lib/outbound/sendMessage';
+import { createCatalogueCache, createTemplatesClient } from '../../../lib/templates/catalogue';
+import { makeListTemplatesHandler } from '../../../lib/templates/list';
+import { makeSendTemplateHandler } from '../../../lib/templates/send';
 import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../../lib/inbound/webhook';
 import { startCtliveSink, type CtliveSink } from '../../../tools/ctliveSink';
 import { startInfobipSandbox, type InfobipSandbox } from '../../../tools/infobipSandbox';
@@ -95,6 +98,9 @@ export interface Stack {
     infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch },
   ): Handler;
   sendMediaWith(kind: MediaKind, infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
+  /** sendWhatsAppTemplateMessage, its catalogue cached in this Redis for `sender` when given. */
+  sendTemplateWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch; sender?: string }): Handler;
+  listTemplatesWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch; sender?: string }): Handler;
   call(handler: Handler, options: EventOptions): Promise<Reply>;
   entries(): LogEntry[];
   mediaKeys(): Promise<string[]>;
@@ -174,6 +180,32 @@ export async function startStack(): Promise<Stack> {
       media,
     });
   };
+  const withSender = (config: ReturnType<typeof infobipConfig>, sender: string | undefined) =>
+    sender === undefined ? config : { ...config, defaults: { ...config.defaults, sender } };
+  const sendTemplateWith: Stack['sendTemplateWith'] = ({ baseUrl, allowedHosts, fetch, sender }) => {
+    const log = logger('sendWhatsAppTemplateMessage');
+    return makeSendTemplateHandler({
+      idempotency: realIdempotency,
+      log,
+      infobipConfig: withSender(infobipConfig(baseUrl, allowedHosts), sender),
+      infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
+      publicUrl,
+      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      ctliveApiToken: secrets.ctliveToken,
+      store: createMediaStore(upstash, log),
+      media,
+      catalogue: createCatalogueCache(upstash),
+    });
+  };
+  const listTemplatesWith: Stack['listTemplatesWith'] = ({ baseUrl, allowedHosts, fetch, sender }) =>
+    makeListTemplatesHandler({
+      log: logger('listTemplates'),
+      infobipConfig: withSender(infobipConfig(baseUrl, allowedHosts), sender),
+      ctliveApiToken: secrets.ctliveToken,
+      templates: createTemplatesClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
+      cache: createCatalogueCache(upstash),
+      cacheTtlSeconds: 300,
+    });
   const byKind = <T>(make: (kind: MediaKind) => T) =>
     Object.fromEntries(MEDIA_KIND_NAMES.map((kind) => [kind, make(kind)])) as Record<MediaKind, T>;
 
@@ -233,6 +265,8 @@ export async function startStack(): Promise<Stack> {
     sendMessageWith,
     sendRouteWith,
     sendMediaWith,
+    sendTemplateWith,
+    listTemplatesWith,
     call,
     entries: () => lines.map((line) => JSON.parse(line) as LogEntry),
     mediaKeys: async () => (await direct.keys(redisKeys.media('*'))).sort(),

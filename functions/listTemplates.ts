@@ -1,0 +1,3 @@
+import { startListTemplates } from '../lib/templates/list';
+
+export const handler = startListTemplates();

@@ -1,0 +1,3 @@
+import { startSendTemplate } from '../lib/templates/send';
+
+export const handler = startSendTemplate();

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { checkBearer } from '../platform/auth';
+import {
+  ConfigError,
+  notifyUrlFor,
+  readConversationWindowPolicy,
+  readCtliveApiToken,
+  readIdempotencyConfig,
+  readInfobipConfig,
+  readMediaConfig,
+  readRequiredPublicUrl,
+  type MediaConfig,
+} from '../platform/config';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
+import { httpStack, jsonResponse } from '../platform/http';
+import { createRedis } from '../platform/redis';
+import { startFunction } from '../platform/runtime';
+import { SEND_SECRETS } from '../platform/secrets';
+import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
+import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
+import { createConversationReader } from '../outbound/window';
+import * as z from '../platform/schema';
+import {
+  countFailedSend,
+  sendOnce,
+  sendToInfobip,
+  sentBody,
+  sentBodySchema,
+  validate,
+  type OutboundDeps,
+} from '../outbound/send';
+import { MEDIA_KINDS, allowedContentType } from '../media/kinds';
+import { base64DecodedBytes, isCanonicalBase64 } from '../media/format';
+import { checkLeadingBytes } from '../media/magic';
+import { createMediaStore, type MediaStore } from '../media/store';
+import { MEDIA_URL_MAX, mediaMaxBodyBytes, removeUnclaimedFile } from '../media/send';
+import { catalogueKey, createCatalogueCache, decodeCatalogue, type Catalogue, type CatalogueCache } from './catalogue';
+import {
+  TEMPLATE_ENVELOPE_CHARS,
+  checkAgainstCatalogue,
+  headerFileOf,
+  omniTemplate,
+  templateSendSchema,
+  type HeaderFile,
+} from './request';
+
+const MEDIA_ID_CHARS = 36; // crypto.randomUUID()
+
+/** The 200 body: a send's, plus the parked header file's id and URL when the header carried one. */
+export const templateSentBodySchema = z.object({
+  ...sentBodySchema.shape,
+  mediaId: z.optional(z.string()),
+  mediaUrl: z.optional(z.string()),
+});
+
+/**
+ * The body limit: a media send's (the largest file as base64 and its envelope), plus the
+ * template's own fields at their limits written as six-byte `\uXXXX` escapes.
+ */
+export const templateMaxBodyBytes = (maxFileBytes: number) => mediaMaxBodyBytes(maxFileBytes) + 6 * TEMPLATE_ENVELOPE_CHARS;
+
+export interface TemplateSendDeps extends OutboundDeps {
+  ctliveApiToken: string;
+  /** Where Infobip fetches a header's parked file from. */
+  publicUrl: string;
+  store: MediaStore;
+  media: MediaConfig;
+  /** Read only for sends without an Idempotency-Key: a keyed send reads it in its claim. */
+  catalogue: CatalogueCache;
+}
+
+const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
+
+/** The media send's checks of a file (lib/media/send.ts), for a header's. */
+function checkHeaderFile(file: HeaderFile, media: MediaConfig, fileLimit: string): string {
+  const spec = MEDIA_KINDS[file.kind];
+  const contentType = allowedContentType(spec, file.contentType);
+  if (contentType === undefined) throw new UnsupportedMediaTypeError(file.contentType, spec.contentTypes);
+  if (base64DecodedBytes(file.content) > media.maxBytes) throw new PayloadTooLargeError(media.maxBytes, 'File', fileLimit);
+  if (!isCanonicalBase64(file.content)) {
+    throw new ValidationError('Request body failed validation', [
+      { path: 'header.content', message: 'must be base64 (RFC 4648 alphabet, = padding, no whitespace or line breaks)' },
+    ]);
+  }
+  checkLeadingBytes(contentType, file.content);
+  return contentType;
+}
+
+/**
+ * `POST /imchannel/sendWhatsAppTemplateMessage` (issue 14): an approved WhatsApp template,
+ * the one message that reaches a customer whose 24-hour window has closed. A header's file
+ * is parked under the claim like a media send's, and served by the kind's fetch route.
+ */
+export function makeSendTemplateHandler(deps: TemplateSendDeps) {
+  const { log, store, media } = deps;
+  const fileLimit = `a header file may be at most ${sizeText(media.maxBytes)} (MEDIA_MAX_BYTES ${media.maxBytes}) before base64`;
+  const longestRoute = Math.max(...(['image', 'video', 'document'] as const).map((kind) => MEDIA_KINDS[kind].route.length));
+  const urlLength = `${deps.publicUrl}/`.length + longestRoute + 1 + MEDIA_ID_CHARS;
+  if (urlLength > MEDIA_URL_MAX) {
+    throw new ConfigError(
+      'IMCHANNEL_PUBLIC_URL',
+      `is too long: file URLs would be ${urlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
+    );
+  }
+  return httpStack(
+    {
+      log,
+      json: true,
+      maxBodyBytes: templateMaxBodyBytes(media.maxBytes),
+      tooLargeHint: fileLimit,
+      authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
+    },
+    async (event) => {
+      const body = validate(templateSendSchema, event.jsonBody);
+      const file = headerFileOf(body.header);
+      const contentType = file === undefined ? undefined : checkHeaderFile(file, media, fileLimit);
+      // Checked before anything is claimed or parked, so a request that cannot be sent leaves nothing behind.
+      const settings = resolveSettings(body.infobip, deps.infobipConfig);
+      // Without a known business number there is no catalogue to check against: Infobip judges alone.
+      const cacheKey = settings.sender === undefined ? undefined : catalogueKey(settings.sender, settings.baseUrl);
+
+      return sendOnce(
+        deps,
+        event,
+        body,
+        async ({ messageId, attach, also }) => {
+          const catalogue = cacheKey === undefined ? undefined : await cachedCatalogue(deps, also, settings);
+          if (catalogue !== undefined) checkAgainstCatalogue(catalogue, body);
+          else if (settings.sender !== undefined) {
+            log.info(`No cached catalogue for sender [${settings.sender}]: the template goes to Infobip unchecked`, {
+              messageId,
+            });
+          }
+
+          let parked: { mediaId: string; mediaUrl: string } | undefined;
+          if (file !== undefined && contentType !== undefined) {
+            const mediaId = randomUUID();
+            try {
+              await store.put(
+                mediaId,
+                { kind: file.kind, contentType, fileName: file.fileName, content: file.content },
+                media.ttlSeconds,
+              );
+            } catch (error: unknown) {
+              // As a media send: a SET whose reply was lost may still have stored the file.
+              await removeUnclaimedFile(store, mediaId);
+              countFailedSend(log, error);
+              throw error;
+            }
+            log.metrics.record('MediaBytes', base64DecodedBytes(file.content));
+            parked = { mediaId, mediaUrl: `${deps.publicUrl}/${MEDIA_KINDS[file.kind].route}/${mediaId}` };
+            attach(parked);
+          }
+          try {
+            const sent = await sendToInfobip(deps, { ...body, messageId }, omniTemplate(body, parked?.mediaUrl));
+            const answer: z.infer<typeof templateSentBodySchema> = { ...sentBody(sent), ...parked };
+            return jsonResponse(200, answer);
+          } catch (error: unknown) {
+            // Refused for certain: nobody will fetch the file. An unknown outcome keeps it.
+            if (parked !== undefined && isInfobipRefusal(error) && !outcomeUnknown(error)) {
+              await store.remove(parked.mediaId).catch((removeError: unknown) =>
+                log.error('Could not delete the header file of a refused template', {
+                  messageId,
+                  reason: reasonOf(removeError),
+                }),
+              );
+            }
+            throw error;
+          }
+        },
+        // Never refused by the 24-hour window: a template is how a closed one is reopened.
+        { messageType: 'template', alsoRead: cacheKey === undefined ? undefined : [cacheKey] },
+      );
+    },
+  );
+}
+
+/**
+ * The catalogue as the claim read it, or (a send without a key makes no claim) one GET of
+ * its own. A Redis failure here does not stop the send: the check is a courtesy, Infobip
+ * judges the template anyway.
+ */
+async function cachedCatalogue(
+  deps: TemplateSendDeps,
+  also: (string | null)[] | undefined,
+  settings: { sender?: string; baseUrl: string },
+): Promise<Catalogue | undefined> {
+  if (also !== undefined) return decodeCatalogue(also[0]);
+  try {
+    return await deps.catalogue.get(settings.sender as string, settings.baseUrl);
+  } catch (error: unknown) {
+    deps.log.warn('Could not read the cached template catalogue, sending unchecked', { reason: reasonOf(error) });
+    return undefined;
+  }
+}
+
+/** Production wiring of sendWhatsAppTemplateMessage, once per cold start. */
+export function startSendTemplate() {
+  return startFunction(
+    'sendWhatsAppTemplateMessage',
+    ({ log, redisConfig }) => {
+      const infobipConfig = readInfobipConfig();
+      // A header's parked file is fetched from here: like the media sends, it cannot start without it.
+      const publicUrl = readRequiredPublicUrl();
+      const redis = createRedis(redisConfig);
+      const idempotencyConfig = readIdempotencyConfig();
+      return makeSendTemplateHandler({
+        log,
+        idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
+        publicUrl,
+        notifyUrl: notifyUrlFor(publicUrl),
+        ctliveApiToken: readCtliveApiToken(),
+        media: readMediaConfig(),
+        infobipConfig,
+        infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
+        store: createMediaStore(redis, log),
+        catalogue: createCatalogueCache(redis),
+        // Never refused by it, but the answer says where the window stands.
+        conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
+      });
+    },
+    { secrets: SEND_SECRETS },
+  );
+}
