@@ -207,10 +207,7 @@ export async function idempotent(
   } catch (error: unknown) {
     // Never send without the claim: that is how a retry would reach the customer twice.
     log.error('Could not claim the Idempotency-Key in Redis, nothing sent', { messageId, reason: reasonOf(error) });
-    throw new UnavailableError(
-      'REDIS_UNAVAILABLE',
-      'The idempotency store (Redis) is unavailable; nothing was sent, retry later',
-    );
+    throw redisUnavailable();
   }
   if (claim.claimed) return run(deps, key, mine, send, request.to, claim);
 
@@ -257,7 +254,12 @@ export async function idempotent(
     } else if (found !== undefined && now() - since >= deps.config.lookupGraceSeconds * 1000) {
       // Infobip has not had it for the whole grace period: send it, once, with the same id.
       const next: InFlight = { ...mine, extra: undefined };
-      if (!(await store.replace(key, String(claim.held), next))) throw inProgress(1);
+      const taken = await store.replace(key, String(claim.held), next).catch((error: unknown) => {
+        // Not taken, so nothing is sent: the retry after this one tries again.
+        log.error('Could not take the unknown outcome over in Redis, nothing sent', { messageId, reason: reasonOf(error) });
+        throw redisUnavailable();
+      });
+      if (!taken) throw inProgress(1);
       log.warn(`Message [${messageId}] never reached Infobip: sending it again with the same messageId`, { messageId });
       return run(deps, key, next, send, request.to, claim);
     } else {
@@ -277,6 +279,9 @@ export async function idempotent(
   });
   return replay(done.status, done.body);
 }
+
+const redisUnavailable = () =>
+  new UnavailableError('REDIS_UNAVAILABLE', 'The idempotency store (Redis) is unavailable; nothing was sent, retry later');
 
 function inProgress(seconds: number): IdempotencyError {
   const error = new IdempotencyError(

@@ -344,6 +344,11 @@ it(
     expect(statuses['409 REQUEST_IN_PROGRESS'] ?? 0).toBeGreaterThan(0);
     expect(statuses['409 OUTCOME_UNKNOWN'] ?? 0).toBeGreaterThan(0);
     expect(Object.keys(statuses).some((label) => label.startsWith('503'))).toBe(true);
+    // A fault is a 502, 503, 504, 409 or 429 that says what to do; never a crash.
+    expect({
+      answers: Object.keys(statuses).filter((label) => label.startsWith('500')),
+      lines: stack.lines.filter((line) => line.includes('INTERNAL_ERROR')).slice(0, 3),
+    }).toEqual({ answers: [], lines: [] });
     expect(chaosStats.restart).toBe(1);
     expect(kills.beforeSend).toBeGreaterThan(0);
     expect(kills.afterSend).toBeGreaterThan(0);

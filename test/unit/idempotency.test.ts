@@ -207,6 +207,23 @@ describe('idempotent sends: an unknown outcome is resolved before anything is se
     expect(t.lines.join('\n')).toContain('never reached Infobip: sending it again with the same messageId');
   });
 
+  it('Redis failing when the resend would take the key over: 503 REDIS_UNAVAILABLE, retryable, nothing sent', async () => {
+    let calls = 0;
+    const t = setup((url, init) => (++calls === 1 ? never(url, init) : sentOk()));
+    await t.call(body, KEY);
+    t.advance(600_000);
+    const replace = t.idempotency.store.replace;
+    t.idempotency.store.replace = () => Promise.reject(new Error('connection reset'));
+
+    const retry = await t.call(body, KEY);
+    t.idempotency.store.replace = replace;
+
+    expect(retry).toMatchObject({ status: 503, body: { error: { code: 'REDIS_UNAVAILABLE', retryable: true } } });
+    expect(t.sends).toHaveLength(1);
+    expect((await t.call(body, KEY)).status).toBe(200);
+    expect(t.sends).toHaveLength(2);
+  });
+
   it('a claim left by a function that died counts as unknown once it is older than any function may run', async () => {
     const t = setup();
     const messageId = messageIdFor('k-died');
