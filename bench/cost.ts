@@ -28,6 +28,7 @@ import { makeSendMediaHandler } from '../lib/media/send';
 import { createMediaStore } from '../lib/media/store';
 import { createIdempotencyStore } from '../lib/outbound/idempotency';
 import { createInfobipClient } from '../lib/outbound/infobip';
+import { createConversationReader } from '../lib/outbound/window';
 import { makeSendMessageHandler } from '../lib/outbound/sendMessage';
 import type { HttpEvent, HttpResponse } from '../lib/platform/http';
 import { createLogger } from '../lib/platform/log';
@@ -125,11 +126,13 @@ export async function measureCost(log: (line: string) => void = () => undefined)
     idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
     log: logger(tag),
     infobipConfig: {
-      defaults: { baseUrl: sandbox.url, apiKey, scenarioKey: 'COST' },
+      // With the business number known, as in production, so every send reads its 24-hour window.
+      defaults: { baseUrl: sandbox.url, apiKey, scenarioKey: 'COST', sender: '44123456789' },
       allowedHosts: ['127.0.0.1'],
       timeoutMs: 10_000,
     },
     infobip: createInfobipClient({ timeoutMs: 10_000 }),
+    conversationWindow: { policy: 'warn' as const, read: createConversationReader(redis) },
     notifyUrl: `${publicUrl}/onDeliveryReport?token=x`,
     ctliveApiToken: ctliveToken,
   });
