@@ -13,6 +13,8 @@ import { startBrokenInfobip, type BrokenInfobip } from './faultSupport/brokenInf
 import { errorLinesSince, expectNothingLeaked, fileBody, textBody } from './faultSupport/expectations';
 import { tally } from './faultSupport/results';
 import { bearer, INFOBIP_TIMEOUT_MS, MEDIA_TTL_SECONDS, startStack, type Reply, type Stack } from './faultSupport/stack';
+import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/outbound/sendWhatsAppLocationMessage';
+import { CONTACT_TAG, makeSendContactHandler } from '../../lib/outbound/sendWhatsAppContactMessage';
 
 let stack: Stack;
 let truncating: BrokenInfobip;
@@ -165,6 +167,59 @@ describe.each(FAULTS)('$name', (fault) => {
     }),
   );
 
+  // The issue 14 sends: nothing parked (a plain template parks nothing either), so sendMessage's checks.
+  const otherSends: [string, () => Parameters<Stack['call']>[0], (id: string) => Record<string, unknown>][] = [
+    [
+      LOCATION_TAG,
+      () => stack.sendRouteWith(LOCATION_TAG, makeSendLocationHandler, {}),
+      (messageId) => ({ to: '39123456789', latitude: 45.4641943, longitude: 9.1896346, name: 'Duomo', messageId }),
+    ],
+    [
+      CONTACT_TAG,
+      () => stack.sendRouteWith(CONTACT_TAG, makeSendContactHandler, {}),
+      (messageId) => ({
+        to: '39123456789',
+        contacts: [{ name: { firstName: 'Mario', formattedName: 'Mario Rossi' } }],
+        messageId,
+      }),
+    ],
+    [
+      'sendWhatsAppTemplateMessage',
+      () => stack.sendTemplateWith({}),
+      (messageId) => ({
+        to: '39123456789',
+        templateName: 'order_update',
+        language: 'en',
+        placeholders: ['Ada', 'A-17'],
+        messageId,
+      }),
+    ],
+  ];
+  it.each(otherSends)(
+    '%s: the contract status, an ERROR line with the tag, and the next request is served',
+    figures.track(
+      async (tag: string, handlerOf: () => Parameters<Stack['call']>[0], bodyOf: (id: string) => Record<string, unknown>) => {
+        const handler = handlerOf();
+        const messageId = `fault-${randomUUID()}`;
+        const mark = stack.lines.length;
+        const callsBefore = infobipCalls();
+        const infobip = fault.arm();
+
+        const reply = await stack.call(handler, {
+          body: { ...bodyOf(messageId), ...(infobip ? { infobip } : {}) },
+          headers: bearer(stack.secrets.ctliveToken),
+        });
+
+        expectFailure(reply, fault);
+        expectOneErrorLine(mark, tag, fault, messageId);
+        expect(infobipCalls()).toBe(callsBefore + 1);
+        const next = await stack.call(handler, { body: bodyOf(`next-${messageId}`), headers: bearer(stack.secrets.ctliveToken) });
+        expect(next.status).toBe(200);
+        expect(next.json.messageId).toBe(`next-${messageId}`);
+      },
+    ),
+  );
+
   it.each(MEDIA_KIND_NAMES)(
     `send %s: the contract status, an ERROR line with the tag, ${fault.fileKept ? 'the file kept' : 'no file left behind'}, and the next request is served`,
     figures.track(async (kind: MediaKind) => {
@@ -208,7 +263,7 @@ describe.each(FAULTS)('$name', (fault) => {
 it(
   'no response and no log line of the whole Infobip fault run holds a configured secret or a file',
   figures.track(async () => {
-    expect(stack.responses.length).toBeGreaterThanOrEqual(FAULTS.length * 10);
+    expect(stack.responses.length).toBeGreaterThanOrEqual(FAULTS.length * 16);
     expectNothingLeaked(stack, sentContents);
   }),
 );
