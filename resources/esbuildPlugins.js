@@ -1,0 +1,60 @@
+'use strict';
+// serverless-esbuild's `plugins` (custom.esbuild.plugins in serverless.yml): esbuild plugins
+// of every build it runs, one build per handler file.
+//
+// ESM output with code splitting (format esm, splitting true) puts each dynamic import()
+// into chunks of its own, loaded only when the import runs: the webhooks' Lambda client
+// (lib/inbound/forwarder.ts) is never read with an http ctlive target. Two things the
+// plugin adds to that:
+//
+// - Each handler's chunks go to a folder named after it, `functions/<handler>.chunks/`.
+//   With `package.individually`, serverless-esbuild zips every file of the build folder
+//   into every function except the other functions' handlers and the files derived from
+//   them, `<handler>.<anything>`: this name makes a handler's chunks such a derived file,
+//   so each zip holds its own chunks and no other function's. A function that gains a
+//   dynamic import gets its folder with nothing to configure; test/template holds every
+//   zip to exactly the files its handler imports.
+// - `functions/package.json` with `"type": "module"`: the handlers stay `.js`, which
+//   Lambda's Node runtime, serverless-offline and `serverless invoke local` (which finds
+//   no `.mjs` handler) all load as ES modules when that file is next to them.
+
+// A CommonJS module, as serverless-esbuild loads it with require().
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { mkdir, writeFile } = require('node:fs/promises');
+const path = require('node:path');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const PACKAGE_JSON = `${JSON.stringify({ type: 'module' })}\n`;
+
+/** `functions/onMessage.ts` → `onMessage.chunks`, relative to the build's outdir. */
+function chunkFolder(entry) {
+  return `${path.basename(entry, path.extname(entry))}.chunks`;
+}
+
+function entryOf(options) {
+  const entries = Array.isArray(options.entryPoints) ? options.entryPoints : Object.values(options.entryPoints ?? {});
+  if (entries.length !== 1) {
+    throw new Error(`resources/esbuildPlugins.js expects one handler per build, got ${entries.length}`);
+  }
+  const [entry] = entries;
+  return typeof entry === 'string' ? entry : entry.in;
+}
+
+const chunksPerHandler = {
+  name: 'imchannel-chunks-per-handler',
+  setup(build) {
+    const options = build.initialOptions;
+    if (options.format !== 'esm' || options.splitting !== true) {
+      throw new Error('resources/esbuildPlugins.js is for ESM output with splitting: set format esm and splitting true');
+    }
+    options.chunkNames = `${chunkFolder(entryOf(options))}/[name]-[hash]`;
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0 || options.outdir === undefined) return;
+      await mkdir(options.outdir, { recursive: true });
+      await writeFile(path.join(options.outdir, 'package.json'), PACKAGE_JSON);
+    });
+  },
+};
+
+module.exports = [chunksPerHandler];
+module.exports.chunkFolder = chunkFolder;
