@@ -1,24 +1,34 @@
 /**
- * One cold init: a fresh Node process loads one bundle, as Lambda's runtime loads the
- * handler module, and reports how long the load took (read, compile, evaluate, and the
- * module-scope wiring of the function, and what it queued) on fd 3. Built to plain JS by the bench, so no
- * TypeScript loader runs in the measured process. stdout and stderr are the function's.
+ * One cold init: a fresh Node process loads one bundle as Lambda's Node runtime loads the
+ * handler module (import() of an ES module, require() of a CommonJS one) and reports on
+ * fd 3 how long the load took: read, compile and evaluate every file its static imports
+ * reach, the module-scope wiring of the function, and the work that wiring started at
+ * init and Lambda lets finish before the first event (lib/platform/initWork.ts: the
+ * webhooks' lazy import of the Lambda client, a chain of chunk loads, awaited whole).
+ * Built to plain JS by the bench, so no TypeScript loader runs in the measured process.
+ * stdout and stderr are the function's.
  */
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { evaluatedClients } from './shared';
+import { pathToFileURL } from 'node:url';
+import { evaluatedClients, INIT_WORK_GLOBAL, isEsModule } from './shared';
 
 const bundle = process.argv[2];
-if (!bundle) throw new Error('usage: coldChild <bundle.js>');
+if (!bundle) throw new Error('usage: coldChild <bundle.js|.mjs>');
 const load = createRequire(__filename);
+// Decided before the clock starts, as the runtime does before it loads anything.
+const esm = isEsModule(bundle);
 
 void (async () => {
   const started = performance.now();
-  load(bundle);
-  // Work the module queued while loading (a lazy import started at cold start) still runs
-  // inside Lambda's init, before the first event: wait for it, as the runtime does.
+  if (esm) await import(pathToFileURL(bundle).href);
+  else load(bundle);
+  const initWork = (globalThis as Record<symbol, unknown>)[INIT_WORK_GLOBAL];
+  const failed = (await Promise.all(Array.isArray(initWork) ? initWork : [])).filter((outcome) => outcome !== undefined);
+  // Anything else the module queued while loading still runs inside Lambda's init.
   await new Promise((resolve) => setImmediate(resolve));
   const initMs = performance.now() - started;
+  if (failed.length > 0) throw new Error(`init work failed: ${failed.map(String).join('; ')}`);
 
   writeSync(
     3,

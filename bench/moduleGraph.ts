@@ -1,7 +1,8 @@
 import { build, type Metafile } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { isEsModule } from './shared';
 
 /**
  * What a function's unzipped artifact loads: its handler file as Lambda's Node runtime
@@ -42,17 +43,6 @@ export function handlerFile(root: string, handler: string): string {
     if (existsSync(join(root, `${base}${extension}`))) return `${base}${extension}`;
   }
   throw new Error(`no ${base}.js, .mjs or .cjs for the handler ${handler}`);
-}
-
-/** As Node decides: `.mjs`, or `.js` whose nearest package.json says `"type": "module"`. */
-export function isEsModule(file: string): boolean {
-  if (file.endsWith('.mjs')) return true;
-  if (!file.endsWith('.js')) return false;
-  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module';
-    if (dirname(dir) === dir || dir.endsWith(`${sep}node_modules`)) return false;
-  }
 }
 
 /** Every script file under `root` (relative paths), given as the list of the artifact's files. */

@@ -8,3 +8,5 @@ export const RESULTS_FILE = resolve(ROOT, 'bench/results.json');
 export const LATEST_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.json');
 /** Short runs (CI): never promoted. */
 export const SHORT_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.short.json');
+/** Runs of some parts only (`--only`): never promoted. */
+export const ONLY_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.only.json');

@@ -9,6 +9,10 @@
  * `npm run bench -- --short` (or BENCH_SHORT=1): the same code paths with fewer processes
  * and invocations, for CI, which only checks that the bench still works. It writes
  * bench/latest/results.short.json, which is never promoted.
+ *
+ * `npm run bench -- --only cold` (or `--only warm`, or `--only cold,warm`): packaging and
+ * the bundle sizes, then only the parts named, at the same settings. It writes
+ * bench/latest/results.only.json, which is never promoted either (it is not a whole run).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,12 +20,32 @@ import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { packageService, type PackagedService } from './bundles';
 import { measureColdInit } from './coldInit';
-import { LATEST_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
+import { LATEST_RESULTS_FILE, ONLY_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
 import { buildReferences } from './references';
 import { lambdaClientVerdicts, misses, tables, textTable, type BenchResults } from './report';
 import { measureWarm } from './warm';
 
 const short = process.argv.includes('--short') || ['1', 'true'].includes(process.env.BENCH_SHORT ?? '');
+const PARTS = ['cold', 'warm'] as const;
+type Part = (typeof PARTS)[number];
+
+/** The parts `--only a,b` (or `--only=a,b`) names; undefined: all of them. Exits on a name it does not know. */
+function onlyParts(argv: readonly string[]): Part[] | undefined {
+  const at = argv.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
+  if (at === -1) return undefined;
+  const value = argv[at]?.startsWith('--only=') ? argv[at].slice('--only='.length) : argv[at + 1];
+  const names = (value ?? '').split(',').filter((name) => name !== '');
+  const unknown = names.filter((name) => !(PARTS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    process.stderr.write(
+      `--only takes a comma-separated list of ${PARTS.join(', ')}${unknown.length ? `, not ${unknown.join(', ')}` : ''}\n`,
+    );
+    process.exit(2);
+  }
+  return names as Part[];
+}
+const only = onlyParts(process.argv.slice(2));
+const runs = (part: Part) => only === undefined || only.includes(part);
 const SETTINGS = short
   ? { coldProcesses: 5, iterations: 200, warmup: 20, block: 50 }
   : { coldProcesses: 15, iterations: 2000, warmup: 100, block: 100 };
@@ -59,6 +83,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const results: BenchResults = {
     mode: short ? 'short' : 'full',
+    ...(only === undefined ? {} : { only }),
     startedAt: new Date().toISOString(),
     machine: {
       node: process.version,
@@ -73,7 +98,7 @@ async function main(): Promise<number> {
   };
   const m = results.machine;
   log(
-    `IMChannel bench (${results.mode}), ${results.startedAt}: Node ${m.node}, ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB, commit ${results.commit ?? 'unknown'}\n`,
+    `IMChannel bench (${results.mode}${only ? `, only ${only.join(', ')}` : ''}), ${results.startedAt}: Node ${m.node}, ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB, commit ${results.commit ?? 'unknown'}\n`,
   );
   work = await mkdtemp(join(tmpdir(), 'imchannel-bench-'));
 
@@ -89,20 +114,24 @@ async function main(): Promise<number> {
   const handlers = Object.fromEntries(Object.keys(packaged.shippedJs).map((name) => [name, `functions/${name}.handler`]));
   const refs = await buildReferences(work, packaged.serviceDir, handlers, packaged.report.esbuild);
 
-  log(`2/4 cold init: ${SETTINGS.coldProcesses} processes per bundle …`);
-  try {
-    results.coldInit = await measureColdInit(packaged.shippedJs, refs, SETTINGS.coldProcesses, log);
-  } catch (error: unknown) {
-    results.errors.push(`cold init: ${errorText(error)}`);
-  }
+  if (runs('cold')) {
+    log(`2/4 cold init: ${SETTINGS.coldProcesses} processes per bundle …`);
+    try {
+      results.coldInit = await measureColdInit(packaged.shippedJs, refs, SETTINGS.coldProcesses, log);
+    } catch (error: unknown) {
+      results.errors.push(`cold init: ${errorText(error)}`);
+    }
+  } else log('2/4 cold init: not run (--only)');
 
-  log(`3/4 warm loops: ${SETTINGS.iterations} invocations per route …`);
-  try {
-    results.warm = await measureWarm(packaged.shippedJs, refs, { ...SETTINGS, redisUrl: process.env.REDIS_URL }, log);
-    results.errors.push(...results.warm.errors);
-  } catch (error: unknown) {
-    results.errors.push(`warm: ${errorText(error)}`);
-  }
+  if (runs('warm')) {
+    log(`3/4 warm loops: ${SETTINGS.iterations} invocations per route …`);
+    try {
+      results.warm = await measureWarm(packaged.shippedJs, refs, { ...SETTINGS, redisUrl: process.env.REDIS_URL }, log);
+      results.errors.push(...results.warm.errors);
+    } catch (error: unknown) {
+      results.errors.push(`warm: ${errorText(error)}`);
+    }
+  } else log('3/4 warm loops: not run (--only)');
 
   results.lambdaClientWithHttpTarget = lambdaClientVerdicts(results);
   results.misses = misses(results);
@@ -117,11 +146,11 @@ async function main(): Promise<number> {
   );
   if (results.warm) log(`\nRemoved the ${results.warm.redisKeysRemoved} Redis keys this run wrote.`);
 
-  const file = short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
+  const file = only ? ONLY_RESULTS_FILE : short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`Results written to ${relative(ROOT, file)} (${results.durationSeconds} s).`);
-  if (!short && results.errors.length === 0)
+  if (!short && !only && results.errors.length === 0)
     log('To put them in bench/results.json and docs/performance.md: npm run figures:promote');
   if (results.errors.length > 0) {
     log(`\nThe bench could not measure everything:\n${results.errors.map((e) => `  ${e}`).join('\n')}`);
