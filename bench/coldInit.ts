@@ -29,12 +29,15 @@ interface Subject {
   bundle: string;
   env: Record<string, string>;
   samples: number[];
+  cpu: number[];
   wall: number[];
 }
 
 export interface Timing {
   p50Ms: number;
   p90Ms: number;
+  /** The process's CPU time over the same span, median (all threads); absent from older results. */
+  cpuP50Ms?: number;
   /** Spawn to exit of the whole process, median: Node's start included. */
   processP50Ms: number;
 }
@@ -66,6 +69,7 @@ export interface ColdReport {
 
 interface ColdChildReport {
   initMs: number;
+  cpuMs: number;
   evaluated: string[];
 }
 
@@ -96,6 +100,7 @@ async function runOnce(coldChild: string, subject: Subject): Promise<void> {
     throw new Error(`${subject.id}: ${error instanceof Error ? error.message : String(error)}`);
   });
   subject.samples.push(report.initMs);
+  subject.cpu.push(report.cpuMs);
   subject.wall.push(wallMs);
 }
 
@@ -106,6 +111,7 @@ async function evaluated(coldChild: string, bundle: string, env: Record<string, 
 const timing = (s: Subject): Timing => ({
   p50Ms: round(percentile(s.samples, 50)),
   p90Ms: round(percentile(s.samples, 90)),
+  cpuP50Ms: round(percentile(s.cpu, 50)),
   processP50Ms: round(percentile(s.wall, 50)),
 });
 
@@ -117,7 +123,7 @@ export async function measureColdInit(
 ): Promise<ColdReport> {
   const subjects: Subject[] = [];
   const add = (id: string, bundle: string, env: Record<string, string>) => {
-    const subject = { id, bundle, env, samples: [], wall: [] };
+    const subject = { id, bundle, env, samples: [], cpu: [], wall: [] };
     subjects.push(subject);
     return subject;
   };
@@ -152,6 +158,7 @@ export async function measureColdInit(
   for (const subject of subjects) {
     await runOnce(refs.coldChild, subject);
     subject.samples.length = 0;
+    subject.cpu.length = 0;
     subject.wall.length = 0;
   }
   for (let round = 0; round < processes; round += 1) {

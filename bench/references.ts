@@ -106,19 +106,28 @@ export async function buildReferences(
     logLevel: 'silent',
   });
 
-  // The children run as plain Node (no TypeScript loader in the measured process).
-  const child = async (name: string) => {
-    const outfile = join(work, 'children', `${name}.js`);
+  // The children run as plain Node (no TypeScript loader in the measured process). The
+  // cold-init child is an ES module, as Lambda's Node runtime is (its bootstrap is an .mjs):
+  // Node's ES module loader is up before the handler loads, there as here.
+  const child = async (name: string, format: 'cjs' | 'esm') => {
+    const outfile = join(work, 'children', `${name}.${format === 'esm' ? 'mjs' : 'js'}`);
     await build({
       entryPoints: [join(ROOT, 'bench', `${name}.ts`)],
       bundle: true,
       platform: 'node',
       target: 'node20',
-      format: 'cjs',
+      format,
       outfile,
       logLevel: 'silent',
     });
     return outfile;
   };
-  return { naive, singleFile, marked, floor, coldChild: await child('coldChild'), warmChild: await child('warmChild') };
+  return {
+    naive,
+    singleFile,
+    marked,
+    floor,
+    coldChild: await child('coldChild', 'esm'),
+    warmChild: await child('warmChild', 'cjs'),
+  };
 }
