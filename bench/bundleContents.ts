@@ -1,5 +1,6 @@
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
 /**
@@ -31,6 +32,8 @@ export interface EsbuildSettings {
   format?: 'cjs' | 'esm' | 'iife';
   /** ESM only: each dynamic import() becomes chunks of its own. */
   splitting?: boolean;
+  /** serverless-esbuild's `plugins`: a module of the service exporting esbuild plugins. */
+  plugins?: string;
   mainFields?: string[];
   external?: string[];
   exclude?: string[];
@@ -71,6 +74,14 @@ export const shippedOptions = (settings: EsbuildSettings) => ({
   external: [...(settings.external ?? []), ...(settings.exclude ?? [])].filter((e) => e !== '*'),
 });
 
+/** The esbuild plugins serverless.yml names (`custom.esbuild.plugins`), loaded from the packaged copy of the service. */
+export function shippedPlugins(serviceDir: string, settings: EsbuildSettings): Plugin[] {
+  if (settings.plugins === undefined) return [];
+  const loaded = createRequire(join(serviceDir, 'package.json'))(resolve(serviceDir, settings.plugins)) as unknown;
+  if (!Array.isArray(loaded)) throw new Error(`${settings.plugins} exports no array of esbuild plugins`);
+  return loaded as Plugin[];
+}
+
 export async function bundleContents(
   serviceDir: string,
   entry: string,
@@ -85,7 +96,7 @@ export async function bundleContents(
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins,
+    plugins: [...plugins, ...shippedPlugins(serviceDir, settings)],
   });
   const files = new Map<string, number>();
   const packages = new Map<string, number>();

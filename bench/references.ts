@@ -1,7 +1,7 @@
 import { build, type Plugin } from 'esbuild';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { entryOf, shippedOptions, type EsbuildSettings } from './bundleContents';
+import { entryOf, shippedOptions, shippedPlugins, type EsbuildSettings } from './bundleContents';
 import { ROOT } from './paths';
 import { MARK_GLOBAL } from './shared';
 
@@ -13,7 +13,7 @@ import { MARK_GLOBAL } from './shared';
  * - singleFile: the shipped options as one CommonJS file, without code splitting (what
  *   shipped before the ES module output): "no function regresses" is measured against it;
  * - floor: a hello-world handler with the shipped options;
- * - marked: the shipped options plus one line at the top of every module of the AWS SDK
+ * - marked: the shipped options and plugins plus one line at the top of every module of the AWS SDK
  *   clients, so a process can tell which of them were evaluated (never timed).
  * ES module outputs are written as .mjs (their chunks too), so no package.json is needed.
  */
@@ -93,7 +93,7 @@ export async function buildReferences(
       outdir: markedDir,
       ...(esm ? { outExtension: { '.js': '.mjs' } } : {}),
       logLevel: 'silent',
-      plugins: [markPlugin()],
+      plugins: [markPlugin(), ...shippedPlugins(serviceDir, settings)],
     });
   }
   await writeFile(join(work, 'helloWorld.ts'), HELLO_WORLD);
