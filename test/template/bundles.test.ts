@@ -1,12 +1,17 @@
+import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { shippedOptions, shippedPlugins, type EsbuildSettings } from '../../bench/bundleContents';
 import { functionEnv, UNUSED_SERVICES, type CtliveTargetKind } from '../../bench/functionEnv';
 import { moduleGraph, type ModuleGraph } from '../../bench/moduleGraph';
 import { readZipEntries } from '../../bench/zip';
 import { DEPLOYED_NAMES, functionsIn } from '../../lib/functions';
+import { sdkSignature } from '../support/awsSigner';
 
 /**
  * The artifacts as Lambda gets them: ES modules with code splitting (serverless.yml,
@@ -35,6 +40,7 @@ interface Artifact {
 }
 
 let workDir: string;
+let esbuildSettings: EsbuildSettings;
 const artifacts = new Map<string, Artifact>();
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -56,8 +62,9 @@ beforeAll(async () => {
   const { code, output } = await run(process.execPath, [BIN, 'package', '--stage', 'ci', '--package', outDir], env);
   if (code !== 0) throw new Error(`serverless package failed:\n${output}`);
   const state = JSON.parse(await readFile(join(outDir, 'serverless-state.json'), 'utf8')) as {
-    service: { functions: Record<string, { handler: string }> };
+    service: { functions: Record<string, { handler: string }>; custom: { esbuild: EsbuildSettings } };
   };
+  esbuildSettings = state.service.custom.esbuild;
   for (const [name, { handler }] of Object.entries(state.service.functions)) {
     const dir = join(workDir, 'unzipped', name);
     const files = new Map<string, string>();
@@ -161,4 +168,82 @@ describe('the unzipped handlers, loaded as Lambda loads them', () => {
     },
     30_000,
   );
+});
+
+/**
+ * resources/esbuildPlugins.js gives the SSM signer module copies of its own; every function
+ * signs its SSM read at cold start on AWS with them. Built as the functions are, the
+ * signer's request must pass a check with the AWS SDK's own signer (as
+ * test/integration/ssm.test.ts checks the source).
+ */
+describe('the SSM signer, bundled as the functions bundle it', () => {
+  const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret-access-key', sessionToken: 'local-session' };
+  const region = 'eu-west-1';
+
+  const readBody = async (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  it('uses its own module copies and signs a GetParameters that SigV4 accepts', async () => {
+    const outdir = join(workDir, 'secrets');
+    const result = await build({
+      ...shippedOptions(esbuildSettings),
+      absWorkingDir: ROOT,
+      entryPoints: ['lib/platform/secrets.ts'],
+      outdir,
+      outExtension: { '.js': '.mjs' },
+      metafile: true,
+      logLevel: 'silent',
+      plugins: shippedPlugins(ROOT, esbuildSettings),
+    });
+    expect(Object.keys(result.metafile.inputs).some((input) => input.startsWith('ssm-signer:'))).toBe(true);
+
+    const verdicts: boolean[] = [];
+    let endpoint = '';
+    const server = createServer((req, res) => {
+      void (async () => {
+        const text = await readBody(req);
+        const headers: Record<string, string> = {};
+        for (const name of ['content-type', 'x-amz-target', 'x-amz-date', 'x-amz-security-token']) {
+          const value = req.headers[name];
+          if (typeof value === 'string') headers[name] = value;
+        }
+        const stamp = headers['x-amz-date'] ?? '';
+        const at = new Date(
+          `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`,
+        );
+        const expected = await sdkSignature(credentials, region, { url: new URL(endpoint), headers, body: text }, at);
+        verdicts.push(req.headers.authorization === expected);
+        const names = (JSON.parse(text) as { Names: string[] }).Names;
+        res
+          .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(
+            JSON.stringify({ Parameters: [{ Name: names[0], Value: 'from-ssm', Type: 'SecureString' }], InvalidParameters: [] }),
+          );
+      })();
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const script = `
+        const { loadSecrets } = await import(process.argv[1]);
+        const read = await loadSecrets('/imchannel/prod', ['CTLIVE_API_TOKEN'], JSON.parse(process.argv[2]));
+        process.stdout.write(JSON.stringify(read));
+      `;
+      const settings = JSON.stringify({ region, credentials, endpoint });
+      const url = pathToFileURL(join(outdir, 'secrets.mjs')).href;
+      const { code, output } = await run(process.execPath, ['--input-type=module', '-e', script, url, settings], {
+        PATH: process.env.PATH ?? '',
+      });
+      expect({ code, output }).toEqual({
+        code: 0,
+        output: JSON.stringify({ values: { CTLIVE_API_TOKEN: 'from-ssm' }, missing: [] }),
+      });
+      expect(verdicts).toEqual([true]);
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  }, 30_000);
 });
