@@ -29,6 +29,7 @@
 //   no `.mjs` handler) all load as ES modules when that file is next to them.
 
 // A CommonJS module, as serverless-esbuild loads it with require().
+/* global __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { mkdir, readFile, rm, writeFile } = require('node:fs/promises');
 const path = require('node:path');
@@ -70,15 +71,14 @@ function unimported(outputs, cwd, entry) {
   return Object.keys(outputs).filter((file) => !reached.has(file));
 }
 
-/** The one module whose package imports get copies of their own (a path relative to the service). */
-const SIGNER = path.join('lib', 'platform', 'ssm.ts');
+/** The one module whose package imports get copies of their own (this file is in the service's resources/). */
+const SIGNER = path.resolve(__dirname, '..', 'lib', 'platform', 'ssm.ts');
 const SIGNER_NAMESPACE = 'ssm-signer';
 const LOADERS = { '.json': 'json', '.ts': 'ts' };
 
 const signerCopies = {
   name: 'imchannel-signer-copies',
   setup(build) {
-    const signer = path.resolve(build.initialOptions.absWorkingDir ?? process.cwd(), SIGNER);
     const resolving = Symbol('resolving');
     // A package import of the signer, and every import inside such a copy, resolves as it
     // would (same importer and folder) but into the namespace, which makes it another module.
@@ -86,7 +86,7 @@ const signerCopies = {
       if (args.pluginData === resolving) return undefined;
       const copy =
         args.namespace === SIGNER_NAMESPACE ||
-        (args.namespace === 'file' && args.importer === signer && !args.path.startsWith('.'));
+        (args.namespace === 'file' && args.importer === SIGNER && !args.path.startsWith('.'));
       if (!copy) return undefined;
       const found = await build.resolve(args.path, {
         kind: args.kind,
