@@ -31,6 +31,7 @@
 // A CommonJS module, as serverless-esbuild loads it with require().
 /* global __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports */
+const { existsSync } = require('node:fs');
 const { mkdir, readFile, rm, writeFile } = require('node:fs/promises');
 const path = require('node:path');
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -79,6 +80,9 @@ const LOADERS = { '.json': 'json', '.ts': 'ts' };
 const signerCopies = {
   name: 'imchannel-signer-copies',
   setup(build) {
+    // Moved or renamed, the copies would silently stop: say so instead.
+    if (!existsSync(SIGNER))
+      throw new Error(`resources/esbuildPlugins.js: no ${SIGNER}; update SIGNER to the SSM signer's module`);
     const resolving = Symbol('resolving');
     // A package import of the signer, and every import inside such a copy, resolves as it
     // would (same importer and folder) but into the namespace, which makes it another module.
