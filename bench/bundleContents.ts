@@ -1,6 +1,7 @@
-import { build, type Plugin } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 
 /**
  * What a bundle is made of: the handler is bundled again with the esbuild options of the
@@ -15,10 +16,12 @@ export interface Contributor {
 }
 
 export interface Contents {
-  /** Output bytes of this rebuild: equal to the shipped .js when the options match. */
+  /** Output bytes of this rebuild, every file the handler's imports reach: equal to the shipped files when the options match. */
   outputBytes: number;
   topInputs: Contributor[];
   packages: Contributor[];
+  /** Per package, the bytes in the files read when the handler loads (its static imports): the rest is in lazy chunks. */
+  packagesAtInit: Contributor[];
 }
 
 /** The esbuild settings of serverless.yml (`custom.esbuild`) that change the output. */
@@ -27,6 +30,10 @@ export interface EsbuildSettings {
   target?: string;
   platform?: 'node' | 'neutral' | 'browser';
   format?: 'cjs' | 'esm' | 'iife';
+  /** ESM only: each dynamic import() becomes chunks of its own. */
+  splitting?: boolean;
+  /** serverless-esbuild's `plugins`: a module of the service exporting esbuild plugins. */
+  plugins?: string;
   mainFields?: string[];
   external?: string[];
   exclude?: string[];
@@ -62,9 +69,18 @@ export const shippedOptions = (settings: EsbuildSettings) => ({
   target: settings.target,
   platform: settings.platform ?? 'node',
   format: settings.format ?? 'cjs',
+  splitting: settings.format === 'esm' && settings.splitting === true,
   mainFields: settings.mainFields,
   external: [...(settings.external ?? []), ...(settings.exclude ?? [])].filter((e) => e !== '*'),
 });
+
+/** The esbuild plugins serverless.yml names (`custom.esbuild.plugins`), loaded from the packaged copy of the service. */
+export function shippedPlugins(serviceDir: string, settings: EsbuildSettings): Plugin[] {
+  if (settings.plugins === undefined) return [];
+  const loaded = createRequire(join(serviceDir, 'package.json'))(resolve(serviceDir, settings.plugins)) as unknown;
+  if (!Array.isArray(loaded)) throw new Error(`${settings.plugins} exports no array of esbuild plugins`);
+  return loaded as Plugin[];
+}
 
 export async function bundleContents(
   serviceDir: string,
@@ -80,17 +96,21 @@ export async function bundleContents(
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins,
+    plugins: [...plugins, ...shippedPlugins(serviceDir, settings)],
   });
   const files = new Map<string, number>();
   const packages = new Map<string, number>();
+  const packagesAtInit = new Map<string, number>();
+  const add = (totals: Map<string, number>, name: string, bytes: number) => totals.set(name, (totals.get(name) ?? 0) + bytes);
+  const { all, atInit } = reachedOutputs(result.metafile, join(serviceDir, entry), serviceDir);
   let outputBytes = 0;
-  for (const output of Object.values(result.metafile.outputs)) {
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    if (!all.has(file)) continue; // a chunk nothing imports: resources/esbuildPlugins.js deletes it
     outputBytes += output.bytes;
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      files.set(shortPath(input), (files.get(shortPath(input)) ?? 0) + bytesInOutput);
-      const name = packageOf(input);
-      packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);
+      add(files, shortPath(input), bytesInOutput);
+      add(packages, packageOf(input), bytesInOutput);
+      if (atInit.has(file)) add(packagesAtInit, packageOf(input), bytesInOutput);
     }
   }
   const sorted = (totals: Map<string, number>) =>
@@ -98,5 +118,31 @@ export async function bundleContents(
       .map(([name, bytes]) => ({ name, bytes }))
       .filter((c) => c.bytes > 0)
       .sort((a, b) => b.bytes - a.bytes);
-  return { outputBytes, topInputs: sorted(files).slice(0, 5), packages: sorted(packages) };
+  return {
+    outputBytes,
+    topInputs: sorted(files).slice(0, 5),
+    packages: sorted(packages),
+    packagesAtInit: sorted(packagesAtInit),
+  };
+}
+
+/** The outputs the entry's imports reach: all of them, and those its static imports reach (read at load). */
+function reachedOutputs(metafile: Metafile, entryPath: string, cwd: string): { all: Set<string>; atInit: Set<string> } {
+  const outputs = metafile.outputs;
+  const roots = Object.keys(outputs).filter((file) => {
+    const entryPoint = outputs[file]?.entryPoint;
+    return entryPoint !== undefined && resolve(cwd, entryPoint) === resolve(entryPath);
+  });
+  const reach = (follow: (kind: string) => boolean) => {
+    const seen = new Set<string>();
+    const stack = [...roots];
+    while (stack.length > 0) {
+      const file = stack.pop() as string;
+      if (seen.has(file) || !outputs[file]) continue;
+      seen.add(file);
+      for (const i of outputs[file].imports) if (!i.external && follow(i.kind)) stack.push(i.path);
+    }
+    return seen;
+  };
+  return { all: reach(() => true), atInit: reach((kind) => kind === 'import-statement' || kind === 'require-call') };
 }

@@ -1,8 +1,9 @@
 import { functionsIn } from '../lib/functions';
 import { spawn } from 'node:child_process';
 import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { bundleContents, entryOf, type Contributor, type EsbuildSettings } from './bundleContents';
+import { moduleGraph } from './moduleGraph';
 import { ROOT } from './paths';
 import { readZipEntries } from './zip';
 
@@ -12,8 +13,10 @@ import { readZipEntries } from './zip';
  *
  * It packages a copy of the working tree (uncommitted changes included), because
  * serverless-esbuild builds into, and then deletes, the service's `.esbuild/` folder, which
- * a running `npm start` or e2e test serves from. The shipped .js files are unzipped into
- * the work folder: the cold-init and warm parts load exactly those.
+ * a running `npm start` or e2e test serves from. Each zip is unzipped whole into the work
+ * folder (the handler, its chunks, the package.json that makes them ES modules): the
+ * cold-init and warm parts load exactly those, and bench/moduleGraph.ts says which of the
+ * files are parsed at init and which are loaded lazily.
  */
 
 /** What the issue calls "the Lambda client": only the webhooks forward to ctlive. */
@@ -28,17 +31,27 @@ export interface FunctionBundle {
   /** `functions/sendMessage.ts`, relative to the service. */
   entry: string;
   zipBytes: number;
-  /** The function's bundled handler, unzipped: what Lambda loads. */
+  /** The handler file Lambda loads (`functions/sendMessage.js`), unzipped. */
   jsBytes: number;
-  /** Anything else in the zip (a source map, …), unzipped. */
+  /** Parsed at init: the handler file and the chunks its static imports reach, unzipped. */
+  initBytes: number;
+  /** Chunks only a dynamic import() reaches, loaded when it runs (if ever), unzipped. */
+  lazyBytes: number;
+  /** How many files each of the two are. */
+  initFiles: number;
+  lazyFiles: number;
+  /** Anything else in the zip (a source map, a chunk nothing imports, …); package.json aside. */
   otherFiles: string[];
+  /** On what is parsed at init. */
   targetBytes: number;
   meets: boolean;
   topInputs: Contributor[];
   packages: Contributor[];
-  /** Bytes of the AWS Lambda client in the bundle (0: not bundled). */
+  /** Bytes of the AWS Lambda client in the bundle (0: not bundled)… */
   lambdaClientBytes: number;
-  /** The metafile rebuild differs from the shipped .js: the top inputs may be off. */
+  /** …and of those, in what is parsed at init. */
+  lambdaClientAtInitBytes: number;
+  /** The metafile rebuild differs from the shipped files: the top inputs may be off. */
   rebuildBytes: number;
 }
 
@@ -53,7 +66,7 @@ export interface PackagedService {
   report: BundleReport;
   /** The copy of the service that was packaged (references are built from it). */
   serviceDir: string;
-  /** Function name → its shipped .js, unzipped. */
+  /** Function name → its shipped handler file, in its whole unzipped artifact. */
   shippedJs: Record<string, string>;
 }
 
@@ -128,29 +141,41 @@ export async function packageService(work: string, env: NodeJS.ProcessEnv): Prom
   const shippedJs: Record<string, string> = {};
   for (const [name, handler] of Object.entries(state.handlers)) {
     const zip = await readFile(join(outDir, `${name}.zip`));
-    const entries = readZipEntries(zip);
-    const jsName = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
-    const js = entries.find((e) => e.name === jsName);
-    if (!js) throw new Error(`${name}.zip does not hold ${jsName}`);
-    const others = entries.filter((e) => e !== js && !e.name.endsWith('/'));
-    const jsPath = join(jsDir, `${name}.js`);
-    await writeFile(jsPath, js.read());
-    shippedJs[name] = jsPath;
+    const entries = readZipEntries(zip).filter((e) => !e.name.endsWith('/'));
+    const unzipped = join(jsDir, name);
+    const sizes = new Map<string, number>();
+    for (const e of entries) {
+      await mkdir(dirname(join(unzipped, e.name)), { recursive: true });
+      await writeFile(join(unzipped, e.name), e.read());
+      sizes.set(e.name, e.uncompressedBytes);
+    }
+    const graph = await moduleGraph(unzipped, handler, [...sizes.keys()]);
+    if (graph.missing.length > 0) throw new Error(`${name}.zip lacks files its handler imports: ${graph.missing.join('; ')}`);
+    shippedJs[name] = join(unzipped, graph.handlerFile);
+    const bytesOf = (files: string[]) => files.reduce((sum, f) => sum + (sizes.get(f) ?? 0), 0);
+    const graphed = new Set([...graph.atInit, ...graph.lazy]);
+    const initBytes = bytesOf(graph.atInit);
 
     const entry = entryOf(serviceDir, handler);
     const contents = await bundleContents(serviceDir, entry, state.esbuild);
     const targetBytes = bundleTargetBytes(name);
+    const clientBytes = (packages: Contributor[]) => packages.find((p) => p.name === LAMBDA_CLIENT_PACKAGE)?.bytes ?? 0;
     functions.push({
       name,
       entry,
       zipBytes: zip.length,
-      jsBytes: js.uncompressedBytes,
-      otherFiles: others.map((e) => e.name),
+      jsBytes: sizes.get(graph.handlerFile) ?? 0,
+      initBytes,
+      lazyBytes: bytesOf(graph.lazy),
+      initFiles: graph.atInit.length,
+      lazyFiles: graph.lazy.length,
+      otherFiles: [...sizes.keys()].filter((f) => !graphed.has(f) && !f.endsWith('package.json')),
       targetBytes,
-      meets: js.uncompressedBytes <= targetBytes,
+      meets: initBytes <= targetBytes,
       topInputs: contents.topInputs,
       packages: contents.packages,
-      lambdaClientBytes: contents.packages.find((p) => p.name === LAMBDA_CLIENT_PACKAGE)?.bytes ?? 0,
+      lambdaClientBytes: clientBytes(contents.packages),
+      lambdaClientAtInitBytes: clientBytes(contents.packagesAtInit),
       rebuildBytes: contents.outputBytes,
     });
   }

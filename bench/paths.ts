@@ -10,3 +10,5 @@ export const LATEST_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.json');
 export const SHORT_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.short.json');
 /** Batch-only runs (`--batch`): never promoted. */
 export const BATCH_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.batch.json');
+/** Runs of some parts only (`--only`): never promoted. */
+export const ONLY_RESULTS_FILE = resolve(ROOT, 'bench/latest/results.only.json');

@@ -1,7 +1,7 @@
 import { build, type Plugin } from 'esbuild';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { entryOf, shippedOptions, type EsbuildSettings } from './bundleContents';
+import { basename, extname, join } from 'node:path';
+import { entryOf, shippedOptions, shippedPlugins, type EsbuildSettings } from './bundleContents';
 import { ROOT } from './paths';
 import { MARK_GLOBAL } from './shared';
 
@@ -9,10 +9,13 @@ import { MARK_GLOBAL } from './shared';
  * The bundles the cold-init part compares the shipped ones with, built in the same run
  * from the same packaged copy of the service:
  * - naive: the same entry with esbuild's defaults (bundle, platform node, nothing else),
- *   what a user gets without care;
+ *   what a user gets without care: one CommonJS file;
+ * - singleFile: the shipped options as one CommonJS file, without code splitting (what
+ *   shipped before the ES module output): "no function regresses" is measured against it;
  * - floor: a hello-world handler with the shipped options;
- * - marked: the shipped options plus one line at the top of every module of the AWS SDK
+ * - marked: the shipped options and plugins plus one line at the top of every module of the AWS SDK
  *   clients, so a process can tell which of them were evaluated (never timed).
+ * ES module outputs are written as .mjs (their chunks too), so no package.json is needed.
  */
 
 export const MARKED_PACKAGES = ['@aws-sdk/client-lambda', '@aws-sdk/client-ssm'];
@@ -37,6 +40,8 @@ function markPlugin(): Plugin {
 export interface References {
   /** Function name → naive bundle. */
   naive: Record<string, string>;
+  /** Function name → the shipped options as one CommonJS file. */
+  singleFile: Record<string, string>;
   /** Function name → shipped options + evaluation marks. */
   marked: Record<string, string>;
   floor: string;
@@ -51,7 +56,13 @@ export async function buildReferences(
   settings: EsbuildSettings,
 ): Promise<References> {
   const naive: Record<string, string> = {};
+  const singleFile: Record<string, string> = {};
   const marked: Record<string, string> = {};
+  const shipped = shippedOptions(settings);
+  const esm = shipped.format === 'esm';
+  // The handler's output path for an ES module (or CommonJS) build of `entry` into `dir`.
+  const outputOf = (dir: string, entry: string, isEsm: boolean) =>
+    join(dir, `${basename(entry, extname(entry))}${isEsm ? '.mjs' : '.js'}`);
   for (const [name, handler] of Object.entries(entries)) {
     const entry = entryOf(serviceDir, handler);
     naive[name] = join(work, 'naive', `${name}.js`);
@@ -63,33 +74,60 @@ export async function buildReferences(
       outfile: naive[name],
       logLevel: 'silent',
     });
-    marked[name] = join(work, 'marked', `${name}.js`);
+    singleFile[name] = join(work, 'single-file', `${name}.js`);
     await build({
-      ...shippedOptions(settings),
+      ...shipped,
+      format: 'cjs',
+      splitting: false,
       absWorkingDir: serviceDir,
       entryPoints: [entry],
-      outfile: marked[name],
+      outfile: singleFile[name],
       logLevel: 'silent',
-      plugins: [markPlugin()],
+    });
+    const markedDir = join(work, 'marked', name);
+    marked[name] = outputOf(markedDir, entry, esm);
+    await build({
+      ...shipped,
+      absWorkingDir: serviceDir,
+      entryPoints: [entry],
+      outdir: markedDir,
+      ...(esm ? { outExtension: { '.js': '.mjs' } } : {}),
+      logLevel: 'silent',
+      plugins: [markPlugin(), ...shippedPlugins(serviceDir, settings)],
     });
   }
   await writeFile(join(work, 'helloWorld.ts'), HELLO_WORLD);
-  const floor = join(work, 'hello', 'helloWorld.js');
-  await build({ ...shippedOptions(settings), entryPoints: [join(work, 'helloWorld.ts')], outfile: floor, logLevel: 'silent' });
+  const floor = outputOf(join(work, 'hello'), 'helloWorld.ts', esm);
+  await build({
+    ...shipped,
+    splitting: false,
+    entryPoints: [join(work, 'helloWorld.ts')],
+    outfile: floor,
+    logLevel: 'silent',
+  });
 
-  // The children run as plain Node (no TypeScript loader in the measured process).
-  const child = async (name: string) => {
-    const outfile = join(work, 'children', `${name}.js`);
+  // The children run as plain Node (no TypeScript loader in the measured process). The
+  // cold-init child is an ES module, as Lambda's Node runtime is (its bootstrap is an .mjs):
+  // Node's ES module loader is up before the handler loads, there as here.
+  const child = async (name: string, format: 'cjs' | 'esm') => {
+    const outfile = join(work, 'children', `${name}.${format === 'esm' ? 'mjs' : 'js'}`);
     await build({
       entryPoints: [join(ROOT, 'bench', `${name}.ts`)],
       bundle: true,
       platform: 'node',
       target: 'node20',
-      format: 'cjs',
+      format,
       outfile,
       logLevel: 'silent',
     });
     return outfile;
   };
-  return { naive, marked, floor, coldChild: await child('coldChild'), warmChild: await child('warmChild') };
+  return {
+    naive,
+    singleFile,
+    marked,
+    floor,
+    coldChild: await child('coldChild', 'esm'),
+    warmChild: await child('warmChild', 'cjs'),
+  };
 }

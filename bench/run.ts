@@ -14,6 +14,9 @@
  * packaging): 100 and 2,000 results against a ctlive taking 50 ms per event, http and
  * `lambda:` targets. `--concurrency N` runs them with CTLIVE_CONCURRENCY=N. It writes
  * bench/latest/results.batch.json, which is never promoted.
+ * `npm run bench -- --only cold` (or `--only warm`, or `--only cold,warm`): packaging and
+ * the bundle sizes, then only the parts named, at the same settings. It writes
+ * bench/latest/results.only.json, which is never promoted either (it is not a whole run).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +25,7 @@ import { dirname, join, relative } from 'node:path';
 import { packageService, type PackagedService } from './bundles';
 import { measureBatches } from './batch';
 import { measureColdInit } from './coldInit';
-import { BATCH_RESULTS_FILE, LATEST_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
+import { BATCH_RESULTS_FILE, LATEST_RESULTS_FILE, ONLY_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
 import { buildReferences } from './references';
 import { lambdaClientVerdicts, misses, tables, textTable, type BenchResults } from './report';
 import { measureWarm } from './warm';
@@ -31,6 +34,26 @@ const short = process.argv.includes('--short') || ['1', 'true'].includes(process
 const batchOnly = process.argv.includes('--batch') || ['1', 'true'].includes(process.env.BENCH_BATCH ?? '');
 const concurrencyArg = process.argv.indexOf('--concurrency');
 const concurrency = concurrencyArg === -1 ? undefined : process.argv[concurrencyArg + 1];
+const PARTS = ['cold', 'warm'] as const;
+type Part = (typeof PARTS)[number];
+
+/** The parts `--only a,b` (or `--only=a,b`) names; undefined: all of them. Exits on a name it does not know. */
+function onlyParts(argv: readonly string[]): Part[] | undefined {
+  const at = argv.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
+  if (at === -1) return undefined;
+  const value = argv[at]?.startsWith('--only=') ? argv[at].slice('--only='.length) : argv[at + 1];
+  const names = (value ?? '').split(',').filter((name) => name !== '');
+  const unknown = names.filter((name) => !(PARTS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    process.stderr.write(
+      `--only takes a comma-separated list of ${PARTS.join(', ')}${unknown.length ? `, not ${unknown.join(', ')}` : ''}\n`,
+    );
+    process.exit(2);
+  }
+  return names as Part[];
+}
+const only = onlyParts(process.argv.slice(2));
+const runs = (part: Part) => only === undefined || only.includes(part);
 const SETTINGS = short
   ? { coldProcesses: 5, iterations: 200, warmup: 20, block: 50 }
   : { coldProcesses: 15, iterations: 2000, warmup: 100, block: 100 };
@@ -68,6 +91,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const results: BenchResults = {
     mode: batchOnly ? 'batch' : short ? 'short' : 'full',
+    ...(only === undefined ? {} : { only }),
     startedAt: new Date().toISOString(),
     machine: {
       node: process.version,
@@ -82,7 +106,7 @@ async function main(): Promise<number> {
   };
   const m = results.machine;
   log(
-    `IMChannel bench (${results.mode}), ${results.startedAt}: Node ${m.node}, ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB, commit ${results.commit ?? 'unknown'}\n`,
+    `IMChannel bench (${results.mode}${only ? `, only ${only.join(', ')}` : ''}), ${results.startedAt}: Node ${m.node}, ${m.cpu} × ${m.cpus}, ${m.memoryGiB} GiB, commit ${results.commit ?? 'unknown'}\n`,
   );
   work = await mkdtemp(join(tmpdir(), 'imchannel-bench-'));
 
@@ -118,23 +142,29 @@ async function main(): Promise<number> {
     return finish(results, started);
   }
 
-  log(`2/4 cold init: ${SETTINGS.coldProcesses} processes per bundle …`);
-  try {
-    results.coldInit = await measureColdInit(packaged.shippedJs, refs, SETTINGS.coldProcesses, log);
-  } catch (error: unknown) {
-    results.errors.push(`cold init: ${errorText(error)}`);
-  }
+  if (runs('cold')) {
+    log(`2/4 cold init: ${SETTINGS.coldProcesses} processes per bundle …`);
+    try {
+      results.coldInit = await measureColdInit(packaged.shippedJs, refs, SETTINGS.coldProcesses, log);
+    } catch (error: unknown) {
+      results.errors.push(`cold init: ${errorText(error)}`);
+    }
+  } else log('2/4 cold init: not run (--only)');
 
-  log(`3/4 warm loops: ${SETTINGS.iterations} invocations per route …`);
-  try {
-    results.warm = await measureWarm(packaged.shippedJs, refs, { ...SETTINGS, redisUrl: process.env.REDIS_URL }, log);
-    results.errors.push(...results.warm.errors);
-  } catch (error: unknown) {
-    results.errors.push(`warm: ${errorText(error)}`);
-  }
+  if (runs('warm')) {
+    log(`3/4 warm loops: ${SETTINGS.iterations} invocations per route …`);
+    try {
+      results.warm = await measureWarm(packaged.shippedJs, refs, { ...SETTINGS, redisUrl: process.env.REDIS_URL }, log);
+      results.errors.push(...results.warm.errors);
+    } catch (error: unknown) {
+      results.errors.push(`warm: ${errorText(error)}`);
+    }
+  } else log('3/4 warm loops: not run (--only)');
 
-  log('   webhook batches: 100 and 2,000 results, ctlive taking 50 ms per event …');
-  await measureBatchPart();
+  if (only === undefined) {
+    log('   webhook batches: 100 and 2,000 results, ctlive taking 50 ms per event …');
+    await measureBatchPart();
+  }
 
   results.lambdaClientWithHttpTarget = lambdaClientVerdicts(results);
   return finish(results, started);
@@ -153,11 +183,11 @@ async function finish(results: BenchResults, started: number): Promise<number> {
   );
   if (results.warm) log(`\nRemoved the ${results.warm.redisKeysRemoved} Redis keys this run wrote.`);
 
-  const file = batchOnly ? BATCH_RESULTS_FILE : short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
+  const file = batchOnly ? BATCH_RESULTS_FILE : only ? ONLY_RESULTS_FILE : short ? SHORT_RESULTS_FILE : LATEST_RESULTS_FILE;
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`Results written to ${relative(ROOT, file)} (${results.durationSeconds} s).`);
-  if (!short && !batchOnly && results.errors.length === 0)
+  if (!short && !batchOnly && !only && results.errors.length === 0)
     log('To put them in bench/results.json and docs/performance.md: npm run figures:promote');
   if (results.errors.length > 0) {
     log(`\nThe bench could not measure everything:\n${results.errors.map((e) => `  ${e}`).join('\n')}`);

@@ -7,8 +7,9 @@
  * runs here, so the peak RSS is the function's (plus this small loop).
  */
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { lambdaContext } from '../test/support/lambda';
-import { evaluatedClients, ID_PLACEHOLDER } from './shared';
+import { evaluatedClients, ID_PLACEHOLDER, isEsModule } from './shared';
 import { percentile, round } from './stats';
 
 /** One HTTP request of a baseline; `ID_PLACEHOLDER` in the body becomes the invocation's id. */
@@ -54,8 +55,9 @@ const context = lambdaContext('bench');
 const nextId = () => `${idPrefix}${(counter += 1)}`;
 const withId = (template: string, id: string) => template.split(ID_PLACEHOLDER).join(id);
 
-function loadHandler(bundle: string): Handler {
-  const mod = load(bundle) as { handler?: Handler };
+/** As Lambda's Node runtime loads it: import() of an ES module, require() of a CommonJS one. */
+async function loadHandler(bundle: string): Promise<Handler> {
+  const mod = (isEsModule(bundle) ? await import(pathToFileURL(bundle).href) : load(bundle)) as { handler?: Handler };
   if (typeof mod.handler !== 'function') throw new Error(`${bundle} exports no handler`);
   return mod.handler;
 }
@@ -148,7 +150,7 @@ async function run(c: Command): Promise<Reply> {
   switch (c.type) {
     case 'load':
       idPrefix = c.idPrefix;
-      handler = loadHandler(c.bundle);
+      handler = await loadHandler(c.bundle);
       return { type: 'loaded', rssBytes: process.memoryUsage().rss };
     case 'invoke': {
       if (!handler) throw new Error('not loaded');
@@ -161,7 +163,7 @@ async function run(c: Command): Promise<Reply> {
     case 'probe': {
       // A second copy of the function, built with evaluation marks: after one invocation,
       // which AWS SDK clients has it run?
-      const r = await invoke(loadHandler(c.bundle), c.event);
+      const r = await invoke(await loadHandler(c.bundle), c.event);
       return { type: 'probed', evaluated: evaluatedClients(load.cache), statusCode: r.statusCode };
     }
     case 'done':

@@ -3,6 +3,7 @@ import type { CtliveTarget } from '../platform/config';
 import type { CtliveEvent } from './events';
 import { deadline } from '../platform/deadline';
 import { reasonOf } from '../platform/errors';
+import { noteInitWork } from '../platform/initWork';
 
 /** Delivers one ctlive event (CONTRACT section 6). Throws `ForwardError` when ctlive did not take it. */
 export interface Forwarder {
@@ -38,13 +39,16 @@ export function createForwarder(target: CtliveTarget, deps: ForwarderDeps = {}):
 /**
  * The AWS SDK is most of onMessage's bundle and of its cold start, so it is loaded only
  * for a Lambda target: the import starts at cold start (still during init, where Lambda
- * expects the work) and an http(s) target never evaluates it at all.
+ * expects the work) and an http(s) target never reads it at all. The bundles are ES
+ * modules with code splitting (serverless.yml, custom.esbuild), so this import() is a
+ * chunk of its own, with the SDK in it, that only this line loads.
  */
 function lazyLambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, deps: ForwarderDeps): Forwarder {
   const loading = import('./lambdaForwarder').then(({ createLambdaClient, lambdaForwarder }) =>
     lambdaForwarder(target, deps.lambda ?? createLambdaClient(target)),
   );
   loading.catch(() => undefined); // surfaces at the first forward, as a ForwardError
+  noteInitWork(loading);
   return {
     target: `lambda:${target.functionName}`,
     timeoutMs: LAMBDA_TIMEOUT_MS * LAMBDA_MAX_ATTEMPTS,

@@ -5,7 +5,8 @@ import { ForwardError, LAMBDA_MAX_ATTEMPTS, LAMBDA_TIMEOUT_MS, type Forwarder } 
 
 /**
  * The `lambda:<name>` ctlive target. Only `createForwarder` imports this module, and only
- * for that target, so the AWS SDK stays out of every cold start that does not need it.
+ * for that target, with a dynamic import() that esbuild splits into a chunk of its own, so
+ * the AWS SDK stays out of every cold start that does not need it.
  */
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
