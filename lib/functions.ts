@@ -1,5 +1,5 @@
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from './media/kinds';
-import { FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
+import { FETCH_SECRETS, SEND_SECRETS, UPLOAD_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
 import type { SecretVariable } from './platform/config';
 
 /**
@@ -10,7 +10,7 @@ import type { SecretVariable } from './platform/config';
  * three agree. Nothing here is imported by a Lambda bundle.
  */
 
-export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'webhook' | 'methodNotAllowed' | 'local';
+export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'mediaUpload' | 'webhook' | 'methodNotAllowed' | 'local';
 
 export interface Route {
   /** `ANY`: every method the path has no route of its own for. */
@@ -56,6 +56,8 @@ const SERVING: readonly FunctionSpec[] = [
   // Locations and contact cards (issue 14): sends like sendMessage, nothing parked.
   { name: 'sendWhatsAppLocationMessage', group: 'send', routes: [post('sendWhatsAppLocationMessage')], secrets: SEND_SECRETS },
   { name: 'sendWhatsAppContactMessage', group: 'send', routes: [post('sendWhatsAppContactMessage')], secrets: SEND_SECRETS },
+  // Large files (issue 17): a presigned S3 PUT, then a media send names the upload by mediaId.
+  { name: 'createMediaUpload', group: 'mediaUpload', routes: [post('media')], secrets: UPLOAD_SECRETS },
   ...mediaRows.filter((row) => row.group === 'mediaSend'),
   ...mediaRows.filter((row) => row.group === 'mediaFetch'),
   { name: 'onMessage', group: 'webhook', routes: [post('onMessage')], secrets: WEBHOOK_SECRETS },

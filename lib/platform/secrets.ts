@@ -10,6 +10,8 @@ import { getParameters, type SsmSettings } from './ssm';
 
 /** sendMessage and the four sendWhatsApp*Message functions (the report token goes into notifyUrl). */
 export const SEND_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'] as const;
+/** createMediaUpload (issue 17): the caller's bearer token and Redis; S3 is signed with the role's credentials. */
+export const UPLOAD_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN'] as const;
 /** The four onGet*Message functions. */
 export const FETCH_SECRETS = ['UPSTASH_REDIS_REST_TOKEN'] as const;
 /** onMessage and onDeliveryReport; all but the first are optional, by the auth and target chosen. */
