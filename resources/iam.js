@@ -8,6 +8,7 @@
 const SECRETS = {
   send: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'],
   media: ['UPSTASH_REDIS_REST_TOKEN'],
+  upload: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN'],
   webhook: [
     'UPSTASH_REDIS_REST_TOKEN',
     'CTLIVE_TARGET_TOKEN',
@@ -96,10 +97,32 @@ async function invokeStatements(resolveVariable) {
   return [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: resource }];
 }
 
+/** The media bucket's objects (resources/storage.js): every key IMChannel writes is under media/. */
+const MEDIA_OBJECTS = { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/media/*' };
+
+/**
+ * What each function may do in the media bucket (issue 17), and nothing else: the upload
+ * route signs PUTs (a presigned URL carries the signer's rights, so its role needs
+ * s3:PutObject), a media send HEADs an upload and deletes a refused one (S3 authorises
+ * HeadObject by s3:GetObject: there is no s3:HeadObject action), a fetch reads it.
+ */
+const S3_ACTIONS = {
+  upload: ['s3:PutObject'],
+  mediaSend: ['s3:GetObject', 's3:DeleteObject'],
+  media: ['s3:GetObject'],
+};
+const objectStatements = (kind) => [{ Effect: 'Allow', Action: S3_ACTIONS[kind], Resource: MEDIA_OBJECTS }];
+
 module.exports = {
   SECRETS,
+  S3_ACTIONS,
   send: ({ resolveVariable }) => secretStatements('send', resolveVariable),
-  media: ({ resolveVariable }) => secretStatements('media', resolveVariable),
+  mediaSend: async ({ resolveVariable }) => [
+    ...(await secretStatements('send', resolveVariable)),
+    ...objectStatements('mediaSend'),
+  ],
+  media: async ({ resolveVariable }) => [...(await secretStatements('media', resolveVariable)), ...objectStatements('media')],
+  upload: async ({ resolveVariable }) => [...(await secretStatements('upload', resolveVariable)), ...objectStatements('upload')],
   // methodNotAllowed: its role holds only its own log group, which the plugin adds.
   none: () => [],
   webhook: async ({ resolveVariable }) => [
