@@ -17,8 +17,6 @@ import { wireMediaFetch } from '../lib/media/fetch';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS } from '../lib/media/kinds';
 import type { HttpEvent } from '../lib/platform/http';
 
-const byRoute = new Map(MEDIA_KIND_NAMES.map((kind) => [MEDIA_KINDS[kind].route, { kind, wired: wireMediaFetch(kind) }]));
-
 /** The event a Function URL hands the function (payload format 2.0), from a local request. */
 export function functionUrlEvent(req: IncomingMessage, host: string): HttpEvent {
   const url = new URL(req.url ?? '/', `http://${host}`);
@@ -73,8 +71,10 @@ function contextFor(functionName: string): Context {
   };
 }
 
+/** `/<route>/<id>` to the kind's fetch; wired here, once, like a cold start of each function. */
 function main() {
   const port = Number(process.argv[2] ?? 0);
+  const byRoute = new Map(MEDIA_KIND_NAMES.map((kind) => [MEDIA_KINDS[kind].route, { kind, wired: wireMediaFetch(kind) }]));
   const server = createServer((req, res) => {
     const host = req.headers.host ?? `127.0.0.1:${port}`;
     const segments = new URL(req.url ?? '/', `http://${host}`).pathname.split('/').filter(Boolean);
