@@ -38,6 +38,8 @@ export interface LocalS3 {
   directory: string;
   /** Requests refused by the signature check, for tests. */
   refused: { method: string; path: string; reason: string }[];
+  /** The faults in force, changeable while it runs (the reliability tests). */
+  faults: { delayMs: number; refuseAll: boolean };
   close(): Promise<void>;
 }
 
@@ -125,11 +127,15 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   await s3rver.configureBuckets();
   const app = s3rver.callback();
   const refused: LocalS3['refused'] = [];
+  const faults = { delayMs: options.delayMs ?? 0, refuseAll: options.refuseAll ?? false };
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-      if (options.refuseAll) return s3Error(res, 503, 'SlowDown', 'Please reduce your request rate.');
+      if (faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+      if (faults.refuseAll) {
+        req.resume();
+        return s3Error(res, 503, 'SlowDown', 'Please reduce your request rate.');
+      }
       const signedByQuery = (req.url ?? '').includes('X-Amz-Signature=');
       if (signedByQuery || req.headers.authorization !== undefined) {
         const check = await expectedSignature(req, secretAccessKey);
@@ -167,6 +173,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     region: REGION,
     directory,
     refused,
+    faults,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

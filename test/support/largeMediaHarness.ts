@@ -30,6 +30,7 @@ export interface LargeMediaHarnessOptions {
   ctliveApiToken: string;
   fetchMode: MediaFetchMode;
   fetchTtlSeconds?: number;
+  uploadTtlSeconds?: number;
   sink: (line: string) => void;
 }
 
@@ -69,7 +70,7 @@ export async function startLargeMediaHarness(options: LargeMediaHarnessOptions):
     region: options.s3.region,
     endpoint: options.s3.url,
     credentials: { accessKeyId: options.s3.accessKeyId, secretAccessKey: options.s3.secretAccessKey },
-    uploadTtlSeconds: 300,
+    uploadTtlSeconds: options.uploadTtlSeconds ?? 300,
     fetchMode: options.fetchMode,
     streamUrl,
     limits: { ...INFOBIP_MEDIA_LIMITS },
