@@ -32,6 +32,8 @@ export interface ObjectStorage {
   presignGet(key: string, ttlSeconds: number, response: { contentType: string; disposition: string }): Promise<string>;
   /** The object's bytes as S3 streams them; undefined when it is not there. */
   get(key: string): Promise<Response | undefined>;
+  /** The object's first `bytes` bytes (fewer when it is shorter), one ranged GET; undefined when it is not there. */
+  readStart(key: string, bytes: number): Promise<Buffer | undefined>;
   remove(key: string): Promise<void>;
 }
 
@@ -69,8 +71,8 @@ export function createObjectStorage(config: ObjectStorageConfig, log: TaggedLogg
     }).sign();
   const urlOf = (key: string) => new URL(`${base}/${key}`);
 
-  const call = async (method: 'HEAD' | 'GET' | 'DELETE', key: string): Promise<Response> => {
-    const signed = await signer({ method, url: urlOf(key) });
+  const call = async (method: 'HEAD' | 'GET' | 'DELETE', key: string, headers?: Record<string, string>): Promise<Response> => {
+    const signed = await signer({ method, url: urlOf(key), headers });
     const timer = deadline(S3_TIMEOUT_MS);
     try {
       const response = await fetch(signed.url, { method, headers: signed.headers, signal: timer.signal });
@@ -133,6 +135,14 @@ export function createObjectStorage(config: ObjectStorageConfig, log: TaggedLogg
         return undefined;
       }
       return response;
+    },
+    async readStart(key, bytes) {
+      const response = await call('GET', key, { range: `bytes=0-${bytes - 1}` });
+      if (response.status === 404 || response.status === 416) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      return Buffer.from(await response.arrayBuffer());
     },
     async remove(key) {
       const response = await call('DELETE', key);

@@ -11,11 +11,13 @@ import type { ObjectEntry } from './objectEntry';
 import type { ObjectStorage } from './objects';
 import type { ObjectEntryStore } from './objectStore';
 import { CAPTION_MAX, CONTENT_TYPE_MAX, FILE_NAME_MAX } from './limits';
+import { SNIFF_BYTES, checkLeadingBytes } from './magic';
 
 /**
  * A media send that names an upload (`mediaId`, issue 17) instead of carrying `content`:
  * the object must be in the bucket with the size and type declared at upload, within the
- * kind's limit, before Infobip is called; otherwise a 4xx and nothing sent.
+ * kind's limit, and its first bytes must fit that type as an inline file's must, before
+ * Infobip is called; otherwise a 4xx and nothing sent.
  */
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -127,6 +129,14 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       if (wrong !== undefined) {
         await discard(deps, mediaId, entry);
         throw new UploadMismatchError(wrong);
+      }
+      // The inline path's check of the leading bytes against the type (./magic.ts), on the object's start.
+      const start = await deps.objects.storage.readStart(entry.objectKey, SNIFF_BYTES);
+      try {
+        checkLeadingBytes(entry.contentType, (start ?? Buffer.alloc(0)).toString('base64'));
+      } catch (error: unknown) {
+        await discard(deps, mediaId, entry);
+        throw error;
       }
       deps.log.metrics.record('MediaBytes', entry.size);
       const mediaUrl = `${deps.fileUrlBase}/${spec.route}/${mediaId}`;

@@ -281,6 +281,26 @@ describe('refusals', () => {
     expect(await direct.exists(`${KEY_PREFIX}${created.body.mediaId}`)).toBe(0);
   });
 
+  it('an object whose first bytes are not its declared type: 415 CONTENT_MISMATCH as inline, both deleted', async () => {
+    const png = fileOf('image/png', 3000);
+    const created = await createUpload(streamed, {
+      kind: 'document',
+      fileName: 'invoice.pdf',
+      contentType: 'application/pdf',
+      size: png.length,
+    });
+    expect((await put(created.body.upload, png)).status).toBe(200);
+
+    const sent = await post(streamed, 'sendWhatsAppDocumentMessage', { to: '39123456789', mediaId: created.body.mediaId });
+
+    expect(sent.status).toBe(415);
+    expect(sent.body.error?.code).toBe('CONTENT_MISMATCH');
+    expect(sent.body.error?.message).toContain('PNG');
+    expect(sandbox.received).toHaveLength(0);
+    expect(await direct.exists(`${KEY_PREFIX}${created.body.mediaId}`)).toBe(0);
+    expect(await streamed.storage.head(objectKeyOf(created.body.mediaId))).toBeUndefined();
+  });
+
   it('Infobip refusing the message: 502, and the key and the object are deleted', async () => {
     const bytes = fileOf('image/png', 1000);
     const created = await createUpload(streamed, {

@@ -154,6 +154,10 @@ function fakeStorage(objects = new Map<string, Buffer>()) {
       const bytes = objects.get(key);
       return bytes === undefined ? undefined : new Response(bytes);
     },
+    async readStart(key, count) {
+      calls.push(`readStart ${key} ${count}`);
+      return objects.get(key)?.subarray(0, count);
+    },
     async remove(key) {
       calls.push(`remove ${key}`);
       objects.delete(key);
