@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HttpEvent } from '../../lib/platform/http';
 import { PassThrough } from 'node:stream';
 import { ConfigError, INFOBIP_MEDIA_LIMITS, readObjectStorageConfig, readStreamingRuntime } from '../../lib/platform/config';
 import { createLogger } from '../../lib/platform/log';
@@ -260,6 +263,33 @@ describe('POST /imchannel/media', () => {
     });
     expect(puts).toEqual([]);
     expect(calls).toEqual([]);
+  });
+});
+
+/** The events/ files of the upload route (`serverless invoke local -f createMediaUpload -p …`): each answers the status in its name. */
+describe('events/createMediaUpload-*.json', () => {
+  const EVENTS = join(__dirname, '..', '..', 'events');
+  const files = readdirSync(EVENTS).filter((file) => file.startsWith('createMediaUpload-'));
+
+  it('cover success and each kind of refusal', () => {
+    for (const status of ['200', '400', '401', '413', '415']) {
+      expect(files.some((file) => file.startsWith(`createMediaUpload-${status}-`))).toBe(true);
+    }
+  });
+
+  it.each(files)('%s', async (file) => {
+    const status = Number(/^createMediaUpload-(\d{3})-/.exec(file)?.[1]);
+    const event = JSON.parse(readFileSync(join(EVENTS, file), 'utf8')) as HttpEvent;
+    const handler = makeCreateMediaUploadHandler({
+      log: createLogger('createMediaUpload', { format: 'text', level: 'ERROR', sink: () => undefined }),
+      ctliveApiToken: 'imchannel-local-token',
+      storage: fakeStorage().storage,
+      entries: { put: async () => undefined, read: async () => ({ entry: null }), remove: async () => undefined },
+      objects: CONFIG,
+      media: { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: 4 * MB },
+    });
+    const res = await handler(event, lambdaContext('createMediaUpload'));
+    expect(res.statusCode).toBe(status);
   });
 });
 
