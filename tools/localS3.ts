@@ -38,6 +38,8 @@ export interface LocalS3 {
   directory: string;
   /** Requests refused by the signature check, for tests. */
   refused: { method: string; path: string; reason: string }[];
+  /** Every request, in order (method and path), for tests. */
+  requests: { method: string; path: string }[];
   /** The faults in force, changeable while it runs (the reliability tests). */
   faults: { delayMs: number; refuseAll: boolean };
   close(): Promise<void>;
@@ -127,9 +129,11 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   await s3rver.configureBuckets();
   const app = s3rver.callback();
   const refused: LocalS3['refused'] = [];
+  const requests: LocalS3['requests'] = [];
   const faults = { delayMs: options.delayMs ?? 0, refuseAll: options.refuseAll ?? false };
 
   const server: Server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '' });
     void (async () => {
       if (faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
       if (faults.refuseAll) {
@@ -173,6 +177,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     region: REGION,
     directory,
     refused,
+    requests,
     faults,
     async close() {
       server.closeAllConnections();

@@ -186,6 +186,43 @@ describe('upload, PUT, send, fetch (stream mode)', () => {
   }, 120_000);
 });
 
+describe('idempotency', () => {
+  it('a retry with the same Idempotency-Key gets the first answer, replayed: one message, one HEAD of the object', async () => {
+    const bytes = fileOf('image/png', 2000);
+    const created = await createUpload(streamed, {
+      kind: 'image',
+      fileName: 'a.png',
+      contentType: 'image/png',
+      size: bytes.length,
+    });
+    await put(created.body.upload, bytes);
+    const key = `retry-${randomUUID()}`;
+    const sendKeyed = () =>
+      fetch(`${streamed.publicUrl}/sendWhatsAppImageMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ to: '39123456789', mediaId: created.body.mediaId }),
+      });
+
+    const first = await sendKeyed();
+    await sandbox.waitForMediaFetches(2);
+    const firstBody = await first.json();
+    const objectPath = `/${s3.bucket}/${objectKeyOf(created.body.mediaId)}`;
+    const headsBefore = s3.requests.filter((r) => r.method === 'HEAD' && r.path === objectPath).length;
+    lines.length = 0;
+    const second = await sendKeyed();
+
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(await second.json()).toEqual(firstBody);
+    expect(sandbox.received).toHaveLength(1);
+    expect(headsBefore).toBe(1);
+    expect(s3.requests.filter((r) => r.method === 'HEAD' && r.path === objectPath)).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('request to ['))).toEqual([]);
+  });
+});
+
 describe('redirect mode', () => {
   it('HEAD from the metadata, GET a 302 to a presigned S3 GET that serves the bytes with the same type and disposition', async () => {
     const bytes = fileOf('application/pdf', 200_000);
