@@ -587,7 +587,7 @@ export function readRequiredObjectStorageConfig(env: Env = process.env): ObjectS
 /**
  * Whether the fetch functions answer their Function URL as a stream: `stream` mode with a
  * bucket, on Lambda itself. Not under serverless-offline, which invokes every handler the
- * buffered way; the local stack streams through its own route instead (tools/streamRoute.ts).
+ * buffered way; the local stack streams through its own route instead (tools/streamServer.ts).
  */
 export function readStreamingRuntime(env: Env = process.env): boolean {
   const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
