@@ -62,6 +62,18 @@ interface LambdaStreaming {
   HttpResponseStream: { from: (stream: Writable, metadata: { statusCode: number; headers: Record<string, string> }) => Writable };
 }
 
+/**
+ * The runtime's response streaming, when this runs on Lambda's Node.js runtime. Not merely
+ * `globalThis.awslambda`: @aws/lambda-invoke-store (under Powertools) sets that to `{}`
+ * anywhere, so only the functions themselves tell.
+ */
+export function lambdaStreaming(scope: object): LambdaStreaming | undefined {
+  const candidate = (scope as { awslambda?: Partial<LambdaStreaming> }).awslambda;
+  if (typeof candidate?.streamifyResponse !== 'function' || typeof candidate.HttpResponseStream?.from !== 'function')
+    return undefined;
+  return candidate as LambdaStreaming;
+}
+
 /** A Lambda Function URL's event: its domain is `<url-id>.lambda-url.<region>.on.aws`. */
 const isFunctionUrlEvent = (event: HttpEvent) => event.requestContext.domainName?.includes('.lambda-url.') === true;
 
@@ -99,7 +111,7 @@ export function wireMediaFetch(kind: MediaKind) {
  */
 export function startMediaFetch(kind: MediaKind) {
   const wired = wireMediaFetch(kind);
-  const streaming = (globalThis as unknown as { awslambda?: LambdaStreaming }).awslambda;
+  const streaming = lambdaStreaming(globalThis);
   if (streaming === undefined || !readStreamingRuntime()) {
     return (event: HttpEvent, context: Context) => wired({ event }, context) as Promise<HttpResponse>;
   }

@@ -8,7 +8,7 @@ import { createLogger } from '../../lib/platform/log';
 import { decodeEntry } from '../../lib/media/format';
 import { decodeObjectEntry, encodeObjectEntry, objectFileHeaders, type ObjectEntry } from '../../lib/media/objectEntry';
 import { makeCreateMediaUploadHandler } from '../../lib/media/upload';
-import { makeFetchMediaHandler, makeStreamingFetch } from '../../lib/media/fetch';
+import { lambdaStreaming, makeFetchMediaHandler, makeStreamingFetch, startMediaFetch } from '../../lib/media/fetch';
 import { MEDIA_KINDS } from '../../lib/media/kinds';
 import type { ObjectStorage } from '../../lib/media/objects';
 import type { ObjectEntryStore } from '../../lib/media/objectStore';
@@ -91,6 +91,92 @@ const ENTRY: ObjectEntry = {
   objectKey: 'media/x',
   sha256: 'a'.repeat(64),
 };
+
+describe('lambdaStreaming', () => {
+  it("is Lambda's response streaming only where the runtime provides it, not the `{}` other libraries leave in awslambda", () => {
+    const runtime = { streamifyResponse: () => undefined, HttpResponseStream: { from: () => undefined } };
+    expect(lambdaStreaming({})).toBeUndefined();
+    expect(lambdaStreaming({ awslambda: {} })).toBeUndefined();
+    expect(lambdaStreaming({ awslambda: { InvokeStore: undefined } })).toBeUndefined();
+    expect(lambdaStreaming({ awslambda: { streamifyResponse: () => undefined } })).toBeUndefined();
+    expect(lambdaStreaming({ awslambda: runtime })).toBe(runtime);
+  });
+});
+
+describe('startMediaFetch on the Lambda runtime, stream mode', () => {
+  const saved = { env: process.env, awslambda: (globalThis as { awslambda?: unknown }).awslambda };
+  afterEach(() => {
+    process.env = saved.env;
+    (globalThis as { awslambda?: unknown }).awslambda = saved.awslambda;
+  });
+
+  /** A stand-in of the runtime: records the metadata given to HttpResponseStream.from and every byte written. */
+  function fakeRuntime() {
+    const metadata: { statusCode: number; headers: Record<string, string> }[] = [];
+    const streamed: Buffer[] = [];
+    const runtime = {
+      streamifyResponse: (handler: (event: unknown, stream: PassThrough, context: unknown) => Promise<void>) =>
+        Object.assign(handler, { streaming: true }),
+      HttpResponseStream: {
+        from: (stream: PassThrough, meta: { statusCode: number; headers: Record<string, string> }) => {
+          metadata.push(meta);
+          return stream;
+        },
+      },
+    };
+    const responseStream = () => {
+      const out = new PassThrough();
+      out.on('data', (chunk: Buffer) => streamed.push(chunk));
+      return out;
+    };
+    return { runtime, metadata, body: () => Buffer.concat(streamed).toString('utf8'), responseStream };
+  }
+
+  it('streams a Function URL event, and writes an API Gateway event the whole JSON answer Lambda buffers', async () => {
+    const fake = fakeRuntime();
+    (globalThis as { awslambda?: unknown }).awslambda = fake.runtime;
+    process.env = {
+      ...ENV,
+      UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9',
+      UPSTASH_REDIS_REST_TOKEN: 'token',
+      LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+    const handler = startMediaFetch('video') as unknown as ((e: unknown, s: PassThrough, c: unknown) => Promise<void>) & {
+      streaming?: boolean;
+    };
+    expect(handler.streaming).toBe(true);
+    // A bad id is answered without Redis: the dispatch is what is under test.
+    const viaUrl = apiEvent({ method: 'GET', path: '/getVideoMessage/not-a-uuid' });
+    viaUrl.requestContext.domainName = 'abc123.lambda-url.eu-west-1.on.aws';
+    viaUrl.pathParameters = undefined;
+    const viaApi = apiEvent({
+      method: 'GET',
+      path: '/imchannel/getVideoMessage/not-a-uuid',
+      pathParameters: { id: 'not-a-uuid' },
+    });
+
+    const urlStream = fake.responseStream();
+    await handler(viaUrl, urlStream, lambdaContext('onGetVideoMessage'));
+    const urlBody = fake.body();
+    const apiStream = fake.responseStream();
+    await handler(viaApi, apiStream, lambdaContext('onGetVideoMessage'));
+    const apiBody = fake.body().slice(urlBody.length);
+
+    expect(fake.metadata).toEqual([
+      { statusCode: 404, headers: expect.objectContaining({ 'content-type': 'application/json' }) },
+    ]);
+    expect(JSON.parse(urlBody)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(JSON.parse(apiBody)).toMatchObject({ statusCode: 404, body: expect.stringContaining('NOT_FOUND') });
+  });
+
+  it('is the plain buffered handler under serverless-offline, even with a runtime-like awslambda', () => {
+    (globalThis as { awslambda?: unknown }).awslambda = fakeRuntime().runtime;
+    process.env = { ...ENV, IS_OFFLINE: 'true', UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9', UPSTASH_REDIS_REST_TOKEN: 't' };
+    const handler = startMediaFetch('video') as unknown as { streaming?: boolean };
+    expect(handler.streaming).toBeUndefined();
+  });
+});
 
 describe('the S3-backed entry (v 2)', () => {
   it('round-trips, and the inline reader does not mistake it for an inline file (nor the other way round)', () => {
