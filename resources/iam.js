@@ -111,7 +111,21 @@ const S3_ACTIONS = {
   mediaSend: ['s3:GetObject', 's3:DeleteObject'],
   media: ['s3:GetObject'],
 };
-const objectStatements = (kind) => [{ Effect: 'Allow', Action: S3_ACTIONS[kind], Resource: MEDIA_OBJECTS }];
+/**
+ * S3 answers a HEAD of a key that does not exist with 403, not 404, unless the caller may
+ * list the bucket: a media send must tell "not uploaded yet" (409 UPLOAD_MISSING) from S3
+ * failing (503), so its role may list the bucket. Not narrowed by an `s3:prefix`
+ * condition: a HEAD carries no prefix, so S3 would not count a conditional grant for it.
+ */
+const LIST_MEDIA = {
+  Effect: 'Allow',
+  Action: ['s3:ListBucket'],
+  Resource: { 'Fn::GetAtt': ['MediaBucket', 'Arn'] },
+};
+const objectStatements = (kind) => [
+  { Effect: 'Allow', Action: S3_ACTIONS[kind], Resource: MEDIA_OBJECTS },
+  ...(kind === 'mediaSend' ? [LIST_MEDIA] : []),
+];
 
 module.exports = {
   SECRETS,

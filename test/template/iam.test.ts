@@ -72,6 +72,12 @@ describe('resources/iam.js', () => {
     expect(await s3(iam.upload)).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: objects }]);
     expect(await s3(iam.mediaSend)).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:DeleteObject'], Resource: objects },
+      // Without it S3 answers a HEAD of an object not uploaded yet with 403, not 404.
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: { 'Fn::GetAtt': ['MediaBucket', 'Arn'] },
+      },
     ]);
     expect(await s3(iam.media)).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: objects }]);
     expect(await s3(iam.send)).toEqual([]);
