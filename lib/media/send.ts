@@ -142,6 +142,14 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       `is too long: file URLs would be ${urlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
     );
   }
+  const streamUrl = deps.objects?.config.fetchMode === 'stream' ? deps.objects.config.streamUrl : undefined;
+  const streamUrlLength = streamUrl === undefined ? 0 : `${streamUrl}/${spec.route}/`.length + MEDIA_ID_CHARS;
+  if (streamUrlLength > MEDIA_URL_MAX) {
+    throw new ConfigError(
+      'MEDIA_STREAM_URL',
+      `is too long: file URLs would be ${streamUrlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
+    );
+  }
   return httpStack(
     {
       log,
