@@ -35,7 +35,7 @@ export function functionUrlEvent(req: IncomingMessage, host: string): HttpEvent 
       accountId: 'anonymous',
       apiId: 'local',
       // The domain a Function URL event carries, which tells it from an API Gateway one.
-      domainName: `local.lambda-url.${'local'}.on.aws`,
+      domainName: 'local.lambda-url.local.on.aws',
       domainPrefix: 'local',
       http: {
         method: req.method ?? 'GET',
