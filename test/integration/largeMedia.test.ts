@@ -158,7 +158,7 @@ describe('upload, PUT, send, fetch (stream mode)', () => {
     expect(lines.filter((line) => line.includes('[onGetVideoMessage]'))).toEqual([...fetchLines('HEAD'), ...fetchLines('GET')]);
   }, 120_000);
 
-  it('a 40 MB PDF too; the local S3 refuses a PUT of another size than the one signed', async () => {
+  it('a 40 MB PDF too; the local S3 refuses a PUT of another size or type than the ones signed', async () => {
     const bytes = fileOf('application/pdf', 40 * MB);
     const created = await createUpload(streamed, {
       kind: 'document',
@@ -171,7 +171,13 @@ describe('upload, PUT, send, fetch (stream mode)', () => {
       headers: { 'content-type': 'application/pdf' },
       body: bytes.subarray(0, bytes.length - 1),
     });
+    const otherType = await fetch(created.body.upload.url, {
+      method: 'PUT',
+      headers: { ...created.body.upload.headers, 'content-type': 'application/msword' },
+      body: bytes,
+    });
     expect(shorter.status).toBe(403);
+    expect(otherType.status).toBe(403);
     expect((await put(created.body.upload, bytes)).status).toBe(200);
 
     const sent = await post(streamed, 'sendWhatsAppDocumentMessage', { to: '39123456789', mediaId: created.body.mediaId });
