@@ -8,9 +8,11 @@
  * so S3 would refuse what s3rver takes: a PUT whose Content-Length or Content-Type differs
  * from the ones signed. A front in this file recomputes every signature with the same
  * maintained signer IMChannel uses (aws4fetch) and refuses a mismatch with S3's own 403
- * SignatureDoesNotMatch, so the local upload is as strict as S3 there.
+ * SignatureDoesNotMatch, so the local upload is as strict as S3 there. s3rver also ignores
+ * `x-amz-checksum-sha256`; the front hashes such a PUT's body as s3rver stores it and, when
+ * the digest differs, deletes the object and answers S3's 400 BadDigest instead.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { AwsV4Signer } from 'aws4fetch';
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   configureBuckets(): Promise<void>;
+  store: { deleteObject(bucket: string, key: string): Promise<unknown> };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
@@ -132,6 +135,29 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   const requests: LocalS3['requests'] = [];
   const faults = { delayMs: options.delayMs ?? 0, refuseAll: options.refuseAll ?? false };
 
+  /** Hashes the body as s3rver reads it; holds back s3rver's 200 until the digest is known to match. */
+  const checkDigestOf = (req: IncomingMessage, res: ServerResponse, declared: string) => {
+    const hash = createHash('sha256');
+    // Every 'data' listener sees every chunk: s3rver's pipe, added later, resumes the stream.
+    req.on('data', (chunk: Buffer) => hash.update(chunk));
+    req.pause();
+    const [bucketName = '', ...keyParts] = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean);
+    const end = res.end.bind(res) as (body?: string) => ServerResponse;
+    res.end = ((body?: string) => {
+      if (res.statusCode !== 200 || hash.digest('base64') === declared) return end(body);
+      void s3rver.store.deleteObject(bucketName, decodeURIComponent(keyParts.join('/'))).finally(() => {
+        res.removeHeader('etag');
+        res.removeHeader('content-length');
+        res.statusCode = 400;
+        res.setHeader('content-type', 'application/xml');
+        end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadDigest</Code><Message>The SHA256 you specified did not match the calculated checksum.</Message></Error>',
+        );
+      });
+      return res;
+    }) as typeof res.end;
+  };
+
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '' });
     void (async () => {
@@ -159,6 +185,9 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
         // A private bucket: no anonymous access at all.
         req.resume();
         return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+      }
+      if (req.method === 'PUT' && typeof req.headers['x-amz-checksum-sha256'] === 'string') {
+        checkDigestOf(req, res, req.headers['x-amz-checksum-sha256']);
       }
       app(req, res);
     })().catch(() => s3Error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.'));

@@ -296,6 +296,28 @@ describe('refusals', () => {
     expect(later.status).toBe(200);
   });
 
+  it('with sha256 declared, a PUT of other bytes of the same size is refused by S3 (400 BadDigest) and stores nothing', async () => {
+    const bytes = fileOf('image/png', 4000);
+    const created = await createUpload(streamed, {
+      kind: 'image',
+      fileName: 'a.png',
+      contentType: 'image/png',
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
+    const other = Buffer.from(bytes);
+    other[3000] = (other[3000] ?? 0) ^ 0xff;
+
+    const refused = await put(created.body.upload, other);
+    const head = await streamed.storage.head(objectKeyOf(created.body.mediaId));
+    const accepted = await put(created.body.upload, bytes);
+
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('BadDigest');
+    expect(head).toBeUndefined();
+    expect(accepted.status).toBe(200);
+  });
+
   it('an object of another size than declared: 422, nothing sent, key and object deleted', async () => {
     const created = await createUpload(streamed, { kind: 'image', fileName: 'a.png', contentType: 'image/png', size: 1000 });
     // Written past the upload URL (by someone holding the bucket's rights), so it differs.
