@@ -57,6 +57,16 @@ export function functionEnv(name: string, services: Services, target: CtliveTarg
     MEDIA_MAX_BYTES: '4194304',
     SECRETS_SSM_PATH: '',
     CTLIVE_TIMEOUT_MS: '5000',
+    // Large files (issue 17): a bucket behind an address nothing listens on, as the local
+    // stack's is, with a key pair of its own (the role's credentials on Lambda). Presigning
+    // is local, so the upload route's warm path never reaches it.
+    MEDIA_BUCKET: 'imchannel-bench-media',
+    MEDIA_BUCKET_REGION: 'us-east-1',
+    MEDIA_S3_ENDPOINT: 'http://127.0.0.1:9',
+    MEDIA_S3_ACCESS_KEY_ID: 'BENCHLOCALKEY',
+    MEDIA_S3_SECRET_ACCESS_KEY: 'bench-local-s3-key',
+    MEDIA_FETCH_MODE: 'stream',
+    MEDIA_STREAM_URL: 'http://127.0.0.1:9',
     ...(target === 'http'
       ? { CTLIVE_TARGET: services.sinkUrl, CTLIVE_TARGET_TOKEN: services.sinkToken }
       : { CTLIVE_TARGET: `lambda:${CTLIVE_FUNCTION}` }),

@@ -279,6 +279,23 @@ export async function measureWarm(
         },
       ];
     }
+    if (row.group === 'mediaUpload') {
+      return [
+        {
+          route: 'POST /media',
+          event: JSON.stringify(fixture(`${name}-200-video-15mb`)),
+          baselineText: 'bare SET of the same entry through the proxy (presigning is local)',
+          baseline: async (captured) => {
+            const mediaId = (JSON.parse(captured.body) as { mediaId?: string }).mediaId;
+            const stored = mediaId ? await direct.get(redisKeys.media(mediaId)) : null;
+            if (!mediaId || stored === null)
+              throw new Error(`${name} stored nothing: ${captured.statusCode} ${captured.body.slice(0, 200)}`);
+            leftovers.mediaIds.add(mediaId);
+            return [proxyStep(['SET', baselineMediaKey, stored, 'EX', 900])];
+          },
+        },
+      ];
+    }
     const send = row.group === 'mediaSend' ? kindName : undefined;
     if (send) {
       return [

@@ -1,5 +1,5 @@
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from './media/kinds';
-import { CATALOGUE_SECRETS, FETCH_SECRETS, SEND_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
+import { CATALOGUE_SECRETS, FETCH_SECRETS, SEND_SECRETS, UPLOAD_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
 import type { SecretVariable } from './platform/config';
 
 /**
@@ -10,7 +10,8 @@ import type { SecretVariable } from './platform/config';
  * three agree. Nothing here is imported by a Lambda bundle.
  */
 
-export type FunctionGroup = 'send' | 'mediaSend' | 'mediaFetch' | 'catalogue' | 'webhook' | 'methodNotAllowed' | 'local';
+export type FunctionGroup =
+  'send' | 'mediaSend' | 'mediaFetch' | 'mediaUpload' | 'catalogue' | 'webhook' | 'methodNotAllowed' | 'local';
 
 export interface Route {
   /** `ANY`: every method the path has no route of its own for. */
@@ -69,6 +70,8 @@ const SERVING: readonly FunctionSpec[] = [
     routes: [{ method: 'GET', path: '/imchannel/templates' }],
     secrets: CATALOGUE_SECRETS,
   },
+  // Large files (issue 17): a presigned S3 PUT, then a media send names the upload by mediaId.
+  { name: 'createMediaUpload', group: 'mediaUpload', routes: [post('media')], secrets: UPLOAD_SECRETS },
   ...mediaRows.filter((row) => row.group === 'mediaSend'),
   ...mediaRows.filter((row) => row.group === 'mediaFetch'),
   { name: 'onMessage', group: 'webhook', routes: [post('onMessage')], secrets: WEBHOOK_SECRETS },

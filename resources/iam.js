@@ -9,6 +9,7 @@ const SECRETS = {
   send: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'],
   catalogue: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'],
   media: ['UPSTASH_REDIS_REST_TOKEN'],
+  upload: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN'],
   webhook: [
     'UPSTASH_REDIS_REST_TOKEN',
     'CTLIVE_TARGET_TOKEN',
@@ -97,11 +98,47 @@ async function invokeStatements(resolveVariable) {
   return [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: resource }];
 }
 
+/** The media bucket's objects (resources/storage.js): every key IMChannel writes is under media/. */
+const MEDIA_OBJECTS = { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/media/*' };
+
+/**
+ * What each function may do in the media bucket (issue 17), and nothing else: the upload
+ * route signs PUTs (a presigned URL carries the signer's rights, so its role needs
+ * s3:PutObject), a media send HEADs an upload and deletes a refused one (S3 authorises
+ * HeadObject by s3:GetObject: there is no s3:HeadObject action), a fetch reads it.
+ */
+const S3_ACTIONS = {
+  upload: ['s3:PutObject'],
+  mediaSend: ['s3:GetObject', 's3:DeleteObject'],
+  media: ['s3:GetObject'],
+};
+/**
+ * S3 answers a HEAD of a key that does not exist with 403, not 404, unless the caller may
+ * list the bucket: a media send must tell "not uploaded yet" (409 UPLOAD_MISSING) from S3
+ * failing (503), so its role may list the bucket. Not narrowed by an `s3:prefix`
+ * condition: a HEAD carries no prefix, so S3 would not count a conditional grant for it.
+ */
+const LIST_MEDIA = {
+  Effect: 'Allow',
+  Action: ['s3:ListBucket'],
+  Resource: { 'Fn::GetAtt': ['MediaBucket', 'Arn'] },
+};
+const objectStatements = (kind) => [
+  { Effect: 'Allow', Action: S3_ACTIONS[kind], Resource: MEDIA_OBJECTS },
+  ...(kind === 'mediaSend' ? [LIST_MEDIA] : []),
+];
+
 module.exports = {
   SECRETS,
+  S3_ACTIONS,
   send: ({ resolveVariable }) => secretStatements('send', resolveVariable),
   catalogue: ({ resolveVariable }) => secretStatements('catalogue', resolveVariable),
-  media: ({ resolveVariable }) => secretStatements('media', resolveVariable),
+  mediaSend: async ({ resolveVariable }) => [
+    ...(await secretStatements('send', resolveVariable)),
+    ...objectStatements('mediaSend'),
+  ],
+  media: async ({ resolveVariable }) => [...(await secretStatements('media', resolveVariable)), ...objectStatements('media')],
+  upload: async ({ resolveVariable }) => [...(await secretStatements('upload', resolveVariable)), ...objectStatements('upload')],
   // methodNotAllowed: its role holds only its own log group, which the plugin adds.
   none: () => [],
   webhook: async ({ resolveVariable }) => [

@@ -16,6 +16,7 @@ import { findRedis } from './localRedis';
 import { localLogWriter } from './logs/local';
 import { assertPortFree, freePort } from './ports';
 import { startUpstashProxy, type UpstashProxy } from './upstashProxy';
+import { startLocalS3, type LocalS3 } from './localS3';
 
 export interface LocalStackOptions {
   /** The API's port; 0 or unset with `freePorts` picks one. Default: PORT or 3000. */
@@ -47,6 +48,10 @@ export interface LocalStack {
   sinkFunctionName: string;
   /** Serves docs/openapi.json and docs/ctlive-events.schema.json. */
   docs: DocsServer;
+  /** The media bucket's S3-compatible server (issue 17). */
+  s3: LocalS3;
+  /** The streaming fetch route, the local stand-in for the fetch functions' Function URLs. */
+  streamUrl: string;
   stop(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ const ROOT = resolve(__dirname, '..');
 /** serverless-offline's invoke endpoint knows functions by their full name only. */
 const SINK_FUNCTION_NAME = 'imchannel-local-ctliveSink';
 const SERVERLESS_BIN = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
+const STREAM_SERVER = resolve(ROOT, 'tools/streamServer.ts');
 
 /** Variables the stack sets for the functions when the environment leaves them unset. */
 function localDefaults(
@@ -63,6 +69,8 @@ function localDefaults(
   sandbox: InfobipSandbox,
   sandboxKey: string,
   sink: { url: string; token: string },
+  s3: LocalS3,
+  streamUrl: string,
 ) {
   return {
     ...LOCAL_CREDENTIALS,
@@ -82,12 +90,47 @@ function localDefaults(
     MEDIA_TTL_SECONDS: '86400',
     MEDIA_FETCH_TTL_SECONDS: '60',
     MEDIA_MAX_BYTES: '4194304',
+    // Large files (issue 17): the local S3 and the streaming fetch route.
+    MEDIA_BUCKET: s3.bucket,
+    MEDIA_BUCKET_REGION: s3.region,
+    MEDIA_S3_ENDPOINT: s3.url,
+    MEDIA_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    MEDIA_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    MEDIA_UPLOAD_TTL_SECONDS: '300',
+    MEDIA_FETCH_MODE: 'stream',
+    MEDIA_STREAM_URL: streamUrl,
     CONVERSATION_WINDOW_POLICY: 'warn',
     LOG_FORMAT: 'text',
     // Secrets come from this environment (passed through by --localEnvironment), not SSM.
     SECRETS_SSM_PATH: '',
     LOG_LEVEL: 'INFO',
   };
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (hasExited(child)) throw new Error(`the streaming fetch route exited (${exitText(child)})`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`the streaming fetch route did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolveStop) => {
+    if (hasExited(child)) return resolveStop();
+    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 async function waitForApi(apiUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -178,10 +221,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const docs = await startDocsServer({ port: options.freePorts ? 0 : Number(env.DOCS_PORT ?? 8076) });
     cleanups.push(() => docs.close());
 
+    const s3 = await startLocalS3({ port: options.freePorts ? 0 : Number(env.S3_PORT ?? 8075) });
+    cleanups.push(() => s3.close());
+    const streamPort = options.freePorts ? await freePort() : Number(env.STREAM_PORT ?? 8074);
+    await assertPortFree(streamPort, 'STREAM_PORT (the streaming fetch route)');
+    const streamUrl = `http://127.0.0.1:${streamPort}`;
+
     const functionsEnv = withOverrides(
       env,
-      localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }),
+      localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }, s3, streamUrl),
     );
+    const streamChild = spawn(process.execPath, ['--import', 'tsx', STREAM_SERVER, String(streamPort)], {
+      cwd: ROOT,
+      env: { ...process.env, ...functionsEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    lines(streamChild.stdout, output);
+    lines(streamChild.stderr, output);
+    cleanups.push(() => stopChild(streamChild));
+    await waitForHttp(`${streamUrl}/__ready`, streamChild, 30_000);
     const buildDir = `.esbuild-stack-${randomBytes(4).toString('hex')}`;
     cleanups.push(() => rm(resolve(ROOT, buildDir), { recursive: true, force: true }));
     const args = [
@@ -229,6 +287,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sink,
       sinkFunctionName: SINK_FUNCTION_NAME,
       docs,
+      s3,
+      streamUrl,
       stop,
     };
   } catch (error: unknown) {

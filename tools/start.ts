@@ -12,6 +12,9 @@ export type BannerStack = Pick<LocalStack, 'apiUrl' | 'token' | 'env' | 'fromEnv
   proxy: { url: string };
   sink: { url: string };
   docs: { url: string };
+  /** Large files (issue 17): the local S3 and the streaming fetch route; absent in older callers. */
+  s3?: { url: string; bucket: string };
+  streamUrl?: string;
 };
 
 /**
@@ -47,6 +50,12 @@ export function banner(stack: BannerStack): string {
     `  Infobip sandbox  ${stack.sandbox.url}`,
     `  OpenAPI          ${stack.docs.url}/openapi.json`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${url('REDIS_URL', stack.redisUrl)})`,
+    ...(stack.s3
+      ? [
+          `  S3 (s3rver)      ${stack.s3.url}   (bucket ${stack.s3.bucket}; uploads: POST ${stack.apiUrl}/media)`,
+          `  streaming fetch  ${stack.streamUrl ?? ''}   (MEDIA_FETCH_MODE=${env.MEDIA_FETCH_MODE ?? 'stream'}: where large files' URLs point)`,
+        ]
+      : []),
     `  function logs    ${localLogPath()}   (npm run logs -- --local --message-id …)`,
     `  invoke local     eval "$(npm run -s env:local)"   (its environment, secrets included, for serverless invoke local)`,
     `  ctlive target    ${url('CTLIVE_TARGET', target)}${target === stack.sink.url ? '   (the local ctlive sink)' : ''}`,

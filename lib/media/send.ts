@@ -10,9 +10,10 @@ import {
   readConversationWindowPolicy,
   notifyUrlFor,
   readRequiredPublicUrl,
+  readObjectStorageConfig,
   type MediaConfig,
 } from '../platform/config';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
@@ -24,6 +25,10 @@ import { createMediaStore, type MediaStore } from './store';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
+import { FILE_NAME_MAX, CONTENT_TYPE_MAX, CAPTION_MAX } from './limits';
+import { sendStoredMedia, type StoredMediaDeps } from './sendStored';
+import { createObjectStorage } from './objects';
+import { createObjectEntryStore } from './objectStore';
 import {
   countFailedSend,
   sendFields,
@@ -35,15 +40,7 @@ import {
   type OutboundDeps,
 } from '../outbound/send';
 
-export const FILE_NAME_MAX = 240;
-export const CONTENT_TYPE_MAX = 255;
-/**
- * Infobip's WhatsApp API caps an image, video or document caption at 3000 characters
- * (openapi/infobip-whatsapp-openapi.json v3.210.0, ImageContent/VideoContent/DocumentContent
- * `caption`); OMNI's WhatsAppData documents no limit of its own and passes it on, so the
- * stricter documented one is checked here rather than left for Infobip or WhatsApp to refuse.
- */
-export const CAPTION_MAX = 3000;
+export { FILE_NAME_MAX, CONTENT_TYPE_MAX, CAPTION_MAX } from './limits';
 /** OMNI WhatsAppData `imageUrl`/`fileUrl`/`audioUrl`/`videoUrl`: "Max 2048 characters" (v3.210.0). */
 export const MEDIA_URL_MAX = 2048;
 const MEDIA_ID_CHARS = 36; // crypto.randomUUID()
@@ -112,6 +109,8 @@ export interface MediaSendDeps extends OutboundDeps {
   ctliveApiToken: string;
   store: MediaStore;
   media: MediaConfig;
+  /** The media bucket (issue 17): sends by `mediaId`; without it only inline files are taken. */
+  objects?: StoredMediaDeps;
 }
 
 /**
@@ -122,6 +121,12 @@ export interface MediaSendDeps extends OutboundDeps {
 function routeTaking(contentType: string): string | undefined {
   const other = MEDIA_KIND_NAMES.map((kind) => MEDIA_KINDS[kind]).find((spec) => allowedContentType(spec, contentType));
   return other === undefined ? undefined : `/imchannel/${other.sendTag}`;
+}
+
+/** A body that names an upload: `mediaId` present (any value: the schema says what is wrong with it). */
+function storedSend(body: unknown): { withContent: boolean } | undefined {
+  if (typeof body !== 'object' || body === null || !('mediaId' in body)) return undefined;
+  return { withContent: 'content' in body };
 }
 
 const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
@@ -137,6 +142,14 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       `is too long: file URLs would be ${urlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
     );
   }
+  const streamUrl = deps.objects?.config.fetchMode === 'stream' ? deps.objects.config.streamUrl : undefined;
+  const streamUrlLength = streamUrl === undefined ? 0 : `${streamUrl}/${spec.route}/`.length + MEDIA_ID_CHARS;
+  if (streamUrlLength > MEDIA_URL_MAX) {
+    throw new ConfigError(
+      'MEDIA_STREAM_URL',
+      `is too long: file URLs would be ${streamUrlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
+    );
+  }
   return httpStack(
     {
       log,
@@ -147,6 +160,24 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
       authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
     },
     async (event) => {
+      const named = storedSend(event.jsonBody);
+      if (named !== undefined) {
+        if (deps.objects === undefined) {
+          throw new BadRequestError(
+            'LARGE_FILES_DISABLED',
+            'This deployment keeps no uploaded files (MEDIA_BUCKET is not set): send the file inline as base64 in content',
+          );
+        }
+        if (named.withContent)
+          throw new BadRequestError(
+            'CONTENT_AND_MEDIA_ID',
+            'Send either content (inline base64) or mediaId (an upload), not both',
+          );
+        // In stream mode Infobip fetches the streaming URL; in redirect mode the API, which answers a 302.
+        const fileUrlBase =
+          deps.objects.config.fetchMode === 'stream' ? (deps.objects.config.streamUrl ?? deps.publicUrl) : deps.publicUrl;
+        return sendStoredMedia(spec, { ...deps, fileUrlBase, objects: deps.objects }, event);
+      }
       const body = validate(mediaSendSchema, event.jsonBody);
       const contentType = allowedContentType(spec, body.contentType);
       if (contentType === undefined) {
@@ -230,7 +261,22 @@ export function startMediaSend(kind: MediaKind) {
       const publicUrl = readRequiredPublicUrl();
       const redis = createRedis(redisConfig);
       const idempotencyConfig = readIdempotencyConfig();
+      const objectsConfig = readObjectStorageConfig();
+      if (objectsConfig?.fetchMode === 'stream' && objectsConfig.streamUrl === undefined) {
+        throw new ConfigError(
+          'MEDIA_STREAM_URL',
+          "is required when MEDIA_FETCH_MODE is stream: the base URL of the fetch functions' streaming Function URL",
+        );
+      }
       return makeSendMediaHandler(spec, {
+        objects:
+          objectsConfig === undefined
+            ? undefined
+            : {
+                config: objectsConfig,
+                storage: createObjectStorage(objectsConfig, log),
+                entries: createObjectEntryStore(redis, log),
+              },
         log,
         idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
         publicUrl,

@@ -2,6 +2,7 @@ import type { Redis } from '@upstash/redis';
 import { UnavailableError } from '../platform/errors';
 import type { TaggedLogger } from '../platform/log';
 import { decodeEntry, encodeEntry, type MediaEntry } from './format';
+import { decodeObjectEntry, type ObjectEntry } from './objectEntry';
 import { redisKeys } from '../platform/redis';
 import { LAST_MESSAGE_MEMBER } from '../conversation/window';
 
@@ -18,9 +19,10 @@ export interface MediaStore {
   put(id: string, entry: MediaEntry, ttlSeconds: number, windowKey?: string): Promise<string | number | null | void>;
   /**
    * GETEX … EX: reads the file and shortens its life in the same command. `found` is
-   * false for no key; `entry` is undefined for a key that holds something else.
+   * false for no key; `entry` is undefined for a key that holds something else, and
+   * `object` is set instead when that is a file kept in S3 (./objectEntry.ts).
    */
-  take(id: string, ttlSeconds: number): Promise<{ found: false } | { found: true; entry?: MediaEntry }>;
+  take(id: string, ttlSeconds: number): Promise<{ found: false } | { found: true; entry?: MediaEntry; object?: ObjectEntry }>;
   remove(id: string): Promise<void>;
 }
 
@@ -70,7 +72,9 @@ export function createMediaStore(redis: Redis, log: TaggedLogger): MediaStore {
       const key = redisKeys.media(id);
       const value = await call('GETEX', key, () => redis.getex<string>(key, { ex: ttlSeconds }));
       if (value === null || value === undefined) return { found: false };
-      return { found: true, entry: typeof value === 'string' ? decodeEntry(value) : undefined };
+      if (typeof value !== 'string') return { found: true };
+      const entry = decodeEntry(value);
+      return entry === undefined ? { found: true, object: decodeObjectEntry(value) } : { found: true, entry };
     },
     async remove(id) {
       const key = redisKeys.media(id);

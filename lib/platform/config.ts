@@ -433,6 +433,7 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
     nonEmpty(env, 'INFOBIP_REPORT_TOKEN_PREVIOUS'),
     nonEmpty(env, 'AWS_SECRET_ACCESS_KEY'),
     nonEmpty(env, 'AWS_SESSION_TOKEN'),
+    nonEmpty(env, 'MEDIA_S3_SECRET_ACCESS_KEY'),
   ].filter((secret): secret is string => secret !== undefined);
 }
 
@@ -501,4 +502,122 @@ export function notifyUrlFor(publicUrl: string, env: Env = process.env): string 
     );
   }
   return `${publicUrl}/onDeliveryReport?${URL_TOKEN_PARAMETER}=${token.current}`;
+}
+
+/** How a GET of an S3-backed file is answered (docs/api.md, "Large files"). */
+export type MediaFetchMode = 'stream' | 'redirect';
+
+const MB = 1024 * 1024;
+
+/**
+ * Each kind's largest file, as Infobip documents it for the OMNI WhatsApp URLs
+ * (api-evangelist/infobip, openapi/infobip-omni-failover-openapi.json, WhatsAppData):
+ * `imageUrl` "Maximum image size is 5MB", `audioUrl` "Maximum audio size is 16MB",
+ * `videoUrl` "Maximum video size is 16MB", `fileUrl` "Maximum file size is 100MB".
+ * Read as MiB, as the Infobip sandbox does (tools/infobipSandbox/media.ts).
+ */
+export const INFOBIP_MEDIA_LIMITS = { image: 5 * MB, audio: 16 * MB, video: 16 * MB, document: 100 * MB } as const;
+export type MediaLimits = Record<keyof typeof INFOBIP_MEDIA_LIMITS, number>;
+
+/** Where uploaded files live (issue 17): the bucket, how it is signed for, and how they are served. */
+export interface ObjectStorageConfig {
+  bucket: string;
+  region: string;
+  /** Local S3-compatible server (path-style URLs); unset on AWS (virtual-hosted `<bucket>.s3.<region>.amazonaws.com`). */
+  endpoint?: string;
+  credentials: AwsCredentials;
+  /** How long a presigned upload URL stays valid (`MEDIA_UPLOAD_TTL_SECONDS`). */
+  uploadTtlSeconds: number;
+  fetchMode: MediaFetchMode;
+  /**
+   * `stream`: the base of the streaming fetch URLs (the fetch functions' Lambda Function URL
+   * on AWS, the local stack's streaming route locally); `<base>/<route>/<id>` is what Infobip gets.
+   */
+  streamUrl?: string;
+  limits: MediaLimits;
+}
+
+const MEDIA_FETCH_MODES: readonly MediaFetchMode[] = ['stream', 'redirect'];
+/** S3's own limit of a presigned URL's validity (a week), which no upload needs. */
+const UPLOAD_TTL_MAX_SECONDS = 3_600;
+
+function limitOf(env: Env, name: string, infobipMax: number): number {
+  return atMost(env, name, positiveInt(env, name, infobipMax), infobipMax);
+}
+
+/**
+ * The S3 side of the media functions, read by the upload route, the media sends and the
+ * fetch functions. `MEDIA_BUCKET` unset: no large files (the upload route refuses to start,
+ * the sends and fetches keep the inline path only), so a deployment without a bucket works as before.
+ */
+export function readObjectStorageConfig(env: Env = process.env): ObjectStorageConfig | undefined {
+  const bucket = nonEmpty(env, 'MEDIA_BUCKET');
+  if (bucket === undefined) return undefined;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    problem(
+      'MEDIA_BUCKET',
+      `must be an S3 bucket name (3 to 63 lower-case letters, digits, "." or "-"), got "${bucket}"`,
+      undefined,
+    );
+  }
+  const endpoint = nonEmpty(env, 'MEDIA_S3_ENDPOINT');
+  const modeRaw = (nonEmpty(env, 'MEDIA_FETCH_MODE') ?? 'stream').toLowerCase();
+  const fetchMode = (MEDIA_FETCH_MODES as readonly string[]).includes(modeRaw)
+    ? (modeRaw as MediaFetchMode)
+    : problem('MEDIA_FETCH_MODE', `must be "stream" or "redirect", got "${modeRaw}"`, 'stream' as MediaFetchMode);
+  const streamRaw = nonEmpty(env, 'MEDIA_STREAM_URL');
+  const streamUrl = streamRaw === undefined ? undefined : httpUrl('MEDIA_STREAM_URL', streamRaw);
+  // A local S3-compatible server has its own key pair; on AWS the role's credentials sign.
+  const localKey = nonEmpty(env, 'MEDIA_S3_ACCESS_KEY_ID');
+  const credentials =
+    endpoint !== undefined && localKey !== undefined
+      ? { accessKeyId: localKey, secretAccessKey: required(env, 'MEDIA_S3_SECRET_ACCESS_KEY') }
+      : readAwsSettings(env).credentials;
+  return {
+    bucket,
+    region: nonEmpty(env, 'MEDIA_BUCKET_REGION') ?? required(env, 'AWS_REGION'),
+    endpoint: endpoint === undefined ? undefined : httpUrl('MEDIA_S3_ENDPOINT', endpoint),
+    credentials,
+    uploadTtlSeconds: atMost(
+      env,
+      'MEDIA_UPLOAD_TTL_SECONDS',
+      positiveInt(env, 'MEDIA_UPLOAD_TTL_SECONDS', 300),
+      UPLOAD_TTL_MAX_SECONDS,
+    ),
+    fetchMode,
+    streamUrl,
+    limits: {
+      image: limitOf(env, 'MEDIA_MAX_BYTES_IMAGE', INFOBIP_MEDIA_LIMITS.image),
+      audio: limitOf(env, 'MEDIA_MAX_BYTES_AUDIO', INFOBIP_MEDIA_LIMITS.audio),
+      video: limitOf(env, 'MEDIA_MAX_BYTES_VIDEO', INFOBIP_MEDIA_LIMITS.video),
+      document: limitOf(env, 'MEDIA_MAX_BYTES_DOCUMENT', INFOBIP_MEDIA_LIMITS.document),
+    },
+  };
+}
+
+/** The upload route cannot work without a bucket. */
+export function readRequiredObjectStorageConfig(env: Env = process.env): ObjectStorageConfig {
+  const config = readObjectStorageConfig(env);
+  if (config !== undefined) return config;
+  return problem('MEDIA_BUCKET', 'is required by the upload route (the S3 bucket that holds large files)', {
+    bucket: 'config-error.invalid',
+    region: 'us-east-1',
+    credentials: { accessKeyId: '', secretAccessKey: '' },
+    uploadTtlSeconds: 300,
+    fetchMode: 'stream',
+    limits: { ...INFOBIP_MEDIA_LIMITS },
+  });
+}
+
+/**
+ * Whether the fetch functions answer their Function URL as a stream: `stream` mode with a
+ * bucket, on Lambda itself. Not under serverless-offline, which invokes every handler the
+ * buffered way; the local stack streams through its own route instead (tools/streamServer.ts).
+ */
+export function readStreamingRuntime(env: Env = process.env): boolean {
+  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
+  if (offline === 'true' || offline === '1') return false;
+  return (
+    nonEmpty(env, 'MEDIA_BUCKET') !== undefined && (nonEmpty(env, 'MEDIA_FETCH_MODE') ?? 'stream').toLowerCase() === 'stream'
+  );
 }

@@ -30,6 +30,8 @@ export async function startNpm(dir: string, extraEnv: Record<string, string> = {
     UPSTASH_PROXY_PORT: await freePort(),
     SANDBOX_PORT: await freePort(),
     CTLIVE_SINK_PORT: await freePort(),
+    S3_PORT: await freePort(),
+    STREAM_PORT: await freePort(),
   };
   const statePath = join(dir, 'local-stack.json');
   const env: NodeJS.ProcessEnv = {

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Source = (input: { resolveVariable: (address: string) => Promise<unknown> }) => Promise<Statement[]>;
 const iam = createRequire(__filename)(resolve(__dirname, '..', '..', 'resources', 'iam.js')) as Record<
-  'send' | 'media' | 'webhook',
+  'send' | 'media' | 'webhook' | 'mediaSend' | 'upload',
   Source
 >;
 
@@ -63,5 +63,24 @@ describe('resources/iam.js', () => {
   it('refuses an SSM path without its leading and trailing slash', async () => {
     await expect(iam.media(resolver({ secretsSsmPath: 'imchannel/prod' }))).rejects.toThrow('"secretsSsmPath"');
     await expect(iam.media(resolver({ secretsSsmPath: '/imchannel/prod' }))).rejects.toThrow('"secretsSsmPath"');
+  });
+
+  it('grants S3 on the media objects to the functions that touch them, even where SSM is not read', async () => {
+    const objects = { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/media/*' };
+    const s3 = async (source: Source) =>
+      (await source(resolver({ secretsSsmPath: '' }))).filter((s) => JSON.stringify(s.Action).includes('s3:'));
+    expect(await s3(iam.upload)).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: objects }]);
+    expect(await s3(iam.mediaSend)).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:DeleteObject'], Resource: objects },
+      // Without it S3 answers a HEAD of an object not uploaded yet with 403, not 404.
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: { 'Fn::GetAtt': ['MediaBucket', 'Arn'] },
+      },
+    ]);
+    expect(await s3(iam.media)).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: objects }]);
+    expect(await s3(iam.send)).toEqual([]);
+    expect(await s3(iam.webhook)).toEqual([]);
   });
 });

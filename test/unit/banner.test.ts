@@ -134,4 +134,27 @@ describe('the npm start banner', () => {
     for (const secret of ['generated-sink-token', 'generated-proxy-token', 'sandbox-generated-key'])
       expect(text).not.toContain(secret);
   });
+
+  it("shows the local S3 and the streaming route (issue 17), never the S3 key pair's secret", () => {
+    const secret = 'local-s3-secret-0f3c9a';
+    const stack = {
+      ...stackWith({}),
+      s3: { url: 'http://127.0.0.1:8075', bucket: 'imchannel-local-media' },
+      streamUrl: 'http://127.0.0.1:8074',
+    };
+    stack.env = {
+      ...stack.env,
+      MEDIA_S3_ACCESS_KEY_ID: 'LOCALKEY',
+      MEDIA_S3_SECRET_ACCESS_KEY: secret,
+      MEDIA_FETCH_MODE: 'stream',
+    };
+
+    const text = banner(stack);
+
+    expect(line(text, 'S3 (s3rver)')).toContain(
+      'http://127.0.0.1:8075   (bucket imchannel-local-media; uploads: POST http://127.0.0.1:3000/imchannel/media)',
+    );
+    expect(line(text, 'streaming fetch')).toContain('http://127.0.0.1:8074');
+    expect(text).not.toContain(secret);
+  });
 });

@@ -11,6 +11,8 @@ import { LOCATION_TAG, locationSendSchema } from '../../lib/outbound/sendWhatsAp
 import { CONTACT_TAG, contactSchema, contactSendSchema } from '../../lib/outbound/sendWhatsAppContactMessage';
 import { sendFields, sentBodySchema } from '../../lib/outbound/send';
 import { mediaSendSchema, mediaSentBodySchema } from '../../lib/media/send';
+import { storedMediaSendSchema } from '../../lib/media/sendStored';
+import { mediaUploadAnswerSchema, mediaUploadSchema } from '../../lib/media/upload';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { templateSendSchema } from '../../lib/templates/request';
 import { templateSentBodySchema } from '../../lib/templates/send';
@@ -40,7 +42,11 @@ import {
   payloadTooLargeBody,
   redisUnavailableBody,
   templateRefusedBody,
+  storageUnavailableBody,
   unauthorizedBody,
+  uploadMismatchBody,
+  uploadMissingBody,
+  uploadUnsupportedTypeBody,
   unsupportedMediaTypeBody,
   webhookAnswerBody,
   webhookRetryBody,
@@ -117,6 +123,18 @@ function requestComponents() {
       '(OMNI mediaTemplateData). A media header carries a `url` Infobip fetches, or the file itself (`content` base64, ' +
       "`contentType`, `fileName`), parked here and served by the kind's fetch route.",
   });
+  registry.add(storedMediaSendSchema, {
+    id: 'StoredMediaSendRequest',
+    description:
+      'A file uploaded beforehand (POST /imchannel/media, then a PUT to S3), named by its `mediaId` instead of `content`. ' +
+      '`fileName` and `contentType` may be left out (the upload declared them); when given they must be the declared ones.',
+  });
+  registry.add(mediaUploadSchema, {
+    id: 'MediaUploadRequest',
+    description:
+      "A file to upload: its kind, name, type (one the kind takes) and exact size in bytes, within the kind's WhatsApp " +
+      'limit (image 5 MB, audio and video 16 MB, document 100 MB); with `sha256` (hex), S3 also checks the digest on PUT.',
+  });
   return componentsOf(registry, 'input', (id) => `#/components/schemas/${id}`);
 }
 
@@ -160,6 +178,19 @@ const ERROR_SCHEMAS = {
     templateRefusedBody,
     "400: the sender's cached catalogue (GET /imchannel/templates) has no such template or language, or it takes another number of body placeholders or another header; nothing is sent.",
   ],
+  StorageUnavailableError: [storageUnavailableBody, '503: the file storage (S3) failed or was too slow; try again later.'],
+  UploadMissingError: [
+    uploadMissingBody,
+    '409: the file of this mediaId is not in the bucket yet: PUT it to the upload URL (with its headers), then send again. Nothing is sent.',
+  ],
+  UploadMismatchError: [
+    uploadMismatchBody,
+    "422: the uploaded object is not what the upload declared (size or type), or is over the kind's limit; nothing is sent and the upload is deleted.",
+  ],
+  UploadUnsupportedTypeError: [
+    uploadUnsupportedTypeBody,
+    '415: the declared content type is not one the declared kind takes (`allowed`).',
+  ],
   WebhookRetryError: [webhookRetryBody, '503: some results were not forwarded to ctlive yet; Infobip retries.'],
   MethodNotAllowedError: [
     methodNotAllowedBody,
@@ -179,6 +210,12 @@ function responseComponents() {
       "Infobip accepted the message: its id, the number it goes to, Infobip's status (messages[0]), and the customer's " +
       '24-hour window (`conversationWindow`: open until `closesAt`, closed since `closedAt`, or `open: null` with a `reason` ' +
       'when not known; absent under CONVERSATION_WINDOW_POLICY=off).',
+  });
+  registry.add(mediaUploadAnswerSchema, {
+    id: 'MediaUpload',
+    description:
+      'Where to PUT the bytes, with exactly these headers (they are signed: S3 refuses another size, type or digest), ' +
+      "until `expiresAt` (MEDIA_UPLOAD_TTL_SECONDS); then send `mediaId` to the kind's send route.",
   });
   registry.add(mediaSentBodySchema, {
     id: 'SentMediaMessage',
@@ -373,11 +410,46 @@ function mediaSendOperation(kind: MediaKind) {
       parameters: [IDEMPOTENCY_KEY],
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/MediaSendRequest' } } },
+        content: {
+          'application/json': {
+            schema: {
+              oneOf: [{ $ref: '#/components/schemas/MediaSendRequest' }, { $ref: '#/components/schemas/StoredMediaSendRequest' }],
+            },
+          },
+        },
       },
       responses: {
         '200': replayable(json('SentMediaMessage', 'The file is stored and Infobip accepted the message.')),
         ...sendErrors,
+        '404': error('NotFoundError', '404: no upload with this `mediaId` (expired, refused before, or never made).'),
+        '409': {
+          description: `${ERROR_SCHEMAS.IdempotencyConflictError[1]} Or ${ERROR_SCHEMAS.UploadMissingError[1]}`,
+          headers: RETRY_AFTER,
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [
+                  { $ref: '#/components/schemas/IdempotencyConflictError' },
+                  { $ref: '#/components/schemas/UploadMissingError' },
+                ],
+              },
+            },
+          },
+        },
+        '422': {
+          ...sendErrors['422'],
+          description: `${sendErrors['422'].description} Or ${ERROR_SCHEMAS.UploadMismatchError[1]}`,
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [
+                  ...sendErrors['422'].content['application/json'].schema.anyOf,
+                  { $ref: '#/components/schemas/UploadMismatchError' },
+                ],
+              },
+            },
+          },
+        },
         '413': error('PayloadTooLargeError', '413: the request body, or the decoded file (MEDIA_MAX_BYTES), is too large.'),
         '415': {
           description: `415: the body is not JSON, the file's content type is not one the ${kind} route allows (\`allowed\`; \`route\` names the route that takes it), or the file's leading bytes do not fit its content type (CONTENT_MISMATCH).`,
@@ -393,6 +465,63 @@ function mediaSendOperation(kind: MediaKind) {
             },
           },
         },
+        '503': {
+          ...retryLater('RedisUnavailableError'),
+          description: `${ERROR_SCHEMAS.RedisUnavailableError[1]} Or ${ERROR_SCHEMAS.StorageUnavailableError[1]}`,
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [
+                  { $ref: '#/components/schemas/RedisUnavailableError' },
+                  { $ref: '#/components/schemas/StorageUnavailableError' },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** `POST /imchannel/media` (issue 17): a presigned S3 PUT, then a send by mediaId. */
+function mediaUploadOperation() {
+  return {
+    post: {
+      operationId: 'createMediaUpload',
+      summary: 'Upload a file larger than the inline limit (presigned S3 PUT)',
+      description:
+        'Answers a presigned S3 PUT bound to the declared size and type (and SHA-256 when given), valid MEDIA_UPLOAD_TTL_SECONDS. ' +
+        'PUT the bytes there with the answered headers, then send `mediaId` to `sendWhatsApp{Kind}Message`. The upload ' +
+        'lives as a stored file does (MEDIA_TTL_SECONDS, shortened by the first fetch). docs/api.md, "Large files".',
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/MediaUploadRequest' } } },
+      },
+      responses: {
+        '200': json('MediaUpload', 'Where and how to PUT the file, and its mediaId.'),
+        '400': error('BadRequestError'),
+        '401': error('UnauthorizedError', '401: no `Authorization: Bearer <CTLIVE_API_TOKEN>`, or a wrong token. Checked first.'),
+        '413': error(
+          'PayloadTooLargeError',
+          "413: the declared size is over the kind's limit (`limitBytes`), or the body over 16 KiB.",
+        ),
+        '415': {
+          description: `${ERROR_SCHEMAS.UploadUnsupportedTypeError[1]} Or ${ERROR_SCHEMAS.ContentTypeNotJsonError[1]}`,
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [
+                  { $ref: '#/components/schemas/UploadUnsupportedTypeError' },
+                  { $ref: '#/components/schemas/ContentTypeNotJsonError' },
+                ],
+              },
+            },
+          },
+        },
+        '500': error('InternalError'),
         '503': retryLater('RedisUnavailableError'),
       },
     },
@@ -552,6 +681,12 @@ function mediaFetchOperations(kind: MediaKind) {
           headers: fileHeaders,
           content: Object.fromEntries(spec.contentTypes.map((type) => [type, {}])),
         },
+        '302': {
+          description:
+            'An uploaded file (issue 17) in MEDIA_FETCH_MODE=redirect, or fetched here rather than at its streaming URL: ' +
+            'to a presigned S3 GET valid MEDIA_FETCH_TTL_SECONDS, with the same Content-Type and Content-Disposition fixed in it.',
+          headers: { Location: { description: 'The presigned S3 GET.', schema: { type: 'string' } } },
+        },
         ...errors,
       },
     },
@@ -677,6 +812,7 @@ export function openApiDocument(): Json {
     "`contacts[]` in Infobip OMNI's shape: each card needs `name.firstName` and `name.formattedName`; phones, emails, addresses, org, urls and birthday are optional, every field checked (docs/api.md).",
     'SendContactRequest',
   );
+  paths[`${PREFIX}/media`] = mediaUploadOperation();
   for (const kind of MEDIA_KIND_NAMES) paths[`${PREFIX}/${MEDIA_KINDS[kind].sendTag}`] = mediaSendOperation(kind);
   for (const kind of MEDIA_KIND_NAMES) paths[`${PREFIX}/${MEDIA_KINDS[kind].route}/{id}`] = mediaFetchOperations(kind);
   paths[`${PREFIX}/onMessage`] = webhookOperation(

@@ -28,10 +28,34 @@ function errorBody<Code extends string>(codes: readonly [Code, ...Code[]], detai
 const count = z.int().check(z.nonnegative());
 
 /** ValidationError (with `details` when it lists fields) and BadRequestError('INVALID_JSON'). */
-export const badRequestBody = errorBody(['VALIDATION_FAILED', 'INVALID_JSON', 'INVALID_IDEMPOTENCY_KEY', 'API_KEY_IN_QUERY'], {
-  details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-  /** INVALID_JSON: where parsing stopped, when the JSON parser says. */
-  position: z.optional(count),
+export const badRequestBody = errorBody(
+  [
+    'VALIDATION_FAILED',
+    'INVALID_JSON',
+    'INVALID_IDEMPOTENCY_KEY',
+    'API_KEY_IN_QUERY',
+    // A send by mediaId (lib/media/send.ts, lib/media/sendStored.ts, issue 17).
+    'WRONG_MEDIA_KIND',
+    'UPLOAD_FIELD_MISMATCH',
+    'LARGE_FILES_DISABLED',
+    'CONTENT_AND_MEDIA_ID',
+  ],
+  {
+    details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    /** INVALID_JSON: where parsing stopped, when the JSON parser says. */
+    position: z.optional(count),
+  },
+);
+/** lib/media/sendStored.ts: the object of a mediaId is not in the bucket yet (the PUT has not happened). */
+export const uploadMissingBody = errorBody(['UPLOAD_MISSING']);
+/** lib/media/sendStored.ts: the object is not what its upload declared; the upload is deleted. */
+export const uploadMismatchBody = errorBody(['UPLOAD_MISMATCH']);
+/** ObjectStorageUnavailableError (lib/media/objects.ts): S3 failed or was too slow. */
+export const storageUnavailableBody = errorBody(['STORAGE_UNAVAILABLE']);
+/** The upload route's 415: the declared type is not one the declared kind takes. */
+export const uploadUnsupportedTypeBody = errorBody(['UNSUPPORTED_MEDIA_TYPE'], {
+  allowed: z.array(z.string()),
+  route: z.optional(z.string()),
 });
 /** UnsupportedContentTypeError: the send routes take only a JSON body. */
 export const contentTypeNotJsonBody = errorBody(['CONTENT_TYPE_NOT_JSON']);

@@ -1,0 +1,3 @@
+import { startCreateMediaUpload } from '../lib/media/upload';
+
+export const handler = startCreateMediaUpload();

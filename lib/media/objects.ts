@@ -1,0 +1,152 @@
+import { AwsV4Signer } from 'aws4fetch';
+import type { ObjectStorageConfig } from '../platform/config';
+import { deadline } from '../platform/deadline';
+import { UnavailableError } from '../platform/errors';
+import type { TaggedLogger } from '../platform/log';
+
+/**
+ * The S3 bucket behind large files (issue 17), over plain fetch signed by `aws4fetch`
+ * (chosen by measurement over @aws-sdk/client-s3 with its presigner: docs/performance.md,
+ * "S3 client"). Only the upload route, the media sends and the fetch functions import this
+ * file, so no other bundle carries it (test/unit/objectStorageBundles.test.ts).
+ */
+
+/** What S3 says of an object: enough to check an upload against what was declared. */
+export interface ObjectHead {
+  size: number;
+  contentType: string;
+}
+
+export interface PresignedPut {
+  url: string;
+  /** Every header the PUT must carry, exactly: they are signed, so S3 refuses any other value. */
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface ObjectStorage {
+  presignPut(key: string, object: { size: number; contentType: string; sha256?: string }): Promise<PresignedPut>;
+  /** undefined: no such object (never uploaded, or deleted). */
+  head(key: string): Promise<ObjectHead | undefined>;
+  /** A GET URL valid `ttlSeconds`, with the answer's Content-Type and Content-Disposition fixed in it. */
+  presignGet(key: string, ttlSeconds: number, response: { contentType: string; disposition: string }): Promise<string>;
+  /** The object's bytes as S3 streams them; undefined when it is not there. */
+  get(key: string): Promise<Response | undefined>;
+  /** The object's first `bytes` bytes (fewer when it is shorter), one ranged GET; undefined when it is not there. */
+  readStart(key: string, bytes: number): Promise<Buffer | undefined>;
+  remove(key: string): Promise<void>;
+}
+
+export class ObjectStorageUnavailableError extends UnavailableError {
+  constructor() {
+    super('STORAGE_UNAVAILABLE', 'The file storage is unavailable, try again later');
+  }
+}
+
+/** A HEAD, GET (to the first byte) or DELETE that takes longer is S3 being down: 503. */
+const S3_TIMEOUT_MS = 5_000;
+
+/** The object key of a media id: one prefix, so the bucket's lifecycle rule and IAM can name it. */
+export const objectKeyOf = (mediaId: string) => `media/${mediaId}`;
+
+export function createObjectStorage(config: ObjectStorageConfig, log: TaggedLogger): ObjectStorage {
+  // Path-style on a local server (no wildcard DNS there); virtual-hosted on AWS, as S3 prefers.
+  const base = config.endpoint
+    ? `${config.endpoint}/${config.bucket}`
+    : `https://${config.bucket}.s3.${config.region}.amazonaws.com`;
+  const { accessKeyId, secretAccessKey, sessionToken } = config.credentials;
+  const signer = (init: { method: string; url: URL; headers?: Record<string, string>; query?: boolean }) =>
+    new AwsV4Signer({
+      method: init.method,
+      url: init.url.toString(),
+      headers: init.headers,
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      service: 's3',
+      region: config.region,
+      signQuery: init.query,
+      // Content-Type and Content-Length are signed too: that is what binds a PUT to them.
+      allHeaders: init.query,
+    }).sign();
+  const urlOf = (key: string) => new URL(`${base}/${key}`);
+
+  const call = async (method: 'HEAD' | 'GET' | 'DELETE', key: string, headers?: Record<string, string>): Promise<Response> => {
+    const signed = await signer({ method, url: urlOf(key), headers });
+    const timer = deadline(S3_TIMEOUT_MS);
+    try {
+      const response = await fetch(signed.url, { method, headers: signed.headers, signal: timer.signal });
+      // Up to the headers only: a 100 MB body takes longer, and the function's timeout bounds it.
+      timer.clear();
+      if (response.status >= 500 || response.status === 403) {
+        await response.body?.cancel();
+        throw new Error(`S3 answered ${response.status}`);
+      }
+      return response;
+    } catch (error: unknown) {
+      timer.clear();
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      log.error(`[S3] ${method} failed for object [${key}]`, { reason: reason.slice(0, 300) });
+      throw new ObjectStorageUnavailableError();
+    }
+  };
+
+  return {
+    async presignPut(key, object) {
+      const url = urlOf(key);
+      url.searchParams.set('X-Amz-Expires', String(config.uploadTtlSeconds));
+      const headers: Record<string, string> = {
+        'content-length': String(object.size),
+        'content-type': object.contentType,
+      };
+      // S3 computes the digest of what arrives and refuses the PUT when it differs.
+      if (object.sha256 !== undefined) headers['x-amz-checksum-sha256'] = Buffer.from(object.sha256, 'hex').toString('base64');
+      const signed = await signer({ method: 'PUT', url, headers, query: true });
+      return {
+        url: signed.url.toString(),
+        headers,
+        expiresAt: new Date(Date.now() + config.uploadTtlSeconds * 1000).toISOString(),
+      };
+    },
+    async head(key) {
+      const response = await call('HEAD', key);
+      if (response.status === 404) return undefined;
+      if (response.status !== 200) {
+        log.error(`[S3] HEAD failed for object [${key}]`, { reason: `S3 answered ${response.status}` });
+        throw new ObjectStorageUnavailableError();
+      }
+      return {
+        size: Number(response.headers.get('content-length') ?? NaN),
+        contentType: response.headers.get('content-type') ?? '',
+      };
+    },
+    async presignGet(key, ttlSeconds, response) {
+      const url = urlOf(key);
+      url.searchParams.set('X-Amz-Expires', String(ttlSeconds));
+      url.searchParams.set('response-content-type', response.contentType);
+      url.searchParams.set('response-content-disposition', response.disposition);
+      url.searchParams.set('response-cache-control', 'no-store');
+      return (await signer({ method: 'GET', url, query: true })).url.toString();
+    },
+    async get(key) {
+      const response = await call('GET', key);
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      return response;
+    },
+    async readStart(key, bytes) {
+      const response = await call('GET', key, { range: `bytes=0-${bytes - 1}` });
+      if (response.status === 404 || response.status === 416) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      return Buffer.from(await response.arrayBuffer());
+    },
+    async remove(key) {
+      const response = await call('DELETE', key);
+      await response.body?.cancel();
+    },
+  };
+}

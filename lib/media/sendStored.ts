@@ -1,0 +1,156 @@
+import * as z from '../platform/schema';
+import type { ObjectStorageConfig } from '../platform/config';
+import { AppError, BadRequestError, NotFoundError, reasonOf } from '../platform/errors';
+import { jsonResponse, type HttpEvent, type HttpResponse } from '../platform/http';
+import type { TaggedLogger } from '../platform/log';
+import { isInfobipRefusal } from '../outbound/infobip';
+import { outcomeUnknown } from '../outbound/idempotency';
+import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
+import { MEDIA_KINDS, allowedContentType, type MediaKindSpec } from './kinds';
+import type { ObjectEntry } from './objectEntry';
+import type { ObjectStorage } from './objects';
+import type { ObjectEntryStore } from './objectStore';
+import { CAPTION_MAX, CONTENT_TYPE_MAX, FILE_NAME_MAX } from './limits';
+import { SNIFF_BYTES, checkLeadingBytes } from './magic';
+
+/**
+ * A media send that names an upload (`mediaId`, issue 17) instead of carrying `content`:
+ * the object must be in the bucket with the size and type declared at upload, within the
+ * kind's limit, and its first bytes must fit that type as an inline file's must, before
+ * Infobip is called; otherwise a 4xx and nothing sent.
+ */
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export const storedMediaSendSchema = z.object({
+  ...sendFields,
+  mediaId: z.string().check(z.regex(UUID_V4, 'must be the mediaId that POST /imchannel/media answered')),
+  // Optional here: the upload declared them. When given they must be the declared ones.
+  fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(FILE_NAME_MAX))),
+  contentType: z.optional(z.string().check(z.minLength(1), z.maxLength(CONTENT_TYPE_MAX))),
+  caption: z.optional(z.string().check(z.maxLength(CAPTION_MAX))),
+});
+
+export interface StoredMediaDeps {
+  storage: ObjectStorage;
+  entries: ObjectEntryStore;
+  config: ObjectStorageConfig;
+}
+
+/** The object is not (yet) in the bucket: the PUT has not happened or not finished. */
+export class UploadMissingError extends AppError {
+  constructor() {
+    super(
+      409,
+      'UPLOAD_MISSING',
+      'The file of this mediaId has not been uploaded: PUT it to the upload URL that POST /imchannel/media answered (with its headers), then send again',
+    );
+  }
+}
+
+/** The object is not what its upload declared: refused for good, the upload is deleted. */
+export class UploadMismatchError extends AppError {
+  constructor(message: string) {
+    super(422, 'UPLOAD_MISMATCH', `${message}; the upload was deleted: create a new one with POST /imchannel/media`);
+  }
+}
+
+const essence = (contentType: string) => contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** Why the object in the bucket cannot be sent as declared, or undefined when it can. */
+function mismatch(entry: ObjectEntry, head: { size: number; contentType: string }, limit: number): string | undefined {
+  if (head.size !== entry.size) return `The uploaded file has ${head.size} bytes, but the upload declared ${entry.size}`;
+  if (essence(head.contentType) !== essence(entry.contentType)) {
+    return `The uploaded file is ${head.contentType || 'without a type'}, but the upload declared ${entry.contentType}`;
+  }
+  if (head.size > limit) return `The uploaded file has ${head.size} bytes, over the ${limit} WhatsApp takes for this kind`;
+  return undefined;
+}
+
+export interface StoredSendContext extends OutboundDeps {
+  log: TaggedLogger;
+  /** Where Infobip fetches from: the public API (`redirect`) or the streaming URL (`stream`). */
+  fileUrlBase: string;
+  objects: StoredMediaDeps;
+}
+
+/** Deletes the key and the object of an upload that will never be sent; failures are logged, not thrown. */
+async function discard(deps: StoredSendContext, mediaId: string, entry: ObjectEntry): Promise<void> {
+  await Promise.all([
+    deps.objects.entries
+      .remove(mediaId)
+      .catch((error: unknown) =>
+        deps.log.error('Could not delete the key of a refused upload', { mediaId, reason: reasonOf(error) }),
+      ),
+    deps.objects.storage
+      .remove(entry.objectKey)
+      .catch((error: unknown) =>
+        deps.log.error('Could not delete the object of a refused upload', { mediaId, reason: reasonOf(error) }),
+      ),
+  ]);
+}
+
+export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendContext, event: HttpEvent): Promise<HttpResponse> {
+  const body = validate(storedMediaSendSchema, event.jsonBody);
+  const { mediaId } = body;
+  return sendOnce(
+    deps,
+    event,
+    body,
+    async ({ messageId, attach, windowRead }) => {
+      const { entry, window } = await deps.objects.entries.read(mediaId, windowRead?.key);
+      if (windowRead !== undefined && window !== undefined) windowRead.deliver(window);
+      if (entry === null) {
+        throw new NotFoundError(
+          'No upload with this mediaId: it expired, was sent and refused, or never existed; create one with POST /imchannel/media',
+        );
+      }
+      if (entry.kind !== spec.kind) {
+        throw new BadRequestError(
+          'WRONG_MEDIA_KIND',
+          `This mediaId was uploaded as a ${entry.kind}: send it with POST /imchannel/${MEDIA_KINDS[entry.kind].sendTag}`,
+        );
+      }
+      if (body.fileName !== undefined && body.fileName !== entry.fileName) {
+        throw new BadRequestError(
+          'UPLOAD_FIELD_MISMATCH',
+          `fileName must be the one of the upload ("${entry.fileName}") or left out`,
+        );
+      }
+      if (body.contentType !== undefined && allowedContentType(spec, body.contentType) !== entry.contentType) {
+        throw new BadRequestError(
+          'UPLOAD_FIELD_MISMATCH',
+          `contentType must be the one of the upload ("${entry.contentType}") or left out`,
+        );
+      }
+      const head = await deps.objects.storage.head(entry.objectKey);
+      if (head === undefined) throw new UploadMissingError();
+      const wrong = mismatch(entry, head, deps.objects.config.limits[spec.kind]);
+      if (wrong !== undefined) {
+        await discard(deps, mediaId, entry);
+        throw new UploadMismatchError(wrong);
+      }
+      // The inline path's check of the leading bytes against the type (./magic.ts), on the object's start.
+      const start = await deps.objects.storage.readStart(entry.objectKey, SNIFF_BYTES);
+      try {
+        checkLeadingBytes(entry.contentType, (start ?? Buffer.alloc(0)).toString('base64'));
+      } catch (error: unknown) {
+        await discard(deps, mediaId, entry);
+        throw error;
+      }
+      deps.log.metrics.record('MediaBytes', entry.size);
+      const mediaUrl = `${deps.fileUrlBase}/${spec.route}/${mediaId}`;
+      attach({ mediaId, mediaUrl });
+      const caption = body.caption || entry.fileName;
+      try {
+        const sent = await sendToInfobip(deps, { ...body, messageId }, spec.whatsApp(mediaUrl, caption));
+        return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
+      } catch (error: unknown) {
+        // As for an inline file: a refusal that surely did not reach Infobip frees the file.
+        if (isInfobipRefusal(error) && !outcomeUnknown(error)) await discard(deps, mediaId, entry);
+        throw error;
+      }
+    },
+    { foldsWindowRead: true },
+  );
+}

@@ -1,0 +1,84 @@
+'use strict';
+// The media bucket of large files (issue 17) and the settings that point the functions at
+// it, by stage. Referenced from serverless.yml as ${file(./resources/storage.js):<export>}.
+// On the local stage everything comes from the environment the local stack sets (its s3rver
+// and its streaming route, tools/stack.ts); on AWS the bucket is this stack's own and the
+// streaming URLs are the fetch functions' Function URLs. A local credential never reaches
+// an AWS stage's configuration.
+
+/** The prefix every object key has (lib/media/objects.ts, objectKeyOf). */
+const PREFIX = 'media/';
+/** Objects outlive their Redis key (MEDIA_TTL_SECONDS, a day by default) by a day at most. */
+const EXPIRY_DAYS = 2;
+
+const isLocal = async (resolveVariable) => (await resolveVariable('sls:stage')) === 'local';
+const fromEnv = (resolveVariable, name) => resolveVariable(`env:${name}, ''`);
+
+/** On AWS, a value of this stack; locally, the environment's. */
+const byStage =
+  (name, onAws) =>
+  async ({ resolveVariable }) =>
+    (await isLocal(resolveVariable)) ? fromEnv(resolveVariable, name) : onAws;
+
+const KINDS = ['Image', 'Document', 'Audio', 'Video'];
+
+module.exports = {
+  PREFIX,
+  EXPIRY_DAYS,
+  bucket: byStage('MEDIA_BUCKET', { Ref: 'MediaBucket' }),
+  // Lambda sets AWS_REGION, the bucket's region: nothing to say on AWS.
+  bucketRegion: byStage('MEDIA_BUCKET_REGION', ''),
+  endpoint: byStage('MEDIA_S3_ENDPOINT', ''),
+  localAccessKeyId: byStage('MEDIA_S3_ACCESS_KEY_ID', ''),
+  localSecretAccessKey: byStage('MEDIA_S3_SECRET_ACCESS_KEY', ''),
+  // Each media send points Infobip at its own kind's fetch function's Function URL.
+  ...Object.fromEntries(
+    KINDS.map((kind) => [
+      `streamUrl${kind}`,
+      byStage('MEDIA_STREAM_URL', { 'Fn::GetAtt': [`OnGet${kind}MessageLambdaFunctionUrl`, 'FunctionUrl'] }),
+    ]),
+  ),
+  /** The bucket: private, encrypted, TLS only, objects gone after EXPIRY_DAYS. */
+  resources: () => ({
+    MediaBucket: {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: 'ExpireMedia', Status: 'Enabled', Prefix: PREFIX, ExpirationInDays: EXPIRY_DAYS },
+            // An upload that never completed leaves no parts behind either.
+            { Id: 'AbortIncompleteUploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+          ],
+        },
+      },
+    },
+    MediaBucketPolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: { Ref: 'MediaBucket' },
+        PolicyDocument: {
+          Statement: [
+            {
+              Sid: 'TlsOnly',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:*',
+              Resource: [{ 'Fn::GetAtt': ['MediaBucket', 'Arn'] }, { 'Fn::Sub': '${MediaBucket.Arn}/*' }],
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      },
+    },
+  }),
+};
