@@ -72,8 +72,16 @@ export interface TemplateSendDeps extends OutboundDeps {
 const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
 
 /** The media send's checks of a file (lib/media/send.ts), for a header's. */
+/**
+ * A template's document header takes fewer types than a document send: "PDF, DOC(X),
+ * PPT(X), XLS(X)" (MediaTemplateHeaderContent.documentUrl, api-evangelist/infobip
+ * openapi/infobip-omni-failover-openapi.json), so no text/plain.
+ */
+const HEADER_DOCUMENT_TYPES = MEDIA_KINDS.document.contentTypes.filter((type) => type !== 'text/plain');
+
 function checkHeaderFile(file: HeaderFile, media: MediaConfig, fileLimit: string): string {
-  const spec = MEDIA_KINDS[file.kind];
+  const kind = MEDIA_KINDS[file.kind];
+  const spec = file.kind === 'document' ? { ...kind, contentTypes: HEADER_DOCUMENT_TYPES } : kind;
   const contentType = allowedContentType(spec, file.contentType);
   if (contentType === undefined) throw new UnsupportedMediaTypeError(file.contentType, spec.contentTypes);
   if (base64DecodedBytes(file.content) > media.maxBytes) throw new PayloadTooLargeError(media.maxBytes, 'File', fileLimit);

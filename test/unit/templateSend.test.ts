@@ -240,6 +240,18 @@ describe('sendWhatsAppTemplateMessage: bad input is a 400 that says how to fix i
     expect(t.media.calls).toEqual([]);
   });
 
+  it("a text file in a document header is a 415: OMNI's template header takes PDF, DOC(X), PPT(X), XLS(X) only", async () => {
+    const t = setup();
+    const res = await t.send({
+      ...base,
+      header: { type: 'DOCUMENT', content: 'aGVsbG8=', contentType: 'text/plain', fileName: 'a.txt' },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error.allowed).toContain('application/pdf');
+    expect(res.body.error.allowed).not.toContain('text/plain');
+    expect(t.media.calls).toEqual([]);
+  });
+
   it('a header file over MEDIA_MAX_BYTES is a 413 that names the limit', async () => {
     const t = setup();
     const bytes = sampleFile('image/png', 100_001);
