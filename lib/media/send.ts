@@ -46,6 +46,20 @@ export const MEDIA_URL_MAX = 2048;
 const MEDIA_ID_CHARS = 36; // crypto.randomUUID()
 
 /**
+ * Every file URL `<base>/<route>/<uuid>` has one length: one that Infobip would refuse
+ * stops the function at start, naming the variable that makes it too long.
+ */
+export function checkFileUrlLength(variable: string, base: string, route: string): void {
+  const length = `${base}/${route}/`.length + MEDIA_ID_CHARS;
+  if (length > MEDIA_URL_MAX) {
+    throw new ConfigError(
+      variable,
+      `is too long: file URLs would be ${length} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
+    );
+  }
+}
+
+/**
  * Characters the JSON around `content` can hold at most: every other field at its limit
  * (fileName, contentType, caption, callbackData 4000, messageId 200, infobip baseUrl 2048 +
  * apiKey 1024 + scenarioKey 256, to 16).
@@ -134,21 +148,9 @@ const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1
 export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
   const { log, store, media } = deps;
   const fileLimit = `a file may be at most ${sizeText(media.maxBytes)} (MEDIA_MAX_BYTES ${media.maxBytes}) before base64`;
-  // Every file URL has this length: one that Infobip would refuse stops the function at start.
-  const urlLength = `${deps.publicUrl}/${spec.route}/`.length + MEDIA_ID_CHARS;
-  if (urlLength > MEDIA_URL_MAX) {
-    throw new ConfigError(
-      'IMCHANNEL_PUBLIC_URL',
-      `is too long: file URLs would be ${urlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
-    );
-  }
-  const streamUrl = deps.objects?.config.fetchMode === 'stream' ? deps.objects.config.streamUrl : undefined;
-  const streamUrlLength = streamUrl === undefined ? 0 : `${streamUrl}/${spec.route}/`.length + MEDIA_ID_CHARS;
-  if (streamUrlLength > MEDIA_URL_MAX) {
-    throw new ConfigError(
-      'MEDIA_STREAM_URL',
-      `is too long: file URLs would be ${streamUrlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
-    );
+  checkFileUrlLength('IMCHANNEL_PUBLIC_URL', deps.publicUrl, spec.route);
+  if (deps.objects?.config.fetchMode === 'stream' && deps.objects.config.streamUrl !== undefined) {
+    checkFileUrlLength('MEDIA_STREAM_URL', deps.objects.config.streamUrl, spec.route);
   }
   return httpStack(
     {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkBearer } from '../platform/auth';
 import {
-  ConfigError,
   notifyUrlFor,
   readConversationWindowPolicy,
   readCtliveApiToken,
@@ -33,7 +32,7 @@ import { MEDIA_KINDS, allowedContentType } from '../media/kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from '../media/format';
 import { checkLeadingBytes } from '../media/magic';
 import { createMediaStore, type MediaStore } from '../media/store';
-import { MEDIA_URL_MAX, mediaMaxBodyBytes, removeUnclaimedFile } from '../media/send';
+import { checkFileUrlLength, mediaMaxBodyBytes, removeUnclaimedFile } from '../media/send';
 import { catalogueKey, createCatalogueCache, decodeCatalogue, type Catalogue, type CatalogueCache } from './catalogue';
 import {
   TEMPLATE_ENVELOPE_CHARS,
@@ -43,8 +42,6 @@ import {
   templateSendSchema,
   type HeaderFile,
 } from './request';
-
-const MEDIA_ID_CHARS = 36; // crypto.randomUUID()
 
 /** The 200 body: a send's, plus the parked header file's id and URL when the header carried one. */
 export const templateSentBodySchema = z.object({
@@ -102,13 +99,8 @@ function checkHeaderFile(file: HeaderFile, media: MediaConfig, fileLimit: string
 export function makeSendTemplateHandler(deps: TemplateSendDeps) {
   const { log, store, media } = deps;
   const fileLimit = `a header file may be at most ${sizeText(media.maxBytes)} (MEDIA_MAX_BYTES ${media.maxBytes}) before base64`;
-  const longestRoute = Math.max(...(['image', 'video', 'document'] as const).map((kind) => MEDIA_KINDS[kind].route.length));
-  const urlLength = `${deps.publicUrl}/`.length + longestRoute + 1 + MEDIA_ID_CHARS;
-  if (urlLength > MEDIA_URL_MAX) {
-    throw new ConfigError(
-      'IMCHANNEL_PUBLIC_URL',
-      `is too long: file URLs would be ${urlLength} characters, and Infobip takes at most ${MEDIA_URL_MAX}`,
-    );
+  for (const kind of ['image', 'video', 'document'] as const) {
+    checkFileUrlLength('IMCHANNEL_PUBLIC_URL', deps.publicUrl, MEDIA_KINDS[kind].route);
   }
   return httpStack(
     {
