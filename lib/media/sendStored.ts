@@ -8,7 +8,7 @@ import { outcomeUnknown } from '../outbound/idempotency';
 import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
 import { MEDIA_KINDS, allowedContentType, type MediaKindSpec } from './kinds';
 import type { ObjectEntry } from './objectEntry';
-import type { ObjectStorage } from './objects';
+import { objectKeyOf, type ObjectStorage } from './objects';
 import type { ObjectEntryStore } from './objectStore';
 import { CAPTION_MAX, CONTENT_TYPE_MAX, FILE_NAME_MAX } from './limits';
 import { SNIFF_BYTES, checkLeadingBytes } from './magic';
@@ -75,7 +75,7 @@ export interface StoredSendContext extends OutboundDeps {
 }
 
 /** Deletes the key and the object of an upload that will never be sent; failures are logged, not thrown. */
-async function discard(deps: StoredSendContext, mediaId: string, entry: ObjectEntry): Promise<void> {
+async function discard(deps: StoredSendContext, mediaId: string, entry: Pick<ObjectEntry, 'objectKey'>): Promise<void> {
   await Promise.all([
     deps.objects.entries
       .remove(mediaId)
@@ -151,6 +151,12 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
         throw error;
       }
     },
-    { foldsWindowRead: true },
+    {
+      foldsWindowRead: true,
+      // Refused for a closed window (enforce): the upload can never be sent as this message,
+      // so it goes now, as a refused inline file does, rather than waiting for its expiry.
+      // Its object's key follows from the mediaId, so nothing is read first.
+      onWindowRefused: () => discard(deps, mediaId, { objectKey: objectKeyOf(mediaId) }),
+    },
   );
 }

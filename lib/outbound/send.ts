@@ -124,6 +124,11 @@ export interface SendOnceOptions {
   foldsWindowRead?: boolean;
   /** Keys read in the claim's round trip, for `attempt.also` (a template's cached catalogue). */
   alsoRead?: readonly string[];
+  /**
+   * Runs when `enforce` refuses the send for a closed window, before the 422: what the
+   * send would have left behind goes (an uploaded file's key and object). Must not throw.
+   */
+  onWindowRefused?: () => Promise<void>;
 }
 
 /** What `send` gets: the attempt, and for a `foldsWindowRead` send the read it should carry. */
@@ -159,6 +164,7 @@ export function sendOnce(
     messageType: options.messageType ?? 'freeForm',
     foldsRead: options.foldsWindowRead === true,
     messageId: common.messageId,
+    onRefused: options.onWindowRefused,
   });
   return idempotent({ ...idempotency, windowKey }, request, (attempt) => guard.run(attempt, send));
 }

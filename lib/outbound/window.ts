@@ -71,7 +71,13 @@ export function windowGuard(
   deps: ConversationWindowDeps,
   log: TaggedLogger,
   key: string | undefined,
-  options: { messageType: MessageType; foldsRead: boolean; messageId: string | undefined },
+  options: {
+    messageType: MessageType;
+    foldsRead: boolean;
+    messageId: string | undefined;
+    /** Cleans up after a refusal (SendOnceOptions.onWindowRefused). */
+    onRefused?: () => Promise<void>;
+  },
 ): WindowGuard {
   const now = deps.now ?? Date.now;
   const freeForm = options.messageType === 'freeForm';
@@ -102,6 +108,7 @@ export function windowGuard(
         state = windowState(await record, now());
         if (state.open === false && enforcing) {
           log.metrics.count('ClosedWindowSends', { outcome: 'REFUSED' });
+          await options.onRefused?.();
           throw new ConversationWindowClosedError(state.closedAt);
         }
         // Should the outcome be unknown, the answer a retry resolves carries it too.

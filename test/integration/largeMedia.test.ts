@@ -11,6 +11,7 @@ import { startLocalS3, type LocalS3 } from '../../tools/localS3';
 import { findRedis, type LocalRedis } from '../../tools/localRedis';
 import { startUpstashProxy, type UpstashProxy } from '../../tools/upstashProxy';
 import { objectKeyOf } from '../../lib/media/objects';
+import { LAST_MESSAGE_MEMBER, WINDOW_MS, conversationKey } from '../../lib/conversation/window';
 import { startLargeMediaHarness, type LargeMediaHarness } from '../support/largeMediaHarness';
 import { leadingBytes } from '../support/sampleFile';
 
@@ -26,6 +27,8 @@ let s3: LocalS3;
 let sandbox: InfobipSandbox;
 let streamed: LargeMediaHarness;
 let redirected: LargeMediaHarness;
+let enforced: LargeMediaHarness;
+const BUSINESS_NUMBER = '44123456789';
 const lines: string[] = [];
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -56,11 +59,17 @@ beforeAll(async () => {
   };
   streamed = await startLargeMediaHarness({ ...common, fetchMode: 'stream' });
   redirected = await startLargeMediaHarness({ ...common, fetchMode: 'redirect' });
+  enforced = await startLargeMediaHarness({
+    ...common,
+    fetchMode: 'stream',
+    window: { policy: 'enforce', sender: BUSINESS_NUMBER },
+  });
 }, 30_000);
 
 afterAll(async () => {
   await streamed?.close();
   await redirected?.close();
+  await enforced?.close();
   await sandbox?.close();
   await s3?.close();
   await proxy?.close();
@@ -382,6 +391,48 @@ describe('refusals', () => {
     expect(sent.status).toBe(502);
     expect(await direct.exists(`${KEY_PREFIX}${created.body.mediaId}`)).toBe(0);
     expect(await streamed.storage.head(objectKeyOf(created.body.mediaId))).toBeUndefined();
+  });
+
+  it('a closed 24-hour window under enforce: 422, nothing sent, and the key and the object deleted', async () => {
+    const to = `3912${Math.floor(Math.random() * 1e8)}`;
+    await direct.zadd(conversationKey(BUSINESS_NUMBER, to)!, Date.now() - 2 * WINDOW_MS, LAST_MESSAGE_MEMBER);
+    const bytes = fileOf('application/pdf', 5000);
+    const created = await createUpload(enforced, {
+      kind: 'document',
+      fileName: 'contract.pdf',
+      contentType: 'application/pdf',
+      size: bytes.length,
+    });
+    expect((await put(created.body.upload, bytes)).status).toBe(200);
+    expect(await enforced.storage.head(objectKeyOf(created.body.mediaId))).toBeDefined();
+
+    const sent = await post(enforced, 'sendWhatsAppDocumentMessage', { to, mediaId: created.body.mediaId });
+
+    expect(sent.status).toBe(422);
+    expect(sent.body.error).toMatchObject({ code: 'CONVERSATION_WINDOW_CLOSED', retryable: false });
+    expect(sandbox.received).toHaveLength(0);
+    expect(await direct.exists(`${KEY_PREFIX}${created.body.mediaId}`)).toBe(0);
+    expect(await enforced.storage.head(objectKeyOf(created.body.mediaId))).toBeUndefined();
+  });
+
+  it('an open 24-hour window under enforce sends the upload as usual', async () => {
+    const to = `3913${Math.floor(Math.random() * 1e8)}`;
+    await direct.zadd(conversationKey(BUSINESS_NUMBER, to)!, Date.now() - 60_000, LAST_MESSAGE_MEMBER);
+    const bytes = fileOf('application/pdf', 5000);
+    const created = await createUpload(enforced, {
+      kind: 'document',
+      fileName: 'contract.pdf',
+      contentType: 'application/pdf',
+      size: bytes.length,
+    });
+    await put(created.body.upload, bytes);
+
+    const sent = await post(enforced, 'sendWhatsAppDocumentMessage', { to, mediaId: created.body.mediaId });
+
+    expect(sent.status).toBe(200);
+    expect(sent.body.conversationWindow).toMatchObject({ open: true });
+    expect(sandbox.received).toHaveLength(1);
+    expect(await enforced.storage.head(objectKeyOf(created.body.mediaId))).toBeDefined();
   });
 
   it("a mediaId sent on another kind's route: 400 naming the right route", async () => {

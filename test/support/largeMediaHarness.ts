@@ -13,6 +13,8 @@ import { createMediaStore } from '../../lib/media/store';
 import { createObjectStorage, type ObjectStorage } from '../../lib/media/objects';
 import { createObjectEntryStore } from '../../lib/media/objectStore';
 import { createRedis } from '../../lib/platform/redis';
+import type { WindowPolicy } from '../../lib/conversation/window';
+import { createConversationReader } from '../../lib/outbound/window';
 import { functionUrlEvent } from '../../tools/streamServer';
 import type { LocalS3 } from '../../tools/localS3';
 import { startLambdaHttp, type LambdaRoute } from './lambdaHttp';
@@ -31,6 +33,8 @@ export interface LargeMediaHarnessOptions {
   fetchMode: MediaFetchMode;
   fetchTtlSeconds?: number;
   uploadTtlSeconds?: number;
+  /** CONVERSATION_WINDOW_POLICY of the sends (none read without it), with `sender` as the business number. */
+  window?: { policy: WindowPolicy; sender: string };
   sink: (line: string) => void;
 }
 
@@ -53,7 +57,12 @@ export async function startLargeMediaHarness(options: LargeMediaHarnessOptions):
     });
   const redis = createRedis(options.redis);
   const infobipConfig = {
-    defaults: { baseUrl: options.infobip.baseUrl, apiKey: options.infobip.apiKey, scenarioKey: 'TEST-SCENARIO' },
+    defaults: {
+      baseUrl: options.infobip.baseUrl,
+      apiKey: options.infobip.apiKey,
+      scenarioKey: 'TEST-SCENARIO',
+      ...(options.window === undefined ? {} : { sender: options.window.sender }),
+    },
     allowedHosts: ['127.0.0.1'],
     timeoutMs: 5_000,
   };
@@ -126,6 +135,9 @@ export async function startLargeMediaHarness(options: LargeMediaHarnessOptions):
             store: createMediaStore(redis, sendLog),
             media,
             objects: { config, storage: createObjectStorage(config, sendLog), entries: createObjectEntryStore(redis, sendLog) },
+            ...(options.window === undefined
+              ? {}
+              : { conversationWindow: { policy: options.window.policy, read: createConversationReader(redis) } }),
           }),
         },
         {
