@@ -47,6 +47,7 @@ export interface References {
   floor: string;
   coldChild: string;
   warmChild: string;
+  streamChild: string;
 }
 
 export async function buildReferences(
@@ -129,5 +130,6 @@ export async function buildReferences(
     floor,
     coldChild: await child('coldChild', 'esm'),
     warmChild: await child('warmChild', 'cjs'),
+    streamChild: await child('streamChild', 'cjs'),
   };
 }

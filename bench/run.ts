@@ -14,7 +14,7 @@
  * packaging): 100 and 2,000 results against a ctlive taking 50 ms per event, http and
  * `lambda:` targets. `--concurrency N` runs them with CTLIVE_CONCURRENCY=N. It writes
  * bench/latest/results.batch.json, which is never promoted.
- * `npm run bench -- --only cold` (or `--only warm`, or `--only cold,warm`): packaging and
+ * `npm run bench -- --only cold` (or `--only warm`, `--only stream`, `--only cold,warm`): packaging and
  * the bundle sizes, then only the parts named, at the same settings. It writes
  * bench/latest/results.only.json, which is never promoted either (it is not a whole run).
  */
@@ -28,13 +28,14 @@ import { measureColdInit } from './coldInit';
 import { BATCH_RESULTS_FILE, LATEST_RESULTS_FILE, ONLY_RESULTS_FILE, ROOT, SHORT_RESULTS_FILE } from './paths';
 import { buildReferences } from './references';
 import { lambdaClientVerdicts, misses, tables, textTable, type BenchResults } from './report';
+import { measureStream, STREAM_FUNCTION } from './stream';
 import { measureWarm } from './warm';
 
 const short = process.argv.includes('--short') || ['1', 'true'].includes(process.env.BENCH_SHORT ?? '');
 const batchOnly = process.argv.includes('--batch') || ['1', 'true'].includes(process.env.BENCH_BATCH ?? '');
 const concurrencyArg = process.argv.indexOf('--concurrency');
 const concurrency = concurrencyArg === -1 ? undefined : process.argv[concurrencyArg + 1];
-const PARTS = ['cold', 'warm'] as const;
+const PARTS = ['cold', 'warm', 'stream'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The parts `--only a,b` (or `--only=a,b`) names; undefined: all of them. Exits on a name it does not know. */
@@ -160,6 +161,19 @@ async function main(): Promise<number> {
       results.errors.push(`warm: ${errorText(error)}`);
     }
   } else log('3/4 warm loops: not run (--only)');
+
+  if (runs('stream')) {
+    log(`   streaming fetch: ${short ? '1 and 25' : '1, 25 and 100'} MB documents from S3, peak RSS …`);
+    const bundle = packaged.shippedJs[STREAM_FUNCTION];
+    if (bundle === undefined) results.errors.push(`stream: no ${STREAM_FUNCTION} bundle`);
+    else {
+      try {
+        results.stream = await measureStream(bundle, refs.streamChild, { redisUrl: process.env.REDIS_URL, short }, log);
+      } catch (error: unknown) {
+        results.errors.push(`stream: ${errorText(error)}`);
+      }
+    }
+  } else log('   streaming fetch: not run (--only)');
 
   if (only === undefined) {
     log('   webhook batches: 100 and 2,000 results, ctlive taking 50 ms per event …');

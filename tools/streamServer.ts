@@ -11,47 +11,11 @@
  * Run by tools/stack.ts: `node --import tsx tools/streamServer.ts <port>`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { wireMediaFetch } from '../lib/media/fetch';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS } from '../lib/media/kinds';
-import type { HttpEvent } from '../lib/platform/http';
-
-/** The event a Function URL hands the function (payload format 2.0), from a local request. */
-export function functionUrlEvent(req: IncomingMessage, host: string): HttpEvent {
-  const url = new URL(req.url ?? '/', `http://${host}`);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'local',
-      // The domain a Function URL event carries, which tells it from an API Gateway one.
-      domainName: 'local.lambda-url.local.on.aws',
-      domainPrefix: 'local',
-      http: {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        protocol: 'HTTP/1.1',
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: req.headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-  };
-}
+import { functionUrlEvent } from './functionUrlEvent';
 
 function contextFor(functionName: string): Context {
   const requestId = randomUUID();

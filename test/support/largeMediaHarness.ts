@@ -15,7 +15,7 @@ import { createObjectEntryStore } from '../../lib/media/objectStore';
 import { createRedis } from '../../lib/platform/redis';
 import type { WindowPolicy } from '../../lib/conversation/window';
 import { createConversationReader } from '../../lib/outbound/window';
-import { functionUrlEvent } from '../../tools/streamServer';
+import { functionUrlEvent } from '../../tools/functionUrlEvent';
 import type { LocalS3 } from '../../tools/localS3';
 import { startLambdaHttp, type LambdaRoute } from './lambdaHttp';
 
