@@ -27,6 +27,9 @@ export const UNUSED_SERVICES: Services = {
   sinkToken: 'bench-sink-token',
 };
 
+/** The deployment's business number (INFOBIP_SENDER) in the bench. */
+export const BENCH_SENDER = '44123456789';
+
 export type CtliveTargetKind = 'http' | 'lambda';
 export const CTLIVE_FUNCTION = 'ctlive-inbound';
 
@@ -46,7 +49,7 @@ export function functionEnv(name: string, services: Services, target: CtliveTarg
     INFOBIP_BASE_URL: services.sandboxUrl,
     INFOBIP_API_KEY: services.sandboxKey,
     INFOBIP_SCENARIO_KEY: 'LOCAL-SCENARIO-KEY',
-    INFOBIP_SENDER: '44123456789',
+    INFOBIP_SENDER: BENCH_SENDER,
     INFOBIP_ALLOWED_HOSTS: '*.api.infobip.com,127.0.0.1',
     INFOBIP_TIMEOUT_MS: '10000',
     UPSTASH_REDIS_REST_URL: services.proxyUrl,

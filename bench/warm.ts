@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
+import { LAST_MESSAGE_MEMBER, conversationKey } from '../lib/conversation/window';
 import { encodeEntry } from '../lib/media/format';
 import { redisKeys } from '../lib/platform/redis';
 import { startCtliveSink, type CtliveSink } from '../tools/ctliveSink';
@@ -13,7 +14,7 @@ import { startUpstashProxy, type ProxyCounts, type UpstashProxy } from '../tools
 import { FUNCTIONS } from '../lib/functions';
 import { LAMBDA_CLIENT_FUNCTIONS, LAMBDA_CLIENT_PACKAGE } from './bundles';
 import { removeLeftovers, type BenchLeftovers } from './cleanup';
-import { functionEnv, type Services } from './functionEnv';
+import { BENCH_SENDER, functionEnv, type Services } from './functionEnv';
 import { ROOT } from './paths';
 import type { References } from './references';
 import { ID_PLACEHOLDER } from './shared';
@@ -263,8 +264,18 @@ export async function measureWarm(
         {
           route: `POST /${name}`,
           event: JSON.stringify(fixture(`${name}-200-valid`)),
-          baselineText: 'bare fetch of the same OMNI request to the sandbox',
-          baseline: async () => [omniStep(sandbox)],
+          baselineText:
+            name === 'sendWhatsAppTemplateMessage'
+              ? "bare GET of the cached catalogue, then bare fetch of the same OMNI request, the window's ZSCORE alongside both"
+              : "bare fetch of the same OMNI request to the sandbox, the window's ZSCORE alongside (CONVERSATION_WINDOW_POLICY warn)",
+          baseline: async () => {
+            // The conversation's record, read while the send goes out (lib/outbound/window.ts, warn).
+            const to = String(bodyOf(fixture(`${name}-200-valid`)).to);
+            const zscore = proxyStep(['ZSCORE', conversationKey(BENCH_SENDER, to), LAST_MESSAGE_MEMBER]);
+            const omni = omniStep(sandbox);
+            if (name !== 'sendWhatsAppTemplateMessage') return [{ ...omni, alongside: [zscore] }];
+            return [{ ...proxyStep(['GET', redisKeys.templates(BENCH_SENDER, services.sandboxUrl)]), alongside: [zscore] }, omni];
+          },
         },
       ];
     }
@@ -275,7 +286,7 @@ export async function measureWarm(
           route: 'GET /templates (cached)',
           event: JSON.stringify(fixture('listTemplates-200-deployment-sender')),
           baselineText: 'bare GET of the same key through the proxy',
-          baseline: async () => [proxyStep(['GET', redisKeys.templates('44123456789', services.sandboxUrl)])],
+          baseline: async () => [proxyStep(['GET', redisKeys.templates(BENCH_SENDER, services.sandboxUrl)])],
         },
       ];
     }

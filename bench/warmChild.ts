@@ -18,6 +18,8 @@ export interface Step {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** Requests the handler makes at the same time as this one (the window's ZSCORE beside a send), awaited with it. */
+  alongside?: Omit<Step, 'alongside'>[];
 }
 
 export type Command =
@@ -72,17 +74,19 @@ async function invoke(fn: Handler, template: string) {
 
 async function baseline(steps: Step[]) {
   const id = nextId();
-  const requests = steps.map((s) => ({
+  const requestOf = (s: Omit<Step, 'alongside'>) => ({
     url: s.url,
     init: { method: s.method, headers: s.headers, body: s.body === undefined ? undefined : withId(s.body, id) },
-  }));
+  });
+  const requests = steps.map((s) => [requestOf(s), ...(s.alongside ?? []).map(requestOf)]);
   let failure: string | undefined;
-  const started = performance.now();
-  for (const { url, init } of requests) {
+  const one = async ({ url, init }: ReturnType<typeof requestOf>) => {
     const res = await fetch(url, init);
     const text = await res.text();
     if (!res.ok && failure === undefined) failure = `${res.status} ${text.slice(0, 200)}`;
-  }
+  };
+  const started = performance.now();
+  for (const together of requests) await Promise.all(together.map(one));
   return { ms: performance.now() - started, failure };
 }
 
