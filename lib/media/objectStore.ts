@@ -16,6 +16,13 @@ export interface ObjectEntryStore {
    * `windowKey`, the same round trip reads that conversation's window (ZSCORE).
    */
   read(id: string, windowKey?: string): Promise<{ entry: ObjectEntry | null; window?: string | number | null }>;
+  /**
+   * Marks the upload as sent as `messageId` (SET NX … EX of its own key, and GET, in one
+   * pipeline): undefined when this is the first send of it, else the messageId it was
+   * already sent as (which is `messageId` again for a retry of the same message).
+   */
+  markSent(id: string, messageId: string, ttlSeconds: number): Promise<string | undefined>;
+  /** Deletes the entry and its sent mark. */
   remove(id: string): Promise<void>;
 }
 
@@ -42,9 +49,20 @@ export function createObjectEntryStore(redis: Redis, log: TaggedLogger): ObjectE
       );
       return { entry: decode(value), window: window ?? null };
     },
+    async markSent(id, messageId, ttlSeconds) {
+      const key = redisKeys.uploadSent(id);
+      const [set, value] = await call('SET NX', key, () =>
+        redis
+          .pipeline()
+          .set(key, messageId, { nx: true, ex: ttlSeconds })
+          .get<string>(key)
+          .exec<[string | null, string | null]>(),
+      );
+      return set === 'OK' ? undefined : (value ?? undefined);
+    },
     async remove(id) {
       const key = redisKeys.media(id);
-      await call('DEL', key, () => redis.del(key));
+      await call('DEL', key, () => redis.del(key, redisKeys.uploadSent(id)));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as z from '../platform/schema';
 import type { ObjectStorageConfig } from '../platform/config';
 import { AppError, BadRequestError, NotFoundError, reasonOf } from '../platform/errors';
@@ -55,6 +56,21 @@ export class UploadMismatchError extends AppError {
   }
 }
 
+/** The upload already went out as another message: an upload carries one message. */
+export class UploadAlreadySentError extends AppError {
+  constructor(sentAs: string) {
+    super(
+      409,
+      'UPLOAD_ALREADY_SENT',
+      `This upload was already sent as message ${sentAs}, and an upload carries one message (its fetch shortens the file's life): ` +
+        'create a new one with POST /imchannel/media for this message, or resend the first with the same Idempotency-Key',
+    );
+    // The same request fails the same way for as long as the upload lives.
+    this.retryable = false;
+    this.retryAfterSeconds = undefined;
+  }
+}
+
 const essence = (contentType: string) => contentType.split(';')[0]?.trim().toLowerCase() ?? '';
 
 /** Why the object in the bucket cannot be sent as declared, or undefined when it can. */
@@ -69,6 +85,8 @@ function mismatch(entry: ObjectEntry, head: { size: number; contentType: string 
 
 export interface StoredSendContext extends OutboundDeps {
   log: TaggedLogger;
+  /** MEDIA_TTL_SECONDS: how long the upload's sent mark lives, as long as the upload itself. */
+  media: { ttlSeconds: number };
   /** Where Infobip fetches from: the public API (`redirect`) or the streaming URL (`stream`). */
   fileUrlBase: string;
   objects: StoredMediaDeps;
@@ -138,6 +156,12 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
         await discard(deps, mediaId, entry);
         throw error;
       }
+      // One upload, one message: a second message's fetch could find the key already
+      // shortened by the first's, and its file would never arrive. The mark holds the
+      // messageId, so a retry of the same message (same Idempotency-Key) still goes.
+      const attemptId = messageId ?? randomUUID();
+      const sentAs = await deps.objects.entries.markSent(mediaId, attemptId, deps.media.ttlSeconds);
+      if (sentAs !== undefined && sentAs !== attemptId) throw new UploadAlreadySentError(sentAs);
       deps.log.metrics.record('MediaBytes', entry.size);
       const mediaUrl = `${deps.fileUrlBase}/${spec.route}/${mediaId}`;
       attach({ mediaId, mediaUrl });

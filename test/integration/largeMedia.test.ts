@@ -435,6 +435,32 @@ describe('refusals', () => {
     expect(await enforced.storage.head(objectKeyOf(created.body.mediaId))).toBeDefined();
   });
 
+  it('one upload, one message: a second message with the same mediaId is 409 UPLOAD_ALREADY_SENT, nothing sent', async () => {
+    const bytes = fileOf('application/pdf', 4000);
+    const created = await createUpload(streamed, {
+      kind: 'document',
+      fileName: 'invoice.pdf',
+      contentType: 'application/pdf',
+      size: bytes.length,
+    });
+    await put(created.body.upload, bytes);
+    const first = await post(streamed, 'sendWhatsAppDocumentMessage', {
+      to: '39123456789',
+      mediaId: created.body.mediaId,
+      messageId: `first-${randomUUID()}`,
+    });
+    expect(first.status).toBe(200);
+    await sandbox.waitForMediaFetches(2, 30_000);
+
+    const second = await post(streamed, 'sendWhatsAppDocumentMessage', { to: '39987654321', mediaId: created.body.mediaId });
+
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({ code: 'UPLOAD_ALREADY_SENT', retryable: false });
+    expect(second.body.error?.message).toContain(String(first.body.messageId));
+    expect(second.body.error?.message).toContain('POST /imchannel/media');
+    expect(sandbox.received.filter((r) => r.path.startsWith('/omni/'))).toHaveLength(1);
+  });
+
   it("a mediaId sent on another kind's route: 400 naming the right route", async () => {
     const created = await createUpload(streamed, { kind: 'video', fileName: 'v.mp4', contentType: 'video/mp4', size: 1000 });
     const sent = await post(streamed, 'sendWhatsAppImageMessage', { to: '39123456789', mediaId: created.body.mediaId });

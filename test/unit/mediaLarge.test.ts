@@ -271,6 +271,9 @@ describe('POST /imchannel/media', () => {
       async put(id, entry, ttl) {
         puts.push(`${id} ${ttl} ${encodeObjectEntry(entry)}`);
       },
+      async markSent() {
+        return undefined;
+      },
       async read() {
         return { entry: null };
       },
@@ -370,7 +373,12 @@ describe('events/createMediaUpload-*.json', () => {
       log: createLogger('createMediaUpload', { format: 'text', level: 'ERROR', sink: () => undefined }),
       ctliveApiToken: 'imchannel-local-token',
       storage: fakeStorage().storage,
-      entries: { put: async () => undefined, read: async () => ({ entry: null }), remove: async () => undefined },
+      entries: {
+        put: async () => undefined,
+        read: async () => ({ entry: null }),
+        markSent: async () => undefined,
+        remove: async () => undefined,
+      },
       objects: CONFIG,
       media: { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: 4 * MB },
     });

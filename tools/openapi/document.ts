@@ -46,6 +46,7 @@ import {
   unauthorizedBody,
   uploadMismatchBody,
   uploadMissingBody,
+  uploadAlreadySentBody,
   uploadUnsupportedTypeBody,
   unsupportedMediaTypeBody,
   webhookAnswerBody,
@@ -182,6 +183,10 @@ const ERROR_SCHEMAS = {
   UploadMissingError: [
     uploadMissingBody,
     '409: the file of this mediaId is not in the bucket yet: PUT it to the upload URL (with its headers), then send again. Nothing is sent.',
+  ],
+  UploadAlreadySentError: [
+    uploadAlreadySentBody,
+    '409: this upload was already sent as another message (an upload carries one message); nothing is sent. Create a new upload for this message.',
   ],
   UploadMismatchError: [
     uploadMismatchBody,
@@ -423,7 +428,7 @@ function mediaSendOperation(kind: MediaKind) {
         ...sendErrors,
         '404': error('NotFoundError', '404: no upload with this `mediaId` (expired, refused before, or never made).'),
         '409': {
-          description: `${ERROR_SCHEMAS.IdempotencyConflictError[1]} Or ${ERROR_SCHEMAS.UploadMissingError[1]}`,
+          description: `${ERROR_SCHEMAS.IdempotencyConflictError[1]} Or ${ERROR_SCHEMAS.UploadMissingError[1]} Or ${ERROR_SCHEMAS.UploadAlreadySentError[1]}`,
           headers: RETRY_AFTER,
           content: {
             'application/json': {
@@ -431,6 +436,7 @@ function mediaSendOperation(kind: MediaKind) {
                 anyOf: [
                   { $ref: '#/components/schemas/IdempotencyConflictError' },
                   { $ref: '#/components/schemas/UploadMissingError' },
+                  { $ref: '#/components/schemas/UploadAlreadySentError' },
                 ],
               },
             },

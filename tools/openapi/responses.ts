@@ -48,6 +48,8 @@ export const badRequestBody = errorBody(
 );
 /** lib/media/sendStored.ts: the object of a mediaId is not in the bucket yet (the PUT has not happened). */
 export const uploadMissingBody = errorBody(['UPLOAD_MISSING']);
+/** lib/media/sendStored.ts: the upload already went out as another message. */
+export const uploadAlreadySentBody = errorBody(['UPLOAD_ALREADY_SENT']);
 /** lib/media/sendStored.ts: the object is not what its upload declared; the upload is deleted. */
 export const uploadMismatchBody = errorBody(['UPLOAD_MISMATCH']);
 /** ObjectStorageUnavailableError (lib/media/objects.ts): S3 failed or was too slow. */
