@@ -114,6 +114,14 @@ const put = (upload: Upload['upload'], bytes: Buffer) =>
     text: await res.text(),
   }));
 
+/** A PDF of `size` bytes uploaded through `on` (upload created, bytes PUT): its mediaId. */
+async function uploadedPdf(on: LargeMediaHarness, size: number): Promise<string> {
+  const bytes = fileOf('application/pdf', size);
+  const created = await createUpload(on, { kind: 'document', fileName: 'contract.pdf', contentType: 'application/pdf', size });
+  expect((await put(created.body.upload, bytes)).status).toBe(200);
+  return created.body.mediaId;
+}
+
 describe('upload, PUT, send, fetch (stream mode)', () => {
   it('a 15 MB video reaches the sandbox through the streaming URL with the same SHA-256, HEAD then GET', async () => {
     const bytes = fileOf('video/mp4', 15 * MB);
@@ -396,15 +404,9 @@ describe('refusals', () => {
   it('a closed 24-hour window under enforce: 422, nothing sent, and the key and the object deleted', async () => {
     const to = `3912${Math.floor(Math.random() * 1e8)}`;
     await direct.zadd(conversationKey(BUSINESS_NUMBER, to)!, Date.now() - 2 * WINDOW_MS, LAST_MESSAGE_MEMBER);
-    const bytes = fileOf('application/pdf', 5000);
-    const created = await createUpload(enforced, {
-      kind: 'document',
-      fileName: 'contract.pdf',
-      contentType: 'application/pdf',
-      size: bytes.length,
-    });
-    expect((await put(created.body.upload, bytes)).status).toBe(200);
-    expect(await enforced.storage.head(objectKeyOf(created.body.mediaId))).toBeDefined();
+    const mediaId = await uploadedPdf(enforced, 5000);
+    const created = { body: { mediaId } };
+    expect(await enforced.storage.head(objectKeyOf(mediaId))).toBeDefined();
 
     const sent = await post(enforced, 'sendWhatsAppDocumentMessage', { to, mediaId: created.body.mediaId });
 
@@ -418,14 +420,7 @@ describe('refusals', () => {
   it('an open 24-hour window under enforce sends the upload as usual', async () => {
     const to = `3913${Math.floor(Math.random() * 1e8)}`;
     await direct.zadd(conversationKey(BUSINESS_NUMBER, to)!, Date.now() - 60_000, LAST_MESSAGE_MEMBER);
-    const bytes = fileOf('application/pdf', 5000);
-    const created = await createUpload(enforced, {
-      kind: 'document',
-      fileName: 'contract.pdf',
-      contentType: 'application/pdf',
-      size: bytes.length,
-    });
-    await put(created.body.upload, bytes);
+    const created = { body: { mediaId: await uploadedPdf(enforced, 5000) } };
 
     const sent = await post(enforced, 'sendWhatsAppDocumentMessage', { to, mediaId: created.body.mediaId });
 
@@ -436,14 +431,7 @@ describe('refusals', () => {
   });
 
   it('one upload, one message: a second message with the same mediaId is 409 UPLOAD_ALREADY_SENT, nothing sent', async () => {
-    const bytes = fileOf('application/pdf', 4000);
-    const created = await createUpload(streamed, {
-      kind: 'document',
-      fileName: 'invoice.pdf',
-      contentType: 'application/pdf',
-      size: bytes.length,
-    });
-    await put(created.body.upload, bytes);
+    const created = { body: { mediaId: await uploadedPdf(streamed, 4000) } };
     const first = await post(streamed, 'sendWhatsAppDocumentMessage', {
       to: '39123456789',
       mediaId: created.body.mediaId,
