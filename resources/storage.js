@@ -20,7 +20,7 @@ const byStage =
   async ({ resolveVariable }) =>
     (await isLocal(resolveVariable)) ? fromEnv(resolveVariable, name) : onAws;
 
-const KINDS = ['Image', 'Document', 'Audio', 'Video'];
+const KINDS = ['Image', 'Document', 'Audio', 'Video', 'Sticker'];
 
 module.exports = {
   PREFIX,

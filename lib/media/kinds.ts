@@ -1,9 +1,13 @@
+import type { MessageOf } from '../outbound/message';
+import { checkSticker } from './sticker';
+
 /**
- * The four media kinds of CONTRACT sections 3 and 4. They differ only in the data below;
- * the send and fetch handlers are shared (lib/media/send.ts, lib/media/fetch.ts).
+ * The media kinds of CONTRACT sections 3 and 4. They differ only in the data below; the
+ * send and fetch handlers are shared (lib/media/send.ts, lib/media/fetch.ts), and each
+ * transport maps the kind's message (lib/outbound/transports).
  */
 
-export type MediaKind = 'image' | 'document' | 'audio' | 'video';
+export type MediaKind = 'image' | 'document' | 'audio' | 'video' | 'sticker';
 
 export interface MediaKindSpec {
   kind: MediaKind;
@@ -13,17 +17,18 @@ export interface MediaKindSpec {
   fetchTag: string;
   /** Path segment, under IMCHANNEL_PUBLIC_URL, that Infobip fetches the file from. */
   route: string;
-  /** Infobip's `whatsApp` object for a file at `url`. */
-  whatsApp: (url: string, caption: string) => Record<string, string>;
+  /** The message of a file at `url`; `caption` only where the kind shows one. */
+  message: (url: string, file: { caption?: string; fileName: string }) => MessageOf<MediaKind>;
   /** Media types (without parameters), lower case. */
   contentTypes: readonly string[];
+  /** The kind's own rules on the file's first bytes and its size (a sticker's pixels and limits); throws a 4xx. */
+  checkFile?: (start: Buffer, size: number) => void;
 }
 
 function spec(
   kind: MediaKind,
   name: string,
-  urlField: string,
-  // WhatsApp shows no caption under a voice note, and Infobip rejects `text` with audioUrl.
+  // WhatsApp shows no caption under a voice note or a sticker.
   captioned: boolean,
   contentTypes: readonly string[],
 ): MediaKindSpec {
@@ -32,7 +37,8 @@ function spec(
     sendTag: `sendWhatsApp${name}Message`,
     fetchTag: `onGet${name}Message`,
     route: `get${name}Message`,
-    whatsApp: (url, caption) => (captioned ? { text: caption, [urlField]: url } : { [urlField]: url }),
+    message: (url, file) =>
+      (captioned ? { kind, url, caption: file.caption, fileName: file.fileName } : { kind, url }) as MessageOf<MediaKind>,
     contentTypes,
   };
 }
@@ -45,8 +51,8 @@ function spec(
  * and in the contract, so they stay; docs/api.md says what happens should Infobip refuse one.
  */
 export const MEDIA_KINDS: Readonly<Record<MediaKind, MediaKindSpec>> = {
-  image: spec('image', 'Image', 'imageUrl', true, ['image/jpeg', 'image/png']),
-  document: spec('document', 'Document', 'fileUrl', true, [
+  image: spec('image', 'Image', true, ['image/jpeg', 'image/png']),
+  document: spec('document', 'Document', true, [
     'application/pdf',
     'application/msword',
     'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -56,8 +62,10 @@ export const MEDIA_KINDS: Readonly<Record<MediaKind, MediaKindSpec>> = {
     'application/vnd.ms-powerpoint',
     'text/plain',
   ]),
-  audio: spec('audio', 'Audio', 'audioUrl', false, ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg']),
-  video: spec('video', 'Video', 'videoUrl', true, ['video/mp4', 'video/3gpp']),
+  audio: spec('audio', 'Audio', false, ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg']),
+  video: spec('video', 'Video', true, ['video/mp4', 'video/3gpp']),
+  // A WebP image of 512×512 (lib/media/sticker.ts checks it); only the WhatsApp API carries one.
+  sticker: { ...spec('sticker', 'Sticker', false, ['image/webp']), checkFile: checkSticker },
 };
 
 export const MEDIA_KIND_NAMES = Object.keys(MEDIA_KINDS) as MediaKind[];

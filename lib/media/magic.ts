@@ -47,6 +47,13 @@ const SIGNATURES: readonly Signature[] = [
     test: startsWith([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     binary: true,
   },
+  {
+    label: 'a WebP image',
+    shows: 'RIFF at byte 0 and WEBP at byte 8',
+    types: ['image/webp'],
+    test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+    binary: true,
+  },
   { label: 'a PDF', shows: 'starts with %PDF-', types: ['application/pdf'], test: startsWith('%PDF-'), binary: false },
   {
     label: 'an Office Open XML file (ZIP)',

@@ -15,12 +15,13 @@ import {
 } from '../platform/config';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
-import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
+import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
+import { routeOf } from '../outbound/transports';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
 import { createConversationReader } from '../outbound/window';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from './format';
-import { checkLeadingBytes } from './magic';
+import { SNIFF_BASE64_CHARS, checkLeadingBytes } from './magic';
 import { createMediaStore, type MediaStore } from './store';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
@@ -31,7 +32,7 @@ import { createObjectStorage } from './objects';
 import { createObjectEntryStore } from './objectStore';
 import {
   countFailedSend,
-  sendFields,
+  freeFormFields,
   sendOnce,
   sendToInfobip,
   sentBody,
@@ -77,7 +78,7 @@ export function mediaMaxBodyBytes(maxFileBytes: number): number {
 }
 
 export const mediaSendSchema = z.object({
-  ...sendFields,
+  ...freeFormFields,
   fileName: z.string().check(
     z.minLength(1),
     z.maxLength(FILE_NAME_MAX),
@@ -195,8 +196,9 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
         ]);
       }
       checkLeadingBytes(contentType, body.content);
+      spec.checkFile?.(Buffer.from(body.content.slice(0, SNIFF_BASE64_CHARS), 'base64'), base64DecodedBytes(body.content));
       // Checked before the file is stored, so a request that cannot be sent leaves nothing behind.
-      resolveSettings(body.infobip, deps.infobipConfig);
+      routeOf(body, deps.infobipConfig, spec.kind);
 
       // A replayed send parks nothing: the file is parked under the claim, once.
       // An unkeyed send's window is read in the pipeline that parks the file (foldsWindowRead).
@@ -226,10 +228,8 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
           const mediaUrl = `${deps.publicUrl}/${spec.route}/${mediaId}`;
           // Should the outcome be unknown, a retry that learns the message went out answers with these.
           attach({ mediaId, mediaUrl });
-          // `||`, not `??`: Infobip refuses an empty text, and the file name is the runbook's default.
-          const caption = body.caption || body.fileName;
           try {
-            const sent = await sendToInfobip(deps, { ...body, messageId }, spec.whatsApp(mediaUrl, caption));
+            const sent = await sendToInfobip(deps, { ...body, messageId }, spec.message(mediaUrl, { caption: body.caption, fileName: body.fileName }));
             const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
             return jsonResponse(200, answer);
           } catch (error: unknown) {
@@ -246,7 +246,7 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
             throw error;
           }
         },
-        { foldsWindowRead: true },
+        { foldsWindowRead: true, kind: spec.kind },
       );
     },
   );

@@ -6,7 +6,7 @@ import { jsonResponse, type HttpEvent, type HttpResponse } from '../platform/htt
 import type { TaggedLogger } from '../platform/log';
 import { isInfobipRefusal } from '../outbound/infobip';
 import { outcomeUnknown } from '../outbound/idempotency';
-import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
+import { freeFormFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
 import { MEDIA_KINDS, allowedContentType, type MediaKindSpec } from './kinds';
 import type { ObjectEntry } from './objectEntry';
 import { objectKeyOf, type ObjectStorage } from './objects';
@@ -24,7 +24,7 @@ import { SNIFF_BYTES, checkLeadingBytes } from './magic';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export const storedMediaSendSchema = z.object({
-  ...sendFields,
+  ...freeFormFields,
   mediaId: z.string().check(z.regex(UUID_V4, 'must be the mediaId that POST /imchannel/media answered')),
   // Optional here: the upload declared them. When given they must be the declared ones.
   fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(FILE_NAME_MAX))),
@@ -152,6 +152,7 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       const start = await deps.objects.storage.readStart(entry.objectKey, SNIFF_BYTES);
       try {
         checkLeadingBytes(entry.contentType, (start ?? Buffer.alloc(0)).toString('base64'));
+        spec.checkFile?.(start ?? Buffer.alloc(0), entry.size);
       } catch (error: unknown) {
         await discard(deps, mediaId, entry);
         throw error;
@@ -165,9 +166,8 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       deps.log.metrics.record('MediaBytes', entry.size);
       const mediaUrl = `${deps.fileUrlBase}/${spec.route}/${mediaId}`;
       attach({ mediaId, mediaUrl });
-      const caption = body.caption || entry.fileName;
       try {
-        const sent = await sendToInfobip(deps, { ...body, messageId }, spec.whatsApp(mediaUrl, caption));
+        const sent = await sendToInfobip(deps, { ...body, messageId }, spec.message(mediaUrl, { caption: body.caption, fileName: entry.fileName }));
         return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
       } catch (error: unknown) {
         // As for an inline file: a refusal that surely did not reach Infobip frees the file.
@@ -176,6 +176,7 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       }
     },
     {
+      kind: spec.kind,
       foldsWindowRead: true,
       // Refused for a closed window (enforce): the upload can never be sent as this message,
       // so it goes now, as a refused inline file does, rather than waiting for its expiry.

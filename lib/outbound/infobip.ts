@@ -1,5 +1,5 @@
 import * as z from '../platform/schema';
-import type { InfobipConfig } from '../platform/config';
+import { TRANSPORTS, type InfobipConfig, type TransportName } from '../platform/config';
 import {
   AppError,
   InfobipError,
@@ -20,9 +20,9 @@ export const infobipSettingsSchema = z.object({
   apiKey: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   scenarioKey: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   /**
-   * The WhatsApp business number the scenario sends from (OMNI picks it from the scenario,
-   * so Infobip never sees this field): IMChannel uses it for the 24-hour window and the
-   * template catalogue. Digits, as INFOBIP_SENDER.
+   * The WhatsApp business number: the WhatsApp API's `from`, which it requires. OMNI picks
+   * the number from the scenario and never sees this field; IMChannel also uses it for the
+   * 24-hour window and the template catalogue. Digits, as INFOBIP_SENDER.
    */
   sender: z.optional(
     z.pipe(
@@ -35,99 +35,17 @@ export const infobipSettingsSchema = z.object({
       z.transform((sender: string) => sender.replace(/^(?:\+|00)/, '')),
     ),
   ),
+  /** The API this message goes through (ctlive may choose per tenant); INFOBIP_TRANSPORT when absent. */
+  transport: z.optional(z.enum(TRANSPORTS, 'must be omni or whatsapp')),
 });
 
 export interface InfobipSettings {
   baseUrl: string;
   apiKey: string;
-  scenarioKey: string;
+  /** Always present for an OMNI send; the WhatsApp API does without. */
+  scenarioKey?: string;
   /** The business number, when the request or the deployment names it. */
   sender?: string;
-}
-
-/**
- * OMNI's `whatsApp` object (WhatsAppData of `POST /omni/1/advanced`, api-evangelist/infobip
- * openapi/infobip-omni-failover-openapi.json): the fields IMChannel sends, one kind of
- * message per request.
- */
-export interface OmniWhatsApp {
-  /** The text, or a file's caption. */
-  text?: string;
-  imageUrl?: string;
-  fileUrl?: string;
-  audioUrl?: string;
-  videoUrl?: string;
-  // ---- locations and contact cards (issue 14): sendWhatsAppLocationMessage, sendWhatsAppContactMessage
-  /** -90..90, with `longitude`. */
-  latitude?: number;
-  /** -180..180, with `latitude`. */
-  longitude?: number;
-  /** At most 1000 characters. */
-  locationName?: string;
-  /** At most 1000 characters. */
-  address?: string;
-  contacts?: OmniContact[];
-  // ---- end of locations and contact cards
-  // ---- templates (issue 14): WhatsAppData templateName, templateNamespace, templateData,
-  // mediaTemplateData, language; MediaTemplateData and its Header/Body/Button contents.
-  templateName?: string;
-  templateNamespace?: string;
-  /** The body placeholders of a template without header or buttons, in the registered order. */
-  templateData?: string[];
-  /** Exactly the code the template was registered with (`en`, `en_GB`). */
-  language?: string;
-  mediaTemplateData?: OmniMediaTemplateData;
-}
-
-/** One contact card: OMNI's Contact (same source); only `name` is required. */
-export interface OmniContact {
-  name: {
-    firstName: string;
-    formattedName: string;
-    lastName?: string;
-    middleName?: string;
-    nameSuffix?: string;
-    namePrefix?: string;
-  };
-  phones?: { phone?: string; type?: 'CELL' | 'MAIN' | 'IPHONE' | 'HOME' | 'WORK'; waId?: string }[];
-  emails?: { email?: string; type?: 'HOME' | 'WORK' }[];
-  addresses?: {
-    street?: string;
-    city?: string;
-    state?: string;
-    zip?: string;
-    country?: string;
-    countryCode?: string;
-    type?: 'HOME' | 'WORK';
-  }[];
-  org?: { company?: string; department?: string; title?: string };
-  urls?: { url?: string; type?: 'HOME' | 'WORK' }[];
-  /** `YYYY-MM-DD`. */
-  birthday?: string;
-}
-
-export interface OmniMediaTemplateData {
-  /** One of: textPlaceholder; imageUrl; videoUrl; documentUrl with documentFilename; latitude with longitude. */
-  header?: {
-    textPlaceholder?: string;
-    imageUrl?: string;
-    videoUrl?: string;
-    documentUrl?: string;
-    documentFilename?: string;
-    latitude?: number;
-    longitude?: number;
-  };
-  body: { placeholders: string[] };
-  /** Per button of the template, in order: a quick reply's payload or a dynamic URL's placeholder. */
-  buttons?: ({ quickReplyPayload: string } | { urlPlaceholder: string })[];
-}
-
-export interface OmniRequest {
-  scenarioKey: string;
-  destinations: { to: { phoneNumber: string } | { whatsAppUserId: string }; messageId?: string }[];
-  whatsApp: OmniWhatsApp;
-  callbackData?: string;
-  notifyUrl?: string;
 }
 
 /** Infobip's message status, as it comes back to ctlive in every 200 of a send. */
@@ -140,27 +58,29 @@ export const statusSchema = z.object({
 });
 export type OmniStatus = z.infer<typeof statusSchema>;
 
-const omniResponseSchema = z.object({
-  messages: z
-    .array(
-      z.object({
-        to: z.optional(z.object({ phoneNumber: z.optional(z.string()) })),
-        status: statusSchema,
-        messageId: z.string(),
-      }),
-    )
-    .check(z.minLength(1)),
-});
-
 const errorBodySchema = z.object({
   requestError: z.object({
     serviceException: z.looseObject({ messageId: z.optional(z.string()), text: z.optional(z.string()) }),
   }),
 });
 
+/** What Infobip answered for a message it took: its id and first status, whichever API carried it. */
 export interface OmniAccepted {
   messageId: string;
   status: OmniStatus;
+}
+
+/**
+ * One send request to Infobip, built by a transport (lib/outbound/transports): the path
+ * under the account's base URL, the JSON body, and how to read the accepted message out of
+ * a 2xx answer (undefined when the body is not that API's answer).
+ */
+export interface InfobipCall {
+  path: string;
+  body: unknown;
+  accepted: (body: unknown) => OmniAccepted | undefined;
+  /** The API's name for the error of a 2xx that `accepted` cannot read ("an OMNI response"). */
+  answerName: string;
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -196,22 +116,36 @@ export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): 
   return url.origin;
 }
 
+/**
+ * The request's settings over the deployment's. `needs` names the API the settings are for:
+ * OMNI needs the scenario key, the WhatsApp API the business number (`from`); `either` (the
+ * template catalogue, a lookup) needs only where and how to call.
+ */
 export function resolveSettings(
   fromRequest: z.infer<typeof infobipSettingsSchema> | undefined,
   config: InfobipConfig,
+  needs: TransportName | 'either' = 'omni',
 ): InfobipSettings {
-  const merged = { ...config.defaults, ...stripUndefined(fromRequest ?? {}) };
-  const missing = (['baseUrl', 'apiKey', 'scenarioKey'] as const).filter((field) => !merged[field]);
+  const { transport: _transport, ...requested } = fromRequest ?? {};
+  const merged = { ...config.defaults, ...stripUndefined(requested) };
+  const required = needs === 'omni' ? (['baseUrl', 'apiKey', 'scenarioKey'] as const) : (['baseUrl', 'apiKey'] as const);
+  const missing: { path: string; message: string }[] = required
+    .filter((field) => !merged[field])
+    .map((field) => ({ path: `infobip.${field}`, message: 'required' }));
+  if (needs === 'whatsapp' && !merged.sender) {
+    missing.push({
+      path: 'infobip.sender',
+      message:
+        "required for Infobip's WhatsApp API (its `from`): give the business number in infobip.sender, or set INFOBIP_SENDER for the deployment",
+    });
+  }
   if (missing.length > 0) {
-    throw new ValidationError(
-      'Infobip settings missing from the request and from the deployment defaults',
-      missing.map((field) => ({ path: `infobip.${field}`, message: 'required' })),
-    );
+    throw new ValidationError('Infobip settings missing from the request and from the deployment defaults', missing);
   }
   return {
     baseUrl: checkBaseUrl(merged.baseUrl as string, config.allowedHosts),
     apiKey: merged.apiKey as string,
-    scenarioKey: merged.scenarioKey as string,
+    ...(merged.scenarioKey === undefined ? {} : { scenarioKey: merged.scenarioKey }),
     ...(merged.sender === undefined ? {} : { sender: merged.sender }),
   };
 }
@@ -229,7 +163,8 @@ function parseJsonOrUndefined(text: string): unknown {
 }
 
 export interface InfobipClient {
-  send(settings: InfobipSettings, request: OmniRequest, log: TaggedLogger): Promise<OmniAccepted>;
+  /** Posts one message; the runbook's request and response lines, the metrics and the refusals are the same for every API. */
+  send(settings: InfobipSettings, call: InfobipCall, log: TaggedLogger): Promise<OmniAccepted>;
   /**
    * Whether Infobip has a message, from its OMNI message logs (`GET /omni/1/logs?messageId=`,
    * the last 48 h: api-evangelist/infobip openapi/infobip-omni-failover-openapi.json). The
@@ -275,10 +210,10 @@ const logsSchema = z.object({
 export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof fetch }): InfobipClient {
   const doFetch = options.fetch ?? fetch;
   return {
-    async send(settings, request, log) {
-      const url = `${settings.baseUrl}/omni/1/advanced`;
+    async send(settings, call, log) {
+      const url = `${settings.baseUrl}${call.path}`;
       log.addSecret(settings.apiKey);
-      log.info(runbook.infobipRequest(url, request));
+      log.info(runbook.infobipRequest(url, call.body));
       // By HTTP status ("none" when there was no answer) and Infobip's own code, or ours;
       // and per function alone, which the Infobip alarm sums.
       const failed = (httpStatus: number | 'none', code: string | undefined) => {
@@ -298,7 +233,7 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
             'content-type': 'application/json',
             accept: 'application/json',
           },
-          body: JSON.stringify(request),
+          body: JSON.stringify(call.body),
           signal: timeout.signal,
           redirect: 'error', // a redirect would carry the key to a host nobody checked
         });
@@ -336,16 +271,15 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
         refused.outcomeUnknown = status >= 500 && !refusal.success;
         throw refused;
       }
-      const accepted = omniResponseSchema.safeParse(body);
-      if (!accepted.success) {
+      const first = call.accepted(body);
+      if (first === undefined) {
         failed(status, 'BAD_RESPONSE');
         // A 2xx: Infobip may well have taken the message, whatever the body says.
-        const nonsense = new InfobipError('Infobip answered with a body that is not an OMNI response', status);
+        const nonsense = new InfobipError(`Infobip answered with a body that is not ${call.answerName}`, status);
         nonsense.outcomeUnknown = true;
         throw nonsense;
       }
-      const first = accepted.data.messages[0] as z.infer<typeof omniResponseSchema>['messages'][number];
-      // OMNI's status groups: PENDING 1, UNDELIVERABLE 2, DELIVERED 3, EXPIRED 4, REJECTED 5.
+      // Infobip's status groups: PENDING 1, UNDELIVERABLE 2, DELIVERED 3, EXPIRED 4, REJECTED 5.
       if (first.status.groupName === 'REJECTED') {
         failed(status, first.status.name);
         throw new InfobipRejectedError(first.messageId, first.status);

@@ -1,18 +1,13 @@
 import * as z from '../platform/schema';
 import type { InfobipConfig } from '../platform/config';
 import { AppError, ValidationError } from '../platform/errors';
-import {
-  infobipSettingsSchema,
-  resolveSettings,
-  statusSchema,
-  type InfobipClient,
-  type OmniAccepted,
-  type OmniRequest,
-  type OmniWhatsApp,
-} from './infobip';
+import { TRANSPORTS, type TransportName } from '../platform/config';
+import { infobipSettingsSchema, statusSchema, type InfobipClient, type OmniAccepted } from './infobip';
+import type { MessageKind, OutboundMessage } from './message';
+import { TRANSPORT, routeOf } from './transports';
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
-import { idempotencyKeyOf, idempotent, type Attempt, type IdempotencyConfig, type IdempotencyStore } from './idempotency';
+import { idempotencyKeyOf, idempotent, type Attempt, type InfobipLookup, type IdempotencyConfig, type IdempotencyStore } from './idempotency';
 import { conversationKey, windowStateSchema } from '../conversation/window';
 import { windowGuard, type ConversationWindowDeps, type MessageType, type WindowRead } from './window';
 
@@ -47,8 +42,26 @@ export const sendFields = {
   ),
 };
 
+/**
+ * `replyTo`: the WhatsApp id of the customer's message to quote, as ctlive received it in
+ * the inbound event's `messageId`; it becomes the WhatsApp API's `context.replyToMessageId`
+ * (`MessageContext`). Every free-form send takes it; a template cannot quote.
+ */
+export const freeFormFields = {
+  ...sendFields,
+  replyTo: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1, "must not be empty: leave it out, or give the customer's message id"),
+        z.maxLength(512, 'must be at most 512 characters'),
+        z.regex(/^[\x21-\x7e]+$/, "must be the customer's message id as the inbound event gave it: printable ASCII without spaces"),
+      ),
+  ),
+};
+
 export const sendCommonSchema = z.object(sendFields);
-export type SendCommon = z.infer<typeof sendCommonSchema>;
+export type SendCommon = z.infer<typeof sendCommonSchema> & { replyTo?: string };
 
 /** Validates a body against a schema; the failure lists each field and why. */
 export function validate<S extends z.ZodMiniType>(schema: S, body: unknown): z.infer<S> {
@@ -83,21 +96,33 @@ export interface OutboundDeps {
 
 export interface SentMessage extends OmniAccepted {
   to: string;
+  /** The Infobip API that took the message. */
+  transport: TransportName;
 }
 
-/** Builds the OMNI request of CONTRACT section 3 in the runbook's field order, and sends it. */
-export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, whatsApp: OmniWhatsApp): Promise<SentMessage> {
-  const settings = resolveSettings(common.infobip, deps.infobipConfig);
-  const to = isBusinessScopedUserId(common.to) ? { whatsAppUserId: common.to } : { phoneNumber: common.to };
-  const destination: OmniRequest['destinations'][number] = { to };
-  if (common.messageId !== undefined) destination.messageId = common.messageId;
-  const request: OmniRequest = { scenarioKey: settings.scenarioKey, destinations: [destination], whatsApp };
-  if (common.callbackData !== undefined) request.callbackData = common.callbackData;
-  if (deps.notifyUrl !== undefined) request.notifyUrl = deps.notifyUrl;
+/**
+ * Sends one message through the API `routeOf` chooses (lib/outbound/transports): the
+ * transport builds the request and reads the answer; the runbook's lines, the metrics and
+ * Infobip's refusals are the client's, the same for every API.
+ */
+export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, message: OutboundMessage): Promise<SentMessage> {
+  const route = routeOf(common, deps.infobipConfig, message.kind);
+  const call = TRANSPORT[route.transport].call(
+    message,
+    {
+      to: common.to,
+      businessScoped: isBusinessScopedUserId(common.to),
+      messageId: common.messageId,
+      callbackData: common.callbackData,
+      notifyUrl: deps.notifyUrl,
+      replyTo: common.replyTo,
+    },
+    route.settings,
+  );
   try {
-    const accepted = await deps.infobip.send(settings, request, deps.log);
+    const accepted = await deps.infobip.send(route.settings, call, deps.log);
     deps.log.metrics.count('Sends', { outcome: 'SENT' });
-    return { ...accepted, to: common.to };
+    return { ...accepted, to: common.to, transport: route.transport };
   } catch (error: unknown) {
     countFailedSend(deps.log, error);
     if (error instanceof AppError) error.messageId ??= common.messageId;
@@ -129,6 +154,8 @@ export interface SendOnceOptions {
    * send would have left behind goes (an uploaded file's key and object). Must not throw.
    */
   onWindowRefused?: () => Promise<void>;
+  /** What the route sends (default `text`): it decides the transport, and so how an unknown outcome is looked up. */
+  kind?: MessageKind;
 }
 
 /** What `send` gets: the attempt, and for a `foldsWindowRead` send the read it should carry. */
@@ -150,14 +177,28 @@ export function sendOnce(
 ): Promise<HttpResponse> {
   const window = deps.conversationWindow;
   const key = idempotencyKeyOf(event, common.messageId);
+  // Chosen (and its settings checked) before anything is claimed or sent.
+  const route = routeOf(common, deps.infobipConfig, options.kind ?? 'text');
+  const { lookup } = TRANSPORT[route.transport];
   const idempotency = {
     ...deps.idempotency,
     log: deps.log,
-    lookup: (messageId: string) =>
-      deps.infobip.findMessage(resolveSettings(common.infobip, deps.infobipConfig), messageId, deps.log),
+    lookup: async (messageId: string): Promise<InfobipLookup> => {
+      if (lookup !== undefined) return lookup(deps.infobip, route.settings, messageId, deps.log);
+      deps.log.info(
+        `Infobip's ${route.transport} API cannot be asked about message [${messageId}]: only a report can prove it was sent`,
+        { messageId },
+      );
+      return { found: false };
+    },
   };
   const request = { key, body: event.jsonBody, messageId: common.messageId, to: common.to, alsoRead: options.alsoRead };
-  if (window === undefined || window.policy === 'off') return idempotent(idempotency, request, send);
+  // Should the outcome be unknown, the answer a retry resolves it to names the transport too.
+  const sendVia = (attempt: SendAttempt) => {
+    attempt.attach({ transport: route.transport });
+    return send(attempt);
+  };
+  if (window === undefined || window.policy === 'off') return idempotent(idempotency, request, sendVia);
   // The business number: the request's, else the deployment's; without one the window is unknown.
   const windowKey = conversationKey(common.infobip?.sender ?? deps.infobipConfig.defaults.sender, common.to);
   const guard = windowGuard(window, deps.log, windowKey, {
@@ -166,7 +207,7 @@ export function sendOnce(
     messageId: common.messageId,
     onRefused: options.onWindowRefused,
   });
-  return idempotent({ ...idempotency, windowKey }, request, (attempt) => guard.run(attempt, send));
+  return idempotent({ ...idempotency, windowKey }, request, (attempt) => guard.run(attempt, sendVia));
 }
 
 /**
@@ -177,6 +218,8 @@ export const sentBodySchema = z.object({
   messageId: z.string(),
   to: z.string(),
   status: statusSchema,
+  /** The Infobip API that took the message: `omni` or `whatsapp`. */
+  transport: z.enum(TRANSPORTS),
   conversationWindow: z.optional(windowStateSchema),
 });
 export type SentBody = z.infer<typeof sentBodySchema>;
@@ -185,4 +228,5 @@ export const sentBody = (sent: SentMessage): SentBody => ({
   messageId: sent.messageId,
   to: sent.to,
   status: sent.status,
+  transport: sent.transport,
 });

@@ -9,9 +9,10 @@ import {
 } from '../platform/config';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
-import { createInfobipClient, type OmniWhatsApp } from './infobip';
+import { createInfobipClient } from './infobip';
+import type { MessageKind, MessageOf } from './message';
 import { httpStack, jsonResponse } from '../platform/http';
-import { sendFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps, type SendCommon } from './send';
+import { freeFormFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps, type SendCommon } from './send';
 import { createIdempotencyStore } from './idempotency';
 import { createConversationReader } from './window';
 import { createRedis } from '../platform/redis';
@@ -20,7 +21,7 @@ import { createRedis } from '../platform/redis';
 export const SEND_MESSAGE_MAX_BODY_BYTES = 256 * 1024;
 
 export const sendMessageSchema = z.object({
-  ...sendFields,
+  ...freeFormFields,
   text: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
@@ -29,13 +30,14 @@ export interface SendMessageDeps extends OutboundDeps {
 }
 
 /**
- * A send route whose body becomes one OMNI `whatsApp` object and parks nothing (text,
- * location, contact cards): bearer auth, the body limit, validation, `sendOnce`.
+ * A send route whose body becomes one message and parks nothing (text, location, contact
+ * cards): bearer auth, the body limit, validation, `sendOnce`.
  */
-export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>>(
+export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>, K extends MessageKind>(
   deps: SendMessageDeps,
   schema: S,
-  whatsAppOf: (body: z.infer<S>) => OmniWhatsApp,
+  kind: K,
+  messageOf: (body: z.infer<S>) => MessageOf<K>,
 ) {
   return httpStack(
     {
@@ -46,17 +48,23 @@ export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>>(
     },
     async (event) => {
       const body = validate(schema, event.jsonBody);
-      return sendOnce(deps, event, body, async ({ messageId }) => {
-        const sent = await sendToInfobip(deps, { ...body, messageId }, whatsAppOf(body));
-        return jsonResponse(200, sentBody(sent));
-      });
+      return sendOnce(
+        deps,
+        event,
+        body,
+        async ({ messageId }) => {
+          const sent = await sendToInfobip(deps, { ...body, messageId }, messageOf(body));
+          return jsonResponse(200, sentBody(sent));
+        },
+        { kind },
+      );
     },
   );
 }
 
 /** `POST /imchannel/sendMessage` (CONTRACT section 3): an agent's text to the customer. */
 export const makeSendMessageHandler = (deps: SendMessageDeps) =>
-  makeSimpleSendHandler(deps, sendMessageSchema, (body) => ({ text: body.text }));
+  makeSimpleSendHandler(deps, sendMessageSchema, 'text', (body) => ({ kind: 'text', text: body.text }));
 
 /**
  * Production wiring of a send route that parks nothing (sendMessage, the location and

@@ -1,6 +1,6 @@
 import * as z from '../platform/schema';
-import { sendFields } from './send';
-import type { OmniContact } from './infobip';
+import { freeFormFields } from './send';
+import type { ContactCard } from './message';
 import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './sendMessage';
 
 export const CONTACT_TAG = 'sendWhatsAppContactMessage';
@@ -152,19 +152,19 @@ export const contactSchema = z.strictObject({
 });
 
 export const contactSendSchema = z.object({
-  ...sendFields,
+  ...freeFormFields,
   contacts: z
     .array(contactSchema, 'must be an array of contact cards, each with at least name {firstName, formattedName}')
     .check(z.minLength(1, 'must hold at least one contact card')),
 });
 export type ContactSend = z.infer<typeof contactSendSchema>;
 
-// The schema's output is OMNI's Contact: a change to either that breaks the other fails to compile.
-const asOmni = (contacts: ContactSend['contacts']): OmniContact[] => contacts;
+// The schema's output is the contact card both APIs take: a change to either that breaks the other fails to compile.
+const asCards = (contacts: ContactSend['contacts']): ContactCard[] => contacts;
 
-/** `POST /imchannel/sendWhatsAppContactMessage` (issue 14): one or more contact cards, as OMNI takes them. */
+/** `POST /imchannel/sendWhatsAppContactMessage`: one or more contact cards. */
 export const makeSendContactHandler = (deps: SendMessageDeps) =>
-  makeSimpleSendHandler(deps, contactSendSchema, (body) => ({ contacts: asOmni(body.contacts) }));
+  makeSimpleSendHandler(deps, contactSendSchema, 'contact', (body) => ({ kind: 'contact', contacts: asCards(body.contacts) }));
 
 /** Production wiring, once per cold start. */
 export function startSendContact() {

@@ -1,6 +1,6 @@
 import * as z from '../platform/schema';
-import { sendFields } from './send';
-import type { OmniWhatsApp } from './infobip';
+import { freeFormFields } from './send';
+import type { MessageOf } from './message';
 import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './sendMessage';
 
 export const LOCATION_TAG = 'sendWhatsAppLocationMessage';
@@ -26,7 +26,7 @@ const locationText = z
   );
 
 export const locationSendSchema = z.object({
-  ...sendFields,
+  ...freeFormFields,
   latitude: coordinate(90, 'the latitude'),
   longitude: coordinate(180, 'the longitude'),
   /** Sent to Infobip as `locationName`. */
@@ -35,17 +35,17 @@ export const locationSendSchema = z.object({
 });
 export type LocationSend = z.infer<typeof locationSendSchema>;
 
-/** The OMNI `whatsApp` object of a location, in the field order of Infobip's documentation. */
-export function locationWhatsApp(body: LocationSend): OmniWhatsApp {
-  const whatsApp: OmniWhatsApp = { latitude: body.latitude, longitude: body.longitude };
-  if (body.name !== undefined) whatsApp.locationName = body.name;
-  if (body.address !== undefined) whatsApp.address = body.address;
-  return whatsApp;
-}
+export const locationMessage = (body: LocationSend): MessageOf<'location'> => ({
+  kind: 'location',
+  latitude: body.latitude,
+  longitude: body.longitude,
+  ...(body.name === undefined ? {} : { name: body.name }),
+  ...(body.address === undefined ? {} : { address: body.address }),
+});
 
-/** `POST /imchannel/sendWhatsAppLocationMessage` (issue 14): a pin on the map, with an optional name and address. */
+/** `POST /imchannel/sendWhatsAppLocationMessage` a pin on the map, with an optional name and address. */
 export const makeSendLocationHandler = (deps: SendMessageDeps) =>
-  makeSimpleSendHandler(deps, locationSendSchema, locationWhatsApp);
+  makeSimpleSendHandler(deps, locationSendSchema, 'location', locationMessage);
 
 /** Production wiring, once per cold start. */
 export function startSendLocation() {

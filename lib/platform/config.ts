@@ -95,10 +95,16 @@ export interface RedisConfig {
   token: string;
 }
 
+/** The Infobip APIs a message can go through (lib/outbound/transports). */
+export const TRANSPORTS = ['omni', 'whatsapp'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
 export interface InfobipConfig {
   defaults: InfobipDefaults;
   allowedHosts: string[];
   timeoutMs: number;
+  /** INFOBIP_TRANSPORT: the API a send goes through unless the request or the message needs another; `omni` when absent. */
+  transport?: TransportName;
 }
 
 export interface MediaConfig {
@@ -230,7 +236,20 @@ export function readInfobipConfig(env: Env = process.env): InfobipConfig {
       .map((host) => host.trim().toLowerCase())
       .filter(Boolean),
     timeoutMs: positiveInt(env, 'INFOBIP_TIMEOUT_MS', 10_000),
+    transport: transportName(env),
   };
+}
+
+/** INFOBIP_TRANSPORT: `omni` (the default) or `whatsapp`. */
+function transportName(env: Env): TransportName {
+  const raw = nonEmpty(env, 'INFOBIP_TRANSPORT')?.trim().toLowerCase();
+  if (raw === undefined) return 'omni';
+  if ((TRANSPORTS as readonly string[]).includes(raw)) return raw as TransportName;
+  return problem(
+    'INFOBIP_TRANSPORT',
+    `must be omni (Infobip's OMNI API, the default) or whatsapp (its WhatsApp API), got "${raw}"`,
+    'omni',
+  );
 }
 
 /** `undefined` when not set: sendMessage then sends no notifyUrl. */
@@ -516,7 +535,15 @@ const MB = 1024 * 1024;
  * `videoUrl` "Maximum video size is 16MB", `fileUrl` "Maximum file size is 100MB".
  * Read as MiB, as the Infobip sandbox does (tools/infobipSandbox/media.ts).
  */
-export const INFOBIP_MEDIA_LIMITS = { image: 5 * MB, audio: 16 * MB, video: 16 * MB, document: 100 * MB } as const;
+export const INFOBIP_MEDIA_LIMITS = {
+  image: 5 * MB,
+  audio: 16 * MB,
+  video: 16 * MB,
+  document: 100 * MB,
+  // The WhatsApp API's sticker: "≤ 500 KB animated" (a static one ≤ 100 KB, lib/media/sticker.ts),
+  // read as thousands of bytes, the stricter reading, so that no file taken here is refused there.
+  sticker: 500 * 1000,
+} as const;
 export type MediaLimits = Record<keyof typeof INFOBIP_MEDIA_LIMITS, number>;
 
 /** Where uploaded files live (issue 17): the bucket, how it is signed for, and how they are served. */
@@ -591,6 +618,7 @@ export function readObjectStorageConfig(env: Env = process.env): ObjectStorageCo
       audio: limitOf(env, 'MEDIA_MAX_BYTES_AUDIO', INFOBIP_MEDIA_LIMITS.audio),
       video: limitOf(env, 'MEDIA_MAX_BYTES_VIDEO', INFOBIP_MEDIA_LIMITS.video),
       document: limitOf(env, 'MEDIA_MAX_BYTES_DOCUMENT', INFOBIP_MEDIA_LIMITS.document),
+      sticker: limitOf(env, 'MEDIA_MAX_BYTES_STICKER', INFOBIP_MEDIA_LIMITS.sticker),
     },
   };
 }

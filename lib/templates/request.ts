@@ -1,7 +1,7 @@
 import * as z from '../platform/schema';
 import { BadRequestError, ValidationError } from '../platform/errors';
 import { sendFields } from '../outbound/send';
-import type { OmniMediaTemplateData, OmniWhatsApp } from '../outbound/infobip';
+import type { MessageOf, TemplateHeaderOut } from '../outbound/message';
 import type { MediaKind } from '../media/kinds';
 import type { Catalogue } from './catalogue';
 
@@ -162,41 +162,26 @@ export function headerFileOf(header: TemplateHeader | undefined): HeaderFile | u
   };
 }
 
-/**
- * OMNI's `whatsApp` for the request: a plain template (templateData) without header and
- * buttons, else a media template (mediaTemplateData). `headerUrl`: the parked file's URL.
- */
-export function omniTemplate(body: TemplateSend, headerUrl?: string): OmniWhatsApp {
-  const placeholders = body.placeholders ?? [];
-  const named: OmniWhatsApp = {
-    templateName: body.templateName,
-    ...(body.templateNamespace === undefined ? {} : { templateNamespace: body.templateNamespace }),
-  };
-  if (body.header === undefined && body.buttons === undefined) {
-    return { ...named, templateData: placeholders, language: body.language };
-  }
+/** The template as the transports take it (lib/outbound/message.ts); `headerUrl`: the parked file's URL. */
+export function templateMessage(body: TemplateSend, headerUrl?: string): MessageOf<'template'> {
   const header = body.header;
-  let omniHeader: OmniMediaTemplateData['header'];
-  if (header?.type === 'TEXT') omniHeader = { textPlaceholder: header.text };
-  else if (header?.type === 'LOCATION') omniHeader = { latitude: header.latitude, longitude: header.longitude };
+  let out: TemplateHeaderOut | undefined;
+  if (header?.type === 'TEXT' || header?.type === 'LOCATION') out = header;
   else if (header !== undefined) {
     const url = headerUrl ?? (header.url as string);
-    if (header.type === 'IMAGE') omniHeader = { imageUrl: url };
-    else if (header.type === 'VIDEO') omniHeader = { videoUrl: url };
-    else omniHeader = { documentUrl: url, documentFilename: header.fileName as string };
+    out = header.type === 'DOCUMENT' ? { type: 'DOCUMENT', url, fileName: header.fileName as string } : { type: header.type, url };
   }
-  const media: OmniMediaTemplateData = {
-    ...(omniHeader === undefined ? {} : { header: omniHeader }),
-    body: { placeholders },
-    ...(body.buttons === undefined
-      ? {}
-      : {
-          buttons: body.buttons.map((button) =>
-            button.type === 'QUICK_REPLY' ? { quickReplyPayload: button.payload } : { urlPlaceholder: button.parameter },
-          ),
-        }),
+  return {
+    kind: 'template',
+    template: {
+      templateName: body.templateName,
+      ...(body.templateNamespace === undefined ? {} : { templateNamespace: body.templateNamespace }),
+      language: body.language,
+      placeholders: body.placeholders ?? [],
+      ...(out === undefined ? {} : { header: out }),
+      ...(body.buttons === undefined ? {} : { buttons: body.buttons }),
+    },
   };
-  return { ...named, mediaTemplateData: media, language: body.language };
 }
 
 const headerName = (format: string | undefined) => (format === undefined ? 'no header' : `a ${format} header`);

@@ -15,7 +15,8 @@ import { httpStack, jsonResponse } from '../platform/http';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
-import { createInfobipClient, isInfobipRefusal, resolveSettings } from '../outbound/infobip';
+import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
+import { routeOf } from '../outbound/transports';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
 import { createConversationReader } from '../outbound/window';
 import * as z from '../platform/schema';
@@ -38,7 +39,7 @@ import {
   TEMPLATE_ENVELOPE_CHARS,
   checkAgainstCatalogue,
   headerFileOf,
-  omniTemplate,
+  templateMessage,
   templateSendSchema,
   type HeaderFile,
 } from './request';
@@ -92,7 +93,7 @@ function checkHeaderFile(file: HeaderFile, media: MediaConfig, fileLimit: string
 }
 
 /**
- * `POST /imchannel/sendWhatsAppTemplateMessage` (issue 14): an approved WhatsApp template,
+ * `POST /imchannel/sendWhatsAppTemplateMessage`: an approved WhatsApp template,
  * the one message that reaches a customer whose 24-hour window has closed. A header's file
  * is parked under the claim like a media send's, and served by the kind's fetch route.
  */
@@ -111,11 +112,12 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
       authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
     },
     async (event) => {
+      refuseQuote(event.jsonBody);
       const body = validate(templateSendSchema, event.jsonBody);
       const file = headerFileOf(body.header);
       const contentType = file === undefined ? undefined : checkHeaderFile(file, media, fileLimit);
       // Checked before anything is claimed or parked, so a request that cannot be sent leaves nothing behind.
-      const settings = resolveSettings(body.infobip, deps.infobipConfig);
+      const { settings } = routeOf(body, deps.infobipConfig, 'template');
       // Without a known business number there is no catalogue to check against: Infobip judges alone.
       const cacheKey = settings.sender === undefined ? undefined : catalogueKey(settings.sender, settings.baseUrl);
 
@@ -152,7 +154,7 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
             attach(parked);
           }
           try {
-            const sent = await sendToInfobip(deps, { ...body, messageId }, omniTemplate(body, parked?.mediaUrl));
+            const sent = await sendToInfobip(deps, { ...body, messageId }, templateMessage(body, parked?.mediaUrl));
             const answer: z.infer<typeof templateSentBodySchema> = { ...sentBody(sent), ...parked };
             return jsonResponse(200, answer);
           } catch (error: unknown) {
@@ -169,10 +171,22 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
           }
         },
         // Never refused by the 24-hour window: a template is how a closed one is reopened.
-        { messageType: 'template', alsoRead: cacheKey === undefined ? undefined : [cacheKey] },
+        { messageType: 'template', kind: 'template', alsoRead: cacheKey === undefined ? undefined : [cacheKey] },
       );
     },
   );
+}
+
+/** A template cannot quote: WhatsApp shows no quote bubble on one (`MessageContext`), so a `replyTo` is refused rather than dropped. */
+function refuseQuote(body: unknown): void {
+  if (typeof body === 'object' && body !== null && 'replyTo' in body) {
+    throw new ValidationError('Request body failed validation', [
+      {
+        path: 'replyTo',
+        message: 'a template cannot quote a message (WhatsApp shows no quote on a template): leave replyTo out',
+      },
+    ]);
+  }
 }
 
 /**

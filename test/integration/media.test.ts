@@ -61,12 +61,19 @@ beforeEach(() => {
   lines.length = 0;
 });
 
-const NAMES: Record<MediaKind, string> = { image: 'Image', document: 'Document', audio: 'Audio', video: 'Video' };
+const NAMES: Record<MediaKind, string> = {
+  image: 'Image',
+  document: 'Document',
+  audio: 'Audio',
+  video: 'Video',
+  sticker: 'Sticker',
+};
 const FILES: Record<MediaKind, { fileName: string; contentType: string }> = {
   image: { fileName: 'NFO_resized.png', contentType: 'image/png' },
   document: { fileName: 'Offerta "2025"; définitive.pdf', contentType: 'application/pdf' },
   audio: { fileName: 'voice.ogg', contentType: 'audio/ogg; codecs=opus' },
   video: { fileName: 'clip.mp4', contentType: 'video/mp4' },
+  sticker: { fileName: 'thumbs-up.webp', contentType: 'image/webp' },
 };
 
 /** `size` bytes that pass the check of the kind's content type (test/support/sampleFile.ts). */

@@ -6,7 +6,7 @@ import { makeSendMediaHandler } from '../../lib/media/send';
 import { apiEvent, captureLines, lambdaContext } from './lambda';
 import { fakeMediaStore } from './mediaStoreFake';
 import { sampleFile } from './sampleFile';
-import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
+import { acceptedAnswer } from './infobipAnswers';
 
 /** A send handler of one kind over a fake store and a fake Infobip, for unit tests. */
 export const TOKEN = 'ctlive-token-0123456789';
@@ -15,6 +15,8 @@ export const BASE_URL = 'https://xxxx.api.infobip.com';
 export const PUBLIC_URL = 'https://siotunnel.ei.eilabonline.biz/tenantname/imchannel';
 export const REPORT_TOKEN = 'report-token-0123456789abcdef0123456789';
 export const MAX_BYTES = 3000;
+/** The business number: the WhatsApp API's `from` (a sticker goes through it whatever the default). */
+export const SENDER = '447860099299';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export const TYPES: Record<MediaKind, string> = {
@@ -22,6 +24,7 @@ export const TYPES: Record<MediaKind, string> = {
   document: 'application/pdf',
   audio: 'audio/ogg; codecs=opus',
   video: 'video/mp4',
+  sticker: 'image/webp',
 };
 
 export interface Call {
@@ -61,7 +64,8 @@ export function setupSend(kind: MediaKind, answer: (call: Call) => Promise<Respo
   return { ...fake, infobipCalls: calls, lines, send, sentWhatsApp };
 }
 
-export const ok = () => new Response(JSON.stringify(omniSendResponse), { status: 200 });
+/** Infobip's 200 in the shape of the API the call went to (OMNI, or the WhatsApp API for a sticker). */
+export const ok = (call?: Call) => (call === undefined ? acceptedAnswer('/omni/1/advanced') : acceptedAnswer(call.url));
 /** A file of each kind's type in TYPES; 1501 bytes, not a multiple of 3: its base64 ends in padding. */
 export const FILES = Object.fromEntries(Object.entries(TYPES).map(([kind, type]) => [kind, sampleFile(type, 1501)])) as Record<
   MediaKind,
@@ -72,6 +76,11 @@ export const bodyFor = (kind: MediaKind, extra: Record<string, unknown> = {}) =>
   fileName: 'NFO_resized.jpg',
   contentType: TYPES[kind],
   content: FILES[kind].toString('base64'),
-  infobip: { baseUrl: BASE_URL, apiKey: API_KEY, scenarioKey: 'a8b1bf3c-492e-4d5e-a467-62450f3469d8' },
+  infobip: {
+    baseUrl: BASE_URL,
+    apiKey: API_KEY,
+    scenarioKey: 'a8b1bf3c-492e-4d5e-a467-62450f3469d8',
+    sender: SENDER,
+  },
   ...extra,
 });

@@ -21,6 +21,8 @@ const LEADING: Record<string, Buffer> = {
   'audio/ogg': Buffer.from('4f67675300020000', 'hex'),
   'video/mp4': Buffer.from('000000186674797069736f6d', 'hex'),
   'video/3gpp': Buffer.from('0000001466747970336770340000', 'hex'),
+  // RIFF, a size, WEBP, then a VP8X chunk: no animation, a 512×512 canvas (width − 1 and height − 1 = 0x1FF).
+  'image/webp': Buffer.from('52494646000000005745425056503858' + '0a000000' + '00000000' + 'ff0100' + 'ff0100', 'hex'),
 };
 
 /** The real leading bytes of a type (empty for text/plain and for a type without a signature). */

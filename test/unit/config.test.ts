@@ -55,7 +55,12 @@ describe('config', () => {
 
   it('applies the contract defaults', () => {
     expect(readMediaConfig({})).toEqual({ ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: 4_194_304 });
-    expect(readInfobipConfig({})).toEqual({ defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 10_000 });
+    expect(readInfobipConfig({})).toEqual({
+      defaults: {},
+      allowedHosts: ['*.api.infobip.com'],
+      timeoutMs: 10_000,
+      transport: 'omni',
+    });
     expect(readLogConfig({})).toEqual({ format: 'json', level: 'INFO' });
   });
 

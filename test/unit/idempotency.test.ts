@@ -158,7 +158,7 @@ describe('idempotent sends: an unknown outcome is resolved before anything is se
     const retry = await t.call(body, KEY);
 
     expect(retry).toMatchObject({ status: 200, headers: { 'idempotent-replayed': 'true' } });
-    expect(retry.body).toEqual({ messageId, to: '39123456789', status });
+    expect(retry.body).toEqual({ messageId, to: '39123456789', status, transport: 'omni' });
     expect(t.sends).toHaveLength(1);
     expect(t.lookups).toEqual([]); // the report settled it: Infobip is not even asked
     expect((await t.call(body, KEY)).body).toEqual(retry.body);

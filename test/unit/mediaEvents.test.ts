@@ -9,10 +9,10 @@ import { makeFetchMediaHandler } from '../../lib/media/fetch';
 import { makeSendMediaHandler } from '../../lib/media/send';
 import { captureLines, lambdaContext } from '../support/lambda';
 import { fakeMediaStore } from '../support/mediaStoreFake';
-import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
+import { acceptedAnswer } from '../support/infobipAnswers';
 
 const EVENTS = join(__dirname, '../../events');
-const NAME = /^(sendWhatsApp|onGet)(Image|Document|Audio|Video)Message-(\d{3})-.+\.json$/;
+const NAME = /^(sendWhatsApp|onGet)(Image|Document|Audio|Video|Sticker)Message-(\d{3})-.+\.json$/;
 const files = readdirSync(EVENTS).filter((name) => NAME.test(name));
 
 /** The ids the fetch events name, as if a send had stored them (see docs/api.md, "Event files"). */
@@ -21,6 +21,7 @@ const STORED: Record<MediaKind, string> = {
   document: '0c2f6a3e-8d1b-4f5a-9e7c-2b4d6f8a1c3e',
   audio: '5e9d3c1b-7a2f-4e6d-8b0a-1c3e5f7a9b2d',
   video: '9a7b5c3d-1e2f-4a6b-8c0d-2e4f6a8b0c1e',
+  sticker: '3c5e7a9b-1d2f-4b6c-8e0a-4b6d8f0a2c4e',
 };
 const media = { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: 4 * 1024 * 1024 };
 
@@ -42,13 +43,13 @@ function handlerFor(direction: string, kind: MediaKind) {
       media,
     });
   }
-  const fakeFetch = (async () => new Response(JSON.stringify(omniSendResponse))) as unknown as typeof fetch;
+  const fakeFetch = (async (url: string) => acceptedAnswer(url)) as unknown as typeof fetch;
   return makeSendMediaHandler(spec, {
     idempotency: memoryIdempotency(),
     log: createLogger(spec.sendTag, { format: 'text', level: 'INFO', sink }),
     infobip: createInfobipClient({ timeoutMs: 1_000, fetch: fakeFetch }),
     infobipConfig: {
-      defaults: { baseUrl: 'https://xxxx.api.infobip.com', apiKey: 'k-0123456789', scenarioKey: 'S' },
+      defaults: { baseUrl: 'https://xxxx.api.infobip.com', apiKey: 'k-0123456789', scenarioKey: 'S', sender: '447860099299' },
       allowedHosts: ['*.api.infobip.com'],
       timeoutMs: 1_000,
     },

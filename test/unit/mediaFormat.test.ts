@@ -132,7 +132,7 @@ describe('stored entries', () => {
     expect(decodeEntry(encodeEntry(entry))).toEqual(entry);
   });
 
-  it.each(['', 'not json', 'null', '{"v":2}', JSON.stringify({ ...entry, v: 1, kind: 'sticker' })])(
+  it.each(['', 'not json', 'null', '{"v":2}', JSON.stringify({ ...entry, v: 1, kind: 'gif' })])(
     'a value this service did not write (%j) decodes to undefined',
     (value) => expect(decodeEntry(value)).toBeUndefined(),
   );

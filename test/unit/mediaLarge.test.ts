@@ -192,7 +192,7 @@ describe('the S3-backed entry (v 2)', () => {
     ['a size that is not a positive integer', { size: 0 }],
     ['a fractional size', { size: 1.5 }],
     ['a digest that is not 64 hex digits', { sha256: 'xyz' }],
-    ['an unknown kind', { kind: 'sticker' }],
+    ['an unknown kind', { kind: 'gif' }],
     ['no object key', { objectKey: '' }],
   ])('is not a file with %s', (_label, change) => {
     expect(decodeObjectEntry(JSON.stringify({ v: 2, ...ENTRY, ...change }))).toBeUndefined();
@@ -331,7 +331,7 @@ describe('POST /imchannel/media', () => {
     ['no bearer token', PDF, 'wrong', 401, 'UNAUTHORIZED'],
     ['a size of 0', { ...PDF, size: 0 }, TOKEN, 400, 'VALIDATION_FAILED'],
     ['a size that is not a whole number', { ...PDF, size: 1.5 }, TOKEN, 400, 'VALIDATION_FAILED'],
-    ['an unknown kind', { ...PDF, kind: 'sticker' }, TOKEN, 400, 'VALIDATION_FAILED'],
+    ['an unknown kind', { ...PDF, kind: 'gif' }, TOKEN, 400, 'VALIDATION_FAILED'],
     ['a sha256 that is not 64 hex digits', { ...PDF, sha256: 'abc' }, TOKEN, 400, 'VALIDATION_FAILED'],
     ['a document over 100 MB', { ...PDF, size: 100 * MB + 1 }, TOKEN, 413, 'PAYLOAD_TOO_LARGE'],
     [

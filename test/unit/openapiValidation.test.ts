@@ -11,7 +11,7 @@ const status = {
   name: 'PENDING_ENROUTE',
   description: 'Message sent to next instance',
 };
-const sent = { messageId: 'abc', to: '39123456789', status };
+const sent = { messageId: 'abc', to: '39123456789', status, transport: 'omni' };
 
 describe('the OpenAPI response check', () => {
   it('accepts the documented bodies', () => {

@@ -74,6 +74,7 @@ describe('sendWhatsAppLocationMessage', () => {
       messageId: omniSendResponse.messages[0]?.messageId,
       to: '39123456789',
       status: omniSendResponse.messages[0]?.status,
+      transport: 'omni',
     });
     expect(calls).toHaveLength(1);
     expect(calls[0]?.url).toBe(`${BASE_URL}/omni/1/advanced`);

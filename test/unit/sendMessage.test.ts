@@ -77,6 +77,7 @@ describe('sendMessage', () => {
       messageId: '6920cb18-8b18-4172-9de7-514e2aac9ef1',
       to: '39123456789',
       status: omniSendResponse.messages[0]?.status,
+      transport: 'omni',
     });
     expect(calls).toHaveLength(1);
     expect(calls[0]?.url).toBe(`${BASE_URL}/omni/1/advanced`);

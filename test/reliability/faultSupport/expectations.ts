@@ -9,6 +9,7 @@ export const CONTENT_TYPES: Record<MediaKind, string> = {
   document: 'application/pdf',
   audio: 'audio/ogg; codecs=opus',
   video: 'video/mp4',
+  sticker: 'image/webp',
 };
 
 export const textBody = (messageId: string, extra: Record<string, unknown> = {}) => ({

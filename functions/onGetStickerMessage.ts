@@ -1,0 +1,3 @@
+import { startMediaFetch } from '../lib/media/fetch';
+
+export const handler = startMediaFetch('sticker');

@@ -1,0 +1,3 @@
+import { startMediaSend } from '../lib/media/send';
+
+export const handler = startMediaSend('sticker');
