@@ -107,7 +107,7 @@ export interface SentMessage extends OmniAccepted {
  */
 export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, message: OutboundMessage): Promise<SentMessage> {
   const route = routeOf(common, deps.infobipConfig, message.kind);
-  const call = TRANSPORT[route.transport].call(
+  const call = await TRANSPORT[route.transport].call(
     message,
     {
       to: common.to,

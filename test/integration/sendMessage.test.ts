@@ -42,7 +42,12 @@ describe('sendMessage against the Infobip sandbox', () => {
 
     expect(res).toEqual({
       status: 200,
-      body: { messageId: 'ctlive-1', to: '39123456789', status: expect.objectContaining({ name: 'PENDING_ENROUTE' }) },
+      body: {
+        messageId: 'ctlive-1',
+        to: '39123456789',
+        status: expect.objectContaining({ name: 'PENDING_ENROUTE' }),
+        transport: 'omni',
+      },
     });
     expect(sandbox.received).toHaveLength(1);
     expect(sandbox.received[0]?.body).toEqual({

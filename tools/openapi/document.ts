@@ -45,6 +45,7 @@ import {
   storageUnavailableBody,
   unauthorizedBody,
   uploadMismatchBody,
+  stickerRefusedBody,
   uploadMissingBody,
   uploadAlreadySentBody,
   uploadUnsupportedTypeBody,
@@ -100,16 +101,18 @@ function requestComponents() {
   registry.add(locationSendSchema, {
     id: 'SendLocationRequest',
     description:
-      'A location: sent to Infobip OMNI as whatsApp `latitude`, `longitude`, `locationName` (from `name`) and `address`.',
+      'A location: sent to Infobip OMNI as whatsApp `latitude`, `longitude`, `locationName` (from `name`) and `address`, ' +
+      "or to the WhatsApp API as LocationContent's `latitude`, `longitude`, `name` and `address`.",
   });
   registry.add(contactSchema, {
     id: 'ContactCard',
     description:
-      "One contact card in Infobip OMNI's shape (WhatsAppData `contacts[]`); unknown fields are refused at every level.",
+      "One contact card in Infobip OMNI's shape (WhatsAppData `contacts[]`), field for field the WhatsApp API's ContactContent; unknown fields are refused at every level.",
   });
   registry.add(contactSendSchema, {
     id: 'SendContactRequest',
-    description: 'One or more contact cards, sent to Infobip OMNI as whatsApp `contacts` unchanged.',
+    description:
+      "One or more contact cards, sent to Infobip unchanged (OMNI whatsApp `contacts`, or the WhatsApp API's ContactsContent).",
   });
   registry.add(mediaSendSchema, {
     id: 'MediaSendRequest',
@@ -187,6 +190,10 @@ const ERROR_SCHEMAS = {
   UploadAlreadySentError: [
     uploadAlreadySentBody,
     '409: this upload was already sent as another message (an upload carries one message); nothing is sent. Create a new upload for this message.',
+  ],
+  StickerRefusedError: [
+    stickerRefusedBody,
+    '422: the sticker is not what WhatsApp shows as one: a WebP image of 512×512 pixels, at most 100 KB static or 500 KB animated; `limit` and `found` say which and what. Nothing is sent.',
   ],
   UploadMismatchError: [
     uploadMismatchBody,
@@ -367,7 +374,7 @@ function sendMessageOperation() {
     post: {
       operationId: 'sendMessage',
       summary: "Send an agent's text to the customer",
-      description: 'Sent through Infobip OMNI (`POST {baseUrl}/omni/1/advanced`). CONTRACT section 3.',
+      description: `${TRANSPORT_TEXT} CONTRACT section 3.`,
       tags: [CTLIVE_TAG],
       security: [{ ctliveBearer: [] }],
       parameters: [IDEMPOTENCY_KEY],
@@ -380,13 +387,20 @@ function sendMessageOperation() {
   };
 }
 
-/** The location and contact-card sends (issue 14): sendMessage's conventions, another body. */
+/** How every send chooses the Infobip API it goes through (docs/api.md, "Transports"). */
+const TRANSPORT_TEXT =
+  'Sent through Infobip OMNI (`POST {baseUrl}/omni/1/advanced`) or its WhatsApp API (`POST {baseUrl}/whatsapp/1/message/...`): ' +
+  "`infobip.transport`, else the deployment's INFOBIP_TRANSPORT (default `omni`). A message OMNI cannot carry (a quote, `replyTo`; " +
+  'a sticker) goes through the WhatsApp API whatever the default, which needs the business number (`infobip.sender` or INFOBIP_SENDER): ' +
+  'without one the send is a 400 and nothing is sent. The answer names the API in `transport`.';
+
+/** The location and contact-card sends: sendMessage's conventions, another body. */
 function richSendOperation(operationId: string, summary: string, description: string, requestId: string) {
   return {
     post: {
       operationId,
       summary,
-      description: `${description} Sent through Infobip OMNI (\`POST {baseUrl}/omni/1/advanced\`), as sendMessage is.`,
+      description: `${description} ${TRANSPORT_TEXT}`,
       tags: [CTLIVE_TAG],
       security: [{ ctliveBearer: [] }],
       parameters: [IDEMPOTENCY_KEY],
@@ -409,7 +423,10 @@ function mediaSendOperation(kind: MediaKind) {
         `Allowed content types (parameters such as \`; codecs=opus\` are kept): ${spec.contentTypes.join(', ')}. ` +
         `The file is stored under a fresh UUID before Infobip is called, and Infobip fetches it from ` +
         `\`IMCHANNEL_PUBLIC_URL/${spec.route}/{id}\`; when Infobip refuses the message, the file is deleted. ` +
-        'CONTRACT section 3.',
+        (spec.checkFile === undefined
+          ? ''
+          : 'A sticker must be a WebP image of exactly 512×512 pixels, at most 100 KB static or 500 KB animated, read from its header before anything is stored (422 STICKER_REFUSED otherwise). ') +
+        `${TRANSPORT_TEXT} CONTRACT section 3.`,
       tags: [CTLIVE_TAG],
       security: [{ ctliveBearer: [] }],
       parameters: [IDEMPOTENCY_KEY],
@@ -444,13 +461,14 @@ function mediaSendOperation(kind: MediaKind) {
         },
         '422': {
           ...sendErrors['422'],
-          description: `${sendErrors['422'].description} Or ${ERROR_SCHEMAS.UploadMismatchError[1]}`,
+          description: `${sendErrors['422'].description} Or ${ERROR_SCHEMAS.UploadMismatchError[1]}${spec.checkFile === undefined ? '' : ` Or ${ERROR_SCHEMAS.StickerRefusedError[1]}`}`,
           content: {
             'application/json': {
               schema: {
                 anyOf: [
                   ...sendErrors['422'].content['application/json'].schema.anyOf,
                   { $ref: '#/components/schemas/UploadMismatchError' },
+                  ...(spec.checkFile === undefined ? [] : [{ $ref: '#/components/schemas/StickerRefusedError' }]),
                 ],
               },
             },
@@ -545,7 +563,9 @@ function templateSendOperation() {
       description:
         'The one message that reaches a customer whose 24-hour window has closed. Sent through Infobip OMNI ' +
         '(`POST {baseUrl}/omni/1/advanced`, WhatsAppData templateName/templateNamespace/templateData/language or ' +
-        'mediaTemplateData). When the sender (`infobip.sender` or INFOBIP_SENDER) has a cached catalogue, the template ' +
+        'mediaTemplateData), or its WhatsApp API (`POST {baseUrl}/whatsapp/1/message/template`, a BulkMessage of one ' +
+        "TemplateContent; `templateNamespace` is OMNI's alone) as `infobip.transport` or INFOBIP_TRANSPORT say. A template " +
+        'takes no `replyTo` (WhatsApp shows no quote on one). When the sender (`infobip.sender` or INFOBIP_SENDER) has a cached catalogue, the template ' +
         "is checked against it first. A header file is parked like a media send's and deleted when Infobip refuses " +
         'the message. docs/api.md, "Templates".',
       tags: [CTLIVE_TAG],

@@ -39,6 +39,8 @@ export const badRequestBody = errorBody(
     'UPLOAD_FIELD_MISMATCH',
     'LARGE_FILES_DISABLED',
     'CONTENT_AND_MEDIA_ID',
+    // The request insists on OMNI (infobip.transport) for what only the WhatsApp API carries.
+    'TRANSPORT_CANNOT_CARRY',
   ],
   {
     details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
@@ -52,6 +54,12 @@ export const uploadMissingBody = errorBody(['UPLOAD_MISSING']);
 export const uploadAlreadySentBody = errorBody(['UPLOAD_ALREADY_SENT']);
 /** lib/media/sendStored.ts: the object is not what its upload declared; the upload is deleted. */
 export const uploadMismatchBody = errorBody(['UPLOAD_MISMATCH']);
+/** StickerRefusedError (lib/media/sticker.ts): not a 512×512 WebP within its size limit. */
+export const stickerRefusedBody = errorBody(['STICKER_REFUSED'], {
+  limit: z.optional(z.union([z.int(), z.string()])),
+  found: z.optional(z.union([z.int(), z.string()])),
+  animated: z.optional(z.boolean()),
+});
 /** ObjectStorageUnavailableError (lib/media/objects.ts): S3 failed or was too slow. */
 export const storageUnavailableBody = errorBody(['STORAGE_UNAVAILABLE']);
 /** The upload route's 415: the declared type is not one the declared kind takes. */

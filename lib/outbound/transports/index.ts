@@ -7,7 +7,6 @@ import type { MessageKind, OutboundMessage } from '../message';
 import type * as z from '../../platform/schema';
 import type { Envelope } from './envelope';
 import { OMNI_MAPPING, omniCall } from './omni';
-import { whatsAppCall } from './whatsapp';
 
 export type { Envelope } from './envelope';
 
@@ -19,21 +18,24 @@ export type { Envelope } from './envelope';
  * (lib/outbound/send.ts, lib/outbound/infobip.ts), the same for every transport.
  */
 export interface Transport {
-  call(message: OutboundMessage, envelope: Envelope, settings: InfobipSettings): InfobipCall;
+  call(message: OutboundMessage, envelope: Envelope, settings: InfobipSettings): Promise<InfobipCall>;
   /** Whether Infobip has a message it may have taken, or undefined where the API offers no way to ask. */
   lookup?: (client: InfobipClient, settings: InfobipSettings, messageId: string, log: TaggedLogger) => Promise<InfobipLookup>;
 }
 
 export const TRANSPORT: Readonly<Record<TransportName, Transport>> = {
   omni: {
-    call: omniCall,
+    call: async (message, envelope, settings) => omniCall(message, envelope, settings),
     // OMNI's message logs (`GET /omni/1/logs?messageId=`).
     lookup: (client, settings, messageId, log) => client.findMessage(settings, messageId, log),
   },
   // Infobip's published WhatsApp API has no operation that finds a sent message by its id
   // (its paths send, mark as read, serve inbound media and manage templates, senders and
   // flows): an unknown outcome is settled by a delivery or seen report, else by the grace period.
-  whatsapp: { call: whatsAppCall },
+  // Loaded on its first use: a send function on the OMNI default never parses it at init.
+  whatsapp: {
+    call: async (message, envelope, settings) => (await import('./whatsapp')).whatsAppCall(message, envelope, settings),
+  },
 };
 
 export interface Route {
