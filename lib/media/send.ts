@@ -229,7 +229,11 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
           // Should the outcome be unknown, a retry that learns the message went out answers with these.
           attach({ mediaId, mediaUrl });
           try {
-            const sent = await sendToInfobip(deps, { ...body, messageId }, spec.message(mediaUrl, { caption: body.caption, fileName: body.fileName }));
+            const sent = await sendToInfobip(
+              deps,
+              { ...body, messageId },
+              spec.message(mediaUrl, { caption: body.caption, fileName: body.fileName }),
+            );
             const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
             return jsonResponse(200, answer);
           } catch (error: unknown) {

@@ -167,7 +167,11 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       const mediaUrl = `${deps.fileUrlBase}/${spec.route}/${mediaId}`;
       attach({ mediaId, mediaUrl });
       try {
-        const sent = await sendToInfobip(deps, { ...body, messageId }, spec.message(mediaUrl, { caption: body.caption, fileName: entry.fileName }));
+        const sent = await sendToInfobip(
+          deps,
+          { ...body, messageId },
+          spec.message(mediaUrl, { caption: body.caption, fileName: entry.fileName }),
+        );
         return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
       } catch (error: unknown) {
         // As for an inline file: a refusal that surely did not reach Infobip frees the file.

@@ -7,7 +7,14 @@ import type { MessageKind, OutboundMessage } from './message';
 import { TRANSPORT, routeOf } from './transports';
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
-import { idempotencyKeyOf, idempotent, type Attempt, type InfobipLookup, type IdempotencyConfig, type IdempotencyStore } from './idempotency';
+import {
+  idempotencyKeyOf,
+  idempotent,
+  type Attempt,
+  type InfobipLookup,
+  type IdempotencyConfig,
+  type IdempotencyStore,
+} from './idempotency';
 import { conversationKey, windowStateSchema } from '../conversation/window';
 import { windowGuard, type ConversationWindowDeps, type MessageType, type WindowRead } from './window';
 
@@ -55,7 +62,10 @@ export const freeFormFields = {
       .check(
         z.minLength(1, "must not be empty: leave it out, or give the customer's message id"),
         z.maxLength(512, 'must be at most 512 characters'),
-        z.regex(/^[\x21-\x7e]+$/, "must be the customer's message id as the inbound event gave it: printable ASCII without spaces"),
+        z.regex(
+          /^[\x21-\x7e]+$/,
+          "must be the customer's message id as the inbound event gave it: printable ASCII without spaces",
+        ),
       ),
   ),
 };

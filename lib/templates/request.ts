@@ -169,7 +169,8 @@ export function templateMessage(body: TemplateSend, headerUrl?: string): Message
   if (header?.type === 'TEXT' || header?.type === 'LOCATION') out = header;
   else if (header !== undefined) {
     const url = headerUrl ?? (header.url as string);
-    out = header.type === 'DOCUMENT' ? { type: 'DOCUMENT', url, fileName: header.fileName as string } : { type: header.type, url };
+    out =
+      header.type === 'DOCUMENT' ? { type: 'DOCUMENT', url, fileName: header.fileName as string } : { type: header.type, url };
   }
   return {
     kind: 'template',

@@ -265,7 +265,8 @@ describe('CONVERSATION_WINDOW_POLICY=enforce on the sandbox', () => {
         deps,
         event,
         body,
-        async ({ messageId }) => jsonResponse(200, sentBody(await sendToInfobip(deps, { ...body, messageId }, { kind: 'text', text: 'x' }))),
+        async ({ messageId }) =>
+          jsonResponse(200, sentBody(await sendToInfobip(deps, { ...body, messageId }, { kind: 'text', text: 'x' }))),
         { messageType: 'template' },
       );
     });

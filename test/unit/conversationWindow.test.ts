@@ -271,7 +271,13 @@ describe('a template and the window', () => {
       async ({ messageId }) =>
         jsonResponse(
           200,
-          sentBody(await sendToInfobip(t.deps, { ...body, messageId }, { kind: 'text', text: 'the template route passes its own whatsApp' })),
+          sentBody(
+            await sendToInfobip(
+              t.deps,
+              { ...body, messageId },
+              { kind: 'text', text: 'the template route passes its own whatsApp' },
+            ),
+          ),
         ),
       { messageType: 'template' },
     );

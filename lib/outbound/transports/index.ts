@@ -1,7 +1,13 @@
 import type { InfobipConfig, TransportName } from '../../platform/config';
 import { BadRequestError } from '../../platform/errors';
 import type { TaggedLogger } from '../../platform/log';
-import { resolveSettings, type InfobipCall, type InfobipClient, type InfobipSettings, type infobipSettingsSchema } from '../infobip';
+import {
+  resolveSettings,
+  type InfobipCall,
+  type InfobipClient,
+  type InfobipSettings,
+  type infobipSettingsSchema,
+} from '../infobip';
 import type { InfobipLookup } from '../idempotency';
 import type { MessageKind, OutboundMessage } from '../message';
 import type * as z from '../../platform/schema';
@@ -52,11 +58,7 @@ type SettingsInput = z.infer<typeof infobipSettingsSchema>;
  * with a 400 before anything is sent when the settings that API needs are missing (the
  * WhatsApp API's business number) or the request insists on OMNI for what OMNI cannot carry.
  */
-export function routeOf(
-  common: { infobip?: SettingsInput; replyTo?: string },
-  config: InfobipConfig,
-  kind: MessageKind,
-): Route {
+export function routeOf(common: { infobip?: SettingsInput; replyTo?: string }, config: InfobipConfig, kind: MessageKind): Route {
   const requested = common.infobip?.transport;
   const omniCannot =
     OMNI_MAPPING[kind] === undefined
