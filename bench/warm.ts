@@ -269,7 +269,7 @@ export async function measureWarm(
               ? "bare GET of the cached catalogue, then bare fetch of the same OMNI request, the window's ZSCORE alongside both"
               : "bare fetch of the same OMNI request to the sandbox, the window's ZSCORE alongside (CONVERSATION_WINDOW_POLICY warn)",
           baseline: async () => {
-            // The conversation's record, read while the send goes out (lib/outbound/window.ts, warn).
+            // The conversation's record, read while the send goes out (lib/outbound/windowGuard.ts, warn).
             const to = String(bodyOf(fixture(`${name}-200-valid`)).to);
             const zscore = proxyStep(['ZSCORE', conversationKey(BENCH_SENDER, to), LAST_MESSAGE_MEMBER]);
             const omni = omniStep(sandbox);

@@ -1,3 +1,3 @@
-import { startSendMessage } from '../lib/outbound/sendMessage';
+import { startSendMessage } from '../lib/messages/text';
 
 export const handler = startSendMessage();

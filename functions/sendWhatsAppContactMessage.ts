@@ -1,3 +1,3 @@
-import { startSendContact } from '../lib/outbound/sendWhatsAppContactMessage';
+import { startSendContact } from '../lib/messages/contact';
 
 export const handler = startSendContact();

@@ -1,3 +1,3 @@
-import { startSendLocation } from '../lib/outbound/sendWhatsAppLocationMessage';
+import { startSendLocation } from '../lib/messages/location';
 
 export const handler = startSendLocation();

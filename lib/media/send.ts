@@ -18,7 +18,7 @@ import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
 import { routeOf } from '../outbound/transports';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
-import { createConversationReader } from '../outbound/window';
+import { createConversationReader } from '../outbound/windowGuard';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import { base64DecodedBytes, isCanonicalBase64 } from './format';
 import { SNIFF_BASE64_CHARS, checkLeadingBytes } from './magic';

@@ -14,7 +14,7 @@ export interface MediaStore {
   /**
    * SET … EX: the file lives `ttlSeconds` unless Infobip fetches it sooner. With
    * `windowKey`, the same round trip reads that conversation's 24-hour window (ZSCORE)
-   * and returns its reply (lib/outbound/window.ts).
+   * and returns its reply (lib/outbound/windowGuard.ts).
    */
   put(id: string, entry: MediaEntry, ttlSeconds: number, windowKey?: string): Promise<string | number | null | void>;
   /**

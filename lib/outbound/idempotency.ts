@@ -156,7 +156,7 @@ export interface IdempotentSend {
   /** Asks Infobip's logs for the messageId (with the retry's Infobip settings). */
   lookup: (messageId: string) => Promise<InfobipLookup>;
   now?: () => number;
-  /** The conversation whose 24-hour window the claim reads too (lib/outbound/window.ts). */
+  /** The conversation whose 24-hour window the claim reads too (lib/outbound/windowGuard.ts). */
   windowKey?: string;
 }
 

@@ -16,7 +16,7 @@ import {
   type IdempotencyStore,
 } from './idempotency';
 import { conversationKey, windowStateSchema } from '../conversation/window';
-import { windowGuard, type ConversationWindowDeps, type MessageType, type WindowRead } from './window';
+import { windowGuard, type ConversationWindowDeps, type MessageType, type WindowRead } from './windowGuard';
 
 /**
  * A WhatsApp Business-Scoped User ID, for customers known by a username rather than a
@@ -97,7 +97,7 @@ export interface OutboundDeps {
   notifyUrl?: string;
   log: TaggedLogger;
   /**
-   * The 24-hour window (lib/outbound/window.ts): CONVERSATION_WINDOW_POLICY and the reader
+   * The 24-hour window (lib/outbound/windowGuard.ts): CONVERSATION_WINDOW_POLICY and the reader
    * of the conversation's record. Without it no window is read (as under `off`): every
    * production send function wires it.
    */
@@ -175,7 +175,7 @@ export type SendAttempt = Attempt & { windowRead?: WindowRead };
  * Runs a send under its Idempotency-Key (the header, else the body's messageId): at most
  * one message per key and body, the first answer replayed to every retry. `send` gets the
  * destination messageId to use (always one under a key). The conversation's 24-hour window
- * is read and applied here (lib/outbound/window.ts), so every send route gets it by coming
+ * is read and applied here (lib/outbound/windowGuard.ts), so every send route gets it by coming
  * through this function; the answer carries `conversationWindow`.
  */
 export function sendOnce(

@@ -18,7 +18,7 @@ import { SEND_SECRETS } from '../platform/secrets';
 import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
 import { routeOf } from '../outbound/transports';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
-import { createConversationReader } from '../outbound/window';
+import { createConversationReader } from '../outbound/windowGuard';
 import * as z from '../platform/schema';
 import {
   countFailedSend,

@@ -10,7 +10,7 @@ import { createDedupe } from '../../lib/inbound/dedupe';
 import { makeOnDeliveryReportHandler } from '../../lib/inbound/webhook';
 import { createIdempotencyStore, messageIdFor } from '../../lib/outbound/idempotency';
 import { createInfobipClient } from '../../lib/outbound/infobip';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { createLogger } from '../../lib/platform/log';
 import { createRedis } from '../../lib/platform/redis';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';

@@ -1,7 +1,7 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { createLogger } from '../../lib/platform/log';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
 import { freePort } from '../../tools/ports';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';

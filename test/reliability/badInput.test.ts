@@ -14,8 +14,8 @@ import { leaked, type Reply, type Stack, startStack, basic, WEBHOOK_USER } from 
 import { tally } from './faultSupport/results';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 import { leadingBytes } from '../support/sampleFile';
-import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/outbound/sendWhatsAppLocationMessage';
-import { CONTACT_TAG, makeSendContactHandler } from '../../lib/outbound/sendWhatsAppContactMessage';
+import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/messages/location';
+import { CONTACT_TAG, makeSendContactHandler } from '../../lib/messages/contact';
 import { defaultTemplates } from '../../tools/infobipSandbox';
 
 const WEBHOOK_NAMES = functionsIn('webhook').map((fn) => fn.name as 'onMessage' | 'onDeliveryReport');

@@ -13,8 +13,8 @@ import { startBrokenInfobip, type BrokenInfobip } from './faultSupport/brokenInf
 import { errorLinesSince, expectNothingLeaked, fileBody, textBody } from './faultSupport/expectations';
 import { tally } from './faultSupport/results';
 import { bearer, INFOBIP_TIMEOUT_MS, MEDIA_TTL_SECONDS, startStack, type Reply, type Stack } from './faultSupport/stack';
-import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/outbound/sendWhatsAppLocationMessage';
-import { CONTACT_TAG, makeSendContactHandler } from '../../lib/outbound/sendWhatsAppContactMessage';
+import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/messages/location';
+import { CONTACT_TAG, makeSendContactHandler } from '../../lib/messages/contact';
 
 let stack: Stack;
 let truncating: BrokenInfobip;

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from '@upstash/redis';
 import { createIdempotencyStore, messageIdFor } from '../../lib/outbound/idempotency';
 import { createInfobipClient } from '../../lib/outbound/infobip';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { makeSendMediaHandler } from '../../lib/media/send';
 import { createMediaStore } from '../../lib/media/store';
 import { MEDIA_KINDS } from '../../lib/media/kinds';

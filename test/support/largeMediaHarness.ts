@@ -14,7 +14,7 @@ import { createObjectStorage, type ObjectStorage } from '../../lib/media/objects
 import { createObjectEntryStore } from '../../lib/media/objectStore';
 import { createRedis } from '../../lib/platform/redis';
 import type { WindowPolicy } from '../../lib/conversation/window';
-import { createConversationReader } from '../../lib/outbound/window';
+import { createConversationReader } from '../../lib/outbound/windowGuard';
 import { functionUrlEvent } from '../../tools/functionUrlEvent';
 import type { LocalS3 } from '../../tools/localS3';
 import { startLambdaHttp, type LambdaRoute } from './lambdaHttp';

@@ -3,7 +3,7 @@ import { memoryIdempotency } from '../support/idempotencyFake';
 import { createLogger } from '../../lib/platform/log';
 import { startFunction } from '../../lib/platform/runtime';
 import { createInfobipClient } from '../../lib/outbound/infobip';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { makeFetchMediaHandler } from '../../lib/media/fetch';
 import { MEDIA_KINDS } from '../../lib/media/kinds';
 import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/inbound/webhook';

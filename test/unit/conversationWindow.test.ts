@@ -6,9 +6,9 @@
  */
 import { conversationKey, conversationTouches, parseReceivedAt, windowState, WINDOW_MS } from '../../lib/conversation/window';
 import { createInfobipClient } from '../../lib/outbound/infobip';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { sendOnce, sendToInfobip, sentBody, type OutboundDeps } from '../../lib/outbound/send';
-import type { ConversationWindowDeps } from '../../lib/outbound/window';
+import type { ConversationWindowDeps } from '../../lib/outbound/windowGuard';
 import { readConversationWindowPolicy, readConversationRecordTtl, type WindowPolicy } from '../../lib/platform/config';
 import { jsonResponse, type HttpEvent } from '../../lib/platform/http';
 import { createLogger } from '../../lib/platform/log';

@@ -78,8 +78,8 @@ describe('the function inventory (lib/functions.ts)', () => {
 });
 
 /**
- * lib/ is layered: platform at the bottom; outbound and inbound on platform; media on
- * outbound; templates on media (a header's file is parked like a media send's); the inventory (lib/functions.ts) on top. No import may point upward or sideways.
+ * lib/ is layered: platform at the bottom; outbound and inbound on platform; media and
+ * messages on outbound; templates on media (a header's file is parked like a media send's); the inventory (lib/functions.ts) on top. No import may point upward or sideways.
  */
 const LAYER_MAY_IMPORT: Record<string, readonly string[]> = {
   platform: ['platform'],
@@ -89,7 +89,9 @@ const LAYER_MAY_IMPORT: Record<string, readonly string[]> = {
   inbound: ['platform', 'conversation', 'inbound'],
   media: ['platform', 'conversation', 'outbound', 'media'],
   templates: ['platform', 'conversation', 'outbound', 'media', 'templates'],
-  '': ['platform', 'conversation', 'outbound', 'inbound', 'media', 'templates'],
+  // The routes whose message parks nothing (text, location, contact cards), each on the send path.
+  messages: ['platform', 'conversation', 'outbound', 'messages'],
+  '': ['platform', 'conversation', 'outbound', 'inbound', 'media', 'templates', 'messages'],
 };
 
 function libFiles(dir: string): string[] {

@@ -1,7 +1,7 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { IN_FLIGHT_MAX_MS, messageIdFor } from '../../lib/outbound/idempotency';
 import { createLogger } from '../../lib/platform/log';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
 import { bodyFor, setupSend } from '../support/mediaSendSetup';

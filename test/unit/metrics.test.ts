@@ -5,7 +5,7 @@ import { httpStack, jsonResponse } from '../../lib/platform/http';
 import { createLogger } from '../../lib/platform/log';
 import { createMetrics } from '../../lib/platform/metrics';
 import { createInfobipClient } from '../../lib/outbound/infobip';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { makeSendMediaHandler } from '../../lib/media/send';
 import { makeFetchMediaHandler } from '../../lib/media/fetch';
 import { MEDIA_KINDS } from '../../lib/media/kinds';

@@ -5,7 +5,7 @@ import { toMessageEvent, toReportEvent, type CtliveEvent } from '../../lib/inbou
 import { webhookEvents } from '../../lib/inbound/notifications';
 import { KNOWN_MESSAGE_TYPES } from '../../lib/inbound/schemas';
 import { createInfobipClient } from '../../lib/outbound/infobip';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { createLogger } from '../../lib/platform/log';
 import type { MediaKind } from '../../lib/media/kinds';
 import { setupWebhooks } from '../support/inboundFakes';

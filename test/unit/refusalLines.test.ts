@@ -1,6 +1,6 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { memoryIdempotency } from '../support/idempotencyFake';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { checkWebhookAuth } from '../../lib/platform/auth';
 import type { WebhookAuthConfig } from '../../lib/platform/config';
 import { UnauthorizedError } from '../../lib/platform/errors';

@@ -6,9 +6,9 @@
  */
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createLogger } from '../../lib/platform/log';
-import { makeSendLocationHandler, LOCATION_TAG } from '../../lib/outbound/sendWhatsAppLocationMessage';
-import { makeSendContactHandler, CONTACT_TAG } from '../../lib/outbound/sendWhatsAppContactMessage';
-import type { SendMessageDeps } from '../../lib/outbound/sendMessage';
+import { makeSendLocationHandler, LOCATION_TAG } from '../../lib/messages/location';
+import { makeSendContactHandler, CONTACT_TAG } from '../../lib/messages/contact';
+import type { SendMessageDeps } from '../../lib/messages/text';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';

@@ -2,7 +2,7 @@ import { createInfobipClient } from '../../lib/outbound/infobip';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { readNotifyUrl } from '../../lib/platform/config';
 import { createLogger } from '../../lib/platform/log';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 import omniTextRequest from '../fixtures/infobip/infobip-omni-send-text.request.json';

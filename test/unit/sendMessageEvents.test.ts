@@ -3,7 +3,7 @@ import { memoryIdempotency } from '../support/idempotencyFake';
 import { join } from 'node:path';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createLogger } from '../../lib/platform/log';
-import { makeSendMessageHandler } from '../../lib/outbound/sendMessage';
+import { makeSendMessageHandler } from '../../lib/messages/text';
 import type { HttpEvent } from '../../lib/platform/http';
 import { captureLines, lambdaContext } from '../support/lambda';
 import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';

@@ -6,9 +6,9 @@
  * carries it; it imports the schemas, never a handler's wiring.
  */
 import * as z from '../../lib/platform/schema';
-import { sendMessageSchema } from '../../lib/outbound/sendMessage';
-import { LOCATION_TAG, locationSendSchema } from '../../lib/outbound/sendWhatsAppLocationMessage';
-import { CONTACT_TAG, contactSchema, contactSendSchema } from '../../lib/outbound/sendWhatsAppContactMessage';
+import { sendMessageSchema } from '../../lib/messages/text';
+import { LOCATION_TAG, locationSendSchema } from '../../lib/messages/location';
+import { CONTACT_TAG, contactSchema, contactSendSchema } from '../../lib/messages/contact';
 import { sendFields, sentBodySchema } from '../../lib/outbound/send';
 import { mediaSendSchema, mediaSentBodySchema } from '../../lib/media/send';
 import { storedMediaSendSchema } from '../../lib/media/sendStored';

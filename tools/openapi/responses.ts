@@ -75,7 +75,7 @@ export const infobipRejectedBody = errorBody(['INFOBIP_REJECTED'], {
   status: z.looseObject({ groupName: z.literal('REJECTED'), name: z.string(), description: z.string() }),
 });
 export const unauthorizedBody = errorBody(['UNAUTHORIZED']);
-/** lib/outbound/window.ts: CONVERSATION_WINDOW_POLICY=enforce and the customer's 24-hour window closed. */
+/** lib/outbound/windowGuard.ts: CONVERSATION_WINDOW_POLICY=enforce and the customer's 24-hour window closed. */
 export const conversationWindowClosedBody = errorBody(['CONVERSATION_WINDOW_CLOSED'], {
   conversationWindow: z.object({ open: z.literal(false), closedAt: z.string() }),
 });

@@ -12,7 +12,7 @@ import { makeFetchMediaHandler } from '../../../lib/media/fetch';
 import { makeSendMediaHandler } from '../../../lib/media/send';
 import { createMediaStore } from '../../../lib/media/store';
 import { createRedis, redisKeys } from '../../../lib/platform/redis';
-import { makeSendMessageHandler, type SendMessageDeps } from '../../../lib/outbound/sendMessage';
+import { makeSendMessageHandler, type SendMessageDeps } from '../../../lib/messages/text';
 import { createCatalogueCache, createTemplatesClient } from '../../../lib/templates/catalogue';
 import { makeListTemplatesHandler } from '../../../lib/templates/list';
 import { makeSendTemplateHandler } from '../../../lib/templates/send';

@@ -1,7 +1,7 @@
 import * as z from '../platform/schema';
-import { freeFormFields } from './send';
-import type { ContactCard } from './message';
-import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './sendMessage';
+import { freeFormFields } from '../outbound/send';
+import type { ContactCard } from '../outbound/message';
+import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './text';
 
 export const CONTACT_TAG = 'sendWhatsAppContactMessage';
 

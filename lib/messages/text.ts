@@ -9,12 +9,20 @@ import {
 } from '../platform/config';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
-import { createInfobipClient } from './infobip';
-import type { MessageKind, MessageOf } from './message';
+import { createInfobipClient } from '../outbound/infobip';
+import type { MessageKind, MessageOf } from '../outbound/message';
 import { httpStack, jsonResponse } from '../platform/http';
-import { freeFormFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps, type SendCommon } from './send';
-import { createIdempotencyStore } from './idempotency';
-import { createConversationReader } from './window';
+import {
+  freeFormFields,
+  sendOnce,
+  sendToInfobip,
+  sentBody,
+  validate,
+  type OutboundDeps,
+  type SendCommon,
+} from '../outbound/send';
+import { createIdempotencyStore } from '../outbound/idempotency';
+import { createConversationReader } from '../outbound/windowGuard';
 import { createRedis } from '../platform/redis';
 
 /** Text plus room for callbackData and settings; far below this is any real agent reply. */

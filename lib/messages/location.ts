@@ -1,7 +1,7 @@
 import * as z from '../platform/schema';
-import { freeFormFields } from './send';
-import type { MessageOf } from './message';
-import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './sendMessage';
+import { freeFormFields } from '../outbound/send';
+import type { MessageOf } from '../outbound/message';
+import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './text';
 
 export const LOCATION_TAG = 'sendWhatsAppLocationMessage';
 
