@@ -435,7 +435,7 @@ describe('each route on the WhatsApp API', () => {
     expect(res.body.error).toMatchObject({ code: 'INFOBIP_REJECTED' });
   });
 
-  it("gives ctlive the status's name as its description when SingleMessageStatus carries none", async () => {
+  it("gives ctlive the status's name as its description when SingleMessageStatus leaves it out", async () => {
     const bare = { messageId: 'm-2', status: { groupId: 1, groupName: 'PENDING', id: 7, name: 'PENDING_ENROUTE' } };
     const t = harness(makeSendMessageHandler, opts, () => new Response(JSON.stringify(bare), { status: 200 }));
 

@@ -83,9 +83,9 @@ export const WHATSAPP_MAPPING: { readonly [K in MessageKind]: Mapping<K> | undef
 /**
  * `SingleMessageInfo` (`to`, `messageCount`, `messageId`, `status`: `SingleMessageStatus`).
  * The spec marks none of them required; IMChannel needs the id and the status to answer
- * ctlive, so an answer without them is unreadable (and the outcome unknown).
- * `SingleMessageStatus` has no `description`; when Infobip sends none, ctlive gets the
- * status's name there, so the answer keeps OMNI's shape.
+ * ctlive, so an answer without them is unreadable (and the outcome unknown). Of the status,
+ * `description` alone may be missing without harm: ctlive then gets the status's name
+ * there, so the answer keeps its shape.
  */
 const singleMessageInfo = z.object({
   messageId: z.string(),
