@@ -166,6 +166,11 @@ export interface InfobipClient {
   /** Posts one message; the runbook's request and response lines, the metrics and the refusals are the same for every API. */
   send(settings: InfobipSettings, call: InfobipCall, log: TaggedLogger): Promise<OmniAccepted>;
   /**
+   * POSTs what is not a message (a read receipt, a typing indicator; `body` undefined for
+   * none), with the same lines, metrics and refusals; answers the 2xx body, parsed.
+   */
+  post(settings: InfobipSettings, path: string, body: unknown, log: TaggedLogger): Promise<unknown>;
+  /**
    * Whether Infobip has a message, from its OMNI message logs (`GET /omni/1/logs?messageId=`,
    * the last 48 h: api-evangelist/infobip openapi/infobip-omni-failover-openapi.json). The
    * spec promises no delay within which a message appears there, so "not found" means "not
@@ -207,73 +212,84 @@ const logsSchema = z.object({
   results: z.array(z.object({ messageId: z.optional(z.string()), status: z.optional(z.unknown()) })),
 });
 
+/** By HTTP status ("none" when there was no answer) and Infobip's own code, or ours; and per function alone, which the Infobip alarm sums. */
+function failed(log: TaggedLogger, httpStatus: number | 'none', code: string | undefined): void {
+  log.metrics.count('InfobipErrors', { status: String(httpStatus), code: dimensionValue(code) });
+  log.metrics.count('InfobipErrors');
+}
+
 export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof fetch }): InfobipClient {
   const doFetch = options.fetch ?? fetch;
+
+  /**
+   * One POST to Infobip with the runbook's two lines (the request line without `Data […]`
+   * when there is no body), the metrics, and Infobip's refusals as typed errors: a non-2xx
+   * throws; a 2xx answers its status and parsed body (undefined when empty or not JSON).
+   */
+  async function exchange(settings: InfobipSettings, path: string, payload: unknown, log: TaggedLogger) {
+    const url = `${settings.baseUrl}${path}`;
+    log.addSecret(settings.apiKey);
+    log.info(payload === undefined ? runbook.infobipQuery(url) : runbook.infobipRequest(url, payload));
+    let status: number;
+    let text: string;
+    let retryAfter: string | null = null;
+    const timeout = deadline(options.timeoutMs);
+    const started = Date.now();
+    try {
+      const response = await doFetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `App ${settings.apiKey}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          accept: 'application/json',
+        },
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+        signal: timeout.signal,
+        redirect: 'error', // a redirect would carry the key to a host nobody checked
+      });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      text = await response.text();
+    } catch (error: unknown) {
+      // Duck-typed: the abort reason is a DOMException, not always an Error of this realm.
+      const name = (error as { name?: unknown } | null)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        failed(log, 'none', 'TIMEOUT');
+        throw new InfobipTimeoutError(options.timeoutMs);
+      }
+      failed(log, 'none', 'UNREACHABLE');
+      const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);
+      const unreachable = new InfobipError(`Could not reach Infobip: ${cause}`);
+      unreachable.outcomeUnknown = !neverSent(error);
+      throw unreachable;
+    } finally {
+      timeout.clear();
+      log.metrics.record('InfobipDuration', Date.now() - started);
+    }
+    log.info(runbook.infobipResponse(url, text));
+    const body = parseJsonOrUndefined(text);
+    if (status < 200 || status > 299) {
+      const refusal = errorBodySchema.safeParse(body);
+      const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
+      failed(log, status, serviceException?.messageId ?? 'NONE');
+      if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
+      const why = serviceException?.text ?? `HTTP ${status}`;
+      const refused = new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
+      // A 5xx in Infobip's own error shape is its API answering "not taken". A 5xx without
+      // it (a 502/503/504 page from a gateway in front of the API) may come after the API
+      // took the message, so a retry must find out first (lib/outbound/idempotency.ts).
+      refused.outcomeUnknown = status >= 500 && !refusal.success;
+      throw refused;
+    }
+    return { status, body };
+  }
+
   return {
     async send(settings, call, log) {
-      const url = `${settings.baseUrl}${call.path}`;
-      log.addSecret(settings.apiKey);
-      log.info(runbook.infobipRequest(url, call.body));
-      // By HTTP status ("none" when there was no answer) and Infobip's own code, or ours;
-      // and per function alone, which the Infobip alarm sums.
-      const failed = (httpStatus: number | 'none', code: string | undefined) => {
-        log.metrics.count('InfobipErrors', { status: String(httpStatus), code: dimensionValue(code) });
-        log.metrics.count('InfobipErrors');
-      };
-      let status: number;
-      let text: string;
-      let retryAfter: string | null = null;
-      const timeout = deadline(options.timeoutMs);
-      const started = Date.now();
-      try {
-        const response = await doFetch(url, {
-          method: 'POST',
-          headers: {
-            authorization: `App ${settings.apiKey}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
-          },
-          body: JSON.stringify(call.body),
-          signal: timeout.signal,
-          redirect: 'error', // a redirect would carry the key to a host nobody checked
-        });
-        status = response.status;
-        retryAfter = response.headers.get('retry-after');
-        text = await response.text();
-      } catch (error: unknown) {
-        // Duck-typed: the abort reason is a DOMException, not always an Error of this realm.
-        const name = (error as { name?: unknown } | null)?.name;
-        if (name === 'TimeoutError' || name === 'AbortError') {
-          failed('none', 'TIMEOUT');
-          throw new InfobipTimeoutError(options.timeoutMs);
-        }
-        failed('none', 'UNREACHABLE');
-        const cause = error instanceof Error && error.cause ? reasonOf(error.cause) : reasonOf(error);
-        const unreachable = new InfobipError(`Could not reach Infobip: ${cause}`);
-        unreachable.outcomeUnknown = !neverSent(error);
-        throw unreachable;
-      } finally {
-        timeout.clear();
-        log.metrics.record('InfobipDuration', Date.now() - started);
-      }
-      log.info(runbook.infobipResponse(url, text));
-      const body = parseJsonOrUndefined(text);
-      if (status < 200 || status > 299) {
-        const refusal = errorBodySchema.safeParse(body);
-        const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
-        failed(status, serviceException?.messageId ?? 'NONE');
-        if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
-        const why = serviceException?.text ?? `HTTP ${status}`;
-        const refused = new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
-        // A 5xx in Infobip's own error shape is its API answering "not taken". A 5xx without
-        // it (a 502/503/504 page from a gateway in front of the API) may come after the API
-        // took the message, so a retry must find out first (lib/outbound/idempotency.ts).
-        refused.outcomeUnknown = status >= 500 && !refusal.success;
-        throw refused;
-      }
+      const { status, body } = await exchange(settings, call.path, call.body, log);
       const first = call.accepted(body);
       if (first === undefined) {
-        failed(status, 'BAD_RESPONSE');
+        failed(log, status, 'BAD_RESPONSE');
         // A 2xx: Infobip may well have taken the message, whatever the body says.
         const nonsense = new InfobipError(`Infobip answered with a body that is not ${call.answerName}`, status);
         nonsense.outcomeUnknown = true;
@@ -281,10 +297,14 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       }
       // Infobip's status groups: PENDING 1, UNDELIVERABLE 2, DELIVERED 3, EXPIRED 4, REJECTED 5.
       if (first.status.groupName === 'REJECTED') {
-        failed(status, first.status.name);
+        failed(log, status, first.status.name);
         throw new InfobipRejectedError(first.messageId, first.status);
       }
       return { messageId: first.messageId, status: first.status };
+    },
+
+    async post(settings, path, body, log) {
+      return (await exchange(settings, path, body, log)).body;
     },
 
     async findMessage(settings, messageId, log) {

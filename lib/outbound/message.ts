@@ -51,6 +51,17 @@ export interface TemplateOut {
   buttons?: TemplateButtonOut[];
 }
 
+/** An interactive message's header: a text, or a file at a URL Infobip can fetch. */
+export type InteractiveHeaderOut =
+  | { type: 'TEXT'; text: string }
+  | { type: 'IMAGE' | 'VIDEO'; url: string }
+  | { type: 'DOCUMENT'; url: string; fileName?: string };
+
+export interface ListSectionOut {
+  title?: string;
+  rows: { id: string; title: string; description?: string }[];
+}
+
 /** A file Infobip fetches from `url` (HEAD, then GET). */
 interface FileMessage<K extends string> {
   kind: K;
@@ -66,7 +77,17 @@ export type OutboundMessage =
   | FileMessage<'sticker'>
   | { kind: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   | { kind: 'contact'; contacts: ContactCard[] }
-  | { kind: 'template'; template: TemplateOut };
+  | { kind: 'template'; template: TemplateOut }
+  | { kind: 'buttons'; text: string; buttons: { id: string; title: string }[]; header?: InteractiveHeaderOut; footer?: string }
+  | {
+      kind: 'list';
+      text: string;
+      buttonText: string;
+      sections: ListSectionOut[];
+      header?: { type: 'TEXT'; text: string };
+      footer?: string;
+    }
+  | { kind: 'urlButton'; text: string; displayText: string; url: string; header?: InteractiveHeaderOut; footer?: string };
 
 export type MessageKind = OutboundMessage['kind'];
 export type MessageOf<K extends MessageKind> = Extract<OutboundMessage, { kind: K }>;

@@ -1,8 +1,7 @@
 import * as z from '../platform/schema';
-import { BadRequestError, ValidationError } from '../platform/errors';
+import { BadRequestError } from '../platform/errors';
 import { sendFields } from '../outbound/send';
 import type { MessageOf, TemplateHeaderOut } from '../outbound/message';
-import type { MediaKind } from '../media/kinds';
 import type { Catalogue } from './catalogue';
 
 /**
@@ -109,58 +108,7 @@ export const templateSendSchema = z.object({
 export type TemplateSend = z.infer<typeof templateSendSchema>;
 export type TemplateHeader = z.infer<typeof templateHeaderSchema>;
 
-export const HEADER_KINDS: Readonly<Record<'IMAGE' | 'VIDEO' | 'DOCUMENT', MediaKind>> = {
-  IMAGE: 'image',
-  VIDEO: 'video',
-  DOCUMENT: 'document',
-};
-
-/** A media header's file, when it carries one rather than a URL. */
-export interface HeaderFile {
-  kind: MediaKind;
-  content: string;
-  contentType: string;
-  fileName: string;
-}
-
-/**
- * The rules a schema cannot say well: a media header has a URL or a file (not both, not
- * neither), a file comes with its type and name, a DOCUMENT header always has a name
- * (OMNI's documentFilename). Returns the file to park, if any.
- */
-export function headerFileOf(header: TemplateHeader | undefined): HeaderFile | undefined {
-  if (header === undefined || header.type === 'TEXT' || header.type === 'LOCATION') return undefined;
-  const issues: { path: string; message: string }[] = [];
-  const hasUrl = header.url !== undefined;
-  const hasContent = header.content !== undefined;
-  if (hasUrl === hasContent) {
-    issues.push({
-      path: 'header',
-      message: hasUrl
-        ? 'give either url or content, not both'
-        : `an ${header.type} header needs url (where Infobip fetches the file) or content (the file, base64)`,
-    });
-  }
-  if (hasContent && header.contentType === undefined)
-    issues.push({ path: 'header.contentType', message: 'required with content' });
-  if ((hasContent || header.type === 'DOCUMENT') && header.fileName === undefined) {
-    issues.push({
-      path: 'header.fileName',
-      message: header.type === 'DOCUMENT' ? 'required for a DOCUMENT header' : 'required with content',
-    });
-  }
-  if (hasUrl && header.type !== 'DOCUMENT' && header.contentType !== undefined) {
-    issues.push({ path: 'header.contentType', message: 'only with content: Infobip learns the type from the URL' });
-  }
-  if (issues.length > 0) throw new ValidationError('Request body failed validation', issues);
-  if (!hasContent) return undefined;
-  return {
-    kind: HEADER_KINDS[header.type],
-    content: header.content as string,
-    contentType: header.contentType as string,
-    fileName: header.fileName as string,
-  };
-}
+export { HEADER_KINDS, headerFileOf, type HeaderFile } from '../media/headerFile';
 
 /** The template as the transports take it (lib/outbound/message.ts); `headerUrl`: the parked file's URL. */
 export function templateMessage(body: TemplateSend, headerUrl?: string): MessageOf<'template'> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { checkBearer } from '../platform/auth';
 import {
   notifyUrlFor,
@@ -10,7 +9,7 @@ import {
   readRequiredPublicUrl,
   type MediaConfig,
 } from '../platform/config';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
+import { ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
@@ -20,29 +19,13 @@ import { routeOf } from '../outbound/transports';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
 import { createConversationReader } from '../outbound/windowGuard';
 import * as z from '../platform/schema';
-import {
-  countFailedSend,
-  sendOnce,
-  sendToInfobip,
-  sentBody,
-  sentBodySchema,
-  validate,
-  type OutboundDeps,
-} from '../outbound/send';
-import { MEDIA_KINDS, allowedContentType } from '../media/kinds';
-import { base64DecodedBytes, isCanonicalBase64 } from '../media/format';
-import { checkLeadingBytes } from '../media/magic';
+import { sendOnce, sendToInfobip, sentBody, sentBodySchema, validate, type OutboundDeps } from '../outbound/send';
+import { MEDIA_KINDS } from '../media/kinds';
 import { createMediaStore, type MediaStore } from '../media/store';
-import { checkFileUrlLength, mediaMaxBodyBytes, removeUnclaimedFile } from '../media/send';
+import { checkFileUrlLength, mediaMaxBodyBytes } from '../media/send';
+import { checkHeaderFile, dropParked, headerFileLimit, headerFileOf, parkHeaderFile, type Parked } from '../media/headerFile';
 import { catalogueKey, createCatalogueCache, decodeCatalogue, type Catalogue, type CatalogueCache } from './catalogue';
-import {
-  TEMPLATE_ENVELOPE_CHARS,
-  checkAgainstCatalogue,
-  headerFileOf,
-  templateMessage,
-  templateSendSchema,
-  type HeaderFile,
-} from './request';
+import { TEMPLATE_ENVELOPE_CHARS, checkAgainstCatalogue, templateMessage, templateSendSchema } from './request';
 
 /** The 200 body: a send's, plus the parked header file's id and URL when the header carried one. */
 export const templateSentBodySchema = z.object({
@@ -67,30 +50,12 @@ export interface TemplateSendDeps extends OutboundDeps {
   catalogue: CatalogueCache;
 }
 
-const sizeText = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
-
-/** The media send's checks of a file (lib/media/send.ts), for a header's. */
 /**
  * A template's document header takes fewer types than a document send: "PDF, DOC(X),
- * PPT(X), XLS(X)" (MediaTemplateHeaderContent.documentUrl, api-evangelist/infobip
- * openapi/infobip-omni-failover-openapi.json), so no text/plain.
+ * PPT(X), XLS(X)" (MediaTemplateHeaderContent.documentUrl, Infobip's published OMNI
+ * specification), so no text/plain.
  */
 const HEADER_DOCUMENT_TYPES = MEDIA_KINDS.document.contentTypes.filter((type) => type !== 'text/plain');
-
-function checkHeaderFile(file: HeaderFile, media: MediaConfig, fileLimit: string): string {
-  const kind = MEDIA_KINDS[file.kind];
-  const spec = file.kind === 'document' ? { ...kind, contentTypes: HEADER_DOCUMENT_TYPES } : kind;
-  const contentType = allowedContentType(spec, file.contentType);
-  if (contentType === undefined) throw new UnsupportedMediaTypeError(file.contentType, spec.contentTypes);
-  if (base64DecodedBytes(file.content) > media.maxBytes) throw new PayloadTooLargeError(media.maxBytes, 'File', fileLimit);
-  if (!isCanonicalBase64(file.content)) {
-    throw new ValidationError('Request body failed validation', [
-      { path: 'header.content', message: 'must be base64 (RFC 4648 alphabet, = padding, no whitespace or line breaks)' },
-    ]);
-  }
-  checkLeadingBytes(contentType, file.content);
-  return contentType;
-}
 
 /**
  * `POST /imchannel/sendWhatsAppTemplateMessage`: an approved WhatsApp template,
@@ -98,8 +63,8 @@ function checkHeaderFile(file: HeaderFile, media: MediaConfig, fileLimit: string
  * is parked under the claim like a media send's, and served by the kind's fetch route.
  */
 export function makeSendTemplateHandler(deps: TemplateSendDeps) {
-  const { log, store, media } = deps;
-  const fileLimit = `a header file may be at most ${sizeText(media.maxBytes)} (MEDIA_MAX_BYTES ${media.maxBytes}) before base64`;
+  const { log, media } = deps;
+  const fileLimit = headerFileLimit(media.maxBytes);
   for (const kind of ['image', 'video', 'document'] as const) {
     checkFileUrlLength('IMCHANNEL_PUBLIC_URL', deps.publicUrl, MEDIA_KINDS[kind].route);
   }
@@ -114,8 +79,11 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
     async (event) => {
       refuseQuote(event.jsonBody);
       const body = validate(templateSendSchema, event.jsonBody);
-      const file = headerFileOf(body.header);
-      const contentType = file === undefined ? undefined : checkHeaderFile(file, media, fileLimit);
+      const file = headerFileOf(body.header, { nameRequired: true });
+      const contentType =
+        file === undefined
+          ? undefined
+          : checkHeaderFile(file, media, fileLimit, file.kind === 'document' ? HEADER_DOCUMENT_TYPES : undefined);
       // Checked before anything is claimed or parked, so a request that cannot be sent leaves nothing behind.
       const { settings } = routeOf(body, deps.infobipConfig, 'template');
       // Without a known business number there is no catalogue to check against: Infobip judges alone.
@@ -134,23 +102,9 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
             });
           }
 
-          let parked: { mediaId: string; mediaUrl: string } | undefined;
+          let parked: Parked | undefined;
           if (file !== undefined && contentType !== undefined) {
-            const mediaId = randomUUID();
-            try {
-              await store.put(
-                mediaId,
-                { kind: file.kind, contentType, fileName: file.fileName, content: file.content },
-                media.ttlSeconds,
-              );
-            } catch (error: unknown) {
-              // As a media send: a SET whose reply was lost may still have stored the file.
-              await removeUnclaimedFile(store, mediaId);
-              countFailedSend(log, error);
-              throw error;
-            }
-            log.metrics.record('MediaBytes', base64DecodedBytes(file.content));
-            parked = { mediaId, mediaUrl: `${deps.publicUrl}/${MEDIA_KINDS[file.kind].route}/${mediaId}` };
+            parked = await parkHeaderFile(deps, file, contentType);
             attach(parked);
           }
           try {
@@ -160,12 +114,7 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
           } catch (error: unknown) {
             // Refused for certain: nobody will fetch the file. An unknown outcome keeps it.
             if (parked !== undefined && isInfobipRefusal(error) && !outcomeUnknown(error)) {
-              await store.remove(parked.mediaId).catch((removeError: unknown) =>
-                log.error('Could not delete the header file of a refused template', {
-                  messageId,
-                  reason: reasonOf(removeError),
-                }),
-              );
+              await dropParked(deps, parked, messageId);
             }
             throw error;
           }

@@ -114,6 +114,10 @@ export const OMNI_MAPPING: { readonly [K in MessageKind]: ((message: MessageOf<K
   }),
   contact: (m) => ({ contacts: m.contacts }),
   template: (m) => omniTemplate(m.template),
+  // OMNI's WhatsAppData has no interactive message.
+  buttons: undefined,
+  list: undefined,
+  urlButton: undefined,
 };
 
 /** OmniResponse: the first of `messages` is ours (one destination per request). */

@@ -1,6 +1,6 @@
 import * as z from '../../platform/schema';
 import type { InfobipCall, InfobipSettings, OmniAccepted } from '../infobip';
-import type { MessageKind, MessageOf, OutboundMessage, TemplateOut } from '../message';
+import type { InteractiveHeaderOut, MessageKind, MessageOf, OutboundMessage, TemplateOut } from '../message';
 import type { Envelope } from './envelope';
 
 /**
@@ -50,6 +50,29 @@ function templateContent(template: TemplateOut): Record<string, unknown> {
   };
 }
 
+/** `Interactive…HeaderContent` by `type`: TEXT `text`; IMAGE, VIDEO, DOCUMENT `mediaUrl` (a document with `filename`). */
+function interactiveHeader(header: InteractiveHeaderOut): Record<string, unknown> {
+  if (header.type === 'TEXT') return { type: 'TEXT', text: header.text };
+  if (header.type === 'DOCUMENT')
+    return { type: 'DOCUMENT', mediaUrl: header.url, ...(header.fileName === undefined ? {} : { filename: header.fileName }) };
+  return { type: header.type, mediaUrl: header.url };
+}
+
+/** The `body`, `action`, `header` and `footer` of every interactive content, in the schemas' order. */
+function interactive(
+  text: string,
+  action: Record<string, unknown>,
+  header: InteractiveHeaderOut | undefined,
+  footer: string | undefined,
+) {
+  return {
+    body: { text },
+    action,
+    ...(header === undefined ? {} : { header: interactiveHeader(header) }),
+    ...(footer === undefined ? {} : { footer: { text: footer } }),
+  };
+}
+
 /** Every message kind and its WhatsApp API operation; `undefined` where the API has none. */
 export const WHATSAPP_MAPPING: { readonly [K in MessageKind]: Mapping<K> | undefined } = {
   text: { path: 'text', content: (m) => ({ text: m.text }) },
@@ -78,6 +101,27 @@ export const WHATSAPP_MAPPING: { readonly [K in MessageKind]: Mapping<K> | undef
   // `ContactsContent`: its `ContactContent` is field for field OMNI's `Contact`.
   contact: { path: 'contact', content: (m) => ({ contacts: m.contacts }) },
   template: { path: 'template', content: (m) => templateContent(m.template), bulk: true },
+  // `InteractiveButtonsContent`: reply buttons, each `InteractiveReplyButtonContent` of type REPLY.
+  buttons: {
+    path: 'interactive/buttons',
+    content: (m) =>
+      interactive(
+        m.text,
+        { buttons: m.buttons.map((button) => ({ type: 'REPLY', id: button.id, title: button.title })) },
+        m.header,
+        m.footer,
+      ),
+  },
+  // `InteractiveListContent`: the list button's `title` and its sections of rows.
+  list: {
+    path: 'interactive/list',
+    content: (m) => interactive(m.text, { title: m.buttonText, sections: m.sections }, m.header, m.footer),
+  },
+  // `InteractiveUrlButtonContent`.
+  urlButton: {
+    path: 'interactive/url-button',
+    content: (m) => interactive(m.text, { displayText: m.displayText, url: m.url }, m.header, m.footer),
+  },
 };
 
 /**
