@@ -54,10 +54,18 @@ const mediaRows = MEDIA_KIND_NAMES.flatMap((kind): FunctionSpec[] => {
 
 const SERVING: readonly FunctionSpec[] = [
   { name: 'sendMessage', group: 'send', routes: [post('sendMessage')], secrets: SEND_SECRETS },
-  // Locations and contact cards (issue 14): sends like sendMessage, nothing parked.
+  // Locations and contact cards: sends like sendMessage, nothing parked.
   { name: 'sendWhatsAppLocationMessage', group: 'send', routes: [post('sendWhatsAppLocationMessage')], secrets: SEND_SECRETS },
   { name: 'sendWhatsAppContactMessage', group: 'send', routes: [post('sendWhatsAppContactMessage')], secrets: SEND_SECRETS },
-  // Issue 14: a template (it may park a header's file, served by the media fetch routes) and the catalogue.
+  // Menus, only through the WhatsApp API: reply buttons and the link button (their header may
+  // park a file, served by the media fetch routes), and a list (nothing parked).
+  { name: 'sendWhatsAppButtonsMessage', group: 'send', routes: [post('sendWhatsAppButtonsMessage')], secrets: SEND_SECRETS },
+  { name: 'sendWhatsAppListMessage', group: 'send', routes: [post('sendWhatsAppListMessage')], secrets: SEND_SECRETS },
+  { name: 'sendWhatsAppUrlButtonMessage', group: 'send', routes: [post('sendWhatsAppUrlButtonMessage')], secrets: SEND_SECRETS },
+  // Read receipts and typing: calls to Infobip that are not messages.
+  { name: 'markAsRead', group: 'send', routes: [post('markAsRead')], secrets: SEND_SECRETS },
+  { name: 'sendTypingIndicator', group: 'send', routes: [post('sendTypingIndicator')], secrets: SEND_SECRETS },
+  // A template (it may park a header's file, served by the media fetch routes) and the catalogue.
   {
     name: 'sendWhatsAppTemplateMessage',
     group: 'send',
@@ -70,7 +78,7 @@ const SERVING: readonly FunctionSpec[] = [
     routes: [{ method: 'GET', path: '/imchannel/templates' }],
     secrets: CATALOGUE_SECRETS,
   },
-  // Large files (issue 17): a presigned S3 PUT, then a media send names the upload by mediaId.
+  // Large files: a presigned S3 PUT, then a media send names the upload by mediaId.
   { name: 'createMediaUpload', group: 'mediaUpload', routes: [post('media')], secrets: UPLOAD_SECRETS },
   ...mediaRows.filter((row) => row.group === 'mediaSend'),
   ...mediaRows.filter((row) => row.group === 'mediaFetch'),

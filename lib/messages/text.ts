@@ -46,6 +46,8 @@ export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>, K ext
   schema: S,
   kind: K,
   messageOf: (body: z.infer<S>) => MessageOf<K>,
+  /** Rules across fields that the schema cannot say; throws a 400 before anything is claimed or sent. */
+  check?: (body: z.infer<S>) => void,
 ) {
   return httpStack(
     {
@@ -56,6 +58,7 @@ export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>, K ext
     },
     async (event) => {
       const body = validate(schema, event.jsonBody);
+      check?.(body);
       return sendOnce(
         deps,
         event,

@@ -154,6 +154,11 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+function errorTextOf(body: unknown): string | undefined {
+  const error = (body as { error?: unknown } | null | undefined)?.error;
+  return typeof error === 'string' && error !== '' ? error : undefined;
+}
+
 function parseJsonOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -273,7 +278,8 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
       const serviceException = refusal.success ? refusal.data.requestError.serviceException : undefined;
       failed(log, status, serviceException?.messageId ?? 'NONE');
       if (status === 429) throw new InfobipRateLimitedError(retryAfterSeconds(retryAfter), serviceException);
-      const why = serviceException?.text ?? `HTTP ${status}`;
+      // MarkAsReadErrorResponse says why in `error`, the other operations' ApiException in serviceException.text.
+      const why = serviceException?.text ?? errorTextOf(body) ?? `HTTP ${status}`;
       const refused = new InfobipError(`Infobip refused the message: ${why}`, status, serviceException);
       // A 5xx in Infobip's own error shape is its API answering "not taken". A 5xx without
       // it (a 502/503/504 page from a gateway in front of the API) may come after the API

@@ -25,6 +25,8 @@ export const redisKeys = {
   conversation: (businessNumber: string, customer: string) => `IMChannel:Conversation:${businessNumber}:${customer}`,
   /** A sender's template catalogue, per Infobip account (its base URL, an origin). */
   templates: (sender: string, baseUrl: string) => `IMChannel:Templates:${sender}:${baseUrl}`,
+  /** A customer's message this business number marked as read, so that marking it again costs Infobip nothing. */
+  readMark: (businessNumber: string, messageId: string) => `IMChannel:Read:${businessNumber}:${idInKey(messageId)}`,
 };
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */

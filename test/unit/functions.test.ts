@@ -91,7 +91,11 @@ const LAYER_MAY_IMPORT: Record<string, readonly string[]> = {
   templates: ['platform', 'conversation', 'outbound', 'media', 'templates'],
   // The routes whose message parks nothing (text, location, contact cards), each on the send path.
   messages: ['platform', 'conversation', 'outbound', 'messages'],
-  '': ['platform', 'conversation', 'outbound', 'inbound', 'media', 'templates', 'messages'],
+  // Reply buttons and the link button: a message's fields, a header file parked like a media send's.
+  interactive: ['platform', 'conversation', 'outbound', 'media', 'messages', 'interactive'],
+  // Read receipts and typing: Infobip calls that are not messages.
+  signals: ['platform', 'outbound', 'signals'],
+  '': ['platform', 'conversation', 'outbound', 'inbound', 'media', 'templates', 'messages', 'interactive', 'signals'],
 };
 
 function libFiles(dir: string): string[] {

@@ -1,0 +1,3 @@
+import { startMarkAsRead } from '../lib/signals/markAsRead';
+
+export const handler = startMarkAsRead();

@@ -1,0 +1,3 @@
+import { startTyping } from '../lib/signals/typing';
+
+export const handler = startTyping();

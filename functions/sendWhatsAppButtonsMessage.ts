@@ -1,0 +1,3 @@
+import { startSendButtons } from '../lib/interactive/send';
+
+export const handler = startSendButtons();

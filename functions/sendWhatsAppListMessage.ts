@@ -1,0 +1,3 @@
+import { startSendList } from '../lib/messages/list';
+
+export const handler = startSendList();

@@ -1,0 +1,3 @@
+import { startSendUrlButton } from '../lib/interactive/send';
+
+export const handler = startSendUrlButton();

@@ -1,0 +1,117 @@
+import * as z from '../platform/schema';
+import { freeFormFields } from '../outbound/send';
+import type { InteractiveHeaderOut, MessageOf } from '../outbound/message';
+import { boundedText, interactiveFields, refuseDuplicateIds, textHeaderSchema } from '../messages/interactiveFields';
+import { CONTENT_TYPE_MAX, FILE_NAME_MAX } from '../media/limits';
+
+/**
+ * Reply buttons and the link button (Infobip's WhatsApp API, published specification
+ * v3.210.0): `InteractiveButtonsContent`, 1–3 buttons of type REPLY with `id` 1–256 and
+ * `title` 1–20; `InteractiveUrlButtonContent`, `displayText` 1–20 and `url` ≤ 2048. Both take
+ * a TEXT header or an IMAGE, VIDEO or DOCUMENT one (`mediaUrl`, a document's `filename`
+ * ≤ 240): a URL Infobip fetches, or the file itself, parked and served like a media send's.
+ */
+export const BUTTONS_MAX = 3;
+export const BUTTON_ID_MAX = 256;
+export const BUTTON_TITLE_MAX = 20;
+export const DISPLAY_TEXT_MAX = 20;
+export const URL_MAX = 2048;
+
+const fetchableUrl = z.string().check(
+  z.maxLength(URL_MAX, `must be at most ${URL_MAX} characters`),
+  z.refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  }, 'must be an absolute http(s) URL that Infobip can fetch'),
+);
+
+const mediaHeader = <T extends 'IMAGE' | 'VIDEO' | 'DOCUMENT'>(type: T) =>
+  z.strictObject({
+    type: z.literal(type),
+    url: z.optional(fetchableUrl),
+    content: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+    contentType: z.optional(z.string().check(z.minLength(1), z.maxLength(CONTENT_TYPE_MAX))),
+    fileName: z.optional(boundedText(FILE_NAME_MAX, "a document's file name")),
+  });
+
+export const interactiveHeaderSchema = z.discriminatedUnion(
+  'type',
+  [textHeaderSchema, mediaHeader('IMAGE'), mediaHeader('VIDEO'), mediaHeader('DOCUMENT')],
+  { error: () => 'must be {type: "TEXT", text}, or {type: "IMAGE" | "VIDEO" | "DOCUMENT"} with url or content' },
+);
+export type InteractiveHeader = z.infer<typeof interactiveHeaderSchema>;
+
+export const buttonsSendSchema = z.object({
+  ...freeFormFields,
+  ...interactiveFields,
+  buttons: z
+    .array(
+      z.strictObject({
+        id: boundedText(BUTTON_ID_MAX, "a button's id (it comes back as the customer's choice)"),
+        title: boundedText(BUTTON_TITLE_MAX, "a button's title"),
+      }),
+      'must be an array of buttons, each {id, title}',
+    )
+    .check(
+      z.minLength(1, 'must hold at least one button'),
+      z.maxLength(
+        BUTTONS_MAX,
+        `must hold at most ${BUTTONS_MAX} buttons (WhatsApp's limit for reply buttons); use a list for more`,
+      ),
+    ),
+  header: z.optional(interactiveHeaderSchema),
+});
+export type ButtonsSend = z.infer<typeof buttonsSendSchema>;
+
+export const urlButtonSendSchema = z.object({
+  ...freeFormFields,
+  ...interactiveFields,
+  displayText: boundedText(DISPLAY_TEXT_MAX, "the button's label"),
+  url: z.string().check(
+    z.maxLength(URL_MAX, `must be at most ${URL_MAX} characters (WhatsApp's limit)`),
+    z.refine(
+      (value) => URL.canParse(value) && new URL(value).protocol === 'https:' && new URL(value).hostname !== '',
+      'must be an absolute https URL: the customer opens it',
+    ),
+  ),
+  header: z.optional(interactiveHeaderSchema),
+});
+export type UrlButtonSend = z.infer<typeof urlButtonSendSchema>;
+
+export function checkButtons(body: ButtonsSend): void {
+  refuseDuplicateIds(
+    body.buttons.map((button) => button.id),
+    (index) => `buttons.${index}.id`,
+    'button',
+  );
+}
+
+/** The header as the transports take it; `parkedUrl`: where a header's own file was parked. */
+function headerOut(header: InteractiveHeader | undefined, parkedUrl: string | undefined): InteractiveHeaderOut | undefined {
+  if (header === undefined || header.type === 'TEXT') return header;
+  const url = parkedUrl ?? (header.url as string);
+  if (header.type === 'DOCUMENT')
+    return { type: 'DOCUMENT', url, ...(header.fileName === undefined ? {} : { fileName: header.fileName }) };
+  return { type: header.type, url };
+}
+
+const optionalParts = (header: InteractiveHeaderOut | undefined, footer: string | undefined) => ({
+  ...(header === undefined ? {} : { header }),
+  ...(footer === undefined ? {} : { footer }),
+});
+
+export const buttonsMessage = (body: ButtonsSend, parkedUrl?: string): MessageOf<'buttons'> => ({
+  kind: 'buttons',
+  text: body.text,
+  buttons: body.buttons,
+  ...optionalParts(headerOut(body.header, parkedUrl), body.footer),
+});
+
+export const urlButtonMessage = (body: UrlButtonSend, parkedUrl?: string): MessageOf<'urlButton'> => ({
+  kind: 'urlButton',
+  text: body.text,
+  displayText: body.displayText,
+  url: body.url,
+  ...optionalParts(headerOut(body.header, parkedUrl), body.footer),
+});

@@ -1,0 +1,123 @@
+import type { Redis } from '@upstash/redis';
+import * as z from '../platform/schema';
+import { checkBearer } from '../platform/auth';
+import { readCtliveApiToken, readInfobipConfig, type InfobipConfig } from '../platform/config';
+import { reasonOf } from '../platform/errors';
+import { httpStack, jsonResponse } from '../platform/http';
+import type { TaggedLogger } from '../platform/log';
+import { createRedis, redisKeys } from '../platform/redis';
+import { startFunction } from '../platform/runtime';
+import { SEND_SECRETS } from '../platform/secrets';
+import { createInfobipClient, infobipSettingsSchema, resolveSettings, type InfobipClient } from '../outbound/infobip';
+import { validate } from '../outbound/send';
+
+export const MARK_AS_READ_TAG = 'markAsRead';
+
+/**
+ * `POST /imchannel/markAsRead`: the blue ticks on a customer's message, through Infobip's
+ * `POST /whatsapp/1/senders/{sender}/message/{messageId}/read` (mark-whatsapp-message-as-read
+ * of its published specification v3.210.0: no body, 204; `MarkAsReadErrorResponse` on a 400;
+ * 10 requests a second). The message id goes into the path percent-encoded: WhatsApp ids
+ * hold `=`, `+` and `/`. A message marked once is remembered for READ_MARK_SECONDS, so that
+ * an agent's client opening it again costs Infobip no call; a mark Infobip did not take is
+ * forgotten again, so that a retry goes out.
+ */
+export const READ_MARK_SECONDS = 7 * 24 * 3600;
+const MESSAGE_ID_MAX = 512;
+
+export const markAsReadSchema = z.object({
+  messageId: z
+    .string("required: the customer's message id, as the inbound event gave it in messageId")
+    .check(
+      z.minLength(1, "must not be empty: the customer's message id, as the inbound event gave it"),
+      z.maxLength(MESSAGE_ID_MAX, `must be at most ${MESSAGE_ID_MAX} characters`),
+      z.regex(/^[\x21-\x7e]+$/, "must be the customer's message id as the inbound event gave it: printable ASCII without spaces"),
+    ),
+  infobip: z.optional(infobipSettingsSchema),
+});
+
+export const markedBodySchema = z.object({
+  messageId: z.string(),
+  read: z.literal(true),
+  /** True when this business number had marked it already: Infobip was not called again. */
+  alreadyMarked: z.boolean(),
+});
+
+export interface ReadMarks {
+  /** SET NX EX: true when this call took the mark, false when it was there. */
+  take(key: string, seconds: number): Promise<boolean>;
+  forget(key: string): Promise<void>;
+}
+
+export function createReadMarks(redis: Redis): ReadMarks {
+  return {
+    take: async (key, seconds) => (await redis.set(key, '1', { nx: true, ex: seconds })) === 'OK',
+    forget: async (key) => {
+      await redis.del(key);
+    },
+  };
+}
+
+export interface MarkAsReadDeps {
+  log: TaggedLogger;
+  infobip: InfobipClient;
+  infobipConfig: InfobipConfig;
+  marks: ReadMarks;
+  ctliveApiToken: string;
+}
+
+export function makeMarkAsReadHandler(deps: MarkAsReadDeps) {
+  const { log } = deps;
+  return httpStack(
+    {
+      log,
+      json: true,
+      maxBodyBytes: 16 * 1024,
+      authorize: (event) => checkBearer(event.headers, deps.ctliveApiToken),
+    },
+    async (event) => {
+      const body = validate(markAsReadSchema, event.jsonBody);
+      const settings = resolveSettings(body.infobip, deps.infobipConfig, 'whatsapp');
+      const sender = settings.sender as string;
+      const key = redisKeys.readMark(sender, body.messageId);
+      if (!(await deps.marks.take(key, READ_MARK_SECONDS))) {
+        log.info(`Message [${body.messageId}] was marked as read already: Infobip not called again`, {
+          messageId: body.messageId,
+        });
+        return jsonResponse(200, { messageId: body.messageId, read: true, alreadyMarked: true });
+      }
+      const path = `/whatsapp/1/senders/${encodeURIComponent(sender)}/message/${encodeURIComponent(body.messageId)}/read`;
+      try {
+        await deps.infobip.post(settings, path, undefined, log);
+      } catch (error: unknown) {
+        // Not marked: the next call must try again.
+        await deps.marks.forget(key).catch((redisError: unknown) =>
+          log.error('Could not forget the read mark of a message Infobip did not mark', {
+            messageId: body.messageId,
+            reason: reasonOf(redisError),
+          }),
+        );
+        throw error;
+      }
+      return jsonResponse(200, { messageId: body.messageId, read: true, alreadyMarked: false });
+    },
+  );
+}
+
+/** Production wiring, once per cold start. */
+export function startMarkAsRead() {
+  return startFunction(
+    MARK_AS_READ_TAG,
+    ({ log, redisConfig }) => {
+      const infobipConfig = readInfobipConfig();
+      return makeMarkAsReadHandler({
+        log,
+        infobipConfig,
+        infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
+        marks: createReadMarks(createRedis(redisConfig)),
+        ctliveApiToken: readCtliveApiToken(),
+      });
+    },
+    { secrets: SEND_SECRETS },
+  );
+}
