@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DOCS_DIR } from '../../tools/openapi/build';
 import { EVENTS_SCHEMA_FILE, OPENAPI_FILE, openApiDocument, renderDocs } from '../../tools/openapi/document';
 import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
+import { DEPLOYED_FUNCTIONS } from '../../lib/functions';
 
 describe('the generated API description', () => {
   it.each(Object.entries(renderDocs()))('docs/%s is what `npm run openapi` makes', (name, generated) => {
@@ -17,26 +18,14 @@ describe('the generated API description', () => {
     }
   });
 
-  it('describes every route of CONTRACT section 2, and only those', () => {
+  it('describes every route of the function inventory, and only those', () => {
     const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
     const routes = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(routes.sort()).toEqual(
-      [
-        'POST /imchannel/sendMessage',
-        'POST /imchannel/sendWhatsAppLocationMessage',
-        'POST /imchannel/sendWhatsAppContactMessage',
-        'POST /imchannel/sendWhatsAppTemplateMessage',
-        'GET /imchannel/templates',
-        'POST /imchannel/onMessage',
-        'POST /imchannel/onDeliveryReport',
-        // Large files (issue 17): the presigned upload.
-        'POST /imchannel/media',
-        ...MEDIA_KIND_NAMES.flatMap((kind) => {
-          const spec = MEDIA_KINDS[kind];
-          return [`POST /imchannel/${spec.sendTag}`, `GET /imchannel/${spec.route}/{id}`, `HEAD /imchannel/${spec.route}/{id}`];
-        }),
-      ].sort(),
+    // A new row in lib/functions.ts fails here until its operation is described.
+    const inventory = DEPLOYED_FUNCTIONS.filter((fn) => fn.group !== 'methodNotAllowed').flatMap((fn) =>
+      fn.routes.map((route) => `${route.method} ${route.path}`),
     );
+    expect(routes.sort()).toEqual([...new Set(inventory)].sort());
   });
 
   it('points the ctlive webhook at the events schema file beside it', () => {

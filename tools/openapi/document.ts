@@ -16,6 +16,11 @@ import { mediaUploadAnswerSchema, mediaUploadSchema } from '../../lib/media/uplo
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { templateSendSchema } from '../../lib/templates/request';
 import { templateSentBodySchema } from '../../lib/templates/send';
+import { LIST_TAG, listSendSchema } from '../../lib/messages/list';
+import { buttonsSendSchema, urlButtonSendSchema } from '../../lib/interactive/requests';
+import { BUTTONS_TAG, URL_BUTTON_TAG, interactiveSentBodySchema } from '../../lib/interactive/send';
+import { MARK_AS_READ_TAG, markAsReadSchema, markedBodySchema } from '../../lib/signals/markAsRead';
+import { TYPING_TAG, typingBodySchema, typingSchema } from '../../lib/signals/typing';
 import { API_KEY_HEADER, templatesBodySchema } from '../../lib/templates/list';
 import {
   ctliveDeliveryEventSchema,
@@ -126,6 +131,33 @@ function requestComponents() {
       'An approved WhatsApp template: plain (OMNI templateData) without header and buttons, else a media template ' +
       '(OMNI mediaTemplateData). A media header carries a `url` Infobip fetches, or the file itself (`content` base64, ' +
       "`contentType`, `fileName`), parked here and served by the kind's fetch route.",
+  });
+  registry.add(buttonsSendSchema, {
+    id: 'SendButtonsRequest',
+    description:
+      "Up to three reply buttons under a body text (InteractiveButtonsContent of the WhatsApp API): each button's `id` comes " +
+      "back to ctlive in the message event's `reply.id` when the customer taps it. An optional header: TEXT, or an IMAGE, " +
+      "VIDEO or DOCUMENT by `url` or by the file itself (`content` base64, `contentType`, `fileName`), parked and served like a media send's.",
+  });
+  registry.add(listSendSchema, {
+    id: 'SendListRequest',
+    description:
+      'A list menu behind one button (`buttonText`): 1 to 10 sections (a `title` each when more than one), at most 10 rows in all, ' +
+      "row ids unique across the message; the chosen row's `id` comes back in the message event's `reply.id`.",
+  });
+  registry.add(urlButtonSendSchema, {
+    id: 'SendUrlButtonRequest',
+    description: 'One button (`displayText`) that opens an https `url`, under a body text, with an optional header and footer.',
+  });
+  registry.add(markAsReadSchema, {
+    id: 'MarkAsReadRequest',
+    description:
+      "The customer's message to mark as read (blue ticks): its `messageId` as the inbound event gave it. The business number " +
+      'is `infobip.sender`, else INFOBIP_SENDER.',
+  });
+  registry.add(typingSchema, {
+    id: 'TypingIndicatorRequest',
+    description: 'The customer who sees "typing…"; the business number is `infobip.sender`, else INFOBIP_SENDER.',
   });
   registry.add(storedMediaSendSchema, {
     id: 'StoredMediaSendRequest',
@@ -238,6 +270,17 @@ function responseComponents() {
     description:
       "As SentMessage, plus, when the header carried a file, the parked file's id and the URL Infobip fetches it from.",
   });
+  registry.add(interactiveSentBodySchema, {
+    id: 'SentInteractiveMessage',
+    description:
+      "As SentMessage, plus, when the header carried a file, the parked file's id and the URL Infobip fetches it from.",
+  });
+  registry.add(markedBodySchema, {
+    id: 'MarkedAsRead',
+    description:
+      'Infobip marked the message as read, or it had been marked already (`alreadyMarked`: Infobip was not called again).',
+  });
+  registry.add(typingBodySchema, { id: 'TypingIndicatorSent', description: 'Infobip took the typing indicator.' });
   registry.add(templatesBodySchema, {
     id: 'TemplateCatalogue',
     description:
@@ -393,6 +436,43 @@ const TRANSPORT_TEXT =
   "`infobip.transport`, else the deployment's INFOBIP_TRANSPORT (default `omni`). A message OMNI cannot carry (a quote, `replyTo`; " +
   'a sticker) goes through the WhatsApp API whatever the default, which needs the business number (`infobip.sender` or INFOBIP_SENDER): ' +
   'without one the send is a 400 and nothing is sent. The answer names the API in `transport`.';
+
+/** A menu: only the WhatsApp API carries it, so the business number is needed. */
+function interactiveOperation(operationId: string, summary: string, description: string, requestId: string, answerId: string) {
+  const operation = richSendOperation(operationId, summary, description, requestId) as { post: Json };
+  return {
+    post: {
+      ...operation.post,
+      description:
+        `${description} Sent through Infobip's WhatsApp API only (OMNI has no interactive message), from the business number ` +
+        '`infobip.sender` or INFOBIP_SENDER (a 400 naming both when neither is set). A free-form message: the 24-hour window, ' +
+        'idempotency, reports and unknown-outcome resolution apply as to every send. docs/api.md, "Menus".',
+      responses: {
+        ...sendErrors,
+        '200': replayable(json(answerId, 'Infobip accepted the message.')),
+      },
+    },
+  };
+}
+
+/** A call to Infobip that is not a message: no idempotency, no window. */
+function signalOperation(operationId: string, summary: string, description: string, requestId: string, answerId: string) {
+  const { '409': _conflict, '422': _unprocessable, ...errors } = sendErrors;
+  return {
+    post: {
+      operationId,
+      summary,
+      description,
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${requestId}` } } },
+      },
+      responses: { '200': json(answerId, 'Done.'), ...errors },
+    },
+  };
+}
 
 /** The location and contact-card sends: sendMessage's conventions, another body. */
 function richSendOperation(operationId: string, summary: string, description: string, requestId: string) {
@@ -837,6 +917,44 @@ export function openApiDocument(): Json {
     'Send contact cards to the customer',
     "`contacts[]` in Infobip OMNI's shape: each card needs `name.firstName` and `name.formattedName`; phones, emails, addresses, org, urls and birthday are optional, every field checked (docs/api.md).",
     'SendContactRequest',
+  );
+  paths[`${PREFIX}/${BUTTONS_TAG}`] = interactiveOperation(
+    BUTTONS_TAG,
+    'Send reply buttons to the customer',
+    "A body text with 1 to 3 reply buttons (`id` 1–256, `title` 1–20, ids unique), an optional header and footer; the tapped button's `id` comes back in the message event's `reply`.",
+    'SendButtonsRequest',
+    'SentInteractiveMessage',
+  );
+  paths[`${PREFIX}/${LIST_TAG}`] = interactiveOperation(
+    LIST_TAG,
+    'Send a list menu to the customer',
+    'A body text and a button (`buttonText`, 1–20) that opens 1 to 10 sections of rows (at most 10 rows in all; row `id` 1–200 and unique, `title` 1–24, `description` up to 72); an optional TEXT header and footer.',
+    'SendListRequest',
+    'SentMessage',
+  );
+  paths[`${PREFIX}/${URL_BUTTON_TAG}`] = interactiveOperation(
+    URL_BUTTON_TAG,
+    'Send a link button to the customer',
+    'A body text with one button (`displayText`, 1–20) that opens an https `url` (at most 2048 characters); an optional header and footer.',
+    'SendUrlButtonRequest',
+    'SentInteractiveMessage',
+  );
+  paths[`${PREFIX}/${MARK_AS_READ_TAG}`] = signalOperation(
+    MARK_AS_READ_TAG,
+    "Mark the customer's message as read",
+    "Infobip's `POST {baseUrl}/whatsapp/1/senders/{sender}/message/{messageId}/read`, the message id percent-encoded in the path. " +
+      'A message marked before is answered from Redis without calling Infobip again; Infobip allows 10 marks a second, and its 429 comes back as a 429 with `Retry-After`. ' +
+      'Needs the business number (`infobip.sender` or INFOBIP_SENDER).',
+    'MarkAsReadRequest',
+    'MarkedAsRead',
+  );
+  paths[`${PREFIX}/${TYPING_TAG}`] = signalOperation(
+    TYPING_TAG,
+    'Show the customer that an agent is typing',
+    "One `TYPING_INDICATOR` event through Infobip's `POST {baseUrl}/whatsapp/1/events`; nothing is kept, so ctlive may send it without waiting for the answer. " +
+      'Needs the business number (`infobip.sender` or INFOBIP_SENDER).',
+    'TypingIndicatorRequest',
+    'TypingIndicatorSent',
   );
   paths[`${PREFIX}/media`] = mediaUploadOperation();
   for (const kind of MEDIA_KIND_NAMES) paths[`${PREFIX}/${MEDIA_KINDS[kind].sendTag}`] = mediaSendOperation(kind);
