@@ -31,10 +31,13 @@ export function takeUnexpectedRefusals(): SchemaRefusal[] {
 
 /**
  * One NDJSON line per request (`{"method","path","body"}`, the body parsed, or null when it
- * is not JSON), appended to `file`; nothing when no file is named. Synchronous, so a line is
- * whole even when the process ends right after.
+ * is not JSON), appended to `file`; nothing when no file is named. A request that arrives
+ * while its test has declared refusals expected (`expectSchemaRefusals()`) carries
+ * `"expected": true`: the test sends it wrong on purpose, and the checker leaves it out.
+ * Synchronous, so a line is whole even when the process ends right after.
  */
-export function recorder(file: string | undefined): (method: string, path: string, body: unknown) => void {
+export function recorder(file: string | undefined): (method: string, path: string, body: unknown, expected: boolean) => void {
   if (!file) return () => undefined;
-  return (method, path, body) => appendFileSync(file, `${JSON.stringify({ method, path, body: body ?? null })}\n`);
+  return (method, path, body, expected) =>
+    appendFileSync(file, `${JSON.stringify({ method, path, body: body ?? null, ...(expected ? { expected } : {}) })}\n`);
 }

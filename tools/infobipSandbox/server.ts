@@ -56,7 +56,7 @@ class Sandbox implements InfobipSandbox {
   private epoch = 0;
   private closed = false;
   private refusalsExpected = false;
-  private readonly record: (method: string, path: string, body: unknown) => void;
+  private readonly record: (method: string, path: string, body: unknown, expected: boolean) => void;
   private readonly whatsApp: WhatsAppApi;
 
   constructor(private readonly opts: SandboxOptions) {
@@ -183,7 +183,7 @@ class Sandbox implements InfobipSandbox {
     if (pathname.startsWith('/sandbox/')) {
       return handleLocal(this.whatsApp, res, method, pathname, (status, json) => this.reply(res, status, json), this.log);
     }
-    this.record(method, path, body.json.ok ? body.json.value : null);
+    this.record(method, path, body.json.ok ? body.json.value : null, this.refusalsExpected);
     this.received.push({
       method,
       path,
