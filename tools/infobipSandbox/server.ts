@@ -32,6 +32,7 @@ const TEMPLATES_PATH = /^\/whatsapp\/2\/senders\/([^/]+)\/templates$/;
 const DEFAULT_SENDER = '44123456789';
 const OMNI = `POST ${OMNI_PATH}`;
 const JSON_TYPE = 'application/json;charset=UTF-8';
+const MAX_REFUSALS_KEPT = 10_000;
 
 class Sandbox implements InfobipSandbox {
   url = '';
@@ -333,8 +334,11 @@ class Sandbox implements InfobipSandbox {
 
   private recordSchemaRefusal(method: string, path: string, errors: Record<string, string[]>): void {
     const refusal = { method, path, errors, expected: this.refusalsExpected, at: new Date().toISOString() };
-    this.schemaRefusals.push(refusal);
-    schemaRefusals.push(refusal);
+    // Bounded, for a sandbox that runs for days under npm start; a test suite is far below it.
+    for (const list of [this.schemaRefusals, schemaRefusals]) {
+      list.push(refusal);
+      if (list.length > MAX_REFUSALS_KEPT) list.shift();
+    }
   }
 
   /** What the WhatsApp API's routes (./whatsapp/api.ts) use of the sandbox. */
