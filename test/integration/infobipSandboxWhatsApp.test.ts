@@ -115,6 +115,16 @@ describe('WhatsApp API sends: what Infobip takes', () => {
     expect(res.json.messageId).toBe('my-id-1');
   });
 
+  it('takes a business-scoped user id as to', async () => {
+    const res = await postWhatsApp(noFetch, '/whatsapp/1/message/text', {
+      ...envelope({ text: 'Hi' }),
+      to: 'US.1349120865530274191',
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.json.to).toBe('US.1349120865530274191');
+  });
+
   it('takes a message from a sender that has a template catalogue, not only from the scenario sender', async () => {
     noFetch.setTemplates('441134960000', []);
 
@@ -135,6 +145,7 @@ describe('WhatsApp API sends: what Infobip refuses', () => {
     ['from over 24', 'text', { ...envelope({ text: 'x' }), from: '1'.repeat(25) }, 'from'],
     ['to over 150', 'text', { ...envelope({ text: 'x' }), to: '1'.repeat(151) }, 'to'],
     ['empty to', 'text', { ...envelope({ text: 'x' }), to: '' }, 'to'],
+    ['a to that is neither digits nor a user id', 'text', { ...envelope({ text: 'x' }), to: '+39 123' }, 'to'],
     ['messageId over 200', 'text', envelope({ text: 'x' }, { messageId: 'm'.repeat(201) }), 'messageId'],
     ['callbackData over 4000', 'text', envelope({ text: 'x' }, { callbackData: 'c'.repeat(4001) }), 'callbackData'],
     ['notifyUrl over 2048', 'text', envelope({ text: 'x' }, { notifyUrl: `https://e.com/${'u'.repeat(2040)}` }), 'notifyUrl'],

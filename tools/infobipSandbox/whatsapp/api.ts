@@ -12,7 +12,7 @@ import type { MediaRuleKey } from '../media';
 import { judgeTemplate, type SandboxTemplate } from '../templates';
 import { EVENT_REQUEST, type EventRequest } from './events';
 import { buttonsProse, choicesOf, INTERACTIVE, listProse, type Choice, type InteractiveKind } from './interactive';
-import { FREE_FORM, type FreeFormKind } from './messages';
+import { checkRecipient, FREE_FORM, type FreeFormKind } from './messages';
 import { apiError, eventAccepted, singleMessageInfo, whatsAppDeliveryReport, type SingleMessageInfo } from './payloads';
 import { validate, type Schema, type ValidationErrors } from './schema';
 import { asOmniTemplate, BULK_MESSAGE, templateMediaOf, templateProse, type TemplateMessage } from './template';
@@ -153,7 +153,10 @@ export class WhatsAppApi {
     json: unknown,
     prose?: (body: Record<string, unknown>, add: (f: string, m: string) => void) => void,
   ): void {
-    const errors = validate(json, schema, prose);
+    const errors = validate(json, schema, (b, add) => {
+      checkRecipient((b as unknown as SendBody).to, 'to', add);
+      prose?.(b, add);
+    });
     if (errors) return this.refuse(res, pathname, errors);
     const body = json as SendBody;
     const wrongSender = this.unknownSender(body.from, 'from');

@@ -120,3 +120,17 @@ export const mediaHeader = byType({
   VIDEO: obj({ mediaUrl }, ['mediaUrl']),
   DOCUMENT: obj({ mediaUrl, filename: str(0, 240) }, ['mediaUrl']),
 });
+
+/** A Business-Scoped User ID, `{CC}.{alphanumeric}`, as the OMNI path's `whatsAppUserId`. */
+const BUSINESS_SCOPED_ID = /^[A-Z]{2}\.[A-Za-z0-9]+$/;
+
+/**
+ * `to` in prose ("Message recipient number in international format or WhatsApp
+ * business-scoped user ID"): digits, or a business-scoped user id; the OMNI path holds its
+ * destinations to the same.
+ */
+export function checkRecipient(to: string, field: string, add: (field: string, message: string) => void): void {
+  if (!/^\d+$/.test(to) && !BUSINESS_SCOPED_ID.test(to)) {
+    add(field, 'must be a number in international format (digits) or a business-scoped user id ({CC}.{alphanumeric})');
+  }
+}

@@ -11,7 +11,7 @@
  * shape nobody checked here.
  */
 import type { OmniTemplateFields, OmniTemplateHeader } from '../validateTemplate';
-import { envelope } from './messages';
+import { checkRecipient, envelope } from './messages';
 import { arr, byType, num, obj, str } from './schema';
 
 const mediaUrl = str(1, 2048);
@@ -83,10 +83,11 @@ export interface TemplateMessage {
 
 /**
  * The rules `TemplateContent` states in prose: a name of lowercase alphanumerics and `_`,
- * placeholders neither empty nor null.
+ * placeholders neither empty nor null; and each message's `to` (./messages.ts).
  */
 export function templateProse(body: Record<string, unknown>, add: (field: string, message: string) => void): void {
   (body.messages as TemplateMessage[]).forEach((m, i) => {
+    checkRecipient(m.to, `messages[${i}].to`, add);
     const at = `messages[${i}].content`;
     if (!/^[a-z0-9_]+$/.test(m.content.templateName)) {
       add(`${at}.templateName`, 'must hold only lowercase letters, digits and underscores');
