@@ -216,7 +216,9 @@ class Sandbox implements InfobipSandbox {
     }
     if (body.tooLarge) return this.replyError(res, OMNI, 413);
     if (!body.json.ok) {
-      return this.replyError(res, OMNI, 400, undefined, { body: [`malformed JSON: ${body.json.reason}`] });
+      const errors = { body: [`malformed JSON: ${body.json.reason}`] };
+      this.recordSchemaRefusal(method, pathname, errors);
+      return this.replyError(res, OMNI, 400, undefined, errors);
     }
     const result = validateOmniAdvanced(body.json.value);
     if (!result.ok) {
@@ -326,7 +328,9 @@ class Sandbox implements InfobipSandbox {
     }
     // Mark-as-read has no body; anything else must be JSON.
     if (!bodyless && !body.json.ok) {
-      this.replyError(res, what, 400, undefined, { body: [`malformed JSON: ${body.json.reason}`] });
+      const errors = { body: [`malformed JSON: ${body.json.reason}`] };
+      this.recordSchemaRefusal(req.method ?? 'POST', what.replace(/^\S+ /, ''), errors);
+      this.replyError(res, what, 400, undefined, errors);
       return true;
     }
     return false;
