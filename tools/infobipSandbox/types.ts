@@ -140,8 +140,9 @@ export interface InfobipSandbox {
   /** Requests refused because their body broke Infobip's schema, since the last reset(). */
   schemaRefusals: SchemaRefusal[];
   /**
-   * Declares that the current test sends requests Infobip refuses on schema grounds on
-   * purpose, until the next reset(); otherwise such a refusal fails the suite at teardown.
+   * Declares that the current test sends Infobip wrong requests on purpose (bodies its schema
+   * refuses, paths it does not have), until the next reset(): their schema refusals do not
+   * fail the suite at teardown, and the recording marks them so check:infobip leaves them out.
    */
   expectSchemaRefusals(): void;
   /** Every `POST /whatsapp/1/senders/{sender}/message/{messageId}/read` taken (204), decoded. */
