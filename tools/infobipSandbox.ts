@@ -4,9 +4,15 @@
  * posts delivery reports the way Infobip does, as far as IMChannel can tell.
  */
 export { startInfobipSandbox } from './infobipSandbox/server';
-export { deliveryResult, inboundMessagePayload, seenReportPayload, infobipTime } from './infobipSandbox/payloads';
+export {
+  deliveryResult,
+  inboundMessagePayload,
+  interactiveReplyPayload,
+  seenReportPayload,
+  infobipTime,
+} from './infobipSandbox/payloads';
 export { DELIVERED, ERROR, STATUS, undelivered } from './infobipSandbox/codes';
-export type { InboundMessageOptions } from './infobipSandbox/payloads';
+export type { InboundMessageOptions, TappedChoice } from './infobipSandbox/payloads';
 export { postWebhook, webhookAuthHeaders } from './infobipSandbox/webhook';
 export { defaultTemplates } from './infobipSandbox/templates';
 export type {

@@ -6,6 +6,8 @@
  *   npm run simulate -- inbound --type IMAGE       any message type, known or not
  *   npm run simulate -- seen <messageId>           a seen report for an outbound message
  *   npm run simulate -- delivery <messageId>       a delivery report (--failed for an error)
+ *   npm run simulate -- reply <messageId> <id>     the customer taps button or row <id> of an
+ *                                                  interactive message the sandbox took
  *
  * Infobip sends one delivery report per message, and IMChannel forwards a messageId's
  * report once: after a real send the sandbox has already reported it, so a simulated one
@@ -13,12 +15,15 @@
  * SANDBOX_DELIVERY_REPORTS=off to have simulate send the only report of a real send.
  *
  * Options: --from, --to, --name, --message-id, --callback-data, --url (default
- * IMCHANNEL_PUBLIC_URL, else http://127.0.0.1:3000/imchannel), --times N (post it N times).
+ * IMCHANNEL_PUBLIC_URL, else http://127.0.0.1:3000/imchannel), --times N (post it N times),
+ * --sandbox (the Infobip sandbox, default http://127.0.0.1:$SANDBOX_PORT, port 8078). Each
+ * inbound message and reply is also told to the sandbox, so mark-as-read accepts its id.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { readWebhookAuthConfig } from '../lib/platform/config';
 import { localCredentials } from './localCredentials';
+import { buildReply, DEFAULT_SANDBOX_URL, rememberInbound, ReplyError } from './simulateReply';
 import {
   deliveryResult,
   DELIVERED,
@@ -34,7 +39,8 @@ const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/imchannel';
 const USAGE = `usage: npm run simulate -- inbound [text] [--type TYPE]
        npm run simulate -- seen <messageId>
        npm run simulate -- delivery <messageId> [--failed]
-options: --from --to --name --message-id --callback-data --url --times`;
+       npm run simulate -- reply <messageId> <button or row id>
+options: --from --to --name --message-id --callback-data --url --times --sandbox`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -47,6 +53,7 @@ const { values, positionals } = parseArgs({
     'callback-data': { type: 'string' },
     failed: { type: 'boolean', default: false },
     url: { type: 'string' },
+    sandbox: { type: 'string' },
     times: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -88,21 +95,30 @@ function duplicatesIn(answer: string): number {
   }
 }
 
-function build(): { route: string; body: unknown } {
-  const [what, arg] = positionals;
+const newInboundId = () => values['message-id'] ?? `wamid.SIM${randomUUID().replace(/-/g, '').toUpperCase()}`;
+
+/** The webhook to post; `inboundId` for a message the customer sends (the sandbox is told of it). */
+async function build(sandboxUrl: string): Promise<{ route: string; body: unknown; inboundId?: string }> {
+  const [what, arg, choice] = positionals;
   switch (what) {
-    case 'inbound':
+    case 'inbound': {
+      const inboundId = newInboundId();
       return {
         route: 'onMessage',
+        inboundId,
         body: inboundMessagePayload({
           type: values.type?.toUpperCase() ?? 'TEXT',
           text: arg,
           from: values.from,
           to: values.to,
           contactName: values.name,
-          messageId: values['message-id'] ?? `wamid.SIM${randomUUID().replace(/-/g, '').toUpperCase()}`,
+          messageId: inboundId,
         }),
       };
+    }
+    case 'reply':
+      if (!arg || !choice) fail('reply needs the messageId of an interactive message and the id of a button or row');
+      return { route: 'onMessage', ...(await buildReply(sandboxUrl, arg, choice, newInboundId())) };
     case 'seen':
       if (!arg) fail('seen needs the messageId of an outbound message');
       return { route: 'onDeliveryReport', body: seenReportPayload({ messageId: arg, from: values.from, to: values.to }) };
@@ -125,12 +141,20 @@ async function main(): Promise<void> {
   // The same parser the functions use, so the script signs exactly as the stack expects;
   // with nothing in the environment, the local stack's own credentials.
   const auth = readWebhookAuthConfig({ ...process.env, ...localCredentials(process.env) });
-  const { route, body } = build();
+  const sandboxUrl = (values.sandbox ?? sandboxUrlFromEnv()).replace(/\/+$/, '');
+  const { route, body, inboundId } = await build(sandboxUrl);
   const url = `${baseUrl}/${route}`;
   process.stdout.write(`POST ${url}${auth.basic || auth.header ? ' (signed)' : ' (no webhook auth configured)'}\n`);
   process.stdout.write(`${JSON.stringify(body)}\n`);
   const answers = await Promise.all(Array.from({ length: times }, () => postWebhook(url, body, auth)));
   for (const answer of answers) process.stdout.write(`-> ${answer.status} ${answer.body}\n`);
+  if (inboundId !== undefined) {
+    // So that mark-as-read of this id is taken, as for a message the customer really sent.
+    await rememberInbound(sandboxUrl, inboundId).catch((e: unknown) => {
+      if (positionals[0] === 'reply') throw e;
+      process.stderr.write(`(the sandbox at ${sandboxUrl} was not told of ${inboundId}: ${String(e)})\n`);
+    });
+  }
   if (answers.some((a) => a.status < 200 || a.status > 299)) process.exitCode = 1;
   const [what, id] = positionals;
   // --times N repeats on purpose; a first post that is a duplicate is what needs saying.
@@ -148,7 +172,16 @@ async function main(): Promise<void> {
   }
 }
 
+function sandboxUrlFromEnv(): string {
+  const port = process.env.SANDBOX_PORT;
+  return port ? `http://127.0.0.1:${port}` : DEFAULT_SANDBOX_URL;
+}
+
 main().catch((error: unknown) => {
+  if (error instanceof ReplyError) {
+    process.stderr.write(`simulate: ${error.message}\n`);
+    process.exit(1);
+  }
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
   process.stderr.write(`simulate: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
   process.stderr.write('Is the local stack running (npm start)?\n');

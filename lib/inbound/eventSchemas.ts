@@ -44,6 +44,12 @@ const partFields = {
   reaction: z.optional(z.object({ emoji: optionalString, action: optionalString, messageId: optionalString })),
   /** Shared contact cards (CONTACT), as Infobip sends them. */
   contacts: z.optional(z.array(object)),
+  /**
+   * The button or list row the customer tapped (INTERACTIVE_BUTTON_REPLY,
+   * INTERACTIVE_LIST_REPLY; BUTTON, a template's quick reply, whose `payload` is the id and
+   * `text` the title). Route on `id`, the id the business gave the choice, not on the title.
+   */
+  reply: z.optional(z.object({ id: z.string(), title: z.string(), description: optionalString })),
 };
 
 export const ctliveMessagePartSchema = z.object(partFields);

@@ -25,6 +25,12 @@ export interface CtliveMessagePart {
   reaction?: { emoji?: string; action?: string; messageId?: string };
   /** Shared contact cards (CONTACT's `contacts`), as Infobip sends them. */
   contacts?: Record<string, unknown>[];
+  /**
+   * The button or list row the customer tapped (INTERACTIVE_BUTTON_REPLY,
+   * INTERACTIVE_LIST_REPLY, and BUTTON, a template's quick reply): `id` is the id ctlive
+   * gave it (a quick reply's `payload`), so ctlive routes on it, never on the label.
+   */
+  reply?: { id: string; title: string; description?: string };
 }
 
 /** The first part's fields sit at the top, as they always did; `parts` lists every part when there are several. */
@@ -152,7 +158,21 @@ function toPart(message: MessageContent): CtliveMessagePart {
     reaction:
       type === 'REACTION' ? compact({ emoji: message.emoji, action: message.action, messageId: message.context?.id }) : undefined,
     contacts: contacts && contacts.length > 0 ? contacts : undefined,
+    reply: replyOf(type, message),
   });
+}
+
+/** The tapped choice: `{id, title, description?}` from a reply's `id`/`title`, a quick reply's `payload`/`text`. */
+function replyOf(type: string, message: MessageContent): CtliveMessagePart['reply'] {
+  const [id, title] =
+    type === 'BUTTON'
+      ? [message.payload, message.text]
+      : type === 'INTERACTIVE_BUTTON_REPLY' || type === 'INTERACTIVE_LIST_REPLY'
+        ? [message.id, message.title]
+        : [];
+  if (id === undefined || title === undefined) return undefined;
+  const description = type === 'INTERACTIVE_LIST_REPLY' && message.description ? message.description : undefined;
+  return compact({ id, title, description });
 }
 
 export function toMessageEvent(raw: RawResult): CtliveMessageEvent {

@@ -84,6 +84,15 @@ export const messageContentSchema = z.looseObject({
   text: optionalString,
   /** Button and list replies: the option the customer picked. */
   title: optionalString,
+  /**
+   * INTERACTIVE_BUTTON_REPLY (`id` ≤256) and INTERACTIVE_LIST_REPLY (`id` ≤200, `description`
+   * ≤72): the id the business gave the button or row (WhatsAppInboundButtonReplyContent,
+   * WhatsAppInboundListReplyContent). BUTTON, a template's quick reply, carries it as
+   * `payload` (≤128, WhatsAppInboundQuickReplyContent).
+   */
+  id: optionalString,
+  description: optionalString,
+  payload: optionalString,
   url: optionalString,
   caption: optionalString,
   /** LOCATION (WhatsAppInboundLocationContent). */

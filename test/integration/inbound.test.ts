@@ -173,6 +173,34 @@ describe('onMessage on real Redis and a real ctlive sink', () => {
     expect(ttl).toBeLessThanOrEqual(86_400);
   });
 
+  it('a tapped button, list row or template quick reply reaches ctlive with the id it was given, next to its text and replyTo', async () => {
+    const { post } = await startWebhooks();
+    const ids = [newId(), newId(), newId()];
+    ids.forEach((id) => key('message', id));
+    const context = { from: '44123456789', id: 'out-1' };
+    const body = {
+      results: [
+        { type: 'INTERACTIVE_BUTTON_REPLY', id: 'agent', title: 'Talk to an agent', context },
+        { type: 'INTERACTIVE_LIST_REPLY', id: 'billing/2=+', title: 'Billing', description: 'Invoices and refunds', context },
+        { type: 'BUTTON', text: 'Continue', payload: 'CONTINUE_TICKET_42' },
+      ].flatMap((message, i) => inboundMessagePayload({ messageId: ids[i], type: message.type, extra: { message } }).results),
+    };
+
+    const res = await post('onMessage', body);
+
+    expect(res).toEqual({ status: 200, body: { forwarded: 3, duplicates: 0 } });
+    const replyTo = { messageId: 'out-1', from: '44123456789' };
+    expect(sink.received).toEqual([
+      expect.objectContaining({ text: 'Talk to an agent', reply: { id: 'agent', title: 'Talk to an agent' }, replyTo }),
+      expect.objectContaining({
+        text: 'Billing',
+        reply: { id: 'billing/2=+', title: 'Billing', description: 'Invoices and refunds' },
+        replyTo,
+      }),
+      expect.objectContaining({ text: 'Continue', reply: { id: 'CONTINUE_TICKET_42', title: 'Continue' } }),
+    ]);
+  });
+
   it('the same webhook posted 50 times at once is forwarded once', async () => {
     const { post } = await startWebhooks();
     const id = newId();

@@ -173,6 +173,9 @@ describe('Infobip sandbox: POST /omni/1/advanced', () => {
   });
 
   describe('validation', () => {
+    // Every test here sends Infobip a body it refuses, on purpose.
+    beforeEach(() => sandbox.expectSchemaRefusals());
+
     it('answers 400 BAD_REQUEST for a body that is not JSON, and records the raw text', async () => {
       const res = await omni(sandbox, '{"scenarioKey": ');
 
@@ -330,6 +333,8 @@ describe('Infobip sandbox: POST /omni/1/advanced', () => {
     });
 
     it('records every request in order', async () => {
+      // 'nope' is not JSON, on purpose: the conformance check leaves it out.
+      sandbox.expectSchemaRefusals();
       await omni(sandbox, SEND_TEXT_REQUEST);
       await omni(sandbox, 'nope');
 
@@ -342,6 +347,8 @@ describe('Infobip sandbox: POST /omni/1/advanced', () => {
     ['POST', '/omni/1/advanced/extra'],
     ['POST', '/sms/2/text/advanced'],
   ])('answers 404 JSON to %s %s', async (method, path) => {
+    // Paths Infobip does not have, on purpose: the conformance check leaves them out.
+    sandbox.expectSchemaRefusals();
     const res = await fetch(`${sandbox.url}${path}`, {
       method,
       headers: { authorization: `App ${API_KEY}` },

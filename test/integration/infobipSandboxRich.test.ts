@@ -109,6 +109,8 @@ describe('Infobip sandbox: locations and contact cards', () => {
     ['an unknown field in an org', { contacts: [{ ...card, org: { company: 'E', ceo: 'X' } }] }, 'whatsApp.contacts[0].org.ceo'],
     ['an unknown whatsApp field next to a location', { ...location, placeId: 'x' }, 'whatsApp.placeId'],
   ])('refuses %s with 400 and its field, and takes nothing', async (_label, whatsApp, field) => {
+    sandbox.expectSchemaRefusals();
+
     const res = await omni({ ...base, whatsApp });
 
     expect(res.status).toBe(400);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
 
 const run = promisify(execFile);
 
@@ -71,4 +72,110 @@ describe('npm run simulate -- delivery', () => {
       await imchannel.close();
     }
   }, 40_000);
+});
+
+describe('npm run simulate -- reply', () => {
+  const KEY = 'simulate-reply-key';
+  let sandbox: InfobipSandbox;
+  let imchannel: Awaited<ReturnType<typeof startImchannel>>;
+  beforeAll(async () => {
+    sandbox = await startInfobipSandbox({ apiKey: KEY, fetchMedia: false, deliveryReports: false });
+    imchannel = await startImchannel({ forwarded: 1, duplicates: 0 });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await imchannel.close();
+  });
+  beforeEach(() => {
+    imchannel.bodies.length = 0;
+  });
+
+  const send = async (kind: string, content: unknown, messageId: string) => {
+    const res = await fetch(`${sandbox.url}/whatsapp/1/message/interactive/${kind}`, {
+      method: 'POST',
+      headers: { authorization: `App ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '44123456789', to: '39123456789', messageId, content }),
+    });
+    expect(res.status).toBe(200);
+  };
+  const reply = (...args: string[]) => simulate('reply', ...args, '--sandbox', sandbox.url, '--url', imchannel.url);
+
+  it('posts the tapped row as INTERACTIVE_LIST_REPLY with its title, description and the context, and mark-as-read then takes its id', async () => {
+    await send(
+      'list',
+      {
+        body: { text: 'Pick one' },
+        action: { title: 'Options', sections: [{ title: 'A', rows: [{ id: 'r1', title: 'Billing', description: 'Invoices' }] }] },
+      },
+      'list-1',
+    );
+
+    const { code } = await reply('list-1', 'r1');
+
+    expect(code).toBe(0);
+    const [body] = imchannel.bodies as { results: { from: string; to: string; messageId: string; message: unknown }[] }[];
+    const result = body?.results[0];
+    expect(result).toEqual(
+      expect.objectContaining({
+        from: '39123456789',
+        to: '44123456789',
+        message: {
+          type: 'INTERACTIVE_LIST_REPLY',
+          id: 'r1',
+          title: 'Billing',
+          description: 'Invoices',
+          context: { from: '44123456789', id: 'list-1' },
+        },
+      }),
+    );
+    const read = await fetch(
+      `${sandbox.url}/whatsapp/1/senders/44123456789/message/${encodeURIComponent(result?.messageId ?? '')}/read`,
+      { method: 'POST', headers: { authorization: `App ${KEY}` } },
+    );
+    expect(read.status).toBe(204);
+  });
+
+  it('posts a tapped reply button as INTERACTIVE_BUTTON_REPLY with no description', async () => {
+    await send(
+      'buttons',
+      { body: { text: 'Shall we?' }, action: { buttons: [{ type: 'REPLY', id: 'yes', title: 'Yes' }] } },
+      'buttons-1',
+    );
+
+    const { code } = await reply('buttons-1', 'yes');
+
+    expect(code).toBe(0);
+    const [body] = imchannel.bodies as { results: { message: unknown }[] }[];
+    expect(body?.results[0]?.message).toEqual({
+      type: 'INTERACTIVE_BUTTON_REPLY',
+      id: 'yes',
+      title: 'Yes',
+      context: { from: '44123456789', id: 'buttons-1' },
+    });
+  });
+
+  it('names the ids the message has when the id is not one of them, and an unknown message, posting nothing', async () => {
+    await send(
+      'buttons',
+      {
+        body: { text: 'Shall we?' },
+        action: {
+          buttons: [
+            { type: 'REPLY', id: 'yes', title: 'Yes' },
+            { type: 'REPLY', id: 'no', title: 'No' },
+          ],
+        },
+      },
+      'buttons-2',
+    );
+
+    const wrongChoice = await reply('buttons-2', 'maybe');
+    const unknown = await reply('never-sent', 'yes');
+
+    expect(wrongChoice.code).toBe(1);
+    expect(wrongChoice.stderr).toContain(`"maybe" is not one of message buttons-2's buttons; its ids are: yes, no`);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('took no WhatsApp API message never-sent');
+    expect(imchannel.bodies).toEqual([]);
+  });
 });

@@ -66,9 +66,18 @@ describe('inbound message results map to ctlive message events', () => {
       { contacts: [{ name: { formattedName: 'Mario Rossi' }, phones: [{ phone: '+39 333' }] }] },
       { contacts: [{ name: { formattedName: 'Mario Rossi' }, phones: [{ phone: '+39 333' }] }] },
     ],
-    ['BUTTON', { text: 'Yes', payload: 'YES_PAYLOAD' }, { text: 'Yes' }],
-    ['INTERACTIVE_BUTTON_REPLY', { id: 'b1', title: 'Talk to an agent' }, { text: 'Talk to an agent' }],
-    ['INTERACTIVE_LIST_REPLY', { id: 'r1', title: 'Billing', description: 'Invoices' }, { text: 'Billing' }],
+    // The choice comes back by the id ctlive gave it: a quick reply's payload, a button's or row's id.
+    ['BUTTON', { text: 'Yes', payload: 'YES_PAYLOAD' }, { text: 'Yes', reply: { id: 'YES_PAYLOAD', title: 'Yes' } }],
+    [
+      'INTERACTIVE_BUTTON_REPLY',
+      { id: 'b1', title: 'Talk to an agent' },
+      { text: 'Talk to an agent', reply: { id: 'b1', title: 'Talk to an agent' } },
+    ],
+    [
+      'INTERACTIVE_LIST_REPLY',
+      { id: 'r1', title: 'Billing', description: 'Invoices' },
+      { text: 'Billing', reply: { id: 'r1', title: 'Billing', description: 'Invoices' } },
+    ],
     ['ORDER', { catalogId: '1', text: 'After 6pm', productItems: [{ productRetailerId: 'SKU-1' }] }, { text: 'After 6pm' }],
     // Infobip's shape (WhatsAppInboundReactionContent): the reacted-to message is `context.id`.
     [
@@ -87,6 +96,18 @@ describe('inbound message results map to ctlive message events', () => {
     const raw = omniResult({ type, ...fields });
 
     expect(toMessageEvent(raw)).toEqual({ ...common, type, ...expected, raw });
+  });
+
+  it('gives a reply only with both its id and its title, keeps the id byte for byte, and leaves it off other types', () => {
+    const noId = toMessageEvent(omniResult({ type: 'INTERACTIVE_BUTTON_REPLY', title: 'Yes' }));
+    const numericPayload = toMessageEvent(omniResult({ type: 'BUTTON', text: 'Yes', payload: 7 }));
+    const odd = toMessageEvent(omniResult({ type: 'INTERACTIVE_LIST_REPLY', id: ' r/1+= ', title: 'A', description: '' }));
+    const text = toMessageEvent(omniResult({ type: 'TEXT', text: 'hi', id: 'x', title: 'y', payload: 'z' }));
+
+    expect(noId).not.toHaveProperty('reply');
+    expect(numericPayload).not.toHaveProperty('reply');
+    expect(odd.reply).toEqual({ id: ' r/1+= ', title: 'A' });
+    expect(text).not.toHaveProperty('reply');
   });
 
   it('leaves out lifted fields of the wrong type, as every other field', () => {

@@ -14,7 +14,8 @@ import { DELIVERED, ERROR, undelivered, type Outcome } from './codes';
 import type { MediaFetch } from './types';
 import type { MediaKey } from './validate';
 
-const MB = 1024 * 1024;
+const KB = 1024;
+const MB = 1024 * KB;
 
 interface MediaRule {
   /** Media types (without parameters), lower case. */
@@ -22,7 +23,16 @@ interface MediaRule {
   maxBytes: number;
 }
 
-export const MEDIA_RULES: Readonly<Record<MediaKey, MediaRule>> = {
+/**
+ * The OMNI kinds, and two of the WhatsApp API's own (`POST /whatsapp/1/message/…`, whose
+ * image, document and video are judged by the OMNI rules, the same lists): its audio, which
+ * also takes MP4 ("Supported audio types are AAC, AMR, MP3, MP4, OPUS", `AudioContent`), and
+ * stickers, which OMNI cannot send (`StickerContent`), both in Infobip's published OpenAPI
+ * specification (v3.210.0), `infobip-whatsapp-openapi.json`.
+ */
+export type MediaRuleKey = MediaKey | 'audio' | 'sticker';
+
+export const MEDIA_RULES: Readonly<Record<MediaRuleKey, MediaRule>> = {
   // "Supported image types: JPG, JPEG, PNG. Maximum image size is 5MB."
   imageUrl: { types: ['image/jpeg', 'image/png'], maxBytes: 5 * MB },
   // "Supported file types are PDF, DOC(X), PPT(X), XLS(X). Maximum file size is 100MB."
@@ -43,7 +53,23 @@ export const MEDIA_RULES: Readonly<Record<MediaKey, MediaRule>> = {
   audioUrl: { types: ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/ogg', 'audio/opus'], maxBytes: 16 * MB },
   // "Supported video types are MP4, 3GPP. Maximum video size is 16MB."
   videoUrl: { types: ['video/mp4', 'video/3gpp'], maxBytes: 16 * MB },
+  audio: { types: ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg', 'audio/opus'], maxBytes: 16 * MB },
+  // "Supported sticker type is WebP. … Maximum size is 100KB for static sticker and 500KB for
+  // animated sticker": 500 KB here, and 100 KB for a WebP without the animation flag (below).
+  sticker: { types: ['image/webp'], maxBytes: 500 * KB },
 };
+
+/** A WebP is animated when its VP8X chunk's flags (byte 20) have the animation bit (0x02). */
+export function isAnimatedWebp(head: Buffer): boolean {
+  return (
+    head.length > 20 &&
+    head.toString('latin1', 0, 4) === 'RIFF' &&
+    head.toString('latin1', 8, 12) === 'WEBP' &&
+    head.toString('latin1', 12, 16) === 'VP8X' &&
+    (head[20]! & 0x02) !== 0
+  );
+}
+const STATIC_STICKER_MAX = 100 * KB;
 
 export interface MediaVerdict {
   outcome: Outcome;
@@ -55,7 +81,7 @@ const essence = (contentType: string | undefined): string | undefined =>
   contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
 
 /** The first fault in Infobip's two fetches (HEAD, then GET), or DELIVERED when there is none. */
-export function judgeMedia(key: MediaKey, fetches: readonly MediaFetch[]): MediaVerdict {
+export function judgeMedia(key: MediaRuleKey, fetches: readonly MediaFetch[]): MediaVerdict {
   const rule = MEDIA_RULES[key];
   for (const f of fetches) {
     const refuse = (error: Outcome['error'], why: string): MediaVerdict => ({
@@ -86,6 +112,13 @@ export function judgeMedia(key: MediaKey, fetches: readonly MediaFetch[]): Media
       if (f.error !== undefined) return refuse(ERROR.EC_MEDIA_HOSTING_ERROR, `body failed: ${f.error}`);
       if ((f.bodyBytes ?? 0) > rule.maxBytes) {
         return refuse(ERROR.EC_MEDIA_METADATA_ERROR, `sent ${f.bodyBytes} bytes, over the ${rule.maxBytes} allowed`);
+      }
+      const head = f.bodyHead === undefined ? undefined : Buffer.from(f.bodyHead, 'hex');
+      if (key === 'sticker' && head && !isAnimatedWebp(head) && (f.bodyBytes ?? 0) > STATIC_STICKER_MAX) {
+        return refuse(
+          ERROR.EC_MEDIA_METADATA_ERROR,
+          `sent a static sticker of ${f.bodyBytes} bytes, over the ${STATIC_STICKER_MAX} allowed`,
+        );
       }
     }
   }

@@ -5,6 +5,8 @@ import type { DeliveryReportPost, MediaFetch, WebhookAuth } from './types';
 import { postWebhook } from './webhook';
 
 export const MEDIA_TIMEOUT_MS = 10_000;
+/** Enough of a WebP for its VP8X flags. */
+const HEAD_BYTES = 32;
 
 /**
  * One fetch of a media URL. Redirects are never followed (`redirect: 'manual'`): a 3xx is
@@ -16,6 +18,7 @@ export async function fetchMedia(
   method: 'HEAD' | 'GET',
   signal: AbortSignal,
   timeoutMs = MEDIA_TIMEOUT_MS,
+  keepHead = false,
 ): Promise<MediaFetch> {
   const at = new Date().toISOString();
   let status = 0;
@@ -34,11 +37,14 @@ export async function fetchMedia(
       await res.body?.cancel();
       return { url, method, status, headers, at };
     }
+    const head: Buffer[] = [];
     for await (const chunk of res.body ?? []) {
+      if (keepHead && bodyBytes < HEAD_BYTES) head.push(Buffer.from(chunk));
       bodyBytes += chunk.length;
       hash.update(chunk);
     }
-    return { url, method, status, headers, bodySha256: hash.digest('hex'), bodyBytes, at };
+    const bodyHead = keepHead ? { bodyHead: Buffer.concat(head).subarray(0, HEAD_BYTES).toString('hex') } : {};
+    return { url, method, status, headers, bodySha256: hash.digest('hex'), bodyBytes, ...bodyHead, at };
   } catch (e: unknown) {
     const partial = method === 'GET' && status !== 0 ? { bodyBytes } : {};
     return { url, method, status, headers, ...partial, error: describe(e), at };

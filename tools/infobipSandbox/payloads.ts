@@ -238,3 +238,38 @@ export function seenReportPayload(opts: { messageId: string; from?: string; to?:
     ],
   };
 }
+
+/** A button or list row of an interactive message, as the sandbox remembers it (GET /sandbox/messages/{id}). */
+export interface TappedChoice {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+/**
+ * What a customer's tap on an interactive message sends: WhatsAppInboundButtonReplyContent or
+ * WhatsAppInboundListReplyContent (`id`, `title`, a row's `description`), with the `context`
+ * (`from`: the business number, `id`: the interactive message) that names what was tapped
+ * (Infobip's published OpenAPI specification v3.210.0, `infobip-whatsapp-openapi.json`).
+ */
+export function interactiveReplyPayload(opts: {
+  kind: 'buttons' | 'list';
+  choice: TappedChoice;
+  /** The interactive message's id and its sender (the business number). */
+  repliedTo: { messageId: string; from: string };
+  /** The customer. */
+  from: string;
+  messageId?: string;
+}): ReturnType<typeof inboundMessagePayload> {
+  const type = opts.kind === 'buttons' ? 'INTERACTIVE_BUTTON_REPLY' : 'INTERACTIVE_LIST_REPLY';
+  const payload = inboundMessagePayload({ type, from: opts.from, to: opts.repliedTo.from, messageId: opts.messageId });
+  const result = payload.results[0] as Record<string, unknown>;
+  result.message = {
+    type,
+    id: opts.choice.id,
+    title: opts.choice.title,
+    ...(opts.kind === 'list' && opts.choice.description ? { description: opts.choice.description } : {}),
+    context: { from: opts.repliedTo.from, id: opts.repliedTo.messageId },
+  };
+  return payload;
+}

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DELIVERED, STATUS, undelivered } from './codes';
-import { judgeMedia } from './media';
+import { judgeMedia, type MediaRuleKey } from './media';
 import { addressOf, deliveryResult, infobipErrorBody, infobipTime, sendResponse, type SentMessage } from './payloads';
 import { DEFAULT_BATCH_MAX, DEFAULT_BATCH_WINDOW_MS, DEFAULT_MAX_RETRIES, ReportQueue } from './reports';
 import type {
@@ -20,6 +20,10 @@ import { defaultTemplates, judgeTemplate, type SandboxTemplate } from './templat
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
 import { fetchMedia, postDeliveryReport } from './outbound';
 import { Waiters } from './waiters';
+import { recorder, schemaRefusals, type SchemaRefusal } from './conformance';
+import { WhatsAppApi, type MarkAsRead, type WhatsAppHost } from './whatsapp/api';
+import { handleLocal } from './whatsapp/local';
+import type { Outcome } from './codes';
 
 const OMNI_PATH = '/omni/1/advanced';
 const LOGS_PATH = '/omni/1/logs';
@@ -28,6 +32,7 @@ const TEMPLATES_PATH = /^\/whatsapp\/2\/senders\/([^/]+)\/templates$/;
 const DEFAULT_SENDER = '44123456789';
 const OMNI = `POST ${OMNI_PATH}`;
 const JSON_TYPE = 'application/json;charset=UTF-8';
+const MAX_REFUSALS_KEPT = 10_000;
 
 class Sandbox implements InfobipSandbox {
   url = '';
@@ -35,6 +40,8 @@ class Sandbox implements InfobipSandbox {
   readonly accepted: AcceptedMessage[] = [];
   readonly mediaFetches: MediaFetch[] = [];
   readonly deliveryReports: DeliveryReportPost[] = [];
+  /** This sandbox's requests refused on schema grounds (also in ./conformance.ts, for the teardown check). */
+  readonly schemaRefusals: SchemaRefusal[] = [];
   private readonly server: Server;
   private readonly failures: (FailureMode & { times: number })[] = [];
   private readonly expectedAuth: Buffer;
@@ -49,12 +56,17 @@ class Sandbox implements InfobipSandbox {
   /** Bumped by reset() so that work started before it cannot record into the next test. */
   private epoch = 0;
   private closed = false;
+  private refusalsExpected = false;
+  private readonly record: (method: string, path: string, body: unknown, expected: boolean) => void;
+  private readonly whatsApp: WhatsAppApi;
 
   constructor(private readonly opts: SandboxOptions) {
     this.expectedAuth = sha256(`App ${opts.apiKey}`);
     this.scenarioSender = opts.scenarioSender ?? DEFAULT_SENDER;
     this.restoreTemplates();
     this.log = (line) => opts.log?.(`[infobip-sandbox] ${line}`);
+    this.record = recorder(opts.recordFile ?? process.env.INFOBIP_SANDBOX_RECORD);
+    this.whatsApp = new WhatsAppApi(this.whatsAppHost());
     this.reports = new ReportQueue({
       post: (url, body, attempt, signed) =>
         postDeliveryReport(url, body, signed ? opts.webhookAuth : undefined, this.abort.signal, attempt),
@@ -114,8 +126,23 @@ class Sandbox implements InfobipSandbox {
     return this.waiters.waitFor(() => this.deliveryReports, n, 'delivery reports', timeoutMs);
   }
 
+  get marksAsRead(): MarkAsRead[] {
+    return this.whatsApp.marksAsRead;
+  }
+
+  rememberInbound(messageId: string): void {
+    this.whatsApp.rememberInbound(messageId);
+  }
+
+  expectSchemaRefusals(): void {
+    this.refusalsExpected = true;
+  }
+
   reset(): void {
     this.epoch += 1;
+    this.refusalsExpected = false;
+    this.schemaRefusals.length = 0;
+    this.whatsApp.reset();
     // In place, so that arrays a test already holds stay the live ones.
     this.received.length = 0;
     this.accepted.length = 0;
@@ -153,6 +180,11 @@ class Sandbox implements InfobipSandbox {
     } catch {
       return;
     }
+    const pathname = path.split('?')[0] ?? '';
+    if (pathname.startsWith('/sandbox/')) {
+      return handleLocal(this.whatsApp, res, method, pathname, (status, json) => this.reply(res, status, json), this.log);
+    }
+    this.record(method, path, body.json.ok ? body.json.value : null, this.refusalsExpected);
     this.received.push({
       method,
       path,
@@ -160,28 +192,19 @@ class Sandbox implements InfobipSandbox {
       body: body.tooLarge ? `[${body.bytes} bytes, over the sandbox's limit]` : body.json.ok ? body.json.value : body.text,
       at,
     });
-    const pathname = path.split('?')[0];
     if (method === 'GET' && pathname === LOGS_PATH) return this.logs(req, res, path);
-    const templatesOf = method === 'GET' ? TEMPLATES_PATH.exec(pathname ?? '')?.[1] : undefined;
+    const templatesOf = method === 'GET' ? TEMPLATES_PATH.exec(pathname)?.[1] : undefined;
     if (templatesOf !== undefined) return this.listTemplates(req, res, decodeURIComponent(templatesOf));
+    if (this.whatsApp.owns(method, pathname)) {
+      return this.whatsApp.handle(req, res, pathname, body);
+    }
     if (method !== 'POST' || pathname !== OMNI_PATH) {
       return this.replyError(res, `${method} ${path}`, 404, `Requested URL not found: ${pathname}`);
     }
 
     const failure = this.takeFailure();
     if (failure?.delayMs && failure.acceptFirst) return this.acceptThenHang(req, res, body, failure.delayMs);
-    if (failure?.delayMs) {
-      await this.sleep(failure.delayMs);
-      if (this.closed || res.destroyed) return;
-    }
-    if (failure && (failure.status !== undefined || failure.body !== undefined)) {
-      const status = failure.status ?? 200;
-      if (failure.body === undefined) return this.replyError(res, `${OMNI} (failNext)`, status);
-      const html = failure.body.trimStart().startsWith('<');
-      this.reply(res, status, failure.body, html ? 'text/html;charset=UTF-8' : JSON_TYPE);
-      this.log(`${OMNI} (failNext) -> ${status} raw body`);
-      return;
-    }
+    if (await this.applyFailure(res, OMNI, failure)) return;
 
     if (!this.authorised(req.headers.authorization)) {
       const why = req.headers.authorization === undefined ? 'no Authorization header' : 'wrong API key or scheme';
@@ -193,10 +216,15 @@ class Sandbox implements InfobipSandbox {
     }
     if (body.tooLarge) return this.replyError(res, OMNI, 413);
     if (!body.json.ok) {
-      return this.replyError(res, OMNI, 400, undefined, { body: [`malformed JSON: ${body.json.reason}`] });
+      const errors = { body: [`malformed JSON: ${body.json.reason}`] };
+      this.recordSchemaRefusal(method, pathname, errors);
+      return this.replyError(res, OMNI, 400, undefined, errors);
     }
     const result = validateOmniAdvanced(body.json.value);
-    if (!result.ok) return this.replyError(res, OMNI, 400, undefined, result.errors);
+    if (!result.ok) {
+      this.recordSchemaRefusal(method, pathname, result.errors);
+      return this.replyError(res, OMNI, 400, undefined, result.errors);
+    }
 
     const { response, followUp } = this.accept(result.request);
     // Infobip works on the message only after it has answered, so the follow-ups wait.
@@ -267,6 +295,89 @@ class Sandbox implements InfobipSandbox {
     this.log(`${what} -> 200 ${templates.length} template(s)`);
   }
 
+  /** failNext's delay, status or raw body; true when it has answered (or the caller has gone). */
+  private async applyFailure(res: ServerResponse, what: string, failure: FailureMode | undefined): Promise<boolean> {
+    if (failure?.delayMs) {
+      await this.sleep(failure.delayMs);
+      if (this.closed || res.destroyed) return true;
+    }
+    if (failure && (failure.status !== undefined || failure.body !== undefined)) {
+      const status = failure.status ?? 200;
+      if (failure.body === undefined) {
+        this.replyError(res, `${what} (failNext)`, status);
+        return true;
+      }
+      const html = failure.body.trimStart().startsWith('<');
+      this.reply(res, status, failure.body, html ? 'text/html;charset=UTF-8' : JSON_TYPE);
+      this.log(`${what} (failNext) -> ${status} raw body`);
+      return true;
+    }
+    return false;
+  }
+
+  /** The checks every JSON request goes through before its own: type, size, well-formed JSON. */
+  private refuseBody(req: IncomingMessage, res: ServerResponse, what: string, body: Body, bodyless: boolean): boolean {
+    const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+    if (!bodyless && contentType !== 'application/json' && !contentType.endsWith('+json')) {
+      this.replyError(res, what, 415, `Content type '${contentType}' not supported`);
+      return true;
+    }
+    if (body.tooLarge) {
+      this.replyError(res, what, 413);
+      return true;
+    }
+    // Mark-as-read has no body; anything else must be JSON.
+    if (!bodyless && !body.json.ok) {
+      const errors = { body: [`malformed JSON: ${body.json.reason}`] };
+      this.recordSchemaRefusal(req.method ?? 'POST', what.replace(/^\S+ /, ''), errors);
+      this.replyError(res, what, 400, undefined, errors);
+      return true;
+    }
+    return false;
+  }
+
+  private recordSchemaRefusal(method: string, path: string, errors: Record<string, string[]>): void {
+    const refusal = { method, path, errors, expected: this.refusalsExpected, at: new Date().toISOString() };
+    // Bounded, for a sandbox that runs for days under npm start; a test suite is far below it.
+    for (const list of [this.schemaRefusals, schemaRefusals]) {
+      list.push(refusal);
+      if (list.length > MAX_REFUSALS_KEPT) list.shift();
+    }
+  }
+
+  /** What the WhatsApp API's routes (./whatsapp/api.ts) use of the sandbox. */
+  private whatsAppHost(): WhatsAppHost {
+    return {
+      log: (line) => this.log(line),
+      authorised: (header) => this.authorised(header),
+      refuseBody: (req, res, what, body, bodyless) => this.refuseBody(req, res, what, body, bodyless),
+      reply: (res, status, body) => this.reply(res, status, body),
+      replyError: (res, what, status, text, errors) => this.replyError(res, what, status, text, errors),
+      injectFailure: (res, what) => this.applyFailure(res, what, this.takeFailure()),
+      senders: () => new Set([this.scenarioSender, ...this.templates.keys()]),
+      catalogue: (sender) => this.templates.get(sender) ?? [],
+      recordAccepted: (messageId, to, sentAt) => this.accepted.push({ messageId, to, sentAt: sentAt.toISOString() }),
+      recordSchemaRefusal: (method, path, errors) => this.recordSchemaRefusal(method, path, errors),
+      followUp: (res, work) => {
+        const epoch = this.epoch;
+        const live = () => this.live(epoch);
+        res.once('close', () =>
+          this.track(
+            (async () => {
+              await this.sleep(this.opts.followUpDelayMs ?? 200);
+              if (live()) await work(live);
+            })(),
+          ),
+        );
+      },
+      fetchAndJudge: (url, key, live) => this.fetchAndJudge(url, key, live),
+      report: (notifyUrl, result) => {
+        const url = notifyUrl ?? this.opts.subscription?.url;
+        if (url && this.opts.deliveryReports !== false) this.reports.add(url, result, notifyUrl === undefined);
+      },
+    };
+  }
+
   private takeFailure(): FailureMode | undefined {
     const next = this.failures[0];
     if (!next) return undefined;
@@ -330,6 +441,29 @@ class Sandbox implements InfobipSandbox {
     return !this.closed && epoch === this.epoch;
   }
 
+  /**
+   * Infobip always asks twice: HEAD for the metadata, then GET for the bytes; the file is
+   * then judged by its kind's rule (./media.ts). DELIVERED when media fetching is off;
+   * undefined when the sandbox was reset or closed meanwhile.
+   */
+  private async fetchAndJudge(url: string, key: MediaRuleKey, live: () => boolean): Promise<Outcome | undefined> {
+    if (this.opts.fetchMedia === false) return DELIVERED;
+    const fetches: MediaFetch[] = [];
+    for (const method of ['HEAD', 'GET'] as const) {
+      const keepHead = key === 'sticker' && method === 'GET';
+      const fetched = await fetchMedia(url, method, this.abort.signal, this.opts.mediaTimeoutMs, keepHead);
+      if (!live()) return undefined;
+      fetches.push(fetched);
+      this.mediaFetches.push(fetched);
+      this.waiters.notify();
+      const answer = fetched.error ?? `${fetched.status}${fetched.bodyBytes === undefined ? '' : ` ${fetched.bodyBytes} bytes`}`;
+      this.log(`media ${method} ${url} -> ${answer}`);
+    }
+    const verdict = judgeMedia(key, fetches);
+    if (verdict.reason) this.log(`media ${url} refused (${verdict.outcome.error.name}): ${verdict.reason}`);
+    return verdict.outcome;
+  }
+
   private async followUp(request: OmniAdvancedRequest, messages: SentMessage[], sentAt: Date, epoch: number) {
     await this.sleep(this.opts.followUpDelayMs ?? 200);
     if (!this.live(epoch)) return;
@@ -345,22 +479,10 @@ class Sandbox implements InfobipSandbox {
       this.log(`template refused (${refusal.error.name}): ${refusal.reason}`);
     }
     const media = refusal ? undefined : (mediaUrlOf(request.whatsApp) ?? templateMediaOf(request.whatsApp));
-    if (media && this.opts.fetchMedia !== false) {
-      // Infobip always asks twice: HEAD for the metadata, then GET for the bytes.
-      const fetches: MediaFetch[] = [];
-      for (const method of ['HEAD', 'GET'] as const) {
-        const fetched = await fetchMedia(media.url, method, this.abort.signal, this.opts.mediaTimeoutMs);
-        if (!this.live(epoch)) return;
-        fetches.push(fetched);
-        this.mediaFetches.push(fetched);
-        this.waiters.notify();
-        const answer =
-          fetched.error ?? `${fetched.status}${fetched.bodyBytes === undefined ? '' : ` ${fetched.bodyBytes} bytes`}`;
-        this.log(`media ${method} ${media.url} -> ${answer}`);
-      }
-      const verdict = judgeMedia(media.key, fetches);
-      outcome = verdict.outcome;
-      if (verdict.reason) this.log(`media ${media.url} refused (${outcome.error.name}): ${verdict.reason}`);
+    if (media) {
+      const judged = await this.fetchAndJudge(media.url, media.key, () => this.live(epoch));
+      if (judged === undefined) return;
+      outcome = judged;
     }
     // A request's notifyUrl gets its reports with no credentials at all: a Subscriptions
     // profile's apply only "when no webhook is specified in the request" (OMNI's `notify`,

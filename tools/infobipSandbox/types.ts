@@ -1,4 +1,6 @@
 import type { SandboxTemplate } from './templates';
+import type { SchemaRefusal } from './conformance';
+import type { MarkAsRead } from './whatsapp/api';
 
 export type { SandboxTemplate };
 
@@ -54,6 +56,11 @@ export interface SandboxOptions {
    * them. Default: a few templates (./templates.ts, defaultTemplates) for scenarioSender.
    */
   templates?: Record<string, SandboxTemplate[]>;
+  /**
+   * Appends every request received (method, path, JSON body) as one NDJSON line to this
+   * file, for `npm run check:infobip`. Default: the file INFOBIP_SANDBOX_RECORD names, if any.
+   */
+  recordFile?: string;
   /** One line per event, for the local stack's terminal. Never given a secret. */
   log?: (line: string) => void;
 }
@@ -76,6 +83,8 @@ export interface MediaFetch {
   /** GET only, hex. */
   bodySha256?: string;
   bodyBytes?: number;
+  /** GET of a sticker only: the body's first bytes, hex (a WebP's animation flag is there). */
+  bodyHead?: string;
   error?: string;
   at: string;
 }
@@ -104,7 +113,10 @@ export interface FailureMode {
    * know it went out. Without it, a delayed call whose caller gave up sends nothing.
    */
   acceptFirst?: boolean;
-  /** How many OMNI calls this applies to; default 1. */
+  /**
+   * How many calls (OMNI or WhatsApp API) this applies to; default 1. `acceptFirst` is
+   * OMNI's only: on a WhatsApp API path the delay comes before anything is taken.
+   */
   times?: number;
 }
 
@@ -125,6 +137,18 @@ export interface InfobipSandbox {
   mediaFetches: MediaFetch[];
   /** Every POST of a delivery report, retries included, in order. */
   deliveryReports: DeliveryReportPost[];
+  /** Requests refused because their body broke Infobip's schema, since the last reset(). */
+  schemaRefusals: SchemaRefusal[];
+  /**
+   * Declares that the current test sends Infobip wrong requests on purpose (bodies its schema
+   * refuses, paths it does not have), until the next reset(): their schema refusals do not
+   * fail the suite at teardown, and the recording marks them so check:infobip leaves them out.
+   */
+  expectSchemaRefusals(): void;
+  /** Every `POST /whatsapp/1/senders/{sender}/message/{messageId}/read` taken (204), decoded. */
+  marksAsRead: MarkAsRead[];
+  /** An inbound message's id, which mark-as-read then accepts (simulate posts it to `/sandbox/inbound/{id}`). */
+  rememberInbound(messageId: string): void;
   failNext(mode: FailureMode): void;
   /** Replaces a sender's template catalogue (until reset(), which restores the configured ones). */
   setTemplates(sender: string, templates: SandboxTemplate[]): void;
