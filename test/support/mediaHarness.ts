@@ -1,3 +1,4 @@
+import { SENDER } from './whatsAppSandbox';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createIdempotencyStore } from '../../lib/outbound/idempotency';
 import { createLogger } from '../../lib/platform/log';
@@ -36,7 +37,8 @@ export async function startMediaHarness(options: MediaHarnessOptions): Promise<M
     maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
   };
   const infobipConfig = {
-    defaults: { baseUrl: options.infobip.baseUrl, apiKey: options.infobip.apiKey, scenarioKey: 'TEST-SCENARIO' },
+    // The sandbox's business number: a sticker goes through the WhatsApp API, which needs it as `from`.
+    defaults: { baseUrl: options.infobip.baseUrl, apiKey: options.infobip.apiKey, scenarioKey: 'TEST-SCENARIO', sender: SENDER },
     allowedHosts: ['127.0.0.1'],
     timeoutMs: 5_000,
   };
