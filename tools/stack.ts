@@ -83,6 +83,8 @@ function localDefaults(
     INFOBIP_SCENARIO_KEY: 'LOCAL-SCENARIO-KEY',
     // The business number the sandbox's inbound messages are addressed to (tools/infobipSandbox/payloads.ts).
     INFOBIP_SENDER: '44123456789',
+    // OMNI, as a deployment's default; INFOBIP_TRANSPORT=whatsapp npm start sends every route through the WhatsApp API.
+    INFOBIP_TRANSPORT: 'omni',
     INFOBIP_ALLOWED_HOSTS: '*.api.infobip.com,127.0.0.1,localhost',
     INFOBIP_TIMEOUT_MS: '10000',
     UPSTASH_REDIS_REST_URL: proxy.url,

@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInfobipClient } from '../../lib/outbound/infobip';
-import type { InfobipConfig } from '../../lib/platform/config';
-import { createLogger } from '../../lib/platform/log';
 import { makeSendMessageHandler } from '../../lib/messages/text';
 import { makeSendLocationHandler } from '../../lib/messages/location';
 import { makeSendContactHandler } from '../../lib/messages/contact';
@@ -10,13 +7,18 @@ import { makeSendMediaHandler } from '../../lib/media/send';
 import { MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { makeSendTemplateHandler } from '../../lib/templates/send';
 import { STICKER_STATIC_MAX_BYTES } from '../../lib/media/sticker';
-import { memoryIdempotency } from '../support/idempotencyFake';
-import { fakeMediaStore } from '../support/mediaStoreFake';
-import { acceptedAnswer } from '../support/infobipAnswers';
 import { sampleFile } from '../support/sampleFile';
-import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
-import type { HttpEvent, HttpResponse } from '../../lib/platform/http';
-import type { Context } from 'aws-lambda';
+import {
+  API_KEY,
+  BASE_URL,
+  NOTIFY_URL,
+  PUBLIC_URL,
+  QUOTED,
+  SENDER,
+  harness,
+  type Call,
+  type baseDeps,
+} from '../support/sendHarness';
 
 /**
  * The WhatsApp API transport through the real handlers, with Infobip faked at fetch: which
@@ -25,75 +27,7 @@ import type { Context } from 'aws-lambda';
  * v3.210.0), and the refusals that send nothing.
  */
 
-const TOKEN = 'ctlive-token-0123456789';
-const API_KEY = 'infobip-key-abcdef0123456789';
-const BASE_URL = 'https://xxxx.api.infobip.com';
-const SENDER = '447860099299';
-const PUBLIC_URL = 'https://imchannel.example.com/imchannel';
-const NOTIFY_URL = `${PUBLIC_URL}/onDeliveryReport?token=report-token-0123456789abcdef0123456789`;
-const QUOTED = 'wamid.HBgLMzkxMjM0NTY3ODkVAgASGBQzQUY2QjYzRDM0RjVCMzM4QTFBRQA=';
 const EVENTS = join(__dirname, '../../events');
-
-interface Call {
-  url: string;
-  body: Record<string, unknown>;
-}
-
-type Handler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
-
-function harness(
-  make: (deps: ReturnType<typeof baseDeps>) => Handler,
-  config: { transport?: 'omni' | 'whatsapp'; sender?: string } = {},
-  answer: (url: string) => Response = acceptedAnswer,
-) {
-  const calls: Call[] = [];
-  const fakeFetch = (async (url: string, init: RequestInit) => {
-    calls.push({ url, body: JSON.parse(String(init.body)) as Record<string, unknown> });
-    return answer(url);
-  }) as unknown as typeof fetch;
-  const { lines, sink } = captureLines();
-  const deps = baseDeps(fakeFetch, sink, config);
-  const handler = make(deps);
-  const send = async (body: unknown, headers: Record<string, string> = {}) => {
-    const res = await handler(
-      apiEvent({ body, headers: { authorization: `Bearer ${TOKEN}`, ...headers } }),
-      lambdaContext('test'),
-    );
-    return { status: res.statusCode, body: JSON.parse(String(res.body)) as Record<string, unknown> };
-  };
-  return { calls, lines, send };
-}
-
-function baseDeps(
-  fakeFetch: typeof fetch,
-  sink: (line: string) => void,
-  config: { transport?: 'omni' | 'whatsapp'; sender?: string },
-) {
-  const infobipConfig: InfobipConfig = {
-    defaults: {
-      baseUrl: BASE_URL,
-      apiKey: API_KEY,
-      scenarioKey: 'SCENARIO-KEY',
-      ...(config.sender === undefined ? {} : { sender: config.sender }),
-    },
-    allowedHosts: ['*.api.infobip.com'],
-    timeoutMs: 200,
-    ...(config.transport === undefined ? {} : { transport: config.transport }),
-  };
-  const fake = fakeMediaStore();
-  return {
-    idempotency: memoryIdempotency(),
-    log: createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN, API_KEY] }),
-    infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
-    infobipConfig,
-    notifyUrl: NOTIFY_URL,
-    ctliveApiToken: TOKEN,
-    publicUrl: PUBLIC_URL,
-    store: fake.store,
-    media: { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: 1024 * 1024 },
-    catalogue: { get: async () => undefined, put: async () => undefined },
-  };
-}
 
 const media = (kind: MediaKind) => (deps: ReturnType<typeof baseDeps>) => makeSendMediaHandler(MEDIA_KINDS[kind], deps);
 const base64 = (bytes: Buffer) => bytes.toString('base64');
