@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCS_DIR } from '../../tools/openapi/build';
 import { EVENTS_SCHEMA_FILE, OPENAPI_FILE, openApiDocument, renderDocs } from '../../tools/openapi/document';
-import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { DEPLOYED_FUNCTIONS } from '../../lib/functions';
 
 describe('the generated API description', () => {
