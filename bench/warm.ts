@@ -89,6 +89,7 @@ const MEDIA_FIXTURES: Record<string, string> = {
   Document: 'pdf',
   Audio: 'ogg-opus',
   Video: 'mp4',
+  Sticker: 'webp',
 };
 
 const fixture = (name: string): Record<string, unknown> =>
@@ -196,8 +197,11 @@ const upstashHeaders = (token: string) => ({
 });
 
 /** The OMNI request the handler just sent, as a bare request to the sandbox. */
+/** The handler's last request to Infobip, OMNI's or the WhatsApp API's, as a bare fetch to repeat. */
 function omniStep(sandbox: InfobipSandbox): Step {
-  const sent = [...sandbox.received].reverse().find((r) => r.method === 'POST' && r.path.startsWith('/omni/'));
+  const sent = [...sandbox.received]
+    .reverse()
+    .find((r) => r.method === 'POST' && (r.path.startsWith('/omni/') || r.path.startsWith('/whatsapp/')));
   if (!sent) throw new Error('the handler sent nothing to the sandbox');
   const headers: Record<string, string> = {};
   for (const name of ['authorization', 'content-type', 'accept'])
@@ -258,6 +262,29 @@ export async function measureWarm(
     const kindName = row.kind ? row.kind.charAt(0).toUpperCase() + row.kind.slice(1) : undefined;
     // It answers a caller's mistake from the route alone: nothing to compare it with.
     if (row.group === 'methodNotAllowed') return [];
+    if (name === 'markAsRead') {
+      // The steady state: the message was marked once (the captured invocation), so one SET NX and no Infobip call.
+      const messageId = String(bodyOf(fixture(`${name}-200-valid`)).messageId);
+      sandbox.rememberInbound(messageId);
+      return [
+        {
+          route: `POST /${name} (marked before)`,
+          event: JSON.stringify(fixture(`${name}-200-valid`)),
+          baselineText: 'bare SET NX of the same read mark through the proxy',
+          baseline: async () => [proxyStep(['SET', redisKeys.readMark(BENCH_SENDER, messageId), '1', 'NX', 'EX', 604800])],
+        },
+      ];
+    }
+    if (name === 'sendTypingIndicator') {
+      return [
+        {
+          route: `POST /${name}`,
+          event: JSON.stringify(fixture(`${name}-200-valid`)),
+          baselineText: 'bare fetch of the same WhatsApp API events request to the sandbox',
+          baseline: async () => [omniStep(sandbox)],
+        },
+      ];
+    }
     if (row.group === 'send') {
       // Each send's plain case (a template's catalogue not cached: one claim-free send, as sendMessage's).
       return [
@@ -267,7 +294,7 @@ export async function measureWarm(
           baselineText:
             name === 'sendWhatsAppTemplateMessage'
               ? "bare GET of the cached catalogue, then bare fetch of the same OMNI request, the window's ZSCORE alongside both"
-              : "bare fetch of the same OMNI request to the sandbox, the window's ZSCORE alongside (CONVERSATION_WINDOW_POLICY warn)",
+              : "bare fetch of the same Infobip request to the sandbox, the window's ZSCORE alongside (CONVERSATION_WINDOW_POLICY warn)",
           baseline: async () => {
             // The conversation's record, read while the send goes out (lib/outbound/windowGuard.ts, warn).
             const to = String(bodyOf(fixture(`${name}-200-valid`)).to);
