@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { freePort } from '../../tools/ports';
+import { TESTS_REDIS_DB, withRedisDatabase } from '../../tools/localRedis';
 import { waitFor } from './wait';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -38,6 +39,8 @@ export async function startNpm(dir: string, extraEnv: Record<string, string> = {
     ...process.env,
     IMCHANNEL_LOCAL_LOG: join(dir, 'local.log'),
     IMCHANNEL_LOCAL_STATE: statePath,
+    // The tests' database, not the developer's stack's: npm start deletes what it wrote there when it stops.
+    REDIS_URL: withRedisDatabase(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TESTS_REDIS_DB),
     ...extraEnv,
   };
   for (const [name, port] of Object.entries(ports)) env[name] = String(port);
