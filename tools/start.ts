@@ -50,7 +50,7 @@ export function banner(stack: BannerStack): string {
     `  ctlive token     ${named('CTLIVE_API_TOKEN', stack.token)}   (Authorization: Bearer …)`,
     `  webhook auth     ${webhookAuth.join(' and ') || 'none'}`,
     `  Infobip sandbox  ${stack.sandbox.url}`,
-    `  OpenAPI          ${stack.docs.url}/openapi.json`,
+    `  API reference    ${stack.docs.url}/   (open it in a browser; the description: ${stack.docs.url}/openapi.json)`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${url('REDIS_URL', stack.redisUrl)})`,
     ...(stack.redisDatabase === undefined ? [] : [`  Redis database   ${redisDatabaseText(stack.redisDatabase)}`]),
     ...(stack.s3
