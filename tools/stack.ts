@@ -111,6 +111,9 @@ function localDefaults(
     MEDIA_STREAM_URL: streamUrl,
     CONVERSATION_WINDOW_POLICY: 'warn',
     LOG_FORMAT: 'text',
+    // serverless-offline's functions get it from the local stage's parameter (serverless.yml);
+    // the streaming fetch route runs outside serverless-offline, so it is said here too.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     // Secrets come from this environment (passed through by --localEnvironment), not SSM.
     SECRETS_SSM_PATH: '',
     LOG_LEVEL: 'INFO',
