@@ -40,7 +40,7 @@ describe('serverless invoke local, as the README gives it', () => {
     'with nothing configured, exits non-zero at once and names every missing variable in one line',
     async () => {
       // Nothing exported at all: the local stage reads no SSM unless SECRETS_SSM_PATH asks.
-      const run = await shell(INVOKE);
+      const run = await shell(INVOKE, {});
 
       expect(run.code).not.toBeNull(); // not killed for hanging
       expect(run.code).not.toBe(0);
