@@ -24,10 +24,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
+  if (workDir) await rm(join(ROOT, `.esbuild-${basename(workDir)}`), { recursive: true, force: true });
 });
 
 function npmRunPackage(args: string[]): Promise<{ code: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { SLS_TELEMETRY_DISABLED: '1', IMCHANNEL_BUILD_DIR: join(workDir, 'build') };
+  // Relative, so that it lands in the tree's git-ignored .esbuild*/ (serverless-esbuild joins an
+  // absolute one to the project folder too, which left tmp/<workDir>/ folders in the tree).
+  const env: NodeJS.ProcessEnv = { SLS_TELEMETRY_DISABLED: '1', IMCHANNEL_BUILD_DIR: `.esbuild-${basename(workDir)}` };
   for (const name of ['PATH', 'HOME', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name];
   // A temp directory of its own, to see what the packager leaves in it.
   env.TMPDIR = join(workDir, 'tmp');
@@ -66,6 +69,9 @@ describe('npm run package without parameters', () => {
       // directory and leaves them: none may be there (resources/packagerTempDir.js), nor in the tree.
       const leftovers = (await readdir(join(workDir, 'tmp'))).filter((name) => /^\w+-\d+-\d+-[0-9a-f]{8}$/.test(name));
       expect(leftovers).toEqual([]);
+      // Nor its build folder: serverless-esbuild removes it, and nothing of it is left in the tree.
+      await expect(stat(join(ROOT, `.esbuild-${basename(workDir)}`))).rejects.toThrow();
+      await expect(stat(join(ROOT, 'tmp', basename(workDir)))).rejects.toThrow();
       const inTree = await readdir(join(ROOT, '.serverless-tmp')).catch(() => []);
       expect(inTree.filter((name) => /^\w+-\d+-\d+-[0-9a-f]{8}$/.test(name))).toEqual([]);
     },
