@@ -69,13 +69,11 @@ export async function startDocsServer(options: { port?: number; host?: string } 
       return;
     }
     if (!readable || file === undefined) {
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            error: { code: 'NOT_FOUND', message: `Try GET / (the API page), /${OPENAPI_FILE} or /${EVENTS_SCHEMA_FILE}` },
-          }),
-        );
+      res.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { code: 'NOT_FOUND', message: `Try GET / (the API page), /${OPENAPI_FILE} or /${EVENTS_SCHEMA_FILE}` },
+        }),
+      );
       return;
     }
     readFile(join(DOCS_DIR, file)).then(
