@@ -12,6 +12,28 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
+/**
+ * The local stack's own database (`npm start`): the tests and the bench write to database 0
+ * and delete what they wrote (tools/upstashProxy.ts), so a developer's stack never sees
+ * their keys, nor they its.
+ */
+export const LOCAL_STACK_REDIS_DB = 1;
+export const TESTS_REDIS_DB = 0;
+
+/** The database a redis:// URL names (its path, `/1`), or undefined when it names none. */
+export function redisDatabaseOf(url: string): number | undefined {
+  const path = new URL(url).pathname.replace(/^\//, '');
+  return /^\d+$/.test(path) ? Number(path) : undefined;
+}
+
+/** The URL with `database` as its path, unless it already names one (REDIS_URL=redis://host/5 wins). */
+export function withRedisDatabase(url: string, database: number): string {
+  if (redisDatabaseOf(url) !== undefined) return url;
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
 export const INSTALL_HINT =
   'No Redis server found. Install one (Debian/Ubuntu: `sudo apt-get install redis-server`, ' +
   'macOS: `brew install redis`), or point REDIS_URL at a running one.';

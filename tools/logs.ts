@@ -7,6 +7,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { parseLogsArgs, USAGE, UsageError } from './logs/args';
 import { LogsError, searchAws } from './logs/aws';
+import { searchFollowingSends } from './logs/follow';
 import { formatLine, type LogLine } from './logs/format';
 import { localLogPath, searchLocal } from './logs/local';
 
@@ -36,11 +37,11 @@ export async function runLogs(argv: readonly string[], io: LogsIo, deps: LogsDep
     let truncated: boolean;
     if (args.local) {
       const path = args.file ?? localLogPath(env);
-      ({ lines, truncated } = searchLocal(path, args));
+      ({ lines, truncated } = await searchFollowingSends(async (query) => searchLocal(path, query), args));
     } else {
       const client = (deps.client ?? defaultClient)(args.region);
       try {
-        const result = await searchAws(client, args.stage, args);
+        const result = await searchFollowingSends((query) => searchAws(client, args.stage, query), args);
         ({ lines, truncated } = result);
       } finally {
         client.destroy();

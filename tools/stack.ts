@@ -12,7 +12,7 @@ import { startInfobipSandbox, type InfobipSandbox } from './infobipSandbox';
 import { startCtliveSink, type CtliveSink } from './ctliveSink';
 import { startDocsServer, type DocsServer } from './openapi/serve';
 import { LOCAL_CREDENTIALS, localCredentials, localSecrets, withOverrides } from './localCredentials';
-import { findRedis } from './localRedis';
+import { TESTS_REDIS_DB, findRedis, redisDatabaseOf, withRedisDatabase } from './localRedis';
 import { localLogWriter } from './logs/local';
 import { assertPortFree, freePort } from './ports';
 import { startUpstashProxy, type UpstashProxy } from './upstashProxy';
@@ -31,6 +31,13 @@ export interface LocalStackOptions {
   logFile?: string;
   /** Called once if serverless-offline dies while the stack is up (not when stop() ends it). */
   onDied?: (why: string) => void;
+  /**
+   * The Redis database, unless REDIS_URL names one. Default: the tests' (0), whose keys the
+   * stack deletes again when it stops; `npm start` passes its own (LOCAL_STACK_REDIS_DB).
+   */
+  redisDatabase?: number;
+  /** Keep the keys the functions wrote when the stack stops (`npm start` on its own database). */
+  keepRedisKeys?: boolean;
 }
 
 export interface LocalStack {
@@ -39,7 +46,10 @@ export interface LocalStack {
   env: Record<string, string>;
   /** The names in `env` (and REDIS_URL) whose value came from the caller's environment, not from the stack. */
   fromEnvironment: string[];
+  /** The Redis the functions use, database included (`redis://127.0.0.1:6379/1`). */
   redisUrl: string;
+  /** Its database number. */
+  redisDatabase: number;
   proxy: UpstashProxy;
   sandbox: InfobipSandbox;
   /** ctlive's stand-in for `CTLIVE_TARGET=http…` (the default target). */
@@ -103,6 +113,9 @@ function localDefaults(
     MEDIA_STREAM_URL: streamUrl,
     CONVERSATION_WINDOW_POLICY: 'warn',
     LOG_FORMAT: 'text',
+    // serverless-offline's functions get it from the local stage's parameter (serverless.yml);
+    // the streaming fetch route runs outside serverless-offline, so it is said here too.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     // Secrets come from this environment (passed through by --localEnvironment), not SSM.
     SECRETS_SSM_PATH: '',
     LOG_LEVEL: 'INFO',
@@ -192,9 +205,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const redis = await findRedis(env.REDIS_URL);
     cleanups.push(() => redis.stop());
     if (redis.started) output(`[stack] started redis-server at ${redis.url}`);
+    const redisUrl = withRedisDatabase(redis.url, options.redisDatabase ?? TESTS_REDIS_DB);
 
     const proxy = await startUpstashProxy({
-      redisUrl: redis.url,
+      redisUrl,
+      keepWrittenKeys: options.keepRedisKeys === true,
       token: secrets.UPSTASH_PROXY_TOKEN,
       port: options.freePorts ? 0 : Number(env.UPSTASH_PROXY_PORT ?? 8079),
     });
@@ -283,7 +298,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       token: functionsEnv.CTLIVE_API_TOKEN as string,
       env: functionsEnv,
       fromEnvironment: [...Object.keys(functionsEnv), 'REDIS_URL'].filter((name) => env[name] !== undefined),
-      redisUrl: redis.url,
+      redisUrl,
+      redisDatabase: redisDatabaseOf(redisUrl) ?? 0,
       proxy,
       sandbox,
       sink,

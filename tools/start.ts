@@ -2,12 +2,14 @@
  * `npm start`: the whole local stack in one command, until Ctrl-C.
  */
 import { localStatePath, removeLocalState, writeLocalState } from './localEnv';
-import { INSTALL_HINT } from './localRedis';
+import { INSTALL_HINT, LOCAL_STACK_REDIS_DB, redisDatabaseOf } from './localRedis';
 import { localLogPath } from './logs/local';
 import { startLocalStack, type LocalStack } from './stack';
 
 /** What the banner reads of a running stack. */
 export type BannerStack = Pick<LocalStack, 'apiUrl' | 'token' | 'env' | 'fromEnvironment' | 'redisUrl' | 'sinkFunctionName'> & {
+  /** Absent in older callers. */
+  redisDatabase?: number;
   sandbox: { url: string };
   proxy: { url: string };
   sink: { url: string };
@@ -48,8 +50,9 @@ export function banner(stack: BannerStack): string {
     `  ctlive token     ${named('CTLIVE_API_TOKEN', stack.token)}   (Authorization: Bearer …)`,
     `  webhook auth     ${webhookAuth.join(' and ') || 'none'}`,
     `  Infobip sandbox  ${stack.sandbox.url}`,
-    `  OpenAPI          ${stack.docs.url}/openapi.json`,
+    `  API reference    ${stack.docs.url}/   (open it in a browser; the description: ${stack.docs.url}/openapi.json)`,
     `  Upstash proxy    ${stack.proxy.url}   (Redis at ${url('REDIS_URL', stack.redisUrl)})`,
+    ...(stack.redisDatabase === undefined ? [] : [`  Redis database   ${redisDatabaseText(stack.redisDatabase)}`]),
     ...(stack.s3
       ? [
           `  S3 (s3rver)      ${stack.s3.url}   (bucket ${stack.s3.bucket}; uploads: POST ${stack.apiUrl}/media)`,
@@ -69,6 +72,14 @@ export function banner(stack: BannerStack): string {
   ].join('\n');
 }
 
+const namedDatabase = (url: string | undefined) => (url ? (redisDatabaseOf(url) ?? LOCAL_STACK_REDIS_DB) : LOCAL_STACK_REDIS_DB);
+
+function redisDatabaseText(database: number): string {
+  if (database === LOCAL_STACK_REDIS_DB)
+    return `${database}   (the local stack's own: the tests and the bench use 0 and delete their keys)`;
+  return `${database}   (from REDIS_URL; the local stack's own is ${LOCAL_STACK_REDIS_DB})`;
+}
+
 async function main() {
   let stack: LocalStack | undefined;
   const statePath = localStatePath();
@@ -79,6 +90,10 @@ async function main() {
   try {
     stack = await startLocalStack({
       logFile: localLogPath(),
+      // Its own database, kept from one start to the next; REDIS_URL=redis://…/<n> picks another.
+      redisDatabase: LOCAL_STACK_REDIS_DB,
+      // On another database (the tests' 0, say), it deletes what it wrote when it stops.
+      keepRedisKeys: namedDatabase(process.env.REDIS_URL) === LOCAL_STACK_REDIS_DB,
       // A stack whose API died is not up: say so, stop the rest, exit non-zero.
       onDied: (why) => {
         process.stderr.write(`\nThe local stack is broken: ${why}. Stopping everything.\n`);

@@ -18,6 +18,11 @@ export interface UpstashProxyOptions {
   port?: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
+  /**
+   * Keep the keys written through the proxy when it closes (the local stack on its own
+   * database). Default: close() deletes them, so a test or a bench run leaves nothing behind.
+   */
+  keepWrittenKeys?: boolean;
 }
 
 /** Requests (round trips) and the Redis commands in them, as the proxy ran them. */
@@ -34,6 +39,8 @@ export interface UpstashProxy {
   /** What reached Redis since the start or the last `resetCounts()` (authorised, well-formed requests only). */
   counts(): ProxyCounts;
   resetCounts(): void;
+  /** How many keys written through the proxy close() would delete (0 with `keepWrittenKeys`). */
+  writtenKeys(): number;
   close(): Promise<void>;
 }
 
@@ -253,7 +260,53 @@ function count(counts: ProxyCounts, route: string, commands: number): void {
   entry.commands += commands;
 }
 
-async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, token: Buffer, counts: ProxyCounts) {
+/** Commands that create a key named by their first argument: what close() deletes again. */
+const KEY_CREATING = new Set([
+  'set',
+  'setnx',
+  'setex',
+  'psetex',
+  'getset',
+  'append',
+  'incr',
+  'incrby',
+  'incrbyfloat',
+  'decr',
+  'decrby',
+  'zadd',
+  'zincrby',
+  'hset',
+  'hsetnx',
+  'hincrby',
+  'sadd',
+  'lpush',
+  'rpush',
+  'xadd',
+  'copy',
+]);
+
+/** Notes the keys a command may create; MSET's are every other argument. */
+function noteWrites(written: Set<string> | undefined, [name, ...args]: Arg[]): void {
+  if (written === undefined || name === undefined) return;
+  const command = redisName(name).toLowerCase();
+  if (command === 'mset' || command === 'msetnx') {
+    for (let i = 0; i < args.length; i += 2) written.add(String(args[i]));
+  } else if (command === 'copy' && args[1] !== undefined) written.add(String(args[1]));
+  else if (KEY_CREATING.has(command) && args[0] !== undefined) written.add(String(args[0]));
+  else if (command === 'eval' || command === 'evalsha') {
+    const keys = Number(args[1] ?? 0);
+    for (let i = 0; i < keys; i++) if (args[2 + i] !== undefined) written.add(String(args[2 + i]));
+  }
+}
+
+async function handle(
+  redis: Redis,
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: Buffer,
+  counts: ProxyCounts,
+  written: Set<string> | undefined,
+) {
   if (!isAuthorized(req, token)) return send(res, 401, { error: 'Unauthorized' });
   // Between reconnect attempts Redis is known to be down: answer now rather than queue.
   if (redis.status === 'reconnecting') throw new HttpError(503, REDIS_UNAVAILABLE);
@@ -267,6 +320,7 @@ async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, t
   if (route === '/pipeline' || route === '/multi-exec') {
     const commands = toCommands(parseJson(body));
     commands.forEach(refuseStateful);
+    commands.forEach((command) => noteWrites(written, command));
     count(counts, route, commands.length);
     const entries =
       route === '/pipeline'
@@ -276,6 +330,7 @@ async function handle(redis: Redis, req: IncomingMessage, res: ServerResponse, t
   }
   const command = route === '/' ? toCommand(parseJson(body)) : pathCommand(url, body);
   refuseStateful(command);
+  noteWrites(written, command);
   count(counts, route === '/' ? '/' : `/${String(command[0]).toLowerCase()}`, 1);
   const entry = await runOne(redis, command, base64);
   return send(res, 'error' in entry ? 400 : 200, entry);
@@ -301,9 +356,10 @@ export async function startUpstashProxy(opts: UpstashProxyOptions): Promise<Upst
   redis.on('error', () => undefined);
   const expectedToken = digest(opts.token);
   let counts = emptyCounts();
+  const written = opts.keepWrittenKeys ? undefined : new Set<string>();
 
   const server = createServer((req, res) => {
-    handle(redis, req, res, expectedToken, counts).catch((e: unknown) => {
+    handle(redis, req, res, expectedToken, counts, written).catch((e: unknown) => {
       if (res.headersSent) return res.destroy();
       if (e instanceof HttpError) return send(res, e.status, { error: e.message });
       return send(res, 503, { error: REDIS_UNAVAILABLE });
@@ -323,13 +379,30 @@ export async function startUpstashProxy(opts: UpstashProxyOptions): Promise<Upst
     resetCounts() {
       counts = emptyCounts();
     },
+    writtenKeys: () => written?.size ?? 0,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await removeWritten(redis, written);
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Deletes what was written through the proxy, a chunk at a time (a load run's tens of
+ * thousands of keys take a second or two); a Redis that is not connected (a fault test's)
+ * is not waited for, and the keys are left to their TTLs.
+ */
+async function removeWritten(redis: Redis, written: Set<string> | undefined): Promise<void> {
+  if (written === undefined || written.size === 0 || redis.status !== 'ready') return;
+  const keys = [...written];
+  written.clear();
+  const removal = (async () => {
+    for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+  })();
+  await Promise.race([removal.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
 }
 
 if (require.main === module) {
@@ -342,6 +415,7 @@ if (require.main === module) {
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     token,
     port: Number(process.env.UPSTASH_PROXY_PORT ?? 8079),
+    keepWrittenKeys: true,
   }).then(
     (proxy) => {
       console.log(`Upstash REST proxy listening on ${proxy.url}`);

@@ -70,8 +70,10 @@ export interface WebhookDeps {
 
 /** 503 so that Infobip retries; the counts tell whoever reads the response what got through. */
 class WebhookRetryError extends AppError {
-  constructor(code: string, message: string, details: Record<string, unknown>) {
+  constructor(code: string, message: string, details: { notForwarded: string[] } & Record<string, unknown>) {
     super(503, code, message, details);
+    // The log line names them too, so that a search by a held-back result's id finds it.
+    this.logReason = `notForwarded [${details.notForwarded.join(', ')}]`;
   }
 }
 

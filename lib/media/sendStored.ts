@@ -160,16 +160,18 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       // One upload, one message: a second message's fetch could find the key already
       // shortened by the first's, and its file would never arrive. The mark holds the
       // messageId, so a retry of the same message (same Idempotency-Key) still goes.
-      const attemptId = messageId ?? randomUUID();
-      const sentAs = await deps.objects.entries.markSent(mediaId, attemptId, deps.media.ttlSeconds);
-      if (sentAs !== undefined && sentAs !== attemptId) throw new UploadAlreadySentError(sentAs);
+      // Without a key the id is chosen here and given to Infobip as the message's own, so
+      // the mark (and a later 409) names a message that on-call can find in the logs.
+      const sentMessageId = messageId ?? randomUUID();
+      const sentAs = await deps.objects.entries.markSent(mediaId, sentMessageId, deps.media.ttlSeconds);
+      if (sentAs !== undefined && sentAs !== sentMessageId) throw new UploadAlreadySentError(sentAs);
       deps.log.metrics.record('MediaBytes', entry.size);
       const mediaUrl = `${deps.fileUrlBase}/${spec.route}/${mediaId}`;
       attach({ mediaId, mediaUrl });
       try {
         const sent = await sendToInfobip(
           deps,
-          { ...body, messageId },
+          { ...body, messageId: sentMessageId },
           spec.message(mediaUrl, { caption: body.caption, fileName: entry.fileName }),
         );
         return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });

@@ -449,6 +449,24 @@ describe('refusals', () => {
     expect(sandbox.received.filter((r) => r.path.startsWith('/omni/'))).toHaveLength(1);
   });
 
+  it('without an Idempotency-Key or messageId, the 409 names the messageId the first send answered and Infobip took', async () => {
+    const mediaId = await uploadedPdf(streamed, 4000);
+    const first = await post(streamed, 'sendWhatsAppDocumentMessage', { to: '39123456789', mediaId });
+    expect(first.status).toBe(200);
+    await sandbox.waitForMediaFetches(2, 30_000);
+
+    const second = await post(streamed, 'sendWhatsAppDocumentMessage', { to: '39123456789', mediaId });
+
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({ code: 'UPLOAD_ALREADY_SENT' });
+    const named = /already sent as message (\S+),/.exec(String(second.body.error?.message))?.[1];
+    expect(named).toBe(first.body.messageId);
+    // The id is the one Infobip was given for the message, so its reports carry it too.
+    const omni = sandbox.received.filter((r) => r.path.startsWith('/omni/'));
+    expect(omni).toHaveLength(1);
+    expect(JSON.stringify(omni[0]?.body)).toContain(`"messageId":"${String(first.body.messageId)}"`);
+  });
+
   it("a mediaId sent on another kind's route: 400 naming the right route", async () => {
     const created = await createUpload(streamed, { kind: 'video', fileName: 'v.mp4', contentType: 'video/mp4', size: 1000 });
     const sent = await post(streamed, 'sendWhatsAppImageMessage', { to: '39123456789', mediaId: created.body.mediaId });

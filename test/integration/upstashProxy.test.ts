@@ -563,3 +563,39 @@ describe('with Redis unreachable', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe('what a proxy leaves behind when it closes', () => {
+  const written = async (options: { keepWrittenKeys?: boolean; redisUrl?: string }) => {
+    const own = await startUpstashProxy({ redisUrl: options.redisUrl ?? REDIS_URL, token: TOKEN, ...options });
+    const client = new Redis({ url: own.url, token: TOKEN });
+    const keys = { set: key(), zadd: key(), script: key() };
+    await client.set(keys.set, 'v', { ex: 600 });
+    await client.zadd(keys.zadd, { score: 1, member: 'm' });
+    await client.eval("return redis.call('SET', KEYS[1], ARGV[1])", [keys.script], ['x']);
+    expect(own.writtenKeys()).toBe(options.keepWrittenKeys ? 0 : 3);
+    await own.close();
+    return Object.values(keys);
+  };
+
+  it('deletes every key written through it (a test or bench run leaves nothing behind)', async () => {
+    const keys = await written({});
+    expect(await direct.exists(...keys)).toBe(0);
+  });
+
+  it('with keepWrittenKeys (the local stack on its own database) keeps them', async () => {
+    const keys = await written({ keepWrittenKeys: true });
+    expect(await direct.exists(...keys)).toBe(3);
+  });
+
+  it('writes to the database its URL names, and none of it reaches database 0', async () => {
+    const inDatabase1 = new IORedis(`${REDIS_URL.replace(/\/\d*$/, '')}/1`);
+    try {
+      const keys = await written({ keepWrittenKeys: true, redisUrl: `${REDIS_URL.replace(/\/\d*$/, '')}/1` });
+      expect(await inDatabase1.exists(...keys)).toBe(3);
+      expect(await direct.exists(...keys)).toBe(0);
+      await inDatabase1.del(...keys);
+    } finally {
+      inDatabase1.disconnect();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { freePort } from '../../tools/ports';
+import { TESTS_REDIS_DB, withRedisDatabase } from '../../tools/localRedis';
 import { waitFor } from './wait';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -11,6 +12,10 @@ export interface NpmStart {
   npm: ChildProcessByStdio<null, Readable, Readable>;
   /** The ports it was given, every one of them free before. */
   ports: number[];
+  /** The same, by the variable that set each (PORT, DOCS_PORT, SANDBOX_PORT, …). */
+  portOf: Record<string, number>;
+  /** Its function log file (npm run logs -- --local reads it), in `dir`. */
+  logPath: string;
   /** Its state file (npm run env:local reads it), in `dir`. */
   statePath: string;
   exited: Promise<void>;
@@ -34,10 +39,13 @@ export async function startNpm(dir: string, extraEnv: Record<string, string> = {
     STREAM_PORT: await freePort(),
   };
   const statePath = join(dir, 'local-stack.json');
+  const logPath = join(dir, 'local.log');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    IMCHANNEL_LOCAL_LOG: join(dir, 'local.log'),
+    IMCHANNEL_LOCAL_LOG: logPath,
     IMCHANNEL_LOCAL_STATE: statePath,
+    // The tests' database, not the developer's stack's: npm start deletes what it wrote there when it stops.
+    REDIS_URL: withRedisDatabase(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', TESTS_REDIS_DB),
     ...extraEnv,
   };
   for (const [name, port] of Object.entries(ports)) env[name] = String(port);
@@ -49,5 +57,5 @@ export async function startNpm(dir: string, extraEnv: Record<string, string> = {
   const exited = new Promise<void>((resolveExit) => npm.once('exit', () => resolveExit()));
   await waitFor(() => output.includes(UP_BANNER) || npm.exitCode !== null, 120_000, 'the "up" banner');
   if (!output.includes(UP_BANNER)) throw new Error(`npm start did not come up:\n${output}`);
-  return { npm, ports: Object.values(ports), statePath, exited, output: () => output };
+  return { npm, ports: Object.values(ports), portOf: ports, logPath, statePath, exited, output: () => output };
 }

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { shippedOptions, shippedPlugins, type EsbuildSettings } from '../../bench/bundleContents';
 import { functionEnv, UNUSED_SERVICES, type CtliveTargetKind } from '../../bench/functionEnv';
@@ -57,7 +57,9 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'imchannel-bundles-'));
   const outDir = join(workDir, 'package');
-  const env: NodeJS.ProcessEnv = { SLS_TELEMETRY_DISABLED: '1', IMCHANNEL_BUILD_DIR: join(workDir, 'build') };
+  // Relative, so that it lands in the tree's git-ignored .esbuild*/ (serverless-esbuild joins an
+  // absolute one to the project folder too, which left tmp/<workDir>/ folders in the tree).
+  const env: NodeJS.ProcessEnv = { SLS_TELEMETRY_DISABLED: '1', IMCHANNEL_BUILD_DIR: `.esbuild-${basename(workDir)}` };
   for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name];
   const { code, output } = await run(process.execPath, [BIN, 'package', '--stage', 'ci', '--package', outDir], env);
   if (code !== 0) throw new Error(`serverless package failed:\n${output}`);
@@ -81,6 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
+  if (workDir) await rm(join(ROOT, `.esbuild-${basename(workDir)}`), { recursive: true, force: true });
 });
 
 const artifact = (name: string): Artifact => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
@@ -19,15 +19,21 @@ let workDir: string;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'imchannel-npm-package-'));
+  await mkdir(join(workDir, 'tmp'));
 });
 
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
+  if (workDir) await rm(join(ROOT, `.esbuild-${basename(workDir)}`), { recursive: true, force: true });
 });
 
 function npmRunPackage(args: string[]): Promise<{ code: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { SLS_TELEMETRY_DISABLED: '1', IMCHANNEL_BUILD_DIR: join(workDir, 'build') };
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  // Relative, so that it lands in the tree's git-ignored .esbuild*/ (serverless-esbuild joins an
+  // absolute one to the project folder too, which left tmp/<workDir>/ folders in the tree).
+  const env: NodeJS.ProcessEnv = { SLS_TELEMETRY_DISABLED: '1', IMCHANNEL_BUILD_DIR: `.esbuild-${basename(workDir)}` };
+  for (const name of ['PATH', 'HOME', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  // A temp directory of its own, to see what the packager leaves in it.
+  env.TMPDIR = join(workDir, 'tmp');
   return new Promise((done, fail) => {
     const child = spawn('npm', ['run', 'package', '--', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -59,6 +65,15 @@ describe('npm run package without parameters', () => {
         service: { functions: Record<string, unknown> };
       };
       expect(Object.keys(state.service.functions).sort()).toEqual(functions.sort());
+      // serverless-esbuild zips through `<function>-<pid>-<time>-<random>` folders in the temp
+      // directory and leaves them: none may be there (resources/packagerTempDir.js), nor in the tree.
+      const leftovers = (await readdir(join(workDir, 'tmp'))).filter((name) => /^\w+-\d+-\d+-[0-9a-f]{8}$/.test(name));
+      expect(leftovers).toEqual([]);
+      // Nor its build folder: serverless-esbuild removes it, and nothing of it is left in the tree.
+      await expect(stat(join(ROOT, `.esbuild-${basename(workDir)}`))).rejects.toThrow();
+      await expect(stat(join(ROOT, 'tmp', basename(workDir)))).rejects.toThrow();
+      const inTree = await readdir(join(ROOT, '.serverless-tmp')).catch(() => []);
+      expect(inTree.filter((name) => /^\w+-\d+-\d+-[0-9a-f]{8}$/.test(name))).toEqual([]);
     },
     PACKAGE_TIMEOUT_MS,
   );

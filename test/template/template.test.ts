@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { readZipEntries } from '../../bench/zip';
 import { SECRET_VARIABLES } from '../../lib/platform/config';
 import { METRIC_UNITS } from '../../lib/platform/metrics';
@@ -82,6 +82,9 @@ const ssmArn = (name: string): Json => ({
 });
 
 let workDir: string;
+// Relative, so that it lands in the tree's git-ignored .esbuild*/ (serverless-esbuild joins an
+// absolute one to the project folder too, which left tmp/<workDir>/ folders in the tree).
+const buildDir = (suffix: string) => `.esbuild-${basename(workDir)}${suffix}`;
 let outDir: string;
 let template: { Parameters?: Record<string, Json>; Resources: Record<string, Resource> };
 let templateText: string;
@@ -115,7 +118,7 @@ beforeAll(async () => {
     MEDIA_S3_SECRET_ACCESS_KEY: LOCAL_S3_SECRET,
     MEDIA_S3_ACCESS_KEY_ID: 'LOCALKEY',
     MEDIA_S3_ENDPOINT: 'http://127.0.0.1:8075',
-    IMCHANNEL_BUILD_DIR: join(workDir, 'build'),
+    IMCHANNEL_BUILD_DIR: buildDir(''),
   });
   const { code, output } = await runPackage(['--stage', 'prod', '--package', outDir, ...paramArgs(PARAMS)], env);
   if (code !== 0) throw new Error(`serverless package --stage prod failed:\n${output}`);
@@ -125,6 +128,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
+  for (const suffix of ['', '-missing']) await rm(join(ROOT, buildDir(suffix)), { recursive: true, force: true });
 });
 
 describe('serverless package --stage prod', () => {
@@ -407,7 +411,7 @@ describe('serverless package --stage prod without its parameters', () => {
       const { ctliveTarget: _omitted, ...rest } = PARAMS;
       const { code, output } = await runPackage(
         ['--stage', 'prod', '--package', join(workDir, 'missing'), ...paramArgs(rest)],
-        cleanEnv({ IMCHANNEL_BUILD_DIR: join(workDir, 'build-missing') }),
+        cleanEnv({ IMCHANNEL_BUILD_DIR: buildDir('-missing') }),
       );
       expect(code).not.toBe(0);
       const lines = output.split('\n').filter((l) => l.includes('Missing stage parameter'));

@@ -30,6 +30,16 @@ const line = (text: string, label: string) => text.split('\n').find((l) => l.tri
 const curl = (text: string) => line(text, 'curl');
 
 describe('the npm start banner', () => {
+  it("says which Redis database the stack uses: its own (1), apart from the tests' and the bench's", () => {
+    const own = banner({ ...stackWith({}), redisUrl: 'redis://127.0.0.1:6379/1', redisDatabase: 1 });
+    const other = banner({ ...stackWith({ REDIS_URL: 'redis://127.0.0.1:6379/4' }), redisDatabase: 4 });
+
+    expect(line(own, 'Redis database')).toMatch(
+      /^ {2}Redis database {3}1 {3}\(the local stack's own: the tests and the bench use 0/,
+    );
+    expect(line(other, 'Redis database')).toContain("4   (from REDIS_URL; the local stack's own is 1)");
+  });
+
   it("prints the stack's own credentials, so the curl example works as pasted", () => {
     const text = banner(stackWith({}));
 

@@ -32,6 +32,12 @@ describe('onMessage webhook', () => {
 
       expect(res.status).toBe(503);
       expect(res.body.error).toEqual(expect.objectContaining({ forwarded: 1, notForwarded: ['m-2', 'm-3'] }));
+      // The 503 line names the held-back results, so a search by m-3's id finds why it waits.
+      expect(t.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[IMCHANNEL\] \[onMessage\] Request failed with 503 CTLIVE_UNAVAILABLE.*notForwarded \[m-2, m-3\]/,
+        ),
+      );
       expect(t.dedupe.state.get('message:m-1')).toBe('done');
       expect(t.dedupe.state.has('message:m-2')).toBe(false);
       expect(t.dedupe.state.has('message:m-3')).toBe(false);

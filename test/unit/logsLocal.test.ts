@@ -121,3 +121,49 @@ describe('npm run logs, the real command', () => {
     expect(result.stderr).toMatch(/^logs: unknown --tag "onMesage"[^\n]*\n$/);
   }, 30_000);
 });
+
+describe('a media id leads to the report of the message that carried it', () => {
+  const mediaId = 'bb8b8717-5b71-45a7-be04-af9cb746661b';
+  const sentAs = 'c1935b1d-4a51-4a3c-9d0e-7f0b1b0c2f11';
+  const stamp = (offsetMs: number, line: string) => `${new Date(now - 60_000 + offsetMs).toISOString()} ${line}`;
+  const rows = [
+    stamp(
+      0,
+      `[IMCHANNEL] [sendWhatsAppDocumentMessage] request to [http://sb/omni/1/advanced] Data [{"scenarioKey":"K","destinations":[{"to":{"phoneNumber":"39123456789"}}],"whatsApp":{"fileUrl":"http://api/getDocumentMessage/${mediaId}"}}] with api key header`,
+    ),
+    // Another send's pair in between, as concurrent invocations write them.
+    stamp(
+      5,
+      '[IMCHANNEL] [sendMessage] request to [http://sb/omni/1/advanced] Data [{"destinations":[{"to":{"phoneNumber":"39000000000"}}]}] with api key header',
+    ),
+    stamp(8, '[IMCHANNEL] [sendMessage] response of [http://sb/omni/1/advanced]: {"messages":[{"messageId":"other-message"}]}'),
+    stamp(
+      10,
+      `[IMCHANNEL] [sendWhatsAppDocumentMessage] response of [http://sb/omni/1/advanced]: {"messages":[{"to":"39123456789","status":{"groupName":"PENDING"},"messageId":"${sentAs}"}]}`,
+    ),
+    stamp(20, `[IMCHANNEL] [onGetDocumentMessage] Request received for ID [${mediaId}] (HEAD)`),
+    stamp(
+      3_000,
+      `[IMCHANNEL] [onDeliveryReport] Report received {"results":[{"messageId":"${sentAs}","status":{"groupName":"UNDELIVERABLE","name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":7022,"name":"EC_MEDIA_UNSUPPORTED"}}]}`,
+    ),
+    stamp(3_010, `[IMCHANNEL] [onDeliveryReport] Forwarded delivery event for messageId [${sentAs}] to [http://sink]`),
+    stamp(3_020, '[IMCHANNEL] [onDeliveryReport] Forwarded delivery event for messageId [other-message] to [http://sink]'),
+  ];
+
+  it('finds the send by the file URL, its answer, and then the report by the messageId the answer names', async () => {
+    const file = join(dir, 'local.log');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+
+    const { code, out } = await run(['--local', '--file', file, '--message-id', mediaId]);
+
+    expect(code).toBe(0);
+    expect(out.map((line) => line.slice(25))).toEqual([
+      expect.stringContaining('[sendWhatsAppDocumentMessage] request to ['),
+      expect.stringContaining(`[sendWhatsAppDocumentMessage] response of [http://sb/omni/1/advanced]: {"messages":[{`),
+      expect.stringContaining(`[onGetDocumentMessage] Request received for ID [${mediaId}]`),
+      expect.stringContaining('"error":{"id":7022,"name":"EC_MEDIA_UNSUPPORTED"}'),
+      `[IMCHANNEL] [onDeliveryReport] Forwarded delivery event for messageId [${sentAs}] to [http://sink]`,
+    ]);
+    expect(out.join('\n')).not.toContain('other-message');
+  });
+});

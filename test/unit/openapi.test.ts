@@ -27,8 +27,16 @@ describe('the generated API description', () => {
     expect(routes.sort()).toEqual([...new Set(inventory)].sort());
   });
 
-  it('points the ctlive webhook at the events schema file beside it', () => {
-    const text = renderDocs()[OPENAPI_FILE] ?? '';
-    expect(text).toContain(`"$ref": "./${EVENTS_SCHEMA_FILE}"`);
+  it('bundles the events schema file in, so that the description stands alone', () => {
+    const docs = renderDocs();
+    const text = docs[OPENAPI_FILE] ?? '';
+    const events = JSON.parse(docs[EVENTS_SCHEMA_FILE] ?? '{}') as { oneOf: unknown; $defs: Record<string, unknown> };
+    const schemas = (JSON.parse(text) as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    expect(text).not.toContain(EVENTS_SCHEMA_FILE);
+    expect(text).toContain('"$ref": "#/components/schemas/CtliveEvent"');
+    expect(JSON.stringify((schemas.CtliveEvent as { oneOf: unknown }).oneOf)).toBe(
+      JSON.stringify(events.oneOf).replaceAll('#/$defs/', '#/components/schemas/'),
+    );
+    for (const name of Object.keys(events.$defs)) expect(schemas[name]).toBeDefined();
   });
 });

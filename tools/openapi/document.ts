@@ -874,6 +874,26 @@ function webhookOperation(operationId: string, summary: string, description: str
   };
 }
 
+/** The events schema's root, under components.schemas beside its kinds. */
+const EVENTS_COMPONENT = 'CtliveEvent';
+
+/**
+ * docs/ctlive-events.schema.json bundled into the description: the union as
+ * `CtliveEvent`, each kind under its own name, `#/$defs/…` rewritten to
+ * `#/components/schemas/…`. A copy of openapi.json alone then loads in a viewer,
+ * Prism, Postman or a generator, which a reference to a file beside it would not.
+ */
+function eventsComponents(): Record<string, Json> {
+  const { $schema: _schema, $defs, ...union } = eventsSchema();
+  const rewritten = JSON.parse(
+    JSON.stringify({ [EVENTS_COMPONENT]: union, ...($defs as Record<string, Json>) }).replaceAll(
+      '"#/$defs/',
+      '"#/components/schemas/',
+    ),
+  ) as Record<string, Json>;
+  return rewritten;
+}
+
 function ctliveEventWebhook() {
   return {
     post: {
@@ -888,7 +908,7 @@ function ctliveEventWebhook() {
       security: [{ ctliveTargetBearer: [] }, {}],
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: { $ref: `./${EVENTS_SCHEMA_FILE}` } } },
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${EVENTS_COMPONENT}` } } },
       },
       responses: {
         '2XX': { description: 'ctlive has the event.' },
@@ -1030,7 +1050,7 @@ export function openApiDocument(): Json {
           description: '`Authorization: Bearer <CTLIVE_TARGET_TOKEN>`, sent when that token is set.',
         },
       },
-      schemas: { ...requestComponents(), ...responseComponents() },
+      schemas: { ...requestComponents(), ...responseComponents(), ...eventsComponents() },
     },
   };
 }
