@@ -59,6 +59,23 @@ describe('sendMessage through the local stack', () => {
     expect(output.join('\n')).not.toContain(stack.env.INFOBIP_API_KEY);
   });
 
+  it('on the OMNI default, a quote goes through the WhatsApp API as context.replyToMessageId, from INFOBIP_SENDER', async () => {
+    const replyTo = 'wamid.HBgLMzkxMjM0NTY3ODkVAgASGBQzQUY2QjYzRDM0RjVCMzM4QTFBRQA=';
+
+    const res = await post({ to: '39123456789', text: 'About this one', replyTo });
+
+    const body = (await res.json()) as { transport: string };
+    expect(res.status).toBe(200);
+    expectMatchesOpenApi('POST', res.url, res.status, body);
+    expect(body.transport).toBe('whatsapp');
+    expect(stack.sandbox.received.map((r) => r.path)).toEqual(['/whatsapp/1/message/text']);
+    expect(stack.sandbox.received[0]?.body).toMatchObject({
+      from: stack.env.INFOBIP_SENDER,
+      content: { text: 'About this one' },
+      context: { replyToMessageId: replyTo },
+    });
+  });
+
   it('answers 401 to a wrong token and sends nothing', async () => {
     const res = await post({ to: '39123456789', text: 'hi' }, 'wrong');
     expect(res.status).toBe(401);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../support/wait';
@@ -166,14 +167,20 @@ describe('INFOBIP_TRANSPORT=whatsapp through the local stack', () => {
     expect(stack.sandbox.schemaRefusals).toEqual([]);
   });
 
-  it('a sticker, a document and an image are fetched HEAD then GET with their exact bytes', async () => {
+  it('a sticker is fetched HEAD then GET, with its exact bytes and type', async () => {
     const res = await post('sendWhatsAppStickerMessage', { to, fileName: 's.webp', contentType: 'image/webp', content: STICKER });
     expect(res.status).toBe(200);
 
     const [head, get] = await stack.sandbox.waitForMediaFetches(2);
 
     expect(head).toMatchObject({ method: 'HEAD', status: 200 });
-    expect(get).toMatchObject({ method: 'GET', status: 200, bodyBytes: Buffer.from(STICKER, 'base64').length });
+    const bytes = Buffer.from(STICKER, 'base64');
+    expect(get).toMatchObject({
+      method: 'GET',
+      status: 200,
+      bodyBytes: bytes.length,
+      bodySha256: createHash('sha256').update(bytes).digest('hex'),
+    });
     expect(get?.headers['content-type']).toBe('image/webp');
   });
 
