@@ -78,7 +78,8 @@ module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
   const limits = await thresholds(resolveVariable);
   const folder = `${service}-${stage}`;
   const lineNamespace = `${NAMESPACE}/${stage}`;
-  const sends = functions.filter((fn) => fn.startsWith('send'));
+  // Every function that calls Infobip on ctlive's behalf: the sends, and the read receipt (which is no message).
+  const sends = functions.filter((fn) => fn.startsWith('send') || fn === 'markAsRead');
   const webhooks = functions.filter((fn) => fn === 'onMessage' || fn === 'onDeliveryReport');
   const actions = alarmTopicArn === '' ? {} : { AlarmActions: [alarmTopicArn], OKActions: [alarmTopicArn] };
 
