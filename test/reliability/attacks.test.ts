@@ -89,7 +89,7 @@ describe('media ids that are not UUIDs never reach Redis', () => {
       });
 
       expect(commands).toEqual([]);
-      expect(replies).toHaveLength(8);
+      expect(replies).toHaveLength(2 * MEDIA_KIND_NAMES.length);
       for (const reply of replies) expect(reply).toEqual({ status: 404, body: missBody, method: reply.method });
       expect(JSON.parse(missBody)).toEqual({ error: { code: 'NOT_FOUND', message: 'No file with this id', retryable: false } });
     }),

@@ -89,7 +89,8 @@ const FAULTS: Fault[] = [
     status: 502,
     code: 'INFOBIP_ERROR',
     upstreamStatus: 200,
-    reason: /not an OMNI response/,
+    // OMNI's or the WhatsApp API's answer, as the route's transport expects.
+    reason: /not (an OMNI response|the WhatsApp API's SingleMessageInfo)/,
     // A 2xx may mean Infobip took the message: it may still fetch the file.
     fileKept: true,
   },

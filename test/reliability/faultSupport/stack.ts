@@ -1,3 +1,4 @@
+import { SENDER } from '../../support/whatsAppSandbox';
 import { randomUUID } from 'node:crypto';
 import { createIdempotencyStore } from '../../../lib/outbound/idempotency';
 import IORedis from 'ioredis';
@@ -141,7 +142,8 @@ export async function startStack(): Promise<Stack> {
   const realIdempotency = { store: createIdempotencyStore(upstash, idempotencyConfig), config: idempotencyConfig };
   const media = { ttlSeconds: MEDIA_TTL_SECONDS, fetchTtlSeconds: 60, maxBytes: MEDIA_MAX_BYTES };
   const infobipConfig = (baseUrl = sandbox.url, allowedHosts = ['127.0.0.1']) => ({
-    defaults: { baseUrl, apiKey: secrets.apiKey, scenarioKey: SCENARIO_KEY },
+    // The sandbox's business number: a sticker goes through the WhatsApp API, whose `from` it is.
+    defaults: { baseUrl, apiKey: secrets.apiKey, scenarioKey: SCENARIO_KEY, sender: SENDER },
     allowedHosts,
     timeoutMs: INFOBIP_TIMEOUT_MS,
   });
