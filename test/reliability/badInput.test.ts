@@ -12,10 +12,13 @@ import fc from 'fast-check';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/kinds';
 import { leaked, type Reply, type Stack, startStack, basic, WEBHOOK_USER } from './faultSupport/stack';
 import { tally } from './faultSupport/results';
-import omniSendResponse from '../fixtures/infobip/infobip-omni-send.response.json';
 import { leadingBytes } from '../support/sampleFile';
 import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/messages/location';
 import { CONTACT_TAG, makeSendContactHandler } from '../../lib/messages/contact';
+import { LIST_TAG, makeSendListHandler } from '../../lib/messages/list';
+import { TYPING_TAG, makeTypingHandler } from '../../lib/signals/typing';
+import { MARK_AS_READ_TAG, makeMarkAsReadHandler } from '../../lib/signals/markAsRead';
+import { acceptedAnswer } from '../support/infobipAnswers';
 import { defaultTemplates } from '../../tools/infobipSandbox';
 
 const WEBHOOK_NAMES = functionsIn('webhook').map((fn) => fn.name as 'onMessage' | 'onDeliveryReport');
@@ -26,7 +29,9 @@ let stack: Stack;
 const infobipCalls: { url: string }[] = [];
 const recordingFetch = (async (input: string | URL | Request) => {
   infobipCalls.push({ url: String(input) });
-  return new Response(JSON.stringify(omniSendResponse), { status: 200, headers: { 'content-type': 'application/json' } });
+  // Accepted in the shape of the API the call went to; a read receipt answers 204.
+  if (String(input).endsWith('/read')) return new Response(null, { status: 204 });
+  return acceptedAnswer(String(input));
 }) as typeof fetch;
 const ALLOWLIST = ['*.api.infobip.com'];
 
@@ -240,6 +245,63 @@ const contactCard = fc.oneof(
 );
 const contactFields = fc.record(
   { ...sendCommon, contacts: fc.oneof({ weight: 6, arbitrary: fc.array(contactCard, { maxLength: 3 }) }, anyJson) },
+  { requiredKeys: [] },
+);
+
+/** A text within `max` mostly, sometimes empty, one over, or not a string. */
+const boundedText = (max: number) =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: Math.min(max, 30) }) },
+    fc.constant(''),
+    longString(max + 1),
+    anyJson,
+  );
+/** A list menu near InteractiveListContent: rows and sections at and over their limits, duplicate ids, junk. */
+const listRow = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      { id: boundedText(200), title: boundedText(24), description: maybe(boundedText(72)) },
+      { requiredKeys: [] },
+    ),
+  },
+  fc.record({ id: fc.constant('same'), title: fc.constant('Same') }),
+  anyJson,
+);
+const listFields = fc.record(
+  {
+    ...sendCommon,
+    text: boundedText(1024),
+    buttonText: boundedText(20),
+    sections: fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.array(
+          fc.record({ title: maybe(boundedText(24)), rows: fc.array(listRow, { maxLength: 12 }) }, { requiredKeys: [] }),
+          { maxLength: 11 },
+        ),
+      },
+      anyJson,
+    ),
+    header: maybe(fc.oneof(fc.record({ type: fc.constantFrom('TEXT', 'IMAGE'), text: boundedText(60) }), anyJson)),
+    footer: maybe(boundedText(60)),
+  },
+  { requiredKeys: [] },
+);
+const typingFields = fc.record(
+  { to: phone, infobip: fc.option(infobipSettings, { nil: undefined, freq: 2 }) },
+  { requiredKeys: [] },
+);
+const markFields = fc.record(
+  {
+    messageId: fc.oneof(
+      { weight: 4, arbitrary: fc.stringMatching(/^[\x21-\x7e]{1,60}$/) },
+      fc.string({ maxLength: 30 }),
+      longString(513),
+      anyJson,
+    ),
+    infobip: fc.option(infobipSettings, { nil: undefined, freq: 2 }),
+  },
   { requiredKeys: [] },
 );
 
@@ -530,9 +592,19 @@ it(
   }),
 );
 
+/** Read marks in memory (SET NX EX, DEL), so every generated call that passes validation reaches the recorder. */
+const noMarks = { take: async () => true, forget: async () => undefined };
+
 describe.each([
   [LOCATION_TAG, makeSendLocationHandler, locationFields],
   [CONTACT_TAG, makeSendContactHandler, contactFields],
+  [LIST_TAG, makeSendListHandler, listFields],
+  [TYPING_TAG, makeTypingHandler, typingFields],
+  [
+    MARK_AS_READ_TAG,
+    (deps: Parameters<typeof makeTypingHandler>[0]) => makeMarkAsReadHandler({ ...deps, marks: noMarks }),
+    markFields,
+  ],
 ] as const)('%s', (tag, make, fields) => {
   it(
     'only 200, 400, 401, 413 or 415; a wrong token is always 401; nothing leaked',
