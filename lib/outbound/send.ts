@@ -1,5 +1,6 @@
 import * as z from '../platform/schema';
-import type { InfobipConfig } from '../platform/config';
+import { randomUUID } from 'node:crypto';
+import type { InfobipConfig, NotifyUrl } from '../platform/config';
 import { AppError, ValidationError } from '../platform/errors';
 import {
   infobipSettingsSchema,
@@ -70,8 +71,8 @@ export interface OutboundDeps {
   infobipConfig: InfobipConfig;
   /** Where each keyed send's claim and first answer live (lib/outbound/idempotency.ts). */
   idempotency: { store: IdempotencyStore; config: IdempotencyConfig; now?: () => number };
-  /** Where Infobip posts this send's reports (`readNotifyUrl`), with its token; none without a public URL. */
-  notifyUrl?: string;
+  /** Where Infobip posts this send's reports (`readNotifyUrl`), with a token bound to its messageId; none without a public URL. */
+  notifyUrl?: NotifyUrl;
   log: TaggedLogger;
   /**
    * The 24-hour window (lib/outbound/window.ts): CONVERSATION_WINDOW_POLICY and the reader
@@ -90,10 +91,12 @@ export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, what
   const settings = resolveSettings(common.infobip, deps.infobipConfig);
   const to = isBusinessScopedUserId(common.to) ? { whatsAppUserId: common.to } : { phoneNumber: common.to };
   const destination: OmniRequest['destinations'][number] = { to };
-  if (common.messageId !== undefined) destination.messageId = common.messageId;
+  // The notifyUrl's token is bound to the messageId, so one is chosen here when the caller gave none.
+  const messageId = common.messageId ?? (deps.notifyUrl === undefined ? undefined : randomUUID());
+  if (messageId !== undefined) destination.messageId = messageId;
   const request: OmniRequest = { scenarioKey: settings.scenarioKey, destinations: [destination], whatsApp };
   if (common.callbackData !== undefined) request.callbackData = common.callbackData;
-  if (deps.notifyUrl !== undefined) request.notifyUrl = deps.notifyUrl;
+  if (deps.notifyUrl !== undefined && messageId !== undefined) request.notifyUrl = deps.notifyUrl(messageId);
   try {
     const accepted = await deps.infobip.send(settings, request, deps.log);
     deps.log.metrics.count('Sends', { outcome: 'SENT' });

@@ -8,7 +8,7 @@ import { functionsIn } from '../../lib/functions';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WebhookAuthConfig } from '../../lib/platform/config';
+import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config';
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { redisKeys } from '../../lib/platform/redis';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
@@ -467,6 +467,107 @@ describe('webhook credentials wrong in each possible way get 401', () => {
       }),
     );
   });
+});
+
+describe("one notifyUrl token opens neither onMessage nor another message's report", () => {
+  const SECRET = `attack-report-secret-${randomUUID().replace(/-/g, '')}`;
+  const auth = (): WebhookAuthConfig => ({
+    basic: { username: WEBHOOK_USER, password: stack.secrets.webhookPassword },
+    token: { current: SECRET },
+  });
+  /** What an attacker who read one notifyUrl holds: that URL's token. */
+  const tokenOf = (messageId: string) =>
+    new URL(notifyUrlFor('https://imchannel.example/imchannel', { INFOBIP_REPORT_TOKEN: SECRET })(messageId)).searchParams.get(
+      'token',
+    ) as string;
+  const reportOf = (messageId: string) => ({
+    results: [{ messageId, to: '39123456789', status: { groupName: 'DELIVERED', name: 'DELIVERED_TO_HANDSET' }, doneAt: 'now' }],
+  });
+
+  it(
+    'the token of message A posts a customer message to onMessage: 401, no Redis command, nothing at ctlive',
+    figures.track(async () => {
+      const seen = `wamid.SEEN${randomUUID()}`;
+      const forged = `wamid.FORGED${randomUUID()}`;
+      const { onMessage } = stack.webhooks({ auth: auth() });
+      stack.sink.reset();
+      const replies: number[] = [];
+
+      const commands = await redisCommandsDuring(async () => {
+        for (const token of [tokenOf(seen), tokenOf(forged), SECRET]) {
+          const reply = await stack.call(onMessage, {
+            body: {
+              results: [{ messageId: forged, from: '39123456789', to: '44123456789', message: { type: 'TEXT', text: 'hi' } }],
+            },
+            query: { token },
+          });
+          replies.push(reply.status);
+        }
+      });
+
+      expect(replies).toEqual([401, 401, 401]);
+      expect(commands).toEqual([]);
+      expect(stack.sink.received).toEqual([]);
+    }),
+  );
+
+  it(
+    "the token of message A posts a report of message B: 401, no Reported: mark for B, nothing at ctlive; A's own report goes through",
+    figures.track(async () => {
+      const a = `attack-a-${randomUUID()}`;
+      const b = `attack-b-${randomUUID()}`;
+      const { onDeliveryReport } = stack.webhooks({ auth: auth() });
+      stack.sink.reset();
+
+      const forgedB = await stack.call(onDeliveryReport, { body: reportOf(b), query: { token: tokenOf(a) } });
+      const both = await stack.call(onDeliveryReport, {
+        body: { results: [...reportOf(a).results, ...reportOf(b).results] },
+        query: { token: tokenOf(a) },
+      });
+      const bare = await stack.call(onDeliveryReport, { body: reportOf(b), query: { token: SECRET } });
+
+      expect([forgedB.status, both.status, bare.status]).toEqual([401, 401, 401]);
+      expect(await stack.direct.exists(redisKeys.reported(b))).toBe(0);
+      expect(stack.sink.received).toEqual([]);
+
+      const own = await stack.call(onDeliveryReport, { body: reportOf(a), query: { token: tokenOf(a) } });
+      expect(own.json).toEqual({ forwarded: 1, duplicates: 0 });
+      expect(await stack.direct.exists(redisKeys.reported(a))).toBe(1);
+      expect(stack.sink.received).toEqual([expect.objectContaining({ messageId: a })]);
+    }),
+  );
+
+  it(
+    'rotation: a notifyUrl made under the previous secret still brings its report; the bare secret only until the set time',
+    figures.track(async () => {
+      const old = `attack-old-${randomUUID()}`;
+      const NEW = `attack-new-secret-${randomUUID().replace(/-/g, '')}`;
+      const rotated: WebhookAuthConfig = { ...auth(), token: { current: NEW, previous: SECRET } };
+      stack.sink.reset();
+
+      const reply = await stack.call(stack.webhooks({ auth: rotated }).onDeliveryReport, {
+        body: reportOf(old),
+        query: { token: tokenOf(old) },
+      });
+      const legacy = `attack-legacy-${randomUUID()}`;
+      const open = { ...rotated, unboundTokenUntil: Date.now() + 60_000 };
+      const closed = { ...rotated, unboundTokenUntil: Date.now() - 1 };
+      const during = await stack.call(stack.webhooks({ auth: open }).onDeliveryReport, {
+        body: reportOf(legacy),
+        query: { token: SECRET },
+      });
+      const after = await stack.call(stack.webhooks({ auth: closed }).onDeliveryReport, {
+        body: reportOf(`attack-late-${randomUUID()}`),
+        query: { token: SECRET },
+      });
+
+      expect([reply.status, during.status, after.status]).toEqual([200, 200, 401]);
+      expect(stack.sink.received).toEqual([
+        expect.objectContaining({ messageId: old }),
+        expect.objectContaining({ messageId: legacy }),
+      ]);
+    }),
+  );
 });
 
 describe('header injection through fileName cannot add a header', () => {

@@ -153,7 +153,7 @@ export async function startStack(): Promise<Stack> {
       log: logger(tag),
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
     });
   const sendMessageWith: Stack['sendMessageWith'] = ({ baseUrl, allowedHosts, fetch }) =>
@@ -162,7 +162,7 @@ export async function startStack(): Promise<Stack> {
       log: logger('sendMessage'),
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
     });
   const sendMediaWith: Stack['sendMediaWith'] = (kind, { baseUrl, allowedHosts, fetch }) => {
@@ -174,7 +174,7 @@ export async function startStack(): Promise<Stack> {
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
       publicUrl,
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
       store: createMediaStore(upstash, log),
       media,
@@ -190,7 +190,7 @@ export async function startStack(): Promise<Stack> {
       infobipConfig: withSender(infobipConfig(baseUrl, allowedHosts), sender),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
       publicUrl,
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
       store: createMediaStore(upstash, log),
       media,
