@@ -162,7 +162,7 @@ describe('upload, PUT, send, fetch (stream mode)', () => {
         'x-content-type-options': 'nosniff',
       });
     }
-    // The fetch set the key's expiry in its GETEX, as for an inline file.
+    // The fetch brought the key's expiry down (EXPIRE … LT), as for an inline file.
     const ttl = await direct.ttl(`${KEY_PREFIX}${created.body.mediaId}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60);

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config';
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { redisKeys } from '../../lib/platform/redis';
+import { TAKE_SCRIPT } from '../../lib/media/store';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
 import { sampleFile } from '../support/sampleFile';
 import { errorLinesSince, expectNothingLeaked, fileBody, warnLinesSince } from './faultSupport/expectations';
@@ -96,7 +97,7 @@ describe('media ids that are not UUIDs never reach Redis', () => {
   );
 
   it(
-    'random UUIDs: 404 with the same body, each one GETEX of its own key and nothing else',
+    'random UUIDs: 404 with the same body, each one script call on its own key (a GET, no EXPIRE) and nothing else',
     figures.track(async () => {
       const ids = Array.from({ length: 25 }, () => randomUUID());
       const bodies = new Set<string>();
@@ -114,10 +115,24 @@ describe('media ids that are not UUIDs never reach Redis', () => {
 
       expect([...statuses]).toEqual([404]);
       expect(bodies.size).toBe(1);
-      const expected = ids.flatMap((id) => MEDIA_KIND_NAMES.map(() => ['getex', redisKeys.media(id), 'ex', '60']));
-      expect(commands.map((c) => c.map((part) => part.toLowerCase()))).toEqual(
-        expected.map((c) => c.map((p) => p.toLowerCase())),
+      // EVAL of the take script, then the GET it runs (MONITOR shows a script's commands too).
+      const expected = ids.flatMap((id) =>
+        MEDIA_KIND_NAMES.flatMap((kind) => [
+          [
+            'eval',
+            TAKE_SCRIPT.replace(/\n/g, '\\n'),
+            '1',
+            redisKeys.media(id),
+            `{"v":1,"kind":"${kind}"`,
+            `{"v":2,"kind":"${kind}"`,
+            '60',
+          ],
+          ['get', redisKeys.media(id)],
+        ]),
       );
+      // MONITOR escapes the script's newlines; a client's own INFO (a connection check) is no fetch's.
+      const seen = commands.map(([name, ...args]) => [String(name).toLowerCase(), ...args]).filter(([name]) => name !== 'info');
+      expect(seen).toEqual(expected);
     }),
   );
 
@@ -137,6 +152,51 @@ describe('media ids that are not UUIDs never reach Redis', () => {
         expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: miss.body });
       }
       expect((await stack.call(stack.fetchMedia.image, { method: 'GET', pathParameters: { id } })).status).toBe(200);
+    }),
+  );
+});
+
+describe("a fetch only ever shortens a file's life, and only its own kind's", () => {
+  const sendImage = async () => {
+    const sent = await stack.call(stack.sendMedia.image, { body: fileBody('image', `ttl-${randomUUID()}`), headers: ctlive() });
+    expect(sent.status).toBe(200);
+    return String(sent.json.mediaId);
+  };
+  const ttlOf = (id: string) => stack.direct.ttl(redisKeys.media(id));
+
+  it(
+    "HEAD and GET of another kind's route neither shorten nor lengthen a pending file: its expiry stays as stored",
+    figures.track(async () => {
+      const id = await sendImage();
+      const before = await ttlOf(id);
+      expect(before).toBeGreaterThan(86_000);
+
+      for (const kind of ['document', 'audio', 'video'] as const) {
+        for (const method of ['HEAD', 'GET']) {
+          const reply = await stack.call(stack.fetchMedia[kind], { method, pathParameters: { id } });
+          expect(reply.status).toBe(404);
+        }
+      }
+
+      expect(await ttlOf(id)).toBeGreaterThan(before - 5);
+      expect((await stack.call(stack.fetchMedia.image, { method: 'HEAD', pathParameters: { id } })).status).toBe(200);
+      expect(await ttlOf(id)).toBeLessThanOrEqual(60);
+    }),
+  );
+
+  it(
+    'repeated fetches never push the expiry back out: a file fetched every second still goes when its first fetch said',
+    figures.track(async () => {
+      const id = await sendImage();
+      await stack.call(stack.fetchMedia.image, { method: 'HEAD', pathParameters: { id } });
+      // As if the first fetch's minute were nearly over: a later fetch must not renew it.
+      await stack.direct.expire(redisKeys.media(id), 3);
+
+      for (const method of ['HEAD', 'GET', 'HEAD', 'GET']) {
+        expect((await stack.call(stack.fetchMedia.image, { method, pathParameters: { id } })).status).toBe(200);
+      }
+
+      expect(await ttlOf(id)).toBeLessThanOrEqual(3);
     }),
   );
 });

@@ -401,7 +401,7 @@ describe('fetching an S3-backed file', () => {
     const takes: string[] = [];
     const store: MediaStore = {
       async put() {},
-      async take(takenId, ttl) {
+      async take(takenId, _kind, ttl) {
         takes.push(`${takenId} ${ttl}`);
         return takenId === id ? { found: true, object: entry } : { found: false };
       },
@@ -442,7 +442,7 @@ describe('fetching an S3-backed file', () => {
     return { opened, open, body: () => Buffer.concat(chunks) };
   }
 
-  it('HEAD answers from the metadata: no S3 call, the one GETEX, the three runbook lines', async () => {
+  it('HEAD answers from the metadata: no S3 call, the one Redis call, the three runbook lines', async () => {
     const { id, buffered, calls, takes, lines } = setup();
     const res = await buffered(event(id, 'HEAD'), lambdaContext(spec.fetchTag));
     expect(res.statusCode).toBe(200);
