@@ -16,7 +16,7 @@ import { AppError, reasonOf } from '../platform/errors';
 import { createForwarder, type Forwarder } from './forwarder';
 import { runInLanes } from './lanes';
 import { receivedLines } from './receivedLines';
-import { httpStack, jsonResponse, parseJson } from '../platform/http';
+import { checkJsonDepth, httpStack, jsonResponse, parseJson } from '../platform/http';
 import { webhookEvents } from './notifications';
 import type { RawResult } from './schemas';
 import { runbook, type TaggedLogger } from '../platform/log';
@@ -140,6 +140,8 @@ function makeWebhookHandler(
     },
     async (event, context) => {
       const body = event.rawBody ?? '';
+      // Before the received line too, which walks the results to cut the line in parts.
+      checkJsonDepth(body);
       // A notifyUrl's token vouches for its own message's reports and nothing else.
       const binding = bindings.get(event);
       if (binding !== undefined) checkBinding(binding, reportIdsOf(body, toEvent));

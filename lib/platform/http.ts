@@ -62,7 +62,53 @@ function jsonErrorPosition(raw: string, error: unknown): number | undefined {
   return /end of JSON input/.test(message) ? raw.length : undefined;
 }
 
+/**
+ * How deep a JSON body may nest. Infobip's payloads and every request body here stay well
+ * under 16 levels; past 64, a body is refused before JSON.parse, so nothing downstream
+ * (validation, the idempotency fingerprint, a log line) walks a structure deep enough to
+ * exhaust the stack.
+ */
+export const JSON_MAX_DEPTH = 64;
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The position where the text first nests deeper than `max`, in one pass; undefined if it never does. */
+export function tooDeepAt(raw: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i += 1) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i += 1;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      depth += 1;
+      if (depth > max) return i;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth -= 1;
+  }
+  return undefined;
+}
+
+/** 400 `JSON_TOO_DEEP` for a body nesting deeper than JSON_MAX_DEPTH, before anything parses or walks it. */
+export function checkJsonDepth(raw: string): void {
+  const deepAt = tooDeepAt(raw, JSON_MAX_DEPTH);
+  if (deepAt !== undefined) {
+    throw new BadRequestError(
+      'JSON_TOO_DEEP',
+      `Request body nests arrays and objects more than ${JSON_MAX_DEPTH} levels deep (at position ${deepAt}); no request needs that many: flatten it`,
+      { maxDepth: JSON_MAX_DEPTH, position: deepAt },
+    );
+  }
+}
+
 export function parseJson(raw: string): unknown {
+  checkJsonDepth(raw);
   try {
     return JSON.parse(raw);
   } catch (error: unknown) {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config';
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
+import { CONTACT_TAG, makeSendContactHandler } from '../../lib/outbound/sendWhatsAppContactMessage';
 import { redisKeys } from '../../lib/platform/redis';
 import { TAKE_SCRIPT } from '../../lib/media/store';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
@@ -197,6 +198,106 @@ describe("a fetch only ever shortens a file's life, and only its own kind's", ()
       }
 
       expect(await ttlOf(id)).toBeLessThanOrEqual(3);
+    }),
+  );
+});
+
+describe('no input costs more than linear time or blows the stack', () => {
+  /** Wall time of one call, with its reply. */
+  const timed = async (work: () => Promise<Awaited<ReturnType<Stack['call']>>>) => {
+    const started = performance.now();
+    const reply = await work();
+    return { reply, ms: performance.now() - started };
+  };
+  const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+  it(
+    'a contact card whose email is 240 KB of "a@a.a…" (quadratic under the old pattern): 400 within milliseconds, Infobip not called',
+    figures.track(async () => {
+      const contact = stack.sendRouteWith(CONTACT_TAG, makeSendContactHandler, {});
+      const email = `a@${'a.'.repeat(120 * 1024)}`; // no final label: the old pattern backtracks over every dot
+      const before = stack.sandbox.received.length;
+
+      const { reply, ms } = await timed(() =>
+        stack.call(contact, {
+          body: { to: '39123456789', contacts: [{ name: { formattedName: 'A' }, emails: [{ email }] }] },
+          headers: ctlive(),
+        }),
+      );
+
+      expect(reply.status).toBe(400);
+      expect(JSON.stringify(reply.json)).toContain('must be at most 320 characters');
+      // The pattern never ran: only the length is reported, not "must be an email address".
+      expect(JSON.stringify(reply.json)).not.toContain('must be an email address');
+      expect(ms).toBeLessThan(500);
+      expect(stack.sandbox.received.length).toBe(before);
+    }),
+  );
+
+  it(
+    'a 320-character email that is no address: 400 naming the pattern, still within milliseconds',
+    figures.track(async () => {
+      const contact = stack.sendRouteWith(CONTACT_TAG, makeSendContactHandler, {});
+      const email = `a@${'a.'.repeat(159)}`;
+      const { reply, ms } = await timed(() =>
+        stack.call(contact, {
+          body: { to: '39123456789', contacts: [{ name: { formattedName: 'A' }, emails: [{ email }] }] },
+          headers: ctlive(),
+        }),
+      );
+      expect(reply.status).toBe(400);
+      expect(JSON.stringify(reply.json)).toContain('must be an email address');
+      expect(ms).toBeLessThan(500);
+    }),
+  );
+
+  it(
+    'a keyed send whose body is an array 120,000 deep (as deep as its 256 KB allow): 400 JSON_TOO_DEEP within milliseconds, no Redis command',
+    figures.track(async () => {
+      const body = `{"to":"39123456789","text":"x","extra":${deep(120_000)}}`;
+      let result: Awaited<ReturnType<typeof timed>> | undefined;
+
+      const commands = await redisCommandsDuring(async () => {
+        result = await timed(() =>
+          stack.call(stack.sendMessage, {
+            body,
+            rawBody: true,
+            headers: { ...ctlive(), 'idempotency-key': `deep-${randomUUID()}` },
+          }),
+        );
+      });
+
+      expect(result?.reply.status).toBe(400);
+      expect(result?.reply.json.error).toMatchObject({ code: 'JSON_TOO_DEEP', maxDepth: 64 });
+      expect(result?.ms).toBeLessThan(500);
+      expect(commands).toEqual([]);
+    }),
+  );
+
+  it.each(WEBHOOK_NAMES)(
+    '%s: a result 200,000 deep is a 400 within milliseconds, every time (not a 5xx Infobip would retry for ever)',
+    figures.track(async (route: 'onMessage' | 'onDeliveryReport') => {
+      const handler = stack.webhooks({ auth: {} })[route];
+      const body = `{"results":[{"messageId":"deep-${randomUUID()}","message":{"type":"TEXT","text":"x"},"raw":${deep(200_000)}}]}`;
+      stack.sink.reset();
+
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const { reply, ms } = await timed(() => stack.call(handler, { body, rawBody: true }));
+        expect(reply.status).toBe(400);
+        expect(reply.json.error).toMatchObject({ code: 'JSON_TOO_DEEP' });
+        expect(ms).toBeLessThan(500);
+      }
+      expect(stack.sink.received).toEqual([]);
+    }),
+  );
+
+  it(
+    'control: a body 64 deep is parsed as usual (the limit is not lower than it says)',
+    figures.track(async () => {
+      const body = `{"to":"39123456789","text":"x","extra":${deep(63)}}`;
+      const reply = await stack.call(stack.sendMessage, { body, rawBody: true, headers: ctlive() });
+      // Past the depth check: the unknown field is dropped and the text goes out.
+      expect(reply.status).toBe(200);
     }),
   );
 });
