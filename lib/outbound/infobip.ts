@@ -193,6 +193,10 @@ export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): 
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new ValidationError('infobip.baseUrl must use https');
   }
+  // Infobip's API answers on 443; another port on an allowed name is another service.
+  if (url.port !== '' && !loopback) {
+    throw new ValidationError('infobip.baseUrl must not name a port: use https://xxxx.api.infobip.com');
+  }
   return url.origin;
 }
 
@@ -200,12 +204,24 @@ export function resolveSettings(
   fromRequest: z.infer<typeof infobipSettingsSchema> | undefined,
   config: InfobipConfig,
 ): InfobipSettings {
+  // A request that names another Infobip account brings that account's key: the
+  // deployment's key is never sent to a base URL the deployment did not name.
+  const overridesBaseUrl =
+    fromRequest?.baseUrl !== undefined && originOf(fromRequest.baseUrl) !== originOf(config.defaults.baseUrl);
   const merged = { ...config.defaults, ...stripUndefined(fromRequest ?? {}) };
+  if (overridesBaseUrl && fromRequest?.apiKey === undefined) delete merged.apiKey;
   const missing = (['baseUrl', 'apiKey', 'scenarioKey'] as const).filter((field) => !merged[field]);
   if (missing.length > 0) {
+    const keyOfAnother = overridesBaseUrl && config.defaults.apiKey !== undefined;
     throw new ValidationError(
       'Infobip settings missing from the request and from the deployment defaults',
-      missing.map((field) => ({ path: `infobip.${field}`, message: 'required' })),
+      missing.map((field) => ({
+        path: `infobip.${field}`,
+        message:
+          field === 'apiKey' && keyOfAnother
+            ? "required when infobip.baseUrl names another Infobip account: that account's API key"
+            : 'required',
+      })),
     );
   }
   return {
@@ -214,6 +230,10 @@ export function resolveSettings(
     scenarioKey: merged.scenarioKey as string,
     ...(merged.sender === undefined ? {} : { sender: merged.sender }),
   };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  return url !== undefined && URL.canParse(url) ? new URL(url).origin : url;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

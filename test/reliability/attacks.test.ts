@@ -5,12 +5,14 @@
  * MONITOR, so "never reaches Redis" is counted, not assumed.
  */
 import { functionsIn } from '../../lib/functions';
+import RefuseLocalValues from '../../resources/refuseLocalValues';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config';
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { CONTACT_TAG, makeSendContactHandler } from '../../lib/outbound/sendWhatsAppContactMessage';
+import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/outbound/sendWhatsAppLocationMessage';
 import { redisKeys } from '../../lib/platform/redis';
 import { TAKE_SCRIPT } from '../../lib/media/store';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
@@ -302,6 +304,47 @@ describe('no input costs more than linear time or blows the stack', () => {
   );
 });
 
+describe('settings stay narrow', () => {
+  it(
+    'packaging prod from a shell that ran the local stack: refused, naming each leaked value',
+    figures.track(async () => {
+      const shell = {
+        INFOBIP_ALLOWED_HOSTS: '*.api.infobip.com,127.0.0.1',
+        LOG_FORMAT: 'text',
+        CTLIVE_LAMBDA_ENDPOINT: 'http://localhost:3002',
+      };
+      const problems = RefuseLocalValues.localValueProblems('prod', { environment: shell }, {});
+      expect(problems.map((p) => p.split(':')[1]?.trim().split(' ')[0])).toEqual([
+        'INFOBIP_ALLOWED_HOSTS',
+        'LOG_FORMAT',
+        'CTLIVE_LAMBDA_ENDPOINT',
+      ]);
+    }),
+  );
+
+  it(
+    "one Idempotency-Key and body sent to two routes: the second is 422 IDEMPOTENCY_KEY_REUSED, not the first route's answer replayed",
+    figures.track(async () => {
+      const location = stack.sendRouteWith(LOCATION_TAG, makeSendLocationHandler, {});
+      const key = `two-routes-${randomUUID()}`;
+      // A body both routes take: each leaves out what it does not know.
+      const body = { to: '39123456789', text: 'hi', latitude: 45.46, longitude: 9.19 };
+      const headers = { ...ctlive(), 'idempotency-key': key };
+
+      const first = await stack.call(location, { body, headers });
+      const before = stack.sandbox.received.length;
+      const second = await stack.call(stack.sendMessage, { body, headers });
+
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(422);
+      expect(second.json.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(stack.sandbox.received.length).toBe(before);
+      // The same route again is still the replay.
+      expect((await stack.call(location, { body, headers })).json).toEqual(first.json);
+    }),
+  );
+});
+
 describe('baseUrl tricks never receive the API key', () => {
   interface Recorded {
     url: string;
@@ -359,6 +402,9 @@ describe('baseUrl tricks never receive the API key', () => {
     ['a file URL', 'file:///etc/passwd'],
     ['a javascript URL', 'javascript:alert(1)'],
     ['not a URL', 'x.api.infobip.com'],
+    ['an allowed host with another port', 'https://x.api.infobip.com:8443'],
+    ['an allowed host with port 80 over https', 'https://x.api.infobip.com:80'],
+    ['an allowed host, no key of its own: the deployment key would go to another account', 'https://x.api.infobip.com'],
   ];
 
   it.each(TRICKS)(
@@ -393,17 +439,18 @@ describe('baseUrl tricks never receive the API key', () => {
     ['an allowed host in upper case', 'HTTPS://X.API.INFOBIP.COM', 'https://x.api.infobip.com/omni/1/advanced'],
     ['an allowed host with the default port', 'https://x.api.infobip.com:443', 'https://x.api.infobip.com/omni/1/advanced'],
   ])(
-    'control: %s (%s) is Infobip itself, and gets the key (the recorder sees what a trick would have sent)',
+    'control: %s (%s) is Infobip itself, and gets the key the request brought for it (the recorder sees what a trick would have sent)',
     figures.track(async (_name: string, baseUrl: string, expectedUrl: string) => {
       const sendMessage = stack.sendMessageWith({ allowedHosts: PRODUCTION_ALLOWLIST, fetch: recordingFetch });
+      const apiKey = `key-of-that-account-${randomUUID()}`;
 
       const reply = await stack.call(sendMessage, {
-        body: { to: '39123456789', text: 'hi', infobip: { baseUrl } },
+        body: { to: '39123456789', text: 'hi', infobip: { baseUrl, apiKey } },
         headers: ctlive(),
       });
 
       expect(reply.status).toBe(200);
-      expect(recorded).toEqual([{ url: expectedUrl, authorization: `App ${stack.secrets.apiKey}` }]);
+      expect(recorded).toEqual([{ url: expectedUrl, authorization: `App ${apiKey}` }]);
     }),
   );
 
@@ -468,12 +515,17 @@ describe('baseUrl tricks never receive the API key', () => {
         const sendMessage = stack.sendMessageWith({ allowedHosts: ['127.0.0.1'] });
 
         const reply = await stack.call(sendMessage, {
-          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: `http://127.0.0.1:${evilPort}` } },
+          // Another account's base URL comes with that account's key (the deployment's stays home).
+          body: {
+            to: '39123456789',
+            text: 'hi',
+            infobip: { baseUrl: `http://127.0.0.1:${evilPort}`, apiKey: 'listener-key-0123' },
+          },
           headers: ctlive(),
         });
 
         expect(reply.status).toBe(200);
-        expect(evilRequests).toEqual([{ url: '/omni/1/advanced', authorization: `App ${stack.secrets.apiKey}` }]);
+        expect(evilRequests).toEqual([{ url: '/omni/1/advanced', authorization: 'App listener-key-0123' }]);
       }),
     );
 
@@ -485,11 +537,13 @@ describe('baseUrl tricks never receive the API key', () => {
         const before = await stack.mediaKeys();
 
         const text = await stack.call(sendMessage, {
-          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: redirectorUrl } },
+          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: redirectorUrl, apiKey: 'redirector-key-0123' } },
           headers: ctlive(),
         });
         const file = await stack.call(sendImage, {
-          body: fileBody('image', `redirect-${randomUUID()}`, { infobip: { baseUrl: redirectorUrl } }),
+          body: fileBody('image', `redirect-${randomUUID()}`, {
+            infobip: { baseUrl: redirectorUrl, apiKey: 'redirector-key-0123' },
+          }),
           headers: ctlive(),
         });
 
