@@ -497,6 +497,15 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
   ].filter((secret): secret is string => secret !== undefined);
 }
 
+/**
+ * Under serverless-offline (the local stack) every HTTP function refuses a request whose
+ * `Host` is not a local name (lib/platform/localHost.ts); on Lambda, API Gateway routes by name.
+ */
+export function readLocalHostsOnly(env: Env = process.env): boolean {
+  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
+  return offline === 'true' || offline === '1';
+}
+
 /** Outside local development (or an explicit `INFOBIP_WEBHOOK_AUTH=none`). */
 const webhooksMayRunOpen = (env: Env): boolean => {
   const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();

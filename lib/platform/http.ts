@@ -2,7 +2,16 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedContentTypeError, reasonOf } from './errors';
+import {
+  AppError,
+  BadRequestError,
+  ForeignHostError,
+  PayloadTooLargeError,
+  UnsupportedContentTypeError,
+  reasonOf,
+} from './errors';
+import { readLocalHostsOnly } from './config';
+import { FOREIGN_HOST_MESSAGE, isLocalHost } from './localHost';
 import type { TaggedLogger } from './log';
 
 /** The event as handlers see it, after the shared stack has read the body. */
@@ -25,6 +34,8 @@ export interface HttpStackOptions {
   tooLargeHint?: string;
   /** Runs before the body is read or parsed, so bad credentials get 401, not 400 or 413. */
   authorize?: (event: HttpEvent) => void;
+  /** Refuse a `Host` that is not a local name (403): default, under serverless-offline only. */
+  localHostsOnly?: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -167,11 +178,15 @@ export function httpStack(options: HttpStackOptions, handler: HttpHandler): Http
 
 function middyStack(options: HttpStackOptions, handler: HttpHandler) {
   const { log } = options;
+  const localHostsOnly = options.localHostsOnly ?? readLocalHostsOnly();
   return middy<HttpEvent, HttpResponse>()
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(log.powertools, { resetKeys: true }))
     .use({
       before: (request) => {
+        if (localHostsOnly && !isLocalHost(request.event.headers.host)) {
+          throw new ForeignHostError(FOREIGN_HOST_MESSAGE);
+        }
         options.authorize?.(request.event);
         // API Gateway base64-encodes bodies whose type it does not take for text, which
         // breaks large files on AWS: refuse them here, where the caller learns why.

@@ -7,7 +7,7 @@
 import { functionsIn } from '../../lib/functions';
 import RefuseLocalValues from '../../resources/refuseLocalValues';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config';
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
@@ -341,6 +341,65 @@ describe('settings stay narrow', () => {
       expect(stack.sandbox.received.length).toBe(before);
       // The same route again is still the replay.
       expect((await stack.call(location, { body, headers })).json).toEqual(first.json);
+    }),
+  );
+});
+
+describe('the local stack answers only local names (no DNS rebinding)', () => {
+  /** A request as a rebinding page's browser sends it: to 127.0.0.1, under the page's own name. */
+  const requestAs = (url: string, host: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const target = new URL(url);
+      const req = httpRequest(
+        { hostname: target.hostname, port: target.port, path: '/', method: 'POST', headers: { ...headers, host } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end('[["GET","x"]]');
+    });
+
+  it(
+    'the Redis proxy, the Infobip sandbox and the ctlive sink: 403 under a foreign Host, even with the right token',
+    figures.track(async () => {
+      const servers = [
+        { url: stack.proxy.url, headers: { authorization: `Bearer ${stack.secrets.redisToken}` } },
+        { url: stack.sandbox.url, headers: { authorization: `App ${stack.secrets.apiKey}` } },
+        { url: stack.sink.url, headers: { authorization: `Bearer ${stack.secrets.targetToken}` } },
+      ];
+      for (const { url, headers } of servers) {
+        const port = new URL(url).port;
+        expect(await requestAs(url, `rebind.example:${port}`, headers)).toBe(403);
+        expect(await requestAs(url, `127.0.0.1.nip.io:${port}`, headers)).toBe(403);
+        expect(await requestAs(url, `localhost.evil.example:${port}`, headers)).toBe(403);
+        // Control: the same request under the machine's own name gets past the guard.
+        expect(await requestAs(url, `127.0.0.1:${port}`, headers)).not.toBe(403);
+      }
+    }),
+  );
+
+  it(
+    'a function under serverless-offline: 403 HOST_NOT_LOCAL under a foreign Host before anything runs; localhost is served',
+    figures.track(async () => {
+      const previous = process.env.IS_OFFLINE;
+      process.env.IS_OFFLINE = 'true';
+      let sendMessage: ReturnType<Stack['sendMessageWith']>;
+      try {
+        sendMessage = stack.sendMessageWith({});
+      } finally {
+        if (previous === undefined) delete process.env.IS_OFFLINE;
+        else process.env.IS_OFFLINE = previous;
+      }
+      const body = { to: '39123456789', text: 'hi' };
+
+      const foreign = await stack.call(sendMessage, { body, headers: { ...ctlive(), host: 'rebind.example:3000' } });
+      const local = await stack.call(sendMessage, { body, headers: { ...ctlive(), host: 'localhost:3000' } });
+
+      expect(foreign.status).toBe(403);
+      expect(foreign.json.error?.code).toBe('HOST_NOT_LOCAL');
+      expect(local.status).toBe(200);
     }),
   );
 });
