@@ -5,6 +5,8 @@
  * MONITOR, so "never reaches Redis" is counted, not assumed.
  */
 import { functionsIn } from '../../lib/functions';
+import { checkFunctionConfigs, configProblemsText } from '../../tools/configCheck';
+import { LOCAL_ENV } from '../support/localConfigEnv';
 import RefuseLocalValues from '../../resources/refuseLocalValues';
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
@@ -401,6 +403,22 @@ describe('the local stack answers only local names (no DNS rebinding)', () => {
       expect(foreign.json.error?.code).toBe('HOST_NOT_LOCAL');
       expect(local.status).toBe(200);
     }),
+  );
+});
+
+describe('the local stack fails fast', () => {
+  it(
+    'a setting a function refuses (a 30-character INFOBIP_REPORT_TOKEN): named per function before any banner, the value never printed',
+    figures.track(async () => {
+      const short = `${'x'.repeat(29)}y`;
+      const problems = await checkFunctionConfigs({ ...LOCAL_ENV, INFOBIP_REPORT_TOKEN: short });
+      const text = configProblemsText(problems);
+
+      expect(problems.length).toBeGreaterThan(0);
+      expect(text).toMatch(/onDeliveryReport: INFOBIP_REPORT_TOKEN must be 32 to 256/);
+      expect(text).not.toContain(short);
+    }),
+    120_000,
   );
 });
 
