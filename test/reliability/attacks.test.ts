@@ -5,10 +5,12 @@
  * MONITOR, so "never reaches Redis" is counted, not assumed.
  */
 import { functionsIn } from '../../lib/functions';
+import { startLocalS3, type LocalS3 } from '../../tools/localS3';
+import { startLargeMediaHarness, type LargeMediaHarness } from '../support/largeMediaHarness';
 import { checkFunctionConfigs, configProblemsText } from '../../tools/configCheck';
 import { LOCAL_ENV } from '../support/localConfigEnv';
 import RefuseLocalValues from '../../resources/refuseLocalValues';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config';
@@ -419,6 +421,77 @@ describe('the local stack fails fast', () => {
       expect(text).not.toContain(short);
     }),
     120_000,
+  );
+});
+
+describe('an upload cannot be swapped after the send checked it', () => {
+  let s3: LocalS3;
+  let harness: LargeMediaHarness;
+  const TOKEN = `swap-ctlive-${randomUUID()}`;
+  const post = async (route: string, body: unknown) => {
+    const res = await fetch(`${harness.publicUrl}/${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
+  };
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    harness = await startLargeMediaHarness({
+      redis: { url: stack.proxy.url, token: stack.secrets.redisToken },
+      s3,
+      infobip: { baseUrl: stack.sandbox.url, apiKey: stack.secrets.apiKey },
+      ctliveApiToken: TOKEN,
+      fetchMode: 'stream',
+      sink: () => undefined,
+    });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await s3?.close();
+  });
+
+  it(
+    'an upload without sha256 (whose URL could replace the bytes later): 400 naming sha256, nothing signed',
+    figures.track(async () => {
+      const res = await post('media', { kind: 'document', fileName: 'c.pdf', contentType: 'application/pdf', size: 2_000 });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toContain('sha256');
+      expect(res.body).not.toHaveProperty('upload');
+    }),
+  );
+
+  it(
+    'after the send, the same upload URL PUTs other bytes of the same size and type: S3 refuses (BadDigest), and the fetch never serves them',
+    figures.track(async () => {
+      const original = sampleFile('application/pdf', 2_000);
+      const forged = Buffer.concat([original.subarray(0, 1_000), Buffer.alloc(1_000, 0x41)]);
+      const digest = createHash('sha256').update(original).digest('hex');
+      const created = await post('media', {
+        kind: 'document',
+        fileName: 'c.pdf',
+        contentType: 'application/pdf',
+        size: original.length,
+        sha256: digest,
+      });
+      const { mediaId, upload } = created.body as { mediaId: string; upload: { url: string; headers: Record<string, string> } };
+      expect((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: original })).status).toBe(200);
+      const sent = await post('sendWhatsAppDocumentMessage', { to: '39123456789', mediaId });
+      expect(sent.status).toBe(200);
+
+      const swap = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: forged });
+      const served = await fetch(String(sent.body.mediaUrl));
+
+      expect(swap.status).toBe(400);
+      expect(await swap.text()).toContain('BadDigest');
+      // S3 keeps the checked object; the local S3 front (tools/localS3.ts) deletes what s3rver
+      // had already stored, so locally nothing is served. Either way, never the forged bytes.
+      const body = Buffer.from(await served.arrayBuffer());
+      expect(served.status === 200 ? body.equals(original) : served.status).toBe(served.status === 200 ? true : 404);
+      expect(body.includes(Buffer.alloc(1_000, 0x41))).toBe(false);
+    }),
   );
 });
 
