@@ -133,7 +133,7 @@ export async function measureCost(log: (line: string) => void = () => undefined)
     },
     infobip: createInfobipClient({ timeoutMs: 10_000 }),
     conversationWindow: { policy: 'warn' as const, read: createConversationReader(redis) },
-    notifyUrl: `${publicUrl}/onDeliveryReport?token=x`,
+    notifyUrl: () => `${publicUrl}/onDeliveryReport`,
     ctliveApiToken: ctliveToken,
   });
   const image = MEDIA_KINDS.image;

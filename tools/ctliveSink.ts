@@ -4,6 +4,7 @@
  * event, and can be told to fail or to be slow, the ways a real ctlive goes wrong.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { refuseForeignHost } from './localHostGuard';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setMaxListeners } from 'node:events';
@@ -140,6 +141,7 @@ export async function startCtliveSink(options: CtliveSinkOptions = {}): Promise<
   };
 
   const server = createServer((req, res) => {
+    if (refuseForeignHost(req, res)) return;
     handle(req, res).catch(() => answer(res, 500, { error: 'sink error' }));
   });
   await new Promise<void>((resolve, reject) => {

@@ -13,6 +13,7 @@
  * the digest differs, deletes the object and answers S3's 400 BadDigest instead.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { refuseForeignHost } from './localHostGuard';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -159,6 +160,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
   };
 
   const server: Server = createServer((req, res) => {
+    if (refuseForeignHost(req, res)) return;
     requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '' });
     void (async () => {
       if (faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));

@@ -5,6 +5,7 @@
  * defaults, so the stack can be pointed at another Infobip or Redis.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { checkFunctionConfigs, configProblemsText } from './configCheck';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -248,6 +249,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env,
       localDefaults(apiUrl, lambdaPort, proxy, sandbox, sandboxKey, { url: sink.url, token: sinkToken }, s3, streamUrl),
     );
+    // Every function's configuration, before anything answers: a value a function refuses
+    // (a short INFOBIP_REPORT_TOKEN…) stops the stack here, named, instead of failing each request.
+    const problems = await checkFunctionConfigs({ ...process.env, ...functionsEnv });
+    if (problems.length > 0) throw new Error(configProblemsText(problems));
     const streamChild = spawn(process.execPath, ['--import', 'tsx', STREAM_SERVER, String(streamPort)], {
       cwd: ROOT,
       env: { ...process.env, ...functionsEnv },

@@ -40,7 +40,9 @@ export function banner(stack: BannerStack): string {
     env.INFOBIP_WEBHOOK_HEADER
       ? `header ${given.has('INFOBIP_WEBHOOK_HEADER') ? `$INFOBIP_WEBHOOK_HEADER${FROM_ENV}` : `"${env.INFOBIP_WEBHOOK_HEADER}"`}`
       : '',
-    env.INFOBIP_REPORT_TOKEN ? `?token=${named('INFOBIP_REPORT_TOKEN', env.INFOBIP_REPORT_TOKEN)} in notifyUrl` : '',
+    env.INFOBIP_REPORT_TOKEN
+      ? `reports by notifyUrl's ?token= (an HMAC of the messageId under ${named('INFOBIP_REPORT_TOKEN', env.INFOBIP_REPORT_TOKEN)})`
+      : '',
   ].filter(Boolean);
   const target = env.CTLIVE_TARGET ?? '';
   return [

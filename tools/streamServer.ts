@@ -11,6 +11,7 @@
  * Run by tools/stack.ts: `node --import tsx tools/streamServer.ts <port>`.
  */
 import { randomUUID } from 'node:crypto';
+import { refuseForeignHost } from './localHostGuard';
 import { createServer } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { wireMediaFetch } from '../lib/media/fetch';
@@ -40,6 +41,7 @@ function main() {
   const port = Number(process.argv[2] ?? 0);
   const byRoute = new Map(MEDIA_KIND_NAMES.map((kind) => [MEDIA_KINDS[kind].route, { kind, wired: wireMediaFetch(kind) }]));
   const server = createServer((req, res) => {
+    if (refuseForeignHost(req, res)) return;
     const host = req.headers.host ?? `127.0.0.1:${port}`;
     const segments = new URL(req.url ?? '/', `http://${host}`).pathname.split('/').filter(Boolean);
     const target = segments.length === 2 ? byRoute.get(segments[0] ?? '') : undefined;

@@ -7,6 +7,7 @@
  * strings, nested arrays as they are (see docs/local-stack.md for what it guarantees).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { refuseForeignHost } from './localHostGuard';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Redis, { ReplyError } from 'ioredis';
@@ -359,6 +360,7 @@ export async function startUpstashProxy(opts: UpstashProxyOptions): Promise<Upst
   const written = opts.keepWrittenKeys ? undefined : new Set<string>();
 
   const server = createServer((req, res) => {
+    if (refuseForeignHost(req, res)) return;
     handle(redis, req, res, expectedToken, counts, written).catch((e: unknown) => {
       if (res.headersSent) return res.destroy();
       if (e instanceof HttpError) return send(res, e.status, { error: e.message });

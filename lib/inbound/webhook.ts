@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkWebhookAuth } from '../platform/auth';
+import { checkBinding, checkWebhookAuth, type MessageBinding } from '../platform/auth';
 import {
   CTLIVE_DEFAULT_CONCURRENCY,
   readConversationRecordTtl,
@@ -7,6 +7,7 @@ import {
   readCtliveTarget,
   readRequiredWebhookAuth,
   type WebhookAuthConfig,
+  type WebhookRoute,
 } from '../platform/config';
 import { conversationTouches } from '../conversation/window';
 import { toMessageEvent, toReportEvent, type CtliveEvent } from './events';
@@ -15,7 +16,7 @@ import { AppError, reasonOf } from '../platform/errors';
 import { createForwarder, type Forwarder } from './forwarder';
 import { runInLanes } from './lanes';
 import { receivedLines } from './receivedLines';
-import { httpStack, jsonResponse, parseJson } from '../platform/http';
+import { checkJsonDepth, httpStack, jsonResponse, parseJson } from '../platform/http';
 import { webhookEvents } from './notifications';
 import type { RawResult } from './schemas';
 import { runbook, type TaggedLogger } from '../platform/log';
@@ -83,14 +84,31 @@ type Outcome = 'forwarded' | 'duplicate' | 'inFlight' | 'redisFailed' | 'forward
 const SETTLE_RESERVE_MS = REDIS_MAX_CALL_MS + 500;
 
 /** `POST /imchannel/onMessage`: customers' messages. */
-export const makeOnMessageHandler = (deps: WebhookDeps) => makeWebhookHandler(deps, runbook.messageReceived, toMessageEvent);
+export const makeOnMessageHandler = (deps: WebhookDeps) =>
+  makeWebhookHandler(deps, runbook.messageReceived, toMessageEvent, { acceptsBoundToken: false });
 
 /** `POST /imchannel/onDeliveryReport`: delivery and seen reports of outbound messages. */
-export const makeOnDeliveryReportHandler = (deps: WebhookDeps) => makeWebhookHandler(deps, runbook.reportReceived, toReportEvent);
+export const makeOnDeliveryReportHandler = (deps: WebhookDeps) =>
+  makeWebhookHandler(deps, runbook.reportReceived, toReportEvent, { acceptsBoundToken: true });
+
+/**
+ * The ids of the reports in a body a message-bound token let in; anything else in it (a
+ * customer message, a notification, a body that is no payload) is no report of that message
+ * and makes the check fail, before the body is logged as received.
+ */
+function reportIdsOf(body: string, toEvent: (raw: RawResult) => CtliveEvent): string[] {
+  try {
+    const { events, notForwarded } = webhookEvents(parseJson(body), toEvent);
+    if (notForwarded.length > 0) return [];
+    return events.map((e) => (e.event === 'delivery' || e.event === 'seen' ? e.messageId : ''));
+  } catch {
+    return [];
+  }
+}
 
 /** Production dependencies, built once per cold start; a config problem stops the function there. */
-function webhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
-  const policy = readRequiredWebhookAuth();
+function webhookDeps(route: WebhookRoute, { log, redisConfig }: ColdStart): WebhookDeps {
+  const policy = readRequiredWebhookAuth(process.env, route);
   if (policy.open) {
     log.warn('Webhook auth is not configured: webhooks are accepted without credentials (local development only)');
   }
@@ -103,16 +121,32 @@ function webhookDeps({ log, redisConfig }: ColdStart): WebhookDeps {
   };
 }
 
-function makeWebhookHandler(deps: WebhookDeps, receivedLine: (body: string) => string, toEvent: (raw: RawResult) => CtliveEvent) {
+function makeWebhookHandler(
+  deps: WebhookDeps,
+  receivedLine: (body: string) => string,
+  toEvent: (raw: RawResult) => CtliveEvent,
+  { acceptsBoundToken }: { acceptsBoundToken: boolean },
+) {
   const { log } = deps;
+  const bindings = new WeakMap<object, MessageBinding>();
   return httpStack(
     {
       log,
       maxBodyBytes: WEBHOOK_MAX_BODY_BYTES,
-      authorize: (event) => checkWebhookAuth({ headers: event.headers, query: event.queryStringParameters }, deps.auth),
+      authorize: (event) => {
+        const binding = checkWebhookAuth({ headers: event.headers, query: event.queryStringParameters }, deps.auth, {
+          acceptsBoundToken,
+        });
+        if (binding !== undefined) bindings.set(event, binding);
+      },
     },
     async (event, context) => {
       const body = event.rawBody ?? '';
+      // Before the received line too, which walks the results to cut the line in parts.
+      checkJsonDepth(body);
+      // A notifyUrl's token vouches for its own message's reports and nothing else.
+      const binding = bindings.get(event);
+      if (binding !== undefined) checkBinding(binding, reportIdsOf(body, toEvent));
       // The runbook's first stop: logged before parsing, so even a body we reject is on
       // record; in parts when it is too long for one CloudWatch event (receivedLines.ts).
       for (const line of receivedLines(body, receivedLine)) log.info(line);
@@ -360,5 +394,5 @@ const WEBHOOKS = { onMessage: makeOnMessageHandler, onDeliveryReport: makeOnDeli
 
 /** Production wiring of onMessage and onDeliveryReport, once per cold start. */
 export function startWebhook(name: keyof typeof WEBHOOKS) {
-  return startFunction(name, (start) => WEBHOOKS[name](webhookDeps(start)), { secrets: WEBHOOK_SECRETS });
+  return startFunction(name, (start) => WEBHOOKS[name](webhookDeps(name, start)), { secrets: WEBHOOK_SECRETS });
 }

@@ -44,7 +44,8 @@ export type Lookup =
 
 /**
  * The part of every fetch that does not depend on how the bytes go out: the runbook's three
- * lines, the one GETEX (which sets the key's expiry, for an S3-backed file too), and the
+ * lines, the one Redis call (which reads the file and, for its own kind only, brings its
+ * expiry down to MEDIA_FETCH_TTL_SECONDS, never up; for an S3-backed file too), and the
  * same 404 for every miss. A file whose key expired is not served even though its object
  * may still be in the bucket: the key is the only way to it.
  */
@@ -71,15 +72,17 @@ export function makeLookup(spec: MediaKindSpec, deps: MediaFetchDeps) {
 
     const key = redisKeys.media(id);
     log.info(runbook.redisGet(key), { method });
-    const taken = await store.take(id, media.fetchTtlSeconds);
+    const taken = await store.take(id, spec.kind, media.fetchTtlSeconds);
     if (!taken.found) return notFound(method, id, 'notFound', 'no such key: never stored, expired or deleted');
-    log.info(runbook.setExpire(key, media.fetchTtlSeconds), { method });
     const { entry, object } = taken;
     const stored = entry ?? (deps.objects === undefined ? undefined : object);
     if (stored === undefined) return notFound(method, id, 'notAFile', 'the key holds something that is not a stored file');
+    // The store left another kind's expiry alone: a wrong route cannot shorten a pending file.
     if (stored.kind !== spec.kind) {
       return notFound(method, id, 'wrongKind', `the file was stored as ${stored.kind}, not ${spec.kind}`);
     }
+    // At most this: a fetch only ever brings the expiry closer (EXPIRE … LT).
+    log.info(runbook.setExpire(key, media.fetchTtlSeconds), { method });
     fetched(method, 'served');
     return entry === undefined ? { kind: 'object', entry: object as ObjectEntry } : { kind: 'inline', entry };
   };

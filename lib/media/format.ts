@@ -30,7 +30,7 @@ export function isCanonicalBase64(base64: string): boolean {
   return Buffer.from(base64, 'base64').toString('base64') === base64;
 }
 
-// One value holds everything, so a fetch is one GETEX; `v` leaves room to change it later.
+// One value holds everything, so a fetch is one Redis call; `v` leaves room to change it later.
 // Checked by hand rather than with a schema: the fetch functions carry no zod at all.
 const nonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 

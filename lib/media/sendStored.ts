@@ -129,6 +129,10 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
           `This mediaId was uploaded as a ${entry.kind}: send it with POST /imchannel/${MEDIA_KINDS[entry.kind].sendTag}`,
         );
       }
+      // Without its digest in the signed PUT, the upload URL could still replace the bytes checked here.
+      if (entry.sha256 === undefined) {
+        throw new AppError(409, 'UPLOAD_UNVERIFIED', 'This upload was created without sha256; create it again with sha256');
+      }
       if (body.fileName !== undefined && body.fileName !== entry.fileName) {
         throw new BadRequestError(
           'UPLOAD_FIELD_MISMATCH',

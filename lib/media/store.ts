@@ -5,6 +5,7 @@ import { decodeEntry, encodeEntry, type MediaEntry } from './format';
 import { decodeObjectEntry, type ObjectEntry } from './objectEntry';
 import { redisKeys } from '../platform/redis';
 import { LAST_MESSAGE_MEMBER } from '../conversation/window';
+import type { MediaKind } from './kinds';
 
 /**
  * Files parked for Infobip (CONTRACT sections 3 and 4), one Redis value per file under
@@ -18,13 +19,39 @@ export interface MediaStore {
    */
   put(id: string, entry: MediaEntry, ttlSeconds: number, windowKey?: string): Promise<string | number | null | void>;
   /**
-   * GETEX … EX: reads the file and shortens its life in the same command. `found` is
-   * false for no key; `entry` is undefined for a key that holds something else, and
-   * `object` is set instead when that is a file kept in S3 (./objectEntry.ts).
+   * Reads the file and, only when it was stored as `kind`, shortens its life to at most
+   * `ttlSeconds` (EXPIRE … LT), in one command (TAKE_SCRIPT): a fetch can never lengthen a
+   * file's life, nor shorten another kind's. `found` is false for no key; `entry` is
+   * undefined for a key that holds something else, and `object` is set instead when that is
+   * a file kept in S3 (./objectEntry.ts).
    */
-  take(id: string, ttlSeconds: number): Promise<{ found: false } | { found: true; entry?: MediaEntry; object?: ObjectEntry }>;
+  take(
+    id: string,
+    kind: MediaKind,
+    ttlSeconds: number,
+  ): Promise<{ found: false } | { found: true; entry?: MediaEntry; object?: ObjectEntry }>;
   remove(id: string): Promise<void>;
 }
+
+/**
+ * GET, then EXPIRE … LT only when the value is a file of the asked kind, in one round trip.
+ * Both entry formats this service writes begin `{"v":<n>,"kind":"<kind>"` (JSON.stringify
+ * keeps the key order of ./format.ts and ./objectEntry.ts), so the kind is read from that
+ * prefix without decoding megabytes of base64 inside Redis. Anything else is returned as
+ * is and left alone; the caller decodes it and answers 404.
+ */
+export const TAKE_SCRIPT = `local value = redis.call('GET', KEYS[1])
+if not value then return false end
+for i = 1, 2 do
+  local prefix = ARGV[i]
+  if string.sub(value, 1, #prefix) == prefix then
+    redis.call('EXPIRE', KEYS[1], ARGV[3], 'LT')
+    break
+  end
+end
+return value`;
+
+const kindPrefixes = (kind: MediaKind) => [`{"v":1,"kind":"${kind}"`, `{"v":2,"kind":"${kind}"`];
 
 export class MediaStoreUnavailableError extends UnavailableError {
   constructor() {
@@ -68,9 +95,11 @@ export function createMediaStore(redis: Redis, log: TaggedLogger): MediaStore {
       );
       return score ?? null;
     },
-    async take(id, ttlSeconds) {
+    async take(id, kind, ttlSeconds) {
       const key = redisKeys.media(id);
-      const value = await call('GETEX', key, () => redis.getex<string>(key, { ex: ttlSeconds }));
+      const value = await call('GET and EXPIRE LT', key, () =>
+        redis.eval<string[], string | null>(TAKE_SCRIPT, [key], [...kindPrefixes(kind), String(ttlSeconds)]),
+      );
       if (value === null || value === undefined) return { found: false };
       if (typeof value !== 'string') return { found: true };
       const entry = decodeEntry(value);

@@ -32,7 +32,11 @@ export const mediaUploadSchema = z.object({
   ),
   contentType: z.string().check(z.minLength(1), z.maxLength(CONTENT_TYPE_MAX)),
   size: z.int().check(z.positive('must be at least 1 byte')),
-  sha256: z.optional(z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the file, 64 hex digits'))),
+  // Required: S3 then refuses any PUT of other bytes, so the presigned URL, valid after the
+  // send checked the object, cannot swap the file that goes out (docs/api.md, "Large files").
+  sha256: z
+    .string('required: the SHA-256 of the file, 64 hex digits (sha256sum; S3 refuses other bytes)')
+    .check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the file, 64 hex digits')),
 });
 
 /** The 200 body: where to PUT the bytes, with which headers, until when; then send `mediaId`. */

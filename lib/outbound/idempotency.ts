@@ -197,7 +197,11 @@ export async function idempotent(
   if (key === undefined) return send({ messageId: request.messageId, attach: () => undefined });
   const { store, log } = deps;
   const now = deps.now ?? Date.now;
-  const digest = createHash('sha256').update(canonical(request.body)).digest('hex');
+  const body = canonical(request.body);
+  // The route is part of what was asked: one key on two routes is two different requests.
+  const digest = `route:${createHash('sha256').update(`${log.tag}\n${body}`).digest('hex')}`;
+  // Records written before the route was part of it; gone once IDEMPOTENCY_TTL_SECONDS has passed.
+  const routelessDigest = createHash('sha256').update(body).digest('hex');
   const messageId = request.messageId ?? messageIdFor(key);
   const mine: InFlight = { state: 'inFlight', digest, messageId, owner: randomUUID(), startedAt: now() };
 
@@ -216,11 +220,11 @@ export async function idempotent(
     // Expired between the SET and the GET (or unreadable): a retry claims it afresh.
     throw inProgress(1);
   }
-  if (held.digest !== digest) {
+  if (held.digest !== digest && held.digest !== routelessDigest) {
     throw new IdempotencyError(
       422,
       'IDEMPOTENCY_KEY_REUSED',
-      'This Idempotency-Key was used with another request body; use a new key for a new message',
+      'This Idempotency-Key was used with another request body or on another route; use a new key for a new message',
     );
   }
   if (held.state === 'done') {

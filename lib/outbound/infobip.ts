@@ -113,6 +113,10 @@ export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): 
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new ValidationError('infobip.baseUrl must use https');
   }
+  // Infobip's API answers on 443; another port on an allowed name is another service.
+  if (url.port !== '' && !loopback) {
+    throw new ValidationError('infobip.baseUrl must not name a port: use https://xxxx.api.infobip.com');
+  }
   return url.origin;
 }
 
@@ -126,12 +130,24 @@ export function resolveSettings(
   config: InfobipConfig,
   needs: TransportName | 'either' = 'omni',
 ): InfobipSettings {
+  // A request that names another Infobip account brings that account's key: the
+  // deployment's key is never sent to a base URL the deployment did not name.
+  const overridesBaseUrl =
+    fromRequest?.baseUrl !== undefined && originOf(fromRequest.baseUrl) !== originOf(config.defaults.baseUrl);
   const { transport: _transport, ...requested } = fromRequest ?? {};
   const merged = { ...config.defaults, ...stripUndefined(requested) };
+  if (overridesBaseUrl && fromRequest?.apiKey === undefined) delete merged.apiKey;
+  const keyOfAnother = overridesBaseUrl && config.defaults.apiKey !== undefined;
   const required = needs === 'omni' ? (['baseUrl', 'apiKey', 'scenarioKey'] as const) : (['baseUrl', 'apiKey'] as const);
   const missing: { path: string; message: string }[] = required
     .filter((field) => !merged[field])
-    .map((field) => ({ path: `infobip.${field}`, message: 'required' }));
+    .map((field) => ({
+      path: `infobip.${field}`,
+      message:
+        field === 'apiKey' && keyOfAnother
+          ? "required when infobip.baseUrl names another Infobip account: that account's API key"
+          : 'required',
+    }));
   if (needs === 'whatsapp' && !merged.sender) {
     missing.push({
       path: 'infobip.sender',
@@ -148,6 +164,10 @@ export function resolveSettings(
     ...(merged.scenarioKey === undefined ? {} : { scenarioKey: merged.scenarioKey }),
     ...(merged.sender === undefined ? {} : { sender: merged.sender }),
   };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  return url !== undefined && URL.canParse(url) ? new URL(url).origin : url;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

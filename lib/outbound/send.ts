@@ -1,5 +1,6 @@
 import * as z from '../platform/schema';
-import type { InfobipConfig } from '../platform/config';
+import { randomUUID } from 'node:crypto';
+import type { InfobipConfig, NotifyUrl } from '../platform/config';
 import { AppError, ValidationError } from '../platform/errors';
 import { TRANSPORTS, type TransportName } from '../platform/config';
 import { infobipSettingsSchema, statusSchema, type InfobipClient, type OmniAccepted } from './infobip';
@@ -93,8 +94,8 @@ export interface OutboundDeps {
   infobipConfig: InfobipConfig;
   /** Where each keyed send's claim and first answer live (lib/outbound/idempotency.ts). */
   idempotency: { store: IdempotencyStore; config: IdempotencyConfig; now?: () => number };
-  /** Where Infobip posts this send's reports (`readNotifyUrl`), with its token; none without a public URL. */
-  notifyUrl?: string;
+  /** Where Infobip posts this send's reports (`readNotifyUrl`), with a token bound to its messageId; none without a public URL. */
+  notifyUrl?: NotifyUrl;
   log: TaggedLogger;
   /**
    * The 24-hour window (lib/outbound/windowGuard.ts): CONVERSATION_WINDOW_POLICY and the reader
@@ -117,14 +118,16 @@ export interface SentMessage extends OmniAccepted {
  */
 export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, message: OutboundMessage): Promise<SentMessage> {
   const route = routeOf(common, deps.infobipConfig, message.kind);
+  // The notifyUrl's token is bound to the messageId, so one is chosen here when the caller gave none.
+  const messageId = common.messageId ?? (deps.notifyUrl === undefined ? undefined : randomUUID());
   const call = await TRANSPORT[route.transport].call(
     message,
     {
       to: common.to,
       businessScoped: isBusinessScopedUserId(common.to),
-      messageId: common.messageId,
+      messageId,
       callbackData: common.callbackData,
-      notifyUrl: deps.notifyUrl,
+      notifyUrl: deps.notifyUrl !== undefined && messageId !== undefined ? deps.notifyUrl(messageId) : undefined,
       replyTo: common.replyTo,
     },
     route.settings,
@@ -135,7 +138,7 @@ export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, mess
     return { ...accepted, to: common.to, transport: route.transport };
   } catch (error: unknown) {
     countFailedSend(deps.log, error);
-    if (error instanceof AppError) error.messageId ??= common.messageId;
+    if (error instanceof AppError) error.messageId ??= messageId;
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { URL_TOKEN_PARAMETER, type WebhookAuthConfig } from './config';
+import { BOUND_TOKEN_PATTERN, reportTokenFor } from './reportToken';
 import { UnauthorizedError } from './errors';
 
 type Headers = Record<string, string | undefined>;
@@ -27,23 +28,28 @@ export interface WebhookCredentials {
   query?: Record<string, string | undefined> | null;
 }
 
-/** What a webhook request brings that can authenticate it. */
-export interface WebhookCredentials {
-  headers: Headers;
-  /** The query string's parameters, as API Gateway parsed them. */
-  query?: Record<string, string | undefined> | null;
-}
+/**
+ * What a URL token let in when no header credential did: the results of one message only.
+ * The webhook checks it against every result once the body is read.
+ */
+export type MessageBinding = (messageId: string) => boolean;
 
 /**
- * Infobip's webhook credentials (docs/api.md, "Webhook auth"). Two ways in, either is
- * enough: the credentials of Infobip's webhook settings or Subscriptions profile (HTTP
- * Basic and/or a static header: each one configured must match, as before), or the URL's
- * own token (the `notifyUrl` of each send, to which Infobip sends no credentials; the
- * previous token too, during a rotation). Nothing configured means no check; the config
- * only allows that outside production. Every configured comparison always runs, so timing
- * does not tell which one failed; the reason names each failure, never a value.
+ * Infobip's webhook credentials (docs/api.md, "Webhook auth"). Two ways in: the credentials
+ * of Infobip's webhook settings or Subscriptions profile (HTTP Basic and/or a static header:
+ * each one configured must match), or, on onDeliveryReport (`acceptsBoundToken`), the
+ * notifyUrl's token, an HMAC of the message's id (lib/platform/reportToken.ts): then the
+ * answer is a `MessageBinding` and only that message's reports get in. The secret itself
+ * is taken as the token only where `unboundTokenUntil` allows (onMessage opted in, old
+ * notifyUrls after the upgrade). Nothing configured means no check; the config only allows
+ * that outside production. Every configured comparison always runs, so timing does not tell
+ * which one failed; the reason names each failure, never a value.
  */
-export function checkWebhookAuth({ headers, query }: WebhookCredentials, auth: WebhookAuthConfig): void {
+export function checkWebhookAuth(
+  { headers, query }: WebhookCredentials,
+  auth: WebhookAuthConfig,
+  { acceptsBoundToken = false, now = Date.now() }: { acceptsBoundToken?: boolean; now?: number } = {},
+): MessageBinding | undefined {
   const failed: string[] = [];
   if (auth.basic) {
     const match = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(headers.authorization ?? '');
@@ -60,11 +66,31 @@ export function checkWebhookAuth({ headers, query }: WebhookCredentials, auth: W
   }
   const headerAuthPassed = (auth.basic !== undefined || auth.header !== undefined) && failed.length === 0;
   if (auth.token) {
+    const { current, previous } = auth.token;
     const given = query?.[URL_TOKEN_PARAMETER] ?? '';
-    const current = safeEqual(given, auth.token.current);
-    const previous = auth.token.previous !== undefined && safeEqual(given, auth.token.previous);
-    if (current || previous) return;
-    failed.push(given === '' ? `no ${URL_TOKEN_PARAMETER} in the URL` : `the URL's ${URL_TOKEN_PARAMETER} does not match`);
+    const unboundOpen = auth.unboundTokenUntil !== undefined && now < auth.unboundTokenUntil;
+    const unbound = safeEqual(given, current) || (previous !== undefined && safeEqual(given, previous));
+    if (headerAuthPassed) return undefined;
+    if (unbound && unboundOpen) return undefined;
+    if (acceptsBoundToken && BOUND_TOKEN_PATTERN.test(given)) {
+      return (messageId) =>
+        safeEqual(given, reportTokenFor(current, messageId)) ||
+        (previous !== undefined && safeEqual(given, reportTokenFor(previous, messageId)));
+    }
+    failed.push(
+      given === ''
+        ? `no ${URL_TOKEN_PARAMETER} in the URL`
+        : unbound
+          ? `the URL's ${URL_TOKEN_PARAMETER} is the bare secret, which ${acceptsBoundToken ? 'is no longer taken here' : 'this route does not take'}`
+          : `the URL's ${URL_TOKEN_PARAMETER} does not match`,
+    );
   }
   if (!headerAuthPassed && failed.length > 0) throw new UnauthorizedError(failed.join(', '));
+  return undefined;
+}
+
+/** A URL token let in only the results of its own message: every result must be one of them. */
+export function checkBinding(binding: MessageBinding, messageIds: readonly string[]): void {
+  if (messageIds.length === 0) throw new UnauthorizedError("the URL's token is a message's, and the body has no result");
+  if (!messageIds.every((id) => binding(id))) throw new UnauthorizedError("the URL's token is not the reported message's");
 }

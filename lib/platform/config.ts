@@ -1,5 +1,6 @@
 import type { AwsCredentials } from './ssm';
 import { METRICS_NAMESPACE, type MetricsConfig } from './metrics';
+import { reportTokenFor } from './reportToken';
 
 /**
  * The one place that reads the environment (docs/ENGINEERING.md habit 3). Each function asks
@@ -129,7 +130,52 @@ export const URL_TOKEN_PARAMETER = 'token';
 export interface WebhookAuthConfig {
   basic?: { username: string; password: string };
   header?: { name: string; value: string };
+  /**
+   * `INFOBIP_REPORT_TOKEN`: on onDeliveryReport, the secret each notifyUrl's token is bound
+   * to its message under (lib/platform/reportToken.ts); on onMessage only when the
+   * deployment opted in (`INFOBIP_ONMESSAGE_URL_TOKEN`), as the token itself.
+   */
   token?: UrlTokenConfig;
+  /**
+   * Until when (ms since the epoch) the secret itself is also taken as the URL's token: for
+   * ever on onMessage when opted in; on onDeliveryReport until
+   * `INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL`, for the notifyUrls sent before tokens were bound.
+   * Unset: only a token bound to the report's message is taken.
+   */
+  unboundTokenUntil?: number;
+}
+
+/** The webhook routes, whose URL tokens differ (docs/api.md, "Webhook auth"). */
+export type WebhookRoute = 'onMessage' | 'onDeliveryReport';
+
+/** Old notifyUrls are retried by Infobip for about 48 hours; a week is more than any of them needs. */
+const UNBOUND_TOKEN_MAX_MS = 7 * 24 * 3_600_000;
+
+function unboundTokenUntil(env: Env, route: WebhookRoute, now: number): number | undefined {
+  if (route === 'onMessage') {
+    const raw = nonEmpty(env, 'INFOBIP_ONMESSAGE_URL_TOKEN')?.toLowerCase();
+    if (raw === undefined || raw === 'false') return undefined;
+    if (raw === 'true') return Number.POSITIVE_INFINITY;
+    return problem('INFOBIP_ONMESSAGE_URL_TOKEN', `must be "true" or "false", got "${raw}"`, undefined);
+  }
+  const raw = nonEmpty(env, 'INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL');
+  if (raw === undefined) return undefined;
+  const until = /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(until)) {
+    return problem(
+      'INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL',
+      `must be an ISO 8601 time like 2027-01-31T12:00:00Z, got "${raw}"`,
+      undefined,
+    );
+  }
+  if (until - now > UNBOUND_TOKEN_MAX_MS) {
+    return problem(
+      'INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL',
+      `must be at most 7 days ahead (the report retries of old notifyUrls last about 48 hours), got "${raw}"`,
+      undefined,
+    );
+  }
+  return until;
 }
 
 export type CtliveTarget =
@@ -169,7 +215,10 @@ const atMost = (env: Env, name: string, value: number, max: number): number => {
 const httpUrl = (name: string, raw: string): string => {
   const protocol = URL.canParse(raw) ? new URL(raw).protocol : '';
   if (protocol !== 'https:' && protocol !== 'http:') return problem(name, 'must be an absolute http(s) URL', STAND_IN_URL);
-  return raw.replace(/\/+$/, '');
+  // A loop, not /\/+$/: that pattern tries every position of a long run of slashes (quadratic).
+  let end = raw.length;
+  while (end > 0 && raw.charCodeAt(end - 1) === 0x2f) end -= 1;
+  return raw.slice(0, end);
 };
 
 export function readLogConfig(env: Env = process.env): LogConfig {
@@ -332,7 +381,11 @@ export function readUrlToken(env: Env = process.env): UrlTokenConfig | undefined
   return previous === undefined || previous === current ? { current } : { current, previous };
 }
 
-export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig {
+export function readWebhookAuthConfig(
+  env: Env = process.env,
+  route: WebhookRoute = 'onDeliveryReport',
+  now: number = Date.now(),
+): WebhookAuthConfig {
   const username = nonEmpty(env, 'INFOBIP_WEBHOOK_USERNAME');
   const password = nonEmpty(env, 'INFOBIP_WEBHOOK_PASSWORD');
   if ((username === undefined) !== (password === undefined)) {
@@ -348,7 +401,14 @@ export function readWebhookAuthConfig(env: Env = process.env): WebhookAuthConfig
     else problem('INFOBIP_WEBHOOK_HEADER', 'must look like "Name: value"', undefined);
   }
   const token = readUrlToken(env);
-  if (token !== undefined) auth.token = token;
+  const until = unboundTokenUntil(env, route, now);
+  if (until !== undefined && token === undefined) {
+    const name = route === 'onMessage' ? 'INFOBIP_ONMESSAGE_URL_TOKEN' : 'INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL';
+    problem(name, 'needs INFOBIP_REPORT_TOKEN, the token it lets in', undefined);
+  }
+  // onMessage takes no token unless the deployment opted in: one notifyUrl must not open it.
+  if (token !== undefined && (route === 'onDeliveryReport' || until !== undefined)) auth.token = token;
+  if (until !== undefined && auth.token !== undefined) auth.unboundTokenUntil = until;
   return auth;
 }
 
@@ -456,6 +516,15 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
   ].filter((secret): secret is string => secret !== undefined);
 }
 
+/**
+ * Under serverless-offline (the local stack) every HTTP function refuses a request whose
+ * `Host` is not a local name (lib/platform/localHost.ts); on Lambda, API Gateway routes by name.
+ */
+export function readLocalHostsOnly(env: Env = process.env): boolean {
+  const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
+  return offline === 'true' || offline === '1';
+}
+
 /** Outside local development (or an explicit `INFOBIP_WEBHOOK_AUTH=none`). */
 const webhooksMayRunOpen = (env: Env): boolean => {
   const offline = nonEmpty(env, 'IS_OFFLINE')?.toLowerCase();
@@ -474,8 +543,8 @@ export interface WebhookAuthPolicy {
  * serverless-offline (`IS_OFFLINE`) or someone opted out on purpose with
  * `INFOBIP_WEBHOOK_AUTH=none`, so a forgotten parameter never silently opens the webhooks.
  */
-export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPolicy {
-  const auth = readWebhookAuthConfig(env);
+export function readRequiredWebhookAuth(env: Env = process.env, route: WebhookRoute = 'onDeliveryReport'): WebhookAuthPolicy {
+  const auth = readWebhookAuthConfig(env, route);
   const configured = auth.basic !== undefined || auth.header !== undefined || auth.token !== undefined;
   const mode = nonEmpty(env, 'INFOBIP_WEBHOOK_AUTH')?.toLowerCase();
   const closed = { auth, open: false };
@@ -487,6 +556,13 @@ export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPoli
   }
   if (configured) return closed;
   if (webhooksMayRunOpen(env)) return { auth, open: true };
+  if (route === 'onMessage') {
+    return problem(
+      'INFOBIP_WEBHOOK_USERNAME',
+      'with INFOBIP_WEBHOOK_PASSWORD (or INFOBIP_WEBHOOK_HEADER) is required outside local development: the notifyUrl token does not open onMessage; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
+      closed,
+    );
+  }
   return problem(
     'INFOBIP_REPORT_TOKEN',
     '(or INFOBIP_WEBHOOK_USERNAME with INFOBIP_WEBHOOK_PASSWORD, or INFOBIP_WEBHOOK_HEADER) is required outside local development; set INFOBIP_WEBHOOK_AUTH=none to accept unauthenticated webhooks on purpose',
@@ -503,24 +579,27 @@ export function readRequiredWebhookAuth(env: Env = process.env): WebhookAuthPoli
  * token every report would get 401 and be lost after Infobip's retries. Hence the token is
  * required wherever the webhooks must be authenticated. `undefined` without a public URL.
  */
-export function readNotifyUrl(env: Env = process.env): string | undefined {
+export function readNotifyUrl(env: Env = process.env): NotifyUrl | undefined {
   const publicUrl = readPublicUrl(env);
   return publicUrl === undefined ? undefined : notifyUrlFor(publicUrl, env);
 }
 
+/** A send's `notifyUrl`, made for the messageId it goes out under (its token is bound to it). */
+export type NotifyUrl = (messageId: string) => string;
+
 /** The same, for a function that already holds its (required) public URL. */
-export function notifyUrlFor(publicUrl: string, env: Env = process.env): string {
+export function notifyUrlFor(publicUrl: string, env: Env = process.env): NotifyUrl {
   const token = readUrlToken(env);
+  const withoutToken = `${publicUrl}/onDeliveryReport`;
   if (token === undefined) {
-    const withoutToken = `${publicUrl}/onDeliveryReport`;
-    if (webhooksMayRunOpen(env)) return withoutToken;
+    if (webhooksMayRunOpen(env)) return () => withoutToken;
     return problem(
       'INFOBIP_REPORT_TOKEN',
-      'is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token',
-      withoutToken,
+      'is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries a token made from it',
+      () => withoutToken,
     );
   }
-  return `${publicUrl}/onDeliveryReport?${URL_TOKEN_PARAMETER}=${token.current}`;
+  return (messageId) => `${withoutToken}?${URL_TOKEN_PARAMETER}=${reportTokenFor(token.current, messageId)}`;
 }
 
 /** How a GET of an S3-backed file is answered (docs/api.md, "Large files"). */

@@ -75,6 +75,13 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The local stack was asked under a name that is not this machine's (a DNS rebinding page). */
+export class ForeignHostError extends AppError {
+  constructor(message: string) {
+    super(403, 'HOST_NOT_LOCAL', message);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(limitBytes: number, what = 'Request body', hint?: string) {
     super(413, 'PAYLOAD_TOO_LARGE', `${what} is larger than ${limitBytes} bytes${hint ? `: ${hint}` : ''}`, { limitBytes });

@@ -2,7 +2,16 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { AppError, BadRequestError, PayloadTooLargeError, UnsupportedContentTypeError, reasonOf } from './errors';
+import {
+  AppError,
+  BadRequestError,
+  ForeignHostError,
+  PayloadTooLargeError,
+  UnsupportedContentTypeError,
+  reasonOf,
+} from './errors';
+import { readLocalHostsOnly } from './config';
+import { FOREIGN_HOST_MESSAGE, isLocalHost } from './localHost';
 import type { TaggedLogger } from './log';
 
 /** The event as handlers see it, after the shared stack has read the body. */
@@ -25,6 +34,8 @@ export interface HttpStackOptions {
   tooLargeHint?: string;
   /** Runs before the body is read or parsed, so bad credentials get 401, not 400 or 413. */
   authorize?: (event: HttpEvent) => void;
+  /** Refuse a `Host` that is not a local name (403): default, under serverless-offline only. */
+  localHostsOnly?: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -62,7 +73,53 @@ function jsonErrorPosition(raw: string, error: unknown): number | undefined {
   return /end of JSON input/.test(message) ? raw.length : undefined;
 }
 
+/**
+ * How deep a JSON body may nest. Infobip's payloads and every request body here stay well
+ * under 16 levels; past 64, a body is refused before JSON.parse, so nothing downstream
+ * (validation, the idempotency fingerprint, a log line) walks a structure deep enough to
+ * exhaust the stack.
+ */
+export const JSON_MAX_DEPTH = 64;
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The position where the text first nests deeper than `max`, in one pass; undefined if it never does. */
+export function tooDeepAt(raw: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i += 1) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i += 1;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      depth += 1;
+      if (depth > max) return i;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth -= 1;
+  }
+  return undefined;
+}
+
+/** 400 `JSON_TOO_DEEP` for a body nesting deeper than JSON_MAX_DEPTH, before anything parses or walks it. */
+export function checkJsonDepth(raw: string): void {
+  const deepAt = tooDeepAt(raw, JSON_MAX_DEPTH);
+  if (deepAt !== undefined) {
+    throw new BadRequestError(
+      'JSON_TOO_DEEP',
+      `Request body nests arrays and objects more than ${JSON_MAX_DEPTH} levels deep (at position ${deepAt}); no request needs that many: flatten it`,
+      { maxDepth: JSON_MAX_DEPTH, position: deepAt },
+    );
+  }
+}
+
 export function parseJson(raw: string): unknown {
+  checkJsonDepth(raw);
   try {
     return JSON.parse(raw);
   } catch (error: unknown) {
@@ -121,11 +178,15 @@ export function httpStack(options: HttpStackOptions, handler: HttpHandler): Http
 
 function middyStack(options: HttpStackOptions, handler: HttpHandler) {
   const { log } = options;
+  const localHostsOnly = options.localHostsOnly ?? readLocalHostsOnly();
   return middy<HttpEvent, HttpResponse>()
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(log.powertools, { resetKeys: true }))
     .use({
       before: (request) => {
+        if (localHostsOnly && !isLocalHost(request.event.headers.host)) {
+          throw new ForeignHostError(FOREIGN_HOST_MESSAGE);
+        }
         options.authorize?.(request.event);
         // API Gateway base64-encodes bodies whose type it does not take for text, which
         // breaks large files on AWS: refuse them here, where the caller learns why.

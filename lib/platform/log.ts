@@ -60,6 +60,8 @@ export const MAX_LINE_BYTES = 240_000;
  * "Download the App today" is still logged as written.
  */
 const AUTH_SCHEMES = /\b(App|Bearer|Basic)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}/g;
+/** A notifyUrl's token is made per message (lib/platform/reportToken.ts), so no list holds it: its place in the URL does. */
+const URL_TOKENS = /([?&]token=)[A-Za-z0-9_-]{16,}/g;
 
 /** The runbook lines, word for word (docs/CONTRACT.md section 7 and docs/RUNBOOK.md). */
 export const runbook = {
@@ -108,7 +110,7 @@ function createScrubber(staticSecrets: readonly string[]) {
       let out = line;
       // includes() first: most lines hold no secret, and it allocates nothing.
       for (const secret of patterns) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-      return out.replace(AUTH_SCHEMES, `$1 ${REDACTED}`);
+      return out.replace(AUTH_SCHEMES, `$1 ${REDACTED}`).replace(URL_TOKENS, `$1${REDACTED}`);
     },
   };
 }

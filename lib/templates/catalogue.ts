@@ -57,7 +57,11 @@ export const catalogueSchema = z.object({
 export function countPlaceholders(text: string | undefined): number {
   if (text === undefined) return 0;
   const names = new Set<string>();
-  for (const match of text.matchAll(/\{\{\s*([^{}\s][^{}]*?)\s*\}\}/g)) names.add(match[1] as string);
+  // The name is trimmed here rather than by \s* around a lazy group, which backtracks quadratically.
+  for (const match of text.matchAll(/\{\{([^{}]*)\}\}/g)) {
+    const name = (match[1] as string).trim();
+    if (name !== '') names.add(name);
+  }
   return names.size;
 }
 

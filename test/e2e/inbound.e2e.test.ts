@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { randomUUID } from 'node:crypto';
 import { inboundMessagePayload, postWebhook } from '../../tools/infobipSandbox';
 import { startLocalStack, webhookAuthOf, type LocalStack } from '../../tools/stack';
@@ -80,7 +81,7 @@ describe('inbound through the local stack, CTLIVE_TARGET=http', () => {
     // The sandbox records the post once IMChannel answered it, after the forward.
     const report = await waitFor(() => stack.sandbox.deliveryReports.find((r) => JSON.stringify(r.body).includes(messageId)));
     expect(report).toMatchObject({
-      url: `${stack.apiUrl}/onDeliveryReport?token=${stack.env.INFOBIP_REPORT_TOKEN}`,
+      url: `${stack.apiUrl}/onDeliveryReport?token=${reportTokenFor(stack.env.INFOBIP_REPORT_TOKEN as string, messageId)}`,
       status: 200,
     });
   });

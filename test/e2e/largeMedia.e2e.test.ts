@@ -129,7 +129,13 @@ describe('large files through the local stack', () => {
 
   it('a fetch after the key expired is 404 while the object is still in S3', async () => {
     const bytes = fileOf('video/mp4', 2 * MB);
-    const created = await post('media', { kind: 'video', fileName: 'v.mp4', contentType: 'video/mp4', size: bytes.length });
+    const created = await post('media', {
+      kind: 'video',
+      fileName: 'v.mp4',
+      contentType: 'video/mp4',
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
     const { mediaId, upload } = created.body as { mediaId: string; upload: { url: string; headers: Record<string, string> } };
     await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes });
     await direct.del(`IMChannel:MultimediaMessage:${mediaId}`);

@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { waitFor } from '../support/wait';
 import { expectMatchesOpenApi } from '../support/openapi';
 import { startLocalStack, type LocalStack } from '../../tools/stack';
@@ -54,8 +55,9 @@ describe('sendWhatsAppLocationMessage and sendWhatsAppContactMessage through the
     expect(stack.sandbox.accepted.map((m) => m.messageId)).toEqual([answer.messageId]);
     const sent = stack.sandbox.received[0]?.body as { whatsApp: unknown; destinations: unknown; notifyUrl: string };
     expect(sent.whatsApp).toEqual(whatsApp);
-    expect(sent.destinations).toEqual([{ to: { phoneNumber: '39123456789' } }]);
-    expect(sent.notifyUrl).toBe(`${stack.apiUrl}/onDeliveryReport?token=${stack.env.INFOBIP_REPORT_TOKEN}`);
+    expect(sent.destinations).toEqual([{ to: { phoneNumber: '39123456789' }, messageId: answer.messageId }]);
+    const token = reportTokenFor(stack.env.INFOBIP_REPORT_TOKEN as string, answer.messageId);
+    expect(sent.notifyUrl).toBe(`${stack.apiUrl}/onDeliveryReport?token=${token}`);
 
     const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;
     await waitFor(() => output.some((line) => line.startsWith(`[IMCHANNEL] [${route}] response of [${omniUrl}]`)));

@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../support/wait';
@@ -43,8 +44,10 @@ describe('sendMessage through the local stack', () => {
     const sent = stack.sandbox.received[0];
     expect(sent?.headers.authorization).toBe(`App ${stack.env.INFOBIP_API_KEY}`);
     const { notifyUrl, ...omni } = sent?.body as { notifyUrl: string };
-    expect(omni).toEqual(omniTextRequest);
-    const reportToken = stack.env.INFOBIP_REPORT_TOKEN as string;
+    // The notifyUrl's token is bound to the message, so IMChannel chose its id.
+    const destination = { ...omniTextRequest.destinations[0], messageId: body.messageId };
+    expect(omni).toEqual({ ...omniTextRequest, destinations: [destination] });
+    const reportToken = reportTokenFor(stack.env.INFOBIP_REPORT_TOKEN as string, body.messageId);
     expect(notifyUrl).toBe(`${stack.apiUrl}/onDeliveryReport?token=${reportToken}`);
 
     const omniUrl = `${stack.sandbox.url}/omni/1/advanced`;

@@ -32,6 +32,8 @@ const BUSINESS_NUMBER = '44123456789';
 const lines: string[] = [];
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+/** The digest an upload declares when the test PUTs no bytes through its URL. */
+const NO_BYTES = 'ab'.repeat(32);
 /** `size` bytes that start as the type's real files do. */
 const fileOf = (contentType: string, size: number) => {
   const lead = leadingBytes(contentType);
@@ -117,7 +119,13 @@ const put = (upload: Upload['upload'], bytes: Buffer) =>
 /** A PDF of `size` bytes uploaded through `on` (upload created, bytes PUT): its mediaId. */
 async function uploadedPdf(on: LargeMediaHarness, size: number): Promise<string> {
   const bytes = fileOf('application/pdf', size);
-  const created = await createUpload(on, { kind: 'document', fileName: 'contract.pdf', contentType: 'application/pdf', size });
+  const created = await createUpload(on, {
+    kind: 'document',
+    fileName: 'contract.pdf',
+    contentType: 'application/pdf',
+    size,
+    sha256: sha256(bytes),
+  });
   expect((await put(created.body.upload, bytes)).status).toBe(200);
   return created.body.mediaId;
 }
@@ -162,7 +170,7 @@ describe('upload, PUT, send, fetch (stream mode)', () => {
         'x-content-type-options': 'nosniff',
       });
     }
-    // The fetch set the key's expiry in its GETEX, as for an inline file.
+    // The fetch brought the key's expiry down (EXPIRE … LT), as for an inline file.
     const ttl = await direct.ttl(`${KEY_PREFIX}${created.body.mediaId}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60);
@@ -182,6 +190,7 @@ describe('upload, PUT, send, fetch (stream mode)', () => {
       fileName: 'contract.pdf',
       contentType: 'application/pdf',
       size: bytes.length,
+      sha256: sha256(bytes),
     });
     const shorter = await fetch(created.body.upload.url, {
       method: 'PUT',
@@ -217,6 +226,7 @@ describe('idempotency', () => {
       fileName: 'a.png',
       contentType: 'image/png',
       size: bytes.length,
+      sha256: sha256(bytes),
     });
     await put(created.body.upload, bytes);
     const key = `retry-${randomUUID()}`;
@@ -254,6 +264,7 @@ describe('redirect mode', () => {
       fileName: 'Offerta "2025".pdf',
       contentType: 'application/pdf',
       size: bytes.length,
+      sha256: sha256(bytes),
     });
     await put(created.body.upload, bytes);
     const url = `${redirected.publicUrl}/getDocumentMessage/${created.body.mediaId}`;
@@ -282,6 +293,7 @@ describe('redirect mode', () => {
       fileName: 'a.png',
       contentType: 'image/png',
       size: bytes.length,
+      sha256: sha256(bytes),
     });
     await put(created.body.upload, bytes);
 
@@ -301,6 +313,7 @@ describe('refusals', () => {
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
       size: bytes.length,
+      sha256: sha256(bytes),
     });
 
     const early = await post(streamed, 'sendWhatsAppImageMessage', { to: '39123456789', mediaId: created.body.mediaId });
@@ -336,7 +349,13 @@ describe('refusals', () => {
   });
 
   it('an object of another size than declared: 422, nothing sent, key and object deleted', async () => {
-    const created = await createUpload(streamed, { kind: 'image', fileName: 'a.png', contentType: 'image/png', size: 1000 });
+    const created = await createUpload(streamed, {
+      kind: 'image',
+      fileName: 'a.png',
+      contentType: 'image/png',
+      size: 1000,
+      sha256: NO_BYTES,
+    });
     // Written past the upload URL (by someone holding the bucket's rights), so it differs.
     const other = await streamed.storage.presignPut(objectKeyOf(created.body.mediaId), { size: 999, contentType: 'image/png' });
     expect((await put({ method: 'PUT', ...other }, fileOf('image/png', 999))).status).toBe(200);
@@ -352,7 +371,13 @@ describe('refusals', () => {
   });
 
   it('an object of another type than declared: 422 and both deleted', async () => {
-    const created = await createUpload(streamed, { kind: 'image', fileName: 'a.png', contentType: 'image/png', size: 1000 });
+    const created = await createUpload(streamed, {
+      kind: 'image',
+      fileName: 'a.png',
+      contentType: 'image/png',
+      size: 1000,
+      sha256: NO_BYTES,
+    });
     const other = await streamed.storage.presignPut(objectKeyOf(created.body.mediaId), { size: 1000, contentType: 'image/jpeg' });
     await put({ method: 'PUT', ...other }, fileOf('image/jpeg', 1000));
 
@@ -370,6 +395,7 @@ describe('refusals', () => {
       fileName: 'invoice.pdf',
       contentType: 'application/pdf',
       size: png.length,
+      sha256: sha256(png),
     });
     expect((await put(created.body.upload, png)).status).toBe(200);
 
@@ -390,6 +416,7 @@ describe('refusals', () => {
       fileName: 'a.png',
       contentType: 'image/png',
       size: bytes.length,
+      sha256: sha256(bytes),
     });
     await put(created.body.upload, bytes);
     sandbox.failNext({ status: 400 });
@@ -468,7 +495,13 @@ describe('refusals', () => {
   });
 
   it("a mediaId sent on another kind's route: 400 naming the right route", async () => {
-    const created = await createUpload(streamed, { kind: 'video', fileName: 'v.mp4', contentType: 'video/mp4', size: 1000 });
+    const created = await createUpload(streamed, {
+      kind: 'video',
+      fileName: 'v.mp4',
+      contentType: 'video/mp4',
+      size: 1000,
+      sha256: NO_BYTES,
+    });
     const sent = await post(streamed, 'sendWhatsAppImageMessage', { to: '39123456789', mediaId: created.body.mediaId });
     expect(sent.status).toBe(400);
     expect(sent.body.error?.message).toContain('/imchannel/sendWhatsAppVideoMessage');
@@ -476,9 +509,27 @@ describe('refusals', () => {
 
   it("an upload over the kind's limit (5 MB image), or of a type the kind does not take: 413, 415, nothing stored", async () => {
     const before = (await direct.keys(`${KEY_PREFIX}*`)).length;
-    const big = await createUpload(streamed, { kind: 'image', fileName: 'a.png', contentType: 'image/png', size: 5 * MB + 1 });
-    const wrongType = await createUpload(streamed, { kind: 'image', fileName: 'a.gif', contentType: 'image/gif', size: 10 });
-    const exactly = await createUpload(streamed, { kind: 'image', fileName: 'a.png', contentType: 'image/png', size: 5 * MB });
+    const big = await createUpload(streamed, {
+      kind: 'image',
+      fileName: 'a.png',
+      contentType: 'image/png',
+      size: 5 * MB + 1,
+      sha256: NO_BYTES,
+    });
+    const wrongType = await createUpload(streamed, {
+      kind: 'image',
+      fileName: 'a.gif',
+      contentType: 'image/gif',
+      size: 10,
+      sha256: NO_BYTES,
+    });
+    const exactly = await createUpload(streamed, {
+      kind: 'image',
+      fileName: 'a.png',
+      contentType: 'image/png',
+      size: 5 * MB,
+      sha256: NO_BYTES,
+    });
     expect(big.status).toBe(413);
     expect(wrongType.status).toBe(415);
     expect(exactly.status).toBe(200);
@@ -494,6 +545,7 @@ describe('expiry', () => {
       fileName: 'v.mp3',
       contentType: 'audio/mpeg',
       size: bytes.length,
+      sha256: sha256(bytes),
     });
     await put(created.body.upload, bytes);
     await direct.del(`${KEY_PREFIX}${created.body.mediaId}`); // what EX does when it runs out

@@ -22,7 +22,7 @@ const PROXY_TOKEN = `proxy-${randomUUID()}`;
 const TOKEN = 'ctlive-integration-token';
 const API_KEY = 'sandbox-integration-key-0123456789';
 const TIMEOUT_MS = 300;
-const NOTIFY_URL = 'https://imchannel.example/imchannel/onDeliveryReport?token=report-token-0123456789abcdef';
+const NOTIFY_URL = (messageId: string) => `https://imchannel.example/imchannel/onDeliveryReport?for=${messageId}`;
 
 let proxy: UpstashProxy;
 let sandbox: InfobipSandbox;
@@ -101,7 +101,7 @@ describe('sendWhatsAppLocationMessage on a real Redis and the sandbox', () => {
         address: 'Piazza del Duomo, Milano',
       },
       callbackData: 'ticket-4711',
-      notifyUrl: NOTIFY_URL,
+      notifyUrl: NOTIFY_URL(String(res.body.messageId)),
     });
     expect(lines.filter((line) => line.startsWith('[IMCHANNEL] [sendWhatsAppLocationMessage] '))).toHaveLength(2);
   });
@@ -157,9 +157,10 @@ describe('sendWhatsAppContactMessage on a real Redis and the sandbox', () => {
     expect(res.body.to).toBe('US.13491208655302741918');
     expect(omniCalls()[0]?.body).toEqual({
       scenarioKey: 'SCENARIO',
-      destinations: [{ to: { whatsAppUserId: 'US.13491208655302741918' } }],
+      // The notifyUrl's token is bound to a messageId, so IMChannel chose one.
+      destinations: [{ to: { whatsAppUserId: 'US.13491208655302741918' }, messageId: res.body.messageId }],
       whatsApp: { contacts: [card] },
-      notifyUrl: NOTIFY_URL,
+      notifyUrl: NOTIFY_URL(String(res.body.messageId)),
     });
     expect(sandbox.accepted).toHaveLength(1);
   });

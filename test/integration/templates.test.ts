@@ -13,6 +13,7 @@ import { redisKeys } from '../../lib/platform/redis';
 import { startTemplateHarness, type TemplateHarness } from '../support/templateHarness';
 import { sampleFile } from '../support/sampleFile';
 
+const REPORTS_URL = 'http://127.0.0.1:9/reports';
 const TOKEN = `ctlive-${randomUUID()}`;
 const API_KEY = `sandbox-${randomUUID()}`;
 // A sender of this run alone, so that no other run's cached catalogue is read.
@@ -45,7 +46,7 @@ beforeAll(async () => {
     infobip: { baseUrl: sandbox.url, apiKey: API_KEY, sender: SENDER },
     ctliveApiToken: TOKEN,
     // Nobody answers there: the sandbox records each report's body all the same.
-    notifyUrl: 'http://127.0.0.1:9/reports',
+    notifyUrl: () => REPORTS_URL,
     sink,
   });
 });
@@ -101,7 +102,7 @@ describe('a template without header or buttons', () => {
         scenarioKey: 'TEST-SCENARIO',
         destinations: [{ to: { phoneNumber: '39123456789' }, messageId: `tpl-1-${RUN}` }],
         whatsApp: { templateName: 'order_update', templateData: ['Ada', 'A-17'], language: 'en' },
-        notifyUrl: 'http://127.0.0.1:9/reports',
+        notifyUrl: REPORTS_URL,
       },
     ]);
     expect(await reportError()).toMatchObject({ status: { groupName: 'DELIVERED' }, error: { name: 'NO_ERROR' } });

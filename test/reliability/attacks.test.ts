@@ -5,12 +5,20 @@
  * MONITOR, so "never reaches Redis" is counted, not assumed.
  */
 import { functionsIn } from '../../lib/functions';
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { startLocalS3, type LocalS3 } from '../../tools/localS3';
+import { startLargeMediaHarness, type LargeMediaHarness } from '../support/largeMediaHarness';
+import { checkFunctionConfigs, configProblemsText } from '../../tools/configCheck';
+import { LOCAL_ENV } from '../support/localConfigEnv';
+import RefuseLocalValues from '../../resources/refuseLocalValues';
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WebhookAuthConfig } from '../../lib/platform/config';
+import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config';
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
+import { CONTACT_TAG, makeSendContactHandler } from '../../lib/messages/contact';
+import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/messages/location';
 import { redisKeys } from '../../lib/platform/redis';
+import { TAKE_SCRIPT } from '../../lib/media/store';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
 import { sampleFile } from '../support/sampleFile';
 import { errorLinesSince, expectNothingLeaked, fileBody, warnLinesSince } from './faultSupport/expectations';
@@ -96,7 +104,7 @@ describe('media ids that are not UUIDs never reach Redis', () => {
   );
 
   it(
-    'random UUIDs: 404 with the same body, each one GETEX of its own key and nothing else',
+    'random UUIDs: 404 with the same body, each one script call on its own key (a GET, no EXPIRE) and nothing else',
     figures.track(async () => {
       const ids = Array.from({ length: 25 }, () => randomUUID());
       const bodies = new Set<string>();
@@ -114,10 +122,24 @@ describe('media ids that are not UUIDs never reach Redis', () => {
 
       expect([...statuses]).toEqual([404]);
       expect(bodies.size).toBe(1);
-      const expected = ids.flatMap((id) => MEDIA_KIND_NAMES.map(() => ['getex', redisKeys.media(id), 'ex', '60']));
-      expect(commands.map((c) => c.map((part) => part.toLowerCase()))).toEqual(
-        expected.map((c) => c.map((p) => p.toLowerCase())),
+      // EVAL of the take script, then the GET it runs (MONITOR shows a script's commands too).
+      const expected = ids.flatMap((id) =>
+        MEDIA_KIND_NAMES.flatMap((kind) => [
+          [
+            'eval',
+            TAKE_SCRIPT.replace(/\n/g, '\\n'),
+            '1',
+            redisKeys.media(id),
+            `{"v":1,"kind":"${kind}"`,
+            `{"v":2,"kind":"${kind}"`,
+            '60',
+          ],
+          ['get', redisKeys.media(id)],
+        ]),
       );
+      // MONITOR escapes the script's newlines; a client's own INFO (a connection check) is no fetch's.
+      const seen = commands.map(([name, ...args]) => [String(name).toLowerCase(), ...args]).filter(([name]) => name !== 'info');
+      expect(seen).toEqual(expected);
     }),
   );
 
@@ -137,6 +159,338 @@ describe('media ids that are not UUIDs never reach Redis', () => {
         expect({ status: reply.status, body: reply.body }).toEqual({ status: 404, body: miss.body });
       }
       expect((await stack.call(stack.fetchMedia.image, { method: 'GET', pathParameters: { id } })).status).toBe(200);
+    }),
+  );
+});
+
+describe("a fetch only ever shortens a file's life, and only its own kind's", () => {
+  const sendImage = async () => {
+    const sent = await stack.call(stack.sendMedia.image, { body: fileBody('image', `ttl-${randomUUID()}`), headers: ctlive() });
+    expect(sent.status).toBe(200);
+    return String(sent.json.mediaId);
+  };
+  const ttlOf = (id: string) => stack.direct.ttl(redisKeys.media(id));
+
+  it(
+    "HEAD and GET of another kind's route neither shorten nor lengthen a pending file: its expiry stays as stored",
+    figures.track(async () => {
+      const id = await sendImage();
+      const before = await ttlOf(id);
+      expect(before).toBeGreaterThan(86_000);
+
+      for (const kind of ['document', 'audio', 'video'] as const) {
+        for (const method of ['HEAD', 'GET']) {
+          const reply = await stack.call(stack.fetchMedia[kind], { method, pathParameters: { id } });
+          expect(reply.status).toBe(404);
+        }
+      }
+
+      expect(await ttlOf(id)).toBeGreaterThan(before - 5);
+      expect((await stack.call(stack.fetchMedia.image, { method: 'HEAD', pathParameters: { id } })).status).toBe(200);
+      expect(await ttlOf(id)).toBeLessThanOrEqual(60);
+    }),
+  );
+
+  it(
+    'repeated fetches never push the expiry back out: a file fetched every second still goes when its first fetch said',
+    figures.track(async () => {
+      const id = await sendImage();
+      await stack.call(stack.fetchMedia.image, { method: 'HEAD', pathParameters: { id } });
+      // As if the first fetch's minute were nearly over: a later fetch must not renew it.
+      await stack.direct.expire(redisKeys.media(id), 3);
+
+      for (const method of ['HEAD', 'GET', 'HEAD', 'GET']) {
+        expect((await stack.call(stack.fetchMedia.image, { method, pathParameters: { id } })).status).toBe(200);
+      }
+
+      expect(await ttlOf(id)).toBeLessThanOrEqual(3);
+    }),
+  );
+});
+
+describe('no input costs more than linear time or blows the stack', () => {
+  /** Wall time of one call, with its reply. */
+  const timed = async (work: () => Promise<Awaited<ReturnType<Stack['call']>>>) => {
+    const started = performance.now();
+    const reply = await work();
+    return { reply, ms: performance.now() - started };
+  };
+  const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+  it(
+    'a contact card whose email is 240 KB of "a@a.a…" (quadratic under the old pattern): 400 within milliseconds, Infobip not called',
+    figures.track(async () => {
+      const contact = stack.sendRouteWith(CONTACT_TAG, makeSendContactHandler, {});
+      const email = `a@${'a.'.repeat(120 * 1024)}`; // no final label: the old pattern backtracks over every dot
+      const before = stack.sandbox.received.length;
+
+      const { reply, ms } = await timed(() =>
+        stack.call(contact, {
+          body: { to: '39123456789', contacts: [{ name: { formattedName: 'A' }, emails: [{ email }] }] },
+          headers: ctlive(),
+        }),
+      );
+
+      expect(reply.status).toBe(400);
+      expect(JSON.stringify(reply.json)).toContain('must be at most 320 characters');
+      // The pattern never ran: only the length is reported, not "must be an email address".
+      expect(JSON.stringify(reply.json)).not.toContain('must be an email address');
+      expect(ms).toBeLessThan(500);
+      expect(stack.sandbox.received.length).toBe(before);
+    }),
+  );
+
+  it(
+    'a 320-character email that is no address: 400 naming the pattern, still within milliseconds',
+    figures.track(async () => {
+      const contact = stack.sendRouteWith(CONTACT_TAG, makeSendContactHandler, {});
+      const email = `a@${'a.'.repeat(159)}`;
+      const { reply, ms } = await timed(() =>
+        stack.call(contact, {
+          body: { to: '39123456789', contacts: [{ name: { formattedName: 'A' }, emails: [{ email }] }] },
+          headers: ctlive(),
+        }),
+      );
+      expect(reply.status).toBe(400);
+      expect(JSON.stringify(reply.json)).toContain('must be an email address');
+      expect(ms).toBeLessThan(500);
+    }),
+  );
+
+  it(
+    'a keyed send whose body is an array 120,000 deep (as deep as its 256 KB allow): 400 JSON_TOO_DEEP within milliseconds, no Redis command',
+    figures.track(async () => {
+      const body = `{"to":"39123456789","text":"x","extra":${deep(120_000)}}`;
+      let result: Awaited<ReturnType<typeof timed>> | undefined;
+
+      const commands = await redisCommandsDuring(async () => {
+        result = await timed(() =>
+          stack.call(stack.sendMessage, {
+            body,
+            rawBody: true,
+            headers: { ...ctlive(), 'idempotency-key': `deep-${randomUUID()}` },
+          }),
+        );
+      });
+
+      expect(result?.reply.status).toBe(400);
+      expect(result?.reply.json.error).toMatchObject({ code: 'JSON_TOO_DEEP', maxDepth: 64 });
+      expect(result?.ms).toBeLessThan(500);
+      expect(commands).toEqual([]);
+    }),
+  );
+
+  it.each(WEBHOOK_NAMES)(
+    '%s: a result 200,000 deep is a 400 within milliseconds, every time (not a 5xx Infobip would retry for ever)',
+    figures.track(async (route: 'onMessage' | 'onDeliveryReport') => {
+      const handler = stack.webhooks({ auth: {} })[route];
+      const body = `{"results":[{"messageId":"deep-${randomUUID()}","message":{"type":"TEXT","text":"x"},"raw":${deep(200_000)}}]}`;
+      stack.sink.reset();
+
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const { reply, ms } = await timed(() => stack.call(handler, { body, rawBody: true }));
+        expect(reply.status).toBe(400);
+        expect(reply.json.error).toMatchObject({ code: 'JSON_TOO_DEEP' });
+        expect(ms).toBeLessThan(500);
+      }
+      expect(stack.sink.received).toEqual([]);
+    }),
+  );
+
+  it(
+    'control: a body 64 deep is parsed as usual (the limit is not lower than it says)',
+    figures.track(async () => {
+      const body = `{"to":"39123456789","text":"x","extra":${deep(63)}}`;
+      const reply = await stack.call(stack.sendMessage, { body, rawBody: true, headers: ctlive() });
+      // Past the depth check: the unknown field is dropped and the text goes out.
+      expect(reply.status).toBe(200);
+    }),
+  );
+});
+
+describe('settings stay narrow', () => {
+  it(
+    'packaging prod from a shell that ran the local stack: refused, naming each leaked value',
+    figures.track(async () => {
+      const shell = {
+        INFOBIP_ALLOWED_HOSTS: '*.api.infobip.com,127.0.0.1',
+        LOG_FORMAT: 'text',
+        CTLIVE_LAMBDA_ENDPOINT: 'http://localhost:3002',
+      };
+      const problems = RefuseLocalValues.localValueProblems('prod', { environment: shell }, {});
+      expect(problems.map((p) => p.split(':')[1]?.trim().split(' ')[0])).toEqual([
+        'INFOBIP_ALLOWED_HOSTS',
+        'LOG_FORMAT',
+        'CTLIVE_LAMBDA_ENDPOINT',
+      ]);
+    }),
+  );
+
+  it(
+    "one Idempotency-Key and body sent to two routes: the second is 422 IDEMPOTENCY_KEY_REUSED, not the first route's answer replayed",
+    figures.track(async () => {
+      const location = stack.sendRouteWith(LOCATION_TAG, makeSendLocationHandler, {});
+      const key = `two-routes-${randomUUID()}`;
+      // A body both routes take: each leaves out what it does not know.
+      const body = { to: '39123456789', text: 'hi', latitude: 45.46, longitude: 9.19 };
+      const headers = { ...ctlive(), 'idempotency-key': key };
+
+      const first = await stack.call(location, { body, headers });
+      const before = stack.sandbox.received.length;
+      const second = await stack.call(stack.sendMessage, { body, headers });
+
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(422);
+      expect(second.json.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(stack.sandbox.received.length).toBe(before);
+      // The same route again is still the replay.
+      expect((await stack.call(location, { body, headers })).json).toEqual(first.json);
+    }),
+  );
+});
+
+describe('the local stack answers only local names (no DNS rebinding)', () => {
+  /** A request as a rebinding page's browser sends it: to 127.0.0.1, under the page's own name. */
+  const requestAs = (url: string, host: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const target = new URL(url);
+      const req = httpRequest(
+        { hostname: target.hostname, port: target.port, path: '/', method: 'POST', headers: { ...headers, host } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end('[["GET","x"]]');
+    });
+
+  it(
+    'the Redis proxy, the Infobip sandbox and the ctlive sink: 403 under a foreign Host, even with the right token',
+    figures.track(async () => {
+      const servers = [
+        { url: stack.proxy.url, headers: { authorization: `Bearer ${stack.secrets.redisToken}` } },
+        { url: stack.sandbox.url, headers: { authorization: `App ${stack.secrets.apiKey}` } },
+        { url: stack.sink.url, headers: { authorization: `Bearer ${stack.secrets.targetToken}` } },
+      ];
+      for (const { url, headers } of servers) {
+        const port = new URL(url).port;
+        expect(await requestAs(url, `rebind.example:${port}`, headers)).toBe(403);
+        expect(await requestAs(url, `127.0.0.1.nip.io:${port}`, headers)).toBe(403);
+        expect(await requestAs(url, `localhost.evil.example:${port}`, headers)).toBe(403);
+        // Control: the same request under the machine's own name gets past the guard.
+        expect(await requestAs(url, `127.0.0.1:${port}`, headers)).not.toBe(403);
+      }
+    }),
+  );
+
+  it(
+    'a function under serverless-offline: 403 HOST_NOT_LOCAL under a foreign Host before anything runs; localhost is served',
+    figures.track(async () => {
+      const previous = process.env.IS_OFFLINE;
+      process.env.IS_OFFLINE = 'true';
+      let sendMessage: ReturnType<Stack['sendMessageWith']>;
+      try {
+        sendMessage = stack.sendMessageWith({});
+      } finally {
+        if (previous === undefined) delete process.env.IS_OFFLINE;
+        else process.env.IS_OFFLINE = previous;
+      }
+      const body = { to: '39123456789', text: 'hi' };
+
+      const foreign = await stack.call(sendMessage, { body, headers: { ...ctlive(), host: 'rebind.example:3000' } });
+      const local = await stack.call(sendMessage, { body, headers: { ...ctlive(), host: 'localhost:3000' } });
+
+      expect(foreign.status).toBe(403);
+      expect(foreign.json.error?.code).toBe('HOST_NOT_LOCAL');
+      expect(local.status).toBe(200);
+    }),
+  );
+});
+
+describe('the local stack fails fast', () => {
+  it(
+    'a setting a function refuses (a 30-character INFOBIP_REPORT_TOKEN): named per function before any banner, the value never printed',
+    figures.track(async () => {
+      const short = `${'x'.repeat(29)}y`;
+      const problems = await checkFunctionConfigs({ ...LOCAL_ENV, INFOBIP_REPORT_TOKEN: short });
+      const text = configProblemsText(problems);
+
+      expect(problems.length).toBeGreaterThan(0);
+      expect(text).toMatch(/onDeliveryReport: INFOBIP_REPORT_TOKEN must be 32 to 256/);
+      expect(text).not.toContain(short);
+    }),
+    120_000,
+  );
+});
+
+describe('an upload cannot be swapped after the send checked it', () => {
+  let s3: LocalS3;
+  let harness: LargeMediaHarness;
+  const TOKEN = `swap-ctlive-${randomUUID()}`;
+  const post = async (route: string, body: unknown) => {
+    const res = await fetch(`${harness.publicUrl}/${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
+  };
+
+  beforeAll(async () => {
+    s3 = await startLocalS3();
+    harness = await startLargeMediaHarness({
+      redis: { url: stack.proxy.url, token: stack.secrets.redisToken },
+      s3,
+      infobip: { baseUrl: stack.sandbox.url, apiKey: stack.secrets.apiKey },
+      ctliveApiToken: TOKEN,
+      fetchMode: 'stream',
+      sink: () => undefined,
+    });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await s3?.close();
+  });
+
+  it(
+    'an upload without sha256 (whose URL could replace the bytes later): 400 naming sha256, nothing signed',
+    figures.track(async () => {
+      const res = await post('media', { kind: 'document', fileName: 'c.pdf', contentType: 'application/pdf', size: 2_000 });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toContain('sha256');
+      expect(res.body).not.toHaveProperty('upload');
+    }),
+  );
+
+  it(
+    'after the send, the same upload URL PUTs other bytes of the same size and type: S3 refuses (BadDigest), and the fetch never serves them',
+    figures.track(async () => {
+      const original = sampleFile('application/pdf', 2_000);
+      const forged = Buffer.concat([original.subarray(0, 1_000), Buffer.alloc(1_000, 0x41)]);
+      const digest = createHash('sha256').update(original).digest('hex');
+      const created = await post('media', {
+        kind: 'document',
+        fileName: 'c.pdf',
+        contentType: 'application/pdf',
+        size: original.length,
+        sha256: digest,
+      });
+      const { mediaId, upload } = created.body as { mediaId: string; upload: { url: string; headers: Record<string, string> } };
+      expect((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: original })).status).toBe(200);
+      const sent = await post('sendWhatsAppDocumentMessage', { to: '39123456789', mediaId });
+      expect(sent.status).toBe(200);
+
+      const swap = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: forged });
+      const served = await fetch(String(sent.body.mediaUrl));
+
+      expect(swap.status).toBe(400);
+      expect(await swap.text()).toContain('BadDigest');
+      // S3 keeps the checked object; the local S3 front (tools/localS3.ts) deletes what s3rver
+      // had already stored, so locally nothing is served. Either way, never the forged bytes.
+      const body = Buffer.from(await served.arrayBuffer());
+      expect(served.status === 200 ? body.equals(original) : served.status).toBe(served.status === 200 ? true : 404);
+      expect(body.includes(Buffer.alloc(1_000, 0x41))).toBe(false);
     }),
   );
 });
@@ -198,6 +552,9 @@ describe('baseUrl tricks never receive the API key', () => {
     ['a file URL', 'file:///etc/passwd'],
     ['a javascript URL', 'javascript:alert(1)'],
     ['not a URL', 'x.api.infobip.com'],
+    ['an allowed host with another port', 'https://x.api.infobip.com:8443'],
+    ['an allowed host with port 80 over https', 'https://x.api.infobip.com:80'],
+    ['an allowed host, no key of its own: the deployment key would go to another account', 'https://x.api.infobip.com'],
   ];
 
   it.each(TRICKS)(
@@ -232,17 +589,18 @@ describe('baseUrl tricks never receive the API key', () => {
     ['an allowed host in upper case', 'HTTPS://X.API.INFOBIP.COM', 'https://x.api.infobip.com/omni/1/advanced'],
     ['an allowed host with the default port', 'https://x.api.infobip.com:443', 'https://x.api.infobip.com/omni/1/advanced'],
   ])(
-    'control: %s (%s) is Infobip itself, and gets the key (the recorder sees what a trick would have sent)',
+    'control: %s (%s) is Infobip itself, and gets the key the request brought for it (the recorder sees what a trick would have sent)',
     figures.track(async (_name: string, baseUrl: string, expectedUrl: string) => {
       const sendMessage = stack.sendMessageWith({ allowedHosts: PRODUCTION_ALLOWLIST, fetch: recordingFetch });
+      const apiKey = `key-of-that-account-${randomUUID()}`;
 
       const reply = await stack.call(sendMessage, {
-        body: { to: '39123456789', text: 'hi', infobip: { baseUrl } },
+        body: { to: '39123456789', text: 'hi', infobip: { baseUrl, apiKey } },
         headers: ctlive(),
       });
 
       expect(reply.status).toBe(200);
-      expect(recorded).toEqual([{ url: expectedUrl, authorization: `App ${stack.secrets.apiKey}` }]);
+      expect(recorded).toEqual([{ url: expectedUrl, authorization: `App ${apiKey}` }]);
     }),
   );
 
@@ -307,12 +665,17 @@ describe('baseUrl tricks never receive the API key', () => {
         const sendMessage = stack.sendMessageWith({ allowedHosts: ['127.0.0.1'] });
 
         const reply = await stack.call(sendMessage, {
-          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: `http://127.0.0.1:${evilPort}` } },
+          // Another account's base URL comes with that account's key (the deployment's stays home).
+          body: {
+            to: '39123456789',
+            text: 'hi',
+            infobip: { baseUrl: `http://127.0.0.1:${evilPort}`, apiKey: 'listener-key-0123' },
+          },
           headers: ctlive(),
         });
 
         expect(reply.status).toBe(200);
-        expect(evilRequests).toEqual([{ url: '/omni/1/advanced', authorization: `App ${stack.secrets.apiKey}` }]);
+        expect(evilRequests).toEqual([{ url: '/omni/1/advanced', authorization: 'App listener-key-0123' }]);
       }),
     );
 
@@ -324,11 +687,13 @@ describe('baseUrl tricks never receive the API key', () => {
         const before = await stack.mediaKeys();
 
         const text = await stack.call(sendMessage, {
-          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: redirectorUrl } },
+          body: { to: '39123456789', text: 'hi', infobip: { baseUrl: redirectorUrl, apiKey: 'redirector-key-0123' } },
           headers: ctlive(),
         });
         const file = await stack.call(sendImage, {
-          body: fileBody('image', `redirect-${randomUUID()}`, { infobip: { baseUrl: redirectorUrl } }),
+          body: fileBody('image', `redirect-${randomUUID()}`, {
+            infobip: { baseUrl: redirectorUrl, apiKey: 'redirector-key-0123' },
+          }),
           headers: ctlive(),
         });
 
@@ -467,6 +832,107 @@ describe('webhook credentials wrong in each possible way get 401', () => {
       }),
     );
   });
+});
+
+describe("one notifyUrl token opens neither onMessage nor another message's report", () => {
+  const SECRET = `attack-report-secret-${randomUUID().replace(/-/g, '')}`;
+  const auth = (): WebhookAuthConfig => ({
+    basic: { username: WEBHOOK_USER, password: stack.secrets.webhookPassword },
+    token: { current: SECRET },
+  });
+  /** What an attacker who read one notifyUrl holds: that URL's token. */
+  const tokenOf = (messageId: string) =>
+    new URL(notifyUrlFor('https://imchannel.example/imchannel', { INFOBIP_REPORT_TOKEN: SECRET })(messageId)).searchParams.get(
+      'token',
+    ) as string;
+  const reportOf = (messageId: string) => ({
+    results: [{ messageId, to: '39123456789', status: { groupName: 'DELIVERED', name: 'DELIVERED_TO_HANDSET' }, doneAt: 'now' }],
+  });
+
+  it(
+    'the token of message A posts a customer message to onMessage: 401, no Redis command, nothing at ctlive',
+    figures.track(async () => {
+      const seen = `wamid.SEEN${randomUUID()}`;
+      const forged = `wamid.FORGED${randomUUID()}`;
+      const { onMessage } = stack.webhooks({ auth: auth() });
+      stack.sink.reset();
+      const replies: number[] = [];
+
+      const commands = await redisCommandsDuring(async () => {
+        for (const token of [tokenOf(seen), tokenOf(forged), SECRET]) {
+          const reply = await stack.call(onMessage, {
+            body: {
+              results: [{ messageId: forged, from: '39123456789', to: '44123456789', message: { type: 'TEXT', text: 'hi' } }],
+            },
+            query: { token },
+          });
+          replies.push(reply.status);
+        }
+      });
+
+      expect(replies).toEqual([401, 401, 401]);
+      expect(commands).toEqual([]);
+      expect(stack.sink.received).toEqual([]);
+    }),
+  );
+
+  it(
+    "the token of message A posts a report of message B: 401, no Reported: mark for B, nothing at ctlive; A's own report goes through",
+    figures.track(async () => {
+      const a = `attack-a-${randomUUID()}`;
+      const b = `attack-b-${randomUUID()}`;
+      const { onDeliveryReport } = stack.webhooks({ auth: auth() });
+      stack.sink.reset();
+
+      const forgedB = await stack.call(onDeliveryReport, { body: reportOf(b), query: { token: tokenOf(a) } });
+      const both = await stack.call(onDeliveryReport, {
+        body: { results: [...reportOf(a).results, ...reportOf(b).results] },
+        query: { token: tokenOf(a) },
+      });
+      const bare = await stack.call(onDeliveryReport, { body: reportOf(b), query: { token: SECRET } });
+
+      expect([forgedB.status, both.status, bare.status]).toEqual([401, 401, 401]);
+      expect(await stack.direct.exists(redisKeys.reported(b))).toBe(0);
+      expect(stack.sink.received).toEqual([]);
+
+      const own = await stack.call(onDeliveryReport, { body: reportOf(a), query: { token: tokenOf(a) } });
+      expect(own.json).toEqual({ forwarded: 1, duplicates: 0 });
+      expect(await stack.direct.exists(redisKeys.reported(a))).toBe(1);
+      expect(stack.sink.received).toEqual([expect.objectContaining({ messageId: a })]);
+    }),
+  );
+
+  it(
+    'rotation: a notifyUrl made under the previous secret still brings its report; the bare secret only until the set time',
+    figures.track(async () => {
+      const old = `attack-old-${randomUUID()}`;
+      const NEW = `attack-new-secret-${randomUUID().replace(/-/g, '')}`;
+      const rotated: WebhookAuthConfig = { ...auth(), token: { current: NEW, previous: SECRET } };
+      stack.sink.reset();
+
+      const reply = await stack.call(stack.webhooks({ auth: rotated }).onDeliveryReport, {
+        body: reportOf(old),
+        query: { token: tokenOf(old) },
+      });
+      const legacy = `attack-legacy-${randomUUID()}`;
+      const open = { ...rotated, unboundTokenUntil: Date.now() + 60_000 };
+      const closed = { ...rotated, unboundTokenUntil: Date.now() - 1 };
+      const during = await stack.call(stack.webhooks({ auth: open }).onDeliveryReport, {
+        body: reportOf(legacy),
+        query: { token: SECRET },
+      });
+      const after = await stack.call(stack.webhooks({ auth: closed }).onDeliveryReport, {
+        body: reportOf(`attack-late-${randomUUID()}`),
+        query: { token: SECRET },
+      });
+
+      expect([reply.status, during.status, after.status]).toEqual([200, 200, 401]);
+      expect(stack.sink.received).toEqual([
+        expect.objectContaining({ messageId: old }),
+        expect.objectContaining({ messageId: legacy }),
+      ]);
+    }),
+  );
 });
 
 describe('header injection through fileName cannot add a header', () => {

@@ -1,7 +1,7 @@
 /**
  * Fault matrix, Redis side (issue 6, part 1): Redis down, Redis slower than the client's
  * timeout, and Redis restarted in the middle of a run, against every function that uses
- * it: the media sends (store), the media fetches (GETEX) and both webhooks (claims).
+ * it: the media sends (store), the media fetches (GET and EXPIRE LT, one script) and both webhooks (claims).
  * Expected: 503 REDIS_UNAVAILABLE (CONTRACT sections 3 to 5), an ERROR line with the tag,
  * Infobip not called and nothing forwarded without Redis, no file left behind by a failed
  * send, and the same handler serving the next request once Redis is back.
@@ -139,7 +139,9 @@ describe.each([
       expectErrorLine(
         mark,
         tag,
-        new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] GETEX failed for key \\[IMChannel:MultimediaMessage:${mediaId}\\]`),
+        new RegExp(
+          `^\\[IMCHANNEL\\] \\[${tag}\\] \\[REDIS\\] GET and EXPIRE LT failed for key \\[IMChannel:MultimediaMessage:${mediaId}\\]`,
+        ),
       );
       await heal();
       const next = await fetchFile(kind, mediaId);

@@ -151,7 +151,7 @@ function invocation(kind: Planned['kind'], kill: Kill) {
       timeoutMs: INFOBIP_TIMEOUT_MS,
     },
     infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch: fetchOrDie }),
-    notifyUrl: `${publicUrl}/onDeliveryReport`,
+    notifyUrl: () => `${publicUrl}/onDeliveryReport`,
     ctliveApiToken: stack.secrets.ctliveToken,
   };
   const handler: (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResponse> =

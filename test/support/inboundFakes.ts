@@ -99,7 +99,8 @@ export function setupWebhooks(
     lines,
     dedupe,
     forwarder,
-    message: (body: unknown, headers?: Record<string, string>, raw?: boolean) => call(onMessage, body, headers, raw),
+    message: (body: unknown, headers?: Record<string, string>, raw?: boolean, query?: Query) =>
+      call(onMessage, body, headers, raw, query),
     report: (body: unknown, headers?: Record<string, string>, raw?: boolean, query?: Query) =>
       call(onDeliveryReport, body, headers, raw, query),
   };

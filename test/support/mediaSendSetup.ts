@@ -1,3 +1,4 @@
+import { notifyUrlFor } from '../../lib/platform/config';
 import { memoryIdempotency } from './idempotencyFake';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createLogger } from '../../lib/platform/log';
@@ -51,7 +52,7 @@ export function setupSend(kind: MediaKind, answer: (call: Call) => Promise<Respo
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },
     publicUrl: PUBLIC_URL,
-    notifyUrl: `${PUBLIC_URL}/onDeliveryReport?token=${REPORT_TOKEN}`,
+    notifyUrl: notifyUrlFor(PUBLIC_URL, { INFOBIP_REPORT_TOKEN: REPORT_TOKEN }),
     ctliveApiToken: TOKEN,
     store: fake.store,
     media: { ttlSeconds: 86_400, fetchTtlSeconds: 60, maxBytes: MAX_BYTES },

@@ -19,12 +19,14 @@ export function fakeMediaStore() {
       values.set(id, { value: encodeEntry(entry), ttlSeconds });
       if (lostPutReply) throw new MediaStoreUnavailableError();
     },
-    async take(id, ttlSeconds) {
+    async take(id, kind, ttlSeconds) {
       guard(`take ${id} ${ttlSeconds}`);
       const stored = values.get(id);
       if (!stored) return { found: false };
-      stored.ttlSeconds = ttlSeconds;
-      return { found: true, entry: decodeEntry(stored.value) };
+      const entry = decodeEntry(stored.value);
+      // As the store's script: only a file of the asked kind, and only ever shorter.
+      if (entry?.kind === kind) stored.ttlSeconds = Math.min(stored.ttlSeconds, ttlSeconds);
+      return { found: true, entry };
     },
     async remove(id) {
       guard(`remove ${id}`);

@@ -1,3 +1,4 @@
+import type { NotifyUrl } from '../../lib/platform/config';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { createIdempotencyStore } from '../../lib/outbound/idempotency';
 import { createLogger } from '../../lib/platform/log';
@@ -20,7 +21,7 @@ export interface TemplateHarnessOptions {
   infobip: { baseUrl: string; apiKey: string; sender?: string };
   ctliveApiToken: string;
   /** Where the sandbox posts this harness's reports (notifyUrl). */
-  notifyUrl?: string;
+  notifyUrl?: NotifyUrl;
   cacheTtlSeconds?: number;
   sink: (line: string) => void;
 }

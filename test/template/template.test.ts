@@ -140,16 +140,16 @@ describe('serverless package --stage prod', () => {
     expect(routes).toEqual(expected);
   });
 
-  it('runs every function on nodejs22.x, arm64, with a timeout under API Gateway 30 s and above Infobip and ctlive client timeouts', () => {
+  it('runs every function on nodejs24.x, arm64, with a timeout under API Gateway 30 s and above Infobip and ctlive client timeouts', () => {
     const functions = resourcesOfType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(FUNCTIONS.map((f) => `${logicalId(f)}LambdaFunction`).sort());
     for (const name of FUNCTIONS) {
       const props = fn(name);
-      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Runtime).toBe('nodejs24.x');
       expect(props.Architectures).toEqual(['arm64']);
       const timeoutMs = Number(props.Timeout) * 1000;
       // A fetch function also streams large files through its Function URL, which API
-      // Gateway's 30 s does not bound (issue 17); through its routes it answers in one GETEX.
+      // Gateway's 30 s does not bound (issue 17); through its routes it answers in one Redis call.
       if (STREAMING.includes(name)) expect(timeoutMs).toBeLessThanOrEqual(120_000);
       else expect(timeoutMs).toBeLessThan(30_000);
       const vars = (props.Environment as { Variables: Record<string, string> }).Variables;

@@ -45,7 +45,9 @@ describe('the npm start banner', () => {
 
     expect(line(text, 'ctlive token')).toContain(LOCAL_CREDENTIALS.CTLIVE_API_TOKEN);
     expect(line(text, 'webhook auth')).toContain(`Basic infobip:${LOCAL_CREDENTIALS.INFOBIP_WEBHOOK_PASSWORD}`);
-    expect(line(text, 'webhook auth')).toContain(`?token=${LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN} in notifyUrl`);
+    expect(line(text, 'webhook auth')).toContain(
+      `reports by notifyUrl's ?token= (an HMAC of the messageId under ${LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN})`,
+    );
     expect(curl(text)).toContain(`-H "Authorization: Bearer ${LOCAL_CREDENTIALS.CTLIVE_API_TOKEN}"`);
     expect(text).not.toContain('from your environment');
   });
@@ -68,7 +70,7 @@ describe('the npm start banner', () => {
 
     expect(onlyPassword).not.toContain(password);
     expect(line(onlyPassword, 'webhook auth')).toBe(
-      `  webhook auth     Basic infobip:$INFOBIP_WEBHOOK_PASSWORD (from your environment) and ?token=${LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN} in notifyUrl`,
+      `  webhook auth     Basic infobip:$INFOBIP_WEBHOOK_PASSWORD (from your environment) and reports by notifyUrl's ?token= (an HMAC of the messageId under ${LOCAL_CREDENTIALS.INFOBIP_REPORT_TOKEN})`,
     );
     expect(both).not.toContain(password);
     expect(both).not.toContain('acme-user');
@@ -95,7 +97,9 @@ describe('the npm start banner', () => {
     const text = banner(stackWith({ INFOBIP_REPORT_TOKEN: token }));
 
     expect(text).not.toContain(token);
-    expect(line(text, 'webhook auth')).toContain('?token=$INFOBIP_REPORT_TOKEN (from your environment) in notifyUrl');
+    expect(line(text, 'webhook auth')).toContain(
+      "notifyUrl's ?token= (an HMAC of the messageId under $INFOBIP_REPORT_TOKEN (from your environment))",
+    );
   });
 
   it('names a Redis URL or ctlive target from the environment that carries a password, and prints one without', () => {

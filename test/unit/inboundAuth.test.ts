@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { BASIC, PASSWORD, result, setupWebhooks as setup } from '../support/inboundFakes';
 import inboundText from '../fixtures/infobip/infobip-inbound-text.json';
 
@@ -39,17 +40,36 @@ describe('onMessage webhook', () => {
       expect((await t.message(inboundText, { ...BASIC, 'x-key': 'k-123456' })).status).toBe(200);
     });
 
-    it("the notifyUrl's token alone lets a delivery report in (Infobip sends a notifyUrl no credentials)", async () => {
-      const token = 'report-token-0123456789abcdef0123456789';
-      const t = setup({ basic: { username: 'infobip', password: PASSWORD }, token: { current: token } });
-      const report = { results: [{ messageId: 'r-1', to: '39123456789', status: { groupName: 'DELIVERED' } }] };
+    it("a notifyUrl's token lets in its own message's report alone (Infobip sends a notifyUrl no credentials)", async () => {
+      const secret = 'report-token-0123456789abcdef0123456789';
+      const t = setup({ basic: { username: 'infobip', password: PASSWORD }, token: { current: secret } });
+      const reportOf = (messageId: string) => ({
+        results: [{ messageId, to: '39123456789', status: { groupName: 'DELIVERED' } }],
+      });
+      const token = reportTokenFor(secret, 'r-1');
 
-      expect((await t.report(report, {}, false, { token })).status).toBe(200);
-      expect((await t.report(report, {}, false, { token: `${token}x` })).status).toBe(401);
-      expect((await t.report(report, {}, false, {})).status).toBe(401);
-      expect((await t.report(report, BASIC, false, {})).status).toBe(200);
-      expect(t.forwarder.sent).toHaveLength(1);
+      expect((await t.report(reportOf('r-1'), {}, false, { token })).status).toBe(200);
+      expect((await t.report(reportOf('r-2'), {}, false, { token })).status).toBe(401);
+      expect(
+        (await t.report({ results: [...reportOf('r-1').results, ...reportOf('r-3').results] }, {}, false, { token })).status,
+      ).toBe(401);
+      expect((await t.report(reportOf('r-4'), {}, false, { token: secret })).status).toBe(401);
+      expect((await t.report(reportOf('r-5'), {}, false, { token: `${token.slice(0, -1)}x` })).status).toBe(401);
+      expect((await t.report(reportOf('r-6'), {}, false, {})).status).toBe(401);
+      expect((await t.report(reportOf('r-7'), BASIC, false, {})).status).toBe(200);
+      expect(t.forwarder.sent.map((e) => e.messageId)).toEqual(['r-1', 'r-7']);
       expect(t.lines.join('\n')).not.toContain(token);
+      expect(t.lines.join('\n')).not.toContain('r-2');
+    });
+
+    it("a notifyUrl's token never opens onMessage, not even for its own message's id", async () => {
+      const secret = 'report-token-0123456789abcdef0123456789';
+      const t = setup({ basic: { username: 'infobip', password: PASSWORD }, token: { current: secret } });
+      const token = reportTokenFor(secret, 'wamid.1');
+
+      expect((await t.message({ results: [result('wamid.1')] }, {}, false, { token })).status).toBe(401);
+      expect((await t.message({ results: [result('wamid.1')] }, {}, false, { token: secret })).status).toBe(401);
+      expect(t.forwarder.sent).toEqual([]);
     });
 
     it('nothing configured (allowed only locally): no check', async () => {

@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import {
   ConfigError,
   readConfiguredSecrets,
@@ -94,17 +95,45 @@ describe('the report token: the credential a notifyUrl carries', () => {
     for (const value of Object.values(env)) expect(String(error)).not.toContain(value);
   });
 
-  it('goes into every notifyUrl, in the query (the URL Infobip posts reports to)', () => {
-    expect(readNotifyUrl({ ...PUBLIC, INFOBIP_REPORT_TOKEN: TOKEN })).toBe(
-      `https://host/tenant/imchannel/onDeliveryReport?token=${TOKEN}`,
-    );
+  it('goes into every notifyUrl bound to its message, never as itself (the URL Infobip posts reports to)', () => {
+    const notifyUrl = readNotifyUrl({ ...PUBLIC, INFOBIP_REPORT_TOKEN: TOKEN });
+    expect(notifyUrl?.('m-1')).toBe(`https://host/tenant/imchannel/onDeliveryReport?token=${reportTokenFor(TOKEN, 'm-1')}`);
+    expect(notifyUrl?.('m-2')).not.toBe(notifyUrl?.('m-1'));
+    expect(notifyUrl?.('m-1')).not.toContain(TOKEN);
     expect(readNotifyUrl({ INFOBIP_REPORT_TOKEN: TOKEN })).toBeUndefined();
   });
 
   it('is required with a public URL, except where the webhooks may run open', () => {
     expect(() => readNotifyUrl(PUBLIC)).toThrow(/INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set/);
-    expect(readNotifyUrl({ ...PUBLIC, IS_OFFLINE: 'true' })).toBe('https://host/tenant/imchannel/onDeliveryReport');
-    expect(readNotifyUrl({ ...PUBLIC, INFOBIP_WEBHOOK_AUTH: 'none' })).toBe('https://host/tenant/imchannel/onDeliveryReport');
+    expect(readNotifyUrl({ ...PUBLIC, IS_OFFLINE: 'true' })?.('m')).toBe('https://host/tenant/imchannel/onDeliveryReport');
+    expect(readNotifyUrl({ ...PUBLIC, INFOBIP_WEBHOOK_AUTH: 'none' })?.('m')).toBe(
+      'https://host/tenant/imchannel/onDeliveryReport',
+    );
+  });
+
+  it('opens onMessage only where the deployment opted in, and the bare secret on reports only until a set time', () => {
+    const basic = { INFOBIP_WEBHOOK_USERNAME: 'infobip', INFOBIP_WEBHOOK_PASSWORD: 'password-0123456789' };
+    expect(readRequiredWebhookAuth({ ...basic, INFOBIP_REPORT_TOKEN: TOKEN }, 'onMessage').auth.token).toBeUndefined();
+    expect(() => readRequiredWebhookAuth({ INFOBIP_REPORT_TOKEN: TOKEN }, 'onMessage')).toThrow(
+      /INFOBIP_WEBHOOK_USERNAME with INFOBIP_WEBHOOK_PASSWORD \(or INFOBIP_WEBHOOK_HEADER\) is required/,
+    );
+    expect(
+      readRequiredWebhookAuth({ INFOBIP_REPORT_TOKEN: TOKEN, INFOBIP_ONMESSAGE_URL_TOKEN: 'true' }, 'onMessage').auth,
+    ).toEqual({ token: { current: TOKEN }, unboundTokenUntil: Number.POSITIVE_INFINITY });
+    expect(() => readRequiredWebhookAuth({ ...basic, INFOBIP_ONMESSAGE_URL_TOKEN: 'yes' }, 'onMessage')).toThrow(
+      /INFOBIP_ONMESSAGE_URL_TOKEN must be "true" or "false"/,
+    );
+    const soon = new Date(Date.now() + 48 * 3_600_000).toISOString();
+    expect(
+      readRequiredWebhookAuth({ INFOBIP_REPORT_TOKEN: TOKEN, INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL: soon }).auth.unboundTokenUntil,
+    ).toBe(Date.parse(soon));
+    const late = new Date(Date.now() + 30 * 24 * 3_600_000).toISOString();
+    expect(() => readRequiredWebhookAuth({ INFOBIP_REPORT_TOKEN: TOKEN, INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL: late })).toThrow(
+      /at most 7 days ahead/,
+    );
+    expect(() =>
+      readRequiredWebhookAuth({ INFOBIP_REPORT_TOKEN: TOKEN, INFOBIP_REPORT_TOKEN_UNBOUND_UNTIL: 'tomorrow' }),
+    ).toThrow(/must be an ISO 8601 time/);
   });
 
   it('is scrubbed from logs like every other secret', () => {

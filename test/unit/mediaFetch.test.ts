@@ -40,7 +40,7 @@ const NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'No file with this id',
 describe.each(MEDIA_KIND_NAMES)('fetch %s', (kind) => {
   const { fetchTag } = MEDIA_KINDS[kind];
 
-  it('GET answers the exact bytes as base64 with the contract headers, after one GETEX, logging the three runbook lines', async () => {
+  it('GET answers the exact bytes as base64 with the contract headers, after one Redis call, logging the three runbook lines', async () => {
     const { calls, lines, fetchFile, park } = setup(kind);
     const bytes = randomBytes(1001);
     const id = park(kind, bytes, 'NFO_resized.jpg', 'image/jpeg');

@@ -301,7 +301,8 @@ describe('POST /imchannel/media', () => {
     };
     return { call, puts, lines, calls: fake.calls };
   }
-  const PDF = { kind: 'document', fileName: 'contract.pdf', contentType: 'application/pdf', size: 50 * MB };
+  const SHA256 = 'ab'.repeat(32);
+  const PDF = { kind: 'document', fileName: 'contract.pdf', contentType: 'application/pdf', size: 50 * MB, sha256: SHA256 };
 
   it('answers a presigned PUT bound to the declared size and type, and keeps the entry for MEDIA_TTL_SECONDS', async () => {
     const { call, puts, calls, lines } = setup();
@@ -333,6 +334,13 @@ describe('POST /imchannel/media', () => {
     ['a size that is not a whole number', { ...PDF, size: 1.5 }, TOKEN, 400, 'VALIDATION_FAILED'],
     ['an unknown kind', { ...PDF, kind: 'gif' }, TOKEN, 400, 'VALIDATION_FAILED'],
     ['a sha256 that is not 64 hex digits', { ...PDF, sha256: 'abc' }, TOKEN, 400, 'VALIDATION_FAILED'],
+    [
+      'no sha256 (the presigned PUT could replace the file after the send checked it)',
+      { ...PDF, sha256: undefined },
+      TOKEN,
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['a document over 100 MB', { ...PDF, size: 100 * MB + 1 }, TOKEN, 413, 'PAYLOAD_TOO_LARGE'],
     [
       'a video over 16 MB',
@@ -401,7 +409,7 @@ describe('fetching an S3-backed file', () => {
     const takes: string[] = [];
     const store: MediaStore = {
       async put() {},
-      async take(takenId, ttl) {
+      async take(takenId, _kind, ttl) {
         takes.push(`${takenId} ${ttl}`);
         return takenId === id ? { found: true, object: entry } : { found: false };
       },
@@ -442,7 +450,7 @@ describe('fetching an S3-backed file', () => {
     return { opened, open, body: () => Buffer.concat(chunks) };
   }
 
-  it('HEAD answers from the metadata: no S3 call, the one GETEX, the three runbook lines', async () => {
+  it('HEAD answers from the metadata: no S3 call, the one Redis call, the three runbook lines', async () => {
     const { id, buffered, calls, takes, lines } = setup();
     const res = await buffered(event(id, 'HEAD'), lambdaContext(spec.fetchTag));
     expect(res.statusCode).toBe(200);

@@ -35,7 +35,7 @@ describe('media functions at cold start', () => {
     expect(status).not.toBe(0);
     expect(stdout.trim()).toBe(
       `[IMCHANNEL] [${name}] Configuration error, the function cannot start: IMCHANNEL_PUBLIC_URL is required but not set; ` +
-        'INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token',
+        'INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries a token made from it',
     );
   });
 
@@ -46,7 +46,7 @@ describe('media functions at cold start', () => {
       '[IMCHANNEL] [sendWhatsAppImageMessage] Configuration error, the function cannot start: ' +
         'UPSTASH_REDIS_REST_URL is required but not set; UPSTASH_REDIS_REST_TOKEN is required but not set; ' +
         'IMCHANNEL_PUBLIC_URL is required but not set; ' +
-        'INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries this token; ' +
+        'INFOBIP_REPORT_TOKEN is required when IMCHANNEL_PUBLIC_URL is set: Infobip sends delivery reports to notifyUrl without credentials, so the URL carries a token made from it; ' +
         'CTLIVE_API_TOKEN is required but not set; ' +
         'MEDIA_MAX_BYTES must be a positive whole number, got "big"',
     );

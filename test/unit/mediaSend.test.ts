@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { createHash } from 'node:crypto';
 import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { OMNI_MAPPING } from '../../lib/outbound/transports/omni';
@@ -90,9 +91,17 @@ describe('send: the runbook lines', () => {
 
     const res = await send(bodyFor('image'));
 
-    const payload = { ...omniImageRequest, whatsApp: sentWhatsApp(), notifyUrl: `${PUBLIC_URL}/onDeliveryReport?token=***` };
-    // Infobip gets the report token; the log line only its place.
-    expect(JSON.parse(String(infobipCalls[0]?.init.body)).notifyUrl).toBe(`${PUBLIC_URL}/onDeliveryReport?token=${REPORT_TOKEN}`);
+    const sent = JSON.parse(String(infobipCalls[0]?.init.body)) as { destinations: { messageId: string }[]; notifyUrl: string };
+    const { messageId } = sent.destinations[0] as { messageId: string };
+    const destinations = [{ ...omniImageRequest.destinations[0], messageId }];
+    const payload = {
+      ...omniImageRequest,
+      destinations,
+      whatsApp: sentWhatsApp(),
+      notifyUrl: `${PUBLIC_URL}/onDeliveryReport?token=***`,
+    };
+    // Infobip gets the report token, bound to the message's id; the log line only its place.
+    expect(sent.notifyUrl).toBe(`${PUBLIC_URL}/onDeliveryReport?token=${reportTokenFor(REPORT_TOKEN, messageId)}`);
     expect(payload.whatsApp).toEqual({ text: 'NFO_resized.jpg', imageUrl: res.body.mediaUrl });
     expect(lines).toEqual([
       `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${BASE_URL}/omni/1/advanced] Data [${JSON.stringify(payload)}] with api key header`,

@@ -19,7 +19,7 @@ async function inputsOf(name: string): Promise<string[]> {
     absWorkingDir: ROOT,
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     format: 'cjs',
     mainFields: ['module', 'main'],
     write: false,

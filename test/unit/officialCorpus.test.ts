@@ -1,3 +1,5 @@
+import { notifyUrlFor } from '../../lib/platform/config';
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { readdirSync, readFileSync } from 'node:fs';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { join } from 'node:path';
@@ -108,7 +110,7 @@ function sendMessageHandler(answer: () => Response, publicUrl?: string) {
     log: createLogger('sendMessage', { format: 'text', level: 'INFO', sink, secrets: [TOKEN] }),
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
     infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com'], timeoutMs: 200 },
-    notifyUrl: publicUrl === undefined ? undefined : `${publicUrl}/onDeliveryReport?token=${REPORT_TOKEN}`,
+    notifyUrl: publicUrl === undefined ? undefined : notifyUrlFor(publicUrl, { INFOBIP_REPORT_TOKEN: REPORT_TOKEN }),
     ctliveApiToken: TOKEN,
   });
   const send = async (body: unknown) => {
@@ -120,6 +122,27 @@ function sendMessageHandler(answer: () => Response, publicUrl?: string) {
 
 const sentRequest = (calls: Call[]) => JSON.parse(String(calls[0]?.init.body)) as Json;
 
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * The sample's request as IMChannel now makes it: a notifyUrl's token is bound to the
+ * message (lib/platform/reportToken.ts), so a send without a messageId of its own is given a
+ * fresh UUID; the sample's token becomes the HMAC of that id.
+ */
+function withBoundToken(sample: Json, sent: Json): Json {
+  const url = sample.notifyUrl;
+  if (typeof url !== 'string') return sample;
+  const [destination] = sample.destinations as Json[];
+  const [sentDestination] = sent.destinations as Json[];
+  const messageId = (destination?.messageId ?? sentDestination?.messageId) as string;
+  if (destination?.messageId === undefined) expect(messageId).toMatch(UUID_V4);
+  return {
+    ...sample,
+    destinations: [{ ...destination, messageId }],
+    notifyUrl: url.replace(/token=[^&]+/, `token=${reportTokenFor(REPORT_TOKEN, messageId)}`),
+  };
+}
+
 describe.each(samples.filter((name) => name.startsWith('omni-request-')))('%s', (name) => {
   const { body: omniRequest, expected } = sample(name);
 
@@ -128,16 +151,15 @@ describe.each(samples.filter((name) => name.startsWith('omni-request-')))('%s', 
       const { calls, send } = sendMessageHandler(ok, expected.publicUrl as string | undefined);
 
       expect((await send(expected.ctlive)).status).toBe(200);
-      expect(sentRequest(calls)).toEqual(omniRequest);
+      expect(sentRequest(calls)).toEqual(withBoundToken(omniRequest, sentRequest(calls)));
     } else {
       const t = setupSend(expected.route as MediaKind);
 
       const res = await t.send(expected.ctlive);
 
       expect(res.status).toBe(200);
-      expect(sentRequest(t.infobipCalls)).toEqual(
-        JSON.parse(JSON.stringify(omniRequest).replace('{mediaId}', String(res.body.mediaId))),
-      );
+      const sample = JSON.parse(JSON.stringify(omniRequest).replace('{mediaId}', String(res.body.mediaId))) as Json;
+      expect(sentRequest(t.infobipCalls)).toEqual(withBoundToken(sample, sentRequest(t.infobipCalls)));
     }
   });
 });

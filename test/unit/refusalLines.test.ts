@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { makeSendMessageHandler } from '../../lib/messages/text';
@@ -96,10 +97,29 @@ describe('webhook credentials', () => {
   const PREVIOUS = 'previous-token-0123456789abcdef01234567';
   const withToken: WebhookAuthConfig = { ...config, token: { current: TOKEN, previous: PREVIOUS } };
 
-  it("accepts the URL's token alone (a notifyUrl report carries no credentials), the previous one during a rotation", () => {
-    expect(reasonOf({}, { token: TOKEN }, withToken)).toBe('accepted');
-    expect(reasonOf({}, { token: PREVIOUS }, withToken)).toBe('accepted');
-    expect(reasonOf({}, { token: TOKEN }, { token: { current: TOKEN } })).toBe('accepted');
+  it("takes the bare secret as the URL's token only while the configuration says so, the previous one during a rotation", () => {
+    const until = { ...withToken, unboundTokenUntil: Date.now() + 60_000 };
+    expect(reasonOf({}, { token: TOKEN }, until)).toBe('accepted');
+    expect(reasonOf({}, { token: PREVIOUS }, until)).toBe('accepted');
+    const over = { ...withToken, unboundTokenUntil: Date.now() - 1 };
+    expect(reasonOf({}, { token: TOKEN }, over)).toBe(
+      "no Basic credentials, no x-hook header, the URL's token is the bare secret, which this route does not take",
+    );
+    expect(reasonOf({}, { token: TOKEN }, { token: { current: TOKEN } })).not.toBe('accepted');
+  });
+
+  it('lets a bound token through to the body check only where reports arrive, and binds it to one message', () => {
+    const bound = reportTokenFor(TOKEN, 'm-1');
+    const binding = checkWebhookAuth({ headers: {}, query: { token: bound } }, withToken, { acceptsBoundToken: true });
+    expect(binding?.('m-1')).toBe(true);
+    expect(binding?.('m-2')).toBe(false);
+    const old = checkWebhookAuth({ headers: {}, query: { token: reportTokenFor(PREVIOUS, 'm-1') } }, withToken, {
+      acceptsBoundToken: true,
+    });
+    expect(old?.('m-1')).toBe(true);
+    expect(reasonOf({}, { token: bound }, withToken)).toBe(
+      "no Basic credentials, no x-hook header, the URL's token does not match",
+    );
   });
 
   it('accepts the header credentials without a token, and names every failure, never a value', () => {
@@ -107,6 +127,7 @@ describe('webhook credentials', () => {
     expect(reasonOf({ authorization: good, 'x-hook': 'hook-value-0123456789' }, {}, withToken)).toBe('accepted');
     expect(reasonOf({}, {}, withToken)).toBe('no Basic credentials, no x-hook header, no token in the URL');
     const wrong = reasonOf({ 'x-hook': 'hook-value-0123456789' }, { token: `${TOKEN}x` }, withToken);
+
     expect(wrong).toBe("no Basic credentials, the URL's token does not match");
     expect(reasonOf({}, { token: `${PREVIOUS}x` }, { token: { current: TOKEN } })).not.toContain(PREVIOUS);
   });

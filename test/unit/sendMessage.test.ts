@@ -1,3 +1,4 @@
+import { reportTokenFor } from '../../lib/platform/reportToken';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { readNotifyUrl } from '../../lib/platform/config';
@@ -98,7 +99,7 @@ describe('sendMessage', () => {
       ...omniTextRequest,
       destinations: [{ to: { phoneNumber: '39123456789' }, messageId: 'my-id-1' }],
       callbackData: 'cb',
-      notifyUrl: `https://host/tenant/imchannel/onDeliveryReport?token=${REPORT_TOKEN}`,
+      notifyUrl: `https://host/tenant/imchannel/onDeliveryReport?token=${reportTokenFor(REPORT_TOKEN, 'my-id-1')}`,
     });
     expect(lines.join('\n')).toContain('onDeliveryReport?token=***');
     expect(lines.join('\n')).not.toContain(REPORT_TOKEN);

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { refuseForeignHost } from '../localHostGuard';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DELIVERED, STATUS, undelivered } from './codes';
@@ -84,6 +85,7 @@ class Sandbox implements InfobipSandbox {
       batchMax: opts.reportBatchMax ?? DEFAULT_BATCH_MAX,
     });
     this.server = createServer((req, res) => {
+      if (refuseForeignHost(req, res)) return;
       this.handle(req, res).catch((e: unknown) => {
         this.log(`internal error: ${describe(e)}`);
         if (!res.headersSent && !res.destroyed) this.reply(res, 500, infobipErrorBody(500));

@@ -155,7 +155,7 @@ export async function startStack(): Promise<Stack> {
       log: logger(tag),
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
     });
   const sendMessageWith: Stack['sendMessageWith'] = ({ baseUrl, allowedHosts, fetch }) =>
@@ -164,7 +164,7 @@ export async function startStack(): Promise<Stack> {
       log: logger('sendMessage'),
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
     });
   const sendMediaWith: Stack['sendMediaWith'] = (kind, { baseUrl, allowedHosts, fetch }) => {
@@ -176,7 +176,7 @@ export async function startStack(): Promise<Stack> {
       infobipConfig: infobipConfig(baseUrl, allowedHosts),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
       publicUrl,
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
       store: createMediaStore(upstash, log),
       media,
@@ -192,7 +192,7 @@ export async function startStack(): Promise<Stack> {
       infobipConfig: withSender(infobipConfig(baseUrl, allowedHosts), sender),
       infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
       publicUrl,
-      notifyUrl: `${publicUrl}/onDeliveryReport`,
+      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
       store: createMediaStore(upstash, log),
       media,
