@@ -34,16 +34,16 @@ const base64 = (bytes: Buffer) => bytes.toString('base64');
 const stickerFile = (name: string) => JSON.parse(JSON.parse(readFileSync(join(EVENTS, name), 'utf8')).body).content as string;
 
 describe('choosing the transport', () => {
-  it('sends through OMNI by default, byte for byte as before, and says so in the answer', async () => {
+  it('sends through OMNI by default, in the runbook field order, and says so in the answer', async () => {
     const t = harness(makeSendMessageHandler, { sender: SENDER });
 
-    const res = await t.send({ to: '39123456789', text: 'Hello' });
+    const res = await t.send({ to: '39123456789', text: 'Hello', messageId: 'm-1' });
 
     expect(res.status).toBe(200);
     expect(res.body.transport).toBe('omni');
     expect(t.calls.map((c) => c.url)).toEqual([`${BASE_URL}/omni/1/advanced`]);
     expect(JSON.stringify(t.calls[0]?.body)).toBe(
-      `{"scenarioKey":"SCENARIO-KEY","destinations":[{"to":{"phoneNumber":"39123456789"}}],"whatsApp":{"text":"Hello"},"notifyUrl":"${NOTIFY_URL}"}`,
+      `{"scenarioKey":"SCENARIO-KEY","destinations":[{"to":{"phoneNumber":"39123456789"},"messageId":"m-1"}],"whatsApp":{"text":"Hello"},"notifyUrl":"${NOTIFY_URL}"}`,
     );
   });
 
