@@ -11,7 +11,7 @@ import { round } from './stats';
 import { Child, startServers } from './warm';
 
 /**
- * Part 6: webhooks at Infobip's batch sizes (issue 16). onMessage's shipped bundle, in its
+ * Part 6: webhooks at Infobip's batch sizes. onMessage's shipped bundle, in its
  * own process, takes one webhook of 100 and one of 2,000 results against a ctlive that
  * takes 50 ms per event, once with an http target (the ctlive sink) and once with a
  * `lambda:` target (a stand-in for the Lambda Invoke API, bench/lambdaStandIn.ts): wall
@@ -20,7 +20,7 @@ import { Child, startServers } from './warm';
  */
 
 export const BATCH_LATENCY_MS = 50;
-/** Issue 16's targets: 100 results within 1 s, 2,000 within 10 s. */
+/** The batch targets: 100 results within 1 s, 2,000 within 10 s. */
 export const BATCH_TARGETS_MS: Record<number, number> = { 100: 1_000, 2000: 10_000 };
 /** Customers per batch: a busy business number, each customer writing several messages in the batch. */
 const CONVERSATIONS: Record<number, number> = { 100: 20, 2000: 200 };

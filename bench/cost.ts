@@ -1,5 +1,5 @@
 /**
- * `npm run cost`: what 1,000 messages cost on this design (issue 16, point 4), from what one
+ * `npm run cost`: what 1,000 messages cost on this design, from what one
  * message measurably does. Each flow runs in this process through the production handlers,
  * against a real Redis behind the Upstash proxy (which counts requests and commands), the
  * Infobip sandbox and the ctlive sink on 127.0.0.1:
@@ -51,7 +51,7 @@ export const ASSUMED = {
   redisRoundTripMs: 3,
   /** One OMNI send, Lambda to Infobip's API and back. */
   infobipCallMs: 150,
-  /** One forward to ctlive (the figure issue 16 measures batches against). */
+  /** One forward to ctlive (the figure batches are measured against). */
   ctliveForwardMs: 50,
   /** Lambda's own START, END and REPORT lines per invocation, in CloudWatch Logs. */
   lambdaLinesBytes: 350,

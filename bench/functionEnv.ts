@@ -60,7 +60,7 @@ export function functionEnv(name: string, services: Services, target: CtliveTarg
     MEDIA_MAX_BYTES: '4194304',
     SECRETS_SSM_PATH: '',
     CTLIVE_TIMEOUT_MS: '5000',
-    // Large files (issue 17): a bucket behind an address nothing listens on, as the local
+    // Large files: a bucket behind an address nothing listens on, as the local
     // stack's is, with a key pair of its own (the role's credentials on Lambda). Presigning
     // is local, so the upload route's warm path never reaches it.
     MEDIA_BUCKET: 'imchannel-bench-media',

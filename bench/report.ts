@@ -18,7 +18,7 @@ export interface BenchResults {
   coldInit?: ColdReport;
   warm?: WarmReport;
   batch?: BatchReport;
-  /** Issue 17: peak RSS of the streaming fetch; absent from runs before it. */
+  /** Peak RSS of the streaming fetch; absent from runs before it. */
   stream?: StreamReport;
   /** Whether the Lambda client is loaded with CTLIVE_TARGET=http(s), per webhook function. */
   lambdaClientWithHttpTarget?: {

@@ -1,5 +1,5 @@
 /**
- * Table 7 of `npm run bench` (issue 17; `--only stream` runs it alone): peak RSS of the streaming fetch while it serves
+ * Table 7 of `npm run bench` (`--only stream` runs it alone): peak RSS of the streaming fetch while it serves
  * documents of 1 MB, 25 MB and 100 MB (1 MB and 25 MB in `--short`) from S3. The shipped
  * onGetDocumentMessage bundle runs in a process of its own (bench/streamChild.ts) under a
  * stand-in for Lambda's response streaming, on the local stack's pieces: a real Redis

@@ -102,7 +102,7 @@ async function invokeStatements(resolveVariable) {
 const MEDIA_OBJECTS = { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/media/*' };
 
 /**
- * What each function may do in the media bucket (issue 17), and nothing else: the upload
+ * What each function may do in the media bucket, and nothing else: the upload
  * route signs PUTs (a presigned URL carries the signer's rights, so its role needs
  * s3:PutObject), a media send HEADs an upload and deletes a refused one (S3 authorises
  * HeadObject by s3:GetObject: there is no s3:HeadObject action), a fetch reads it.

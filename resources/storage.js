@@ -1,5 +1,5 @@
 'use strict';
-// The media bucket of large files (issue 17) and the settings that point the functions at
+// The media bucket of large files and the settings that point the functions at
 // it, by stage. Referenced from serverless.yml as ${file(./resources/storage.js):<export>}.
 // On the local stage everything comes from the environment the local stack sets (its s3rver
 // and its streaming route, tools/stack.ts); on AWS the bucket is this stack's own and the

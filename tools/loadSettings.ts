@@ -1,5 +1,5 @@
 /**
- * How long each load run of `npm run test:reliability` lasts. Issue 6 asks for 30 s per
+ * How long each load run of `npm run test:reliability` lasts. The load test runs 30 s per
  * route, and that is what CI and the committed figures use; LOAD_SECONDS may shorten the
  * runs while iterating locally, and is ignored when CI is set.
  */

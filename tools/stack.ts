@@ -59,7 +59,7 @@ export interface LocalStack {
   sinkFunctionName: string;
   /** Serves docs/openapi.json and docs/ctlive-events.schema.json. */
   docs: DocsServer;
-  /** The media bucket's S3-compatible server (issue 17). */
+  /** The media bucket's S3-compatible server. */
   s3: LocalS3;
   /** The streaming fetch route, the local stand-in for the fetch functions' Function URLs. */
   streamUrl: string;
@@ -103,7 +103,7 @@ function localDefaults(
     MEDIA_TTL_SECONDS: '86400',
     MEDIA_FETCH_TTL_SECONDS: '60',
     MEDIA_MAX_BYTES: '4194304',
-    // Large files (issue 17): the local S3 and the streaming fetch route.
+    // Large files: the local S3 and the streaming fetch route.
     MEDIA_BUCKET: s3.bucket,
     MEDIA_BUCKET_REGION: s3.region,
     MEDIA_S3_ENDPOINT: s3.url,

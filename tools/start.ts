@@ -14,7 +14,7 @@ export type BannerStack = Pick<LocalStack, 'apiUrl' | 'token' | 'env' | 'fromEnv
   proxy: { url: string };
   sink: { url: string };
   docs: { url: string };
-  /** Large files (issue 17): the local S3 and the streaming fetch route; absent in older callers. */
+  /** Large files: the local S3 and the streaming fetch route; absent in older callers. */
   s3?: { url: string; bucket: string };
   streamUrl?: string;
 };

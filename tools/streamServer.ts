@@ -1,6 +1,6 @@
 /**
  * The local stack's stand-in for the fetch functions' streaming Lambda Function URLs
- * (issue 17, `MEDIA_FETCH_MODE=stream`). serverless-offline calls every handler the
+ * (`MEDIA_FETCH_MODE=stream`). serverless-offline calls every handler the
  * buffered way (`handler(event, context, callback)`, even one marked by
  * `awslambda.streamifyResponse`), and a buffered answer holds the whole file, so it cannot
  * serve a 100 MB document as Lambda's response streaming does. This server runs the same

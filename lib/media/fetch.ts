@@ -20,7 +20,7 @@ export { makeStreamingFetch, type OpenResponse } from './fetchStream';
  * `GET|HEAD /imchannel/get{Kind}Message/{id}` (CONTRACT section 4), called by Infobip
  * without credentials: the unguessable id is the secret. Every miss answers the same 404,
  * so the answer tells nothing about which ids exist or what they hold. An S3-backed file
- * (issue 17) is answered HEAD from its metadata and GET with a 302 to a presigned S3 GET:
+ * is answered HEAD from its metadata and GET with a 302 to a presigned S3 GET:
  * through API Gateway a Lambda answer holds at most 6 MB, so the bytes never come this way.
  */
 export function makeFetchMediaHandler(spec: MediaKindSpec, deps: MediaFetchDeps) {

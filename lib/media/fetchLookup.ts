@@ -26,7 +26,7 @@ export interface MediaFetchDeps {
   log: TaggedLogger;
   store: MediaStore;
   media: MediaConfig;
-  /** The media bucket (issue 17); without it an S3-backed entry is not a file here. */
+  /** The media bucket; without it an S3-backed entry is not a file here. */
   objects?: ObjectStorage;
 }
 

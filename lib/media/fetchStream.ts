@@ -13,7 +13,7 @@ import { idOf, makeLookup, methodOf, type MediaFetchDeps } from './fetchLookup';
 export type OpenResponse = (statusCode: number, headers: Record<string, string>) => Writable;
 
 /**
- * The same fetch, answering with a stream (issue 17, `MEDIA_FETCH_MODE=stream`): on AWS the
+ * The same fetch, answering with a stream (`MEDIA_FETCH_MODE=stream`): on AWS the
  * fetch function's Lambda Function URL in RESPONSE_STREAM mode, locally the local stack's
  * streaming route (tools/streamServer.ts), both running this code. An S3-backed file's GET
  * is piped from S3 as it arrives, so memory stays constant whatever its size.

@@ -2,7 +2,7 @@ import { isMediaKind, type MediaKind } from './kinds';
 import { contentDisposition } from './format';
 
 /**
- * The Redis value of a file that lives in S3 (issue 17), beside the inline one of
+ * The Redis value of a file that lives in S3, beside the inline one of
  * ./format.ts (`v: 1`, still read as before): `v: 2` holds what was declared at upload and
  * where the object is. The key's life is the file's: once it is gone the file is not
  * served, whatever the bucket still holds.

@@ -5,7 +5,7 @@ import { UnavailableError } from '../platform/errors';
 import type { TaggedLogger } from '../platform/log';
 
 /**
- * The S3 bucket behind large files (issue 17), over plain fetch signed by `aws4fetch`
+ * The S3 bucket behind large files, over plain fetch signed by `aws4fetch`
  * (chosen by measurement over @aws-sdk/client-s3 with its presigner: docs/performance.md,
  * "S3 client"). Only the upload route, the media sends and the fetch functions import this
  * file, so no other bundle carries it (test/unit/objectStorageBundles.test.ts).

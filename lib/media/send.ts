@@ -124,7 +124,7 @@ export interface MediaSendDeps extends OutboundDeps {
   ctliveApiToken: string;
   store: MediaStore;
   media: MediaConfig;
-  /** The media bucket (issue 17): sends by `mediaId`; without it only inline files are taken. */
+  /** The media bucket: sends by `mediaId`; without it only inline files are taken. */
   objects?: StoredMediaDeps;
 }
 

@@ -15,7 +15,7 @@ import { CAPTION_MAX, CONTENT_TYPE_MAX, FILE_NAME_MAX } from './limits';
 import { SNIFF_BYTES, checkLeadingBytes } from './magic';
 
 /**
- * A media send that names an upload (`mediaId`, issue 17) instead of carrying `content`:
+ * A media send that names an upload (`mediaId`) instead of carrying `content`:
  * the object must be in the bucket with the size and type declared at upload, within the
  * kind's limit, and its first bytes must fit that type as an inline file's must, before
  * Infobip is called; otherwise a 4xx and nothing sent.

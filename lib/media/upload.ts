@@ -58,7 +58,7 @@ export interface MediaUploadDeps {
 const MAX_BODY_BYTES = 16 * 1024;
 
 /**
- * `POST /imchannel/media` (issue 17): a presigned S3 PUT bound to the declared size and
+ * `POST /imchannel/media`: a presigned S3 PUT bound to the declared size and
  * type (and SHA-256 when given), and the Redis entry a media send then names by `mediaId`.
  * Nothing reaches S3 here: presigning is local, so the one network call is the SET.
  */

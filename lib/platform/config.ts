@@ -625,7 +625,7 @@ export const INFOBIP_MEDIA_LIMITS = {
 } as const;
 export type MediaLimits = Record<keyof typeof INFOBIP_MEDIA_LIMITS, number>;
 
-/** Where uploaded files live (issue 17): the bucket, how it is signed for, and how they are served. */
+/** Where uploaded files live: the bucket, how it is signed for, and how they are served. */
 export interface ObjectStorageConfig {
   bucket: string;
   region: string;

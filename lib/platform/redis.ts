@@ -14,7 +14,7 @@ const idInKey = (id: string) => (id.length <= MAX_ID_IN_KEY ? id : `sha256:${cre
 /** Key names, in one place (docs/ENGINEERING.md habit 7). */
 export const redisKeys = {
   media: (id: string) => `IMChannel:MultimediaMessage:${id}`,
-  /** The messageId an upload (issue 17) was sent as: an upload carries one message. */
+  /** The messageId an upload was sent as: an upload carries one message. */
   uploadSent: (id: string) => `IMChannel:UploadSent:${id}`,
   webhookEvent: (kind: string, messageId: string) => `IMChannel:Webhook:${kind}:${idInKey(messageId)}`,
   /** A send's Idempotency-Key (its SHA-256, so any printable key makes a plain key name). */

@@ -12,7 +12,7 @@ import { getParameters, type SsmSettings } from './ssm';
 export const SEND_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INFOBIP_REPORT_TOKEN'] as const;
 /** listTemplates: it reads Infobip's template list, and sends nothing that reports could follow. */
 export const CATALOGUE_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY'] as const;
-/** createMediaUpload (issue 17): the caller's bearer token and Redis; S3 is signed with the role's credentials. */
+/** createMediaUpload: the caller's bearer token and Redis; S3 is signed with the role's credentials. */
 export const UPLOAD_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN'] as const;
 /** The four onGet*Message functions. */
 export const FETCH_SECRETS = ['UPSTASH_REDIS_REST_TOKEN'] as const;

@@ -83,7 +83,7 @@ function settingsOf(event: HttpEvent, config: InfobipConfig): { sender: string; 
 }
 
 /**
- * `GET /imchannel/templates` (issue 14): the sender's WhatsApp templates for ctlive's agents,
+ * `GET /imchannel/templates`: the sender's WhatsApp templates for ctlive's agents,
  * from Redis when read from Infobip less than TEMPLATES_CACHE_TTL_SECONDS ago (one GET),
  * else from Infobip (one GET there and one SET EX here). `refresh=true` skips the cache.
  */

@@ -1,5 +1,5 @@
 /**
- * Large files (issue 17) through the whole local stack, as ctlive and Infobip see it:
+ * Large files through the whole local stack, as ctlive and Infobip see it:
  * the upload route under serverless-offline, the PUT straight to the stack's S3 (s3rver),
  * the send by mediaId, and the sandbox's HEAD then GET on the streaming route, which runs
  * the fetch functions' streaming code as their Function URLs do on AWS.

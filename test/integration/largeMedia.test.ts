@@ -1,5 +1,5 @@
 /**
- * Large files (issue 17) on the real pieces: Redis through the Upstash REST proxy, an
+ * Large files on the real pieces: Redis through the Upstash REST proxy, an
  * S3-compatible server (s3rver behind the SigV4 check, tools/localS3.ts) and the Infobip
  * sandbox over HTTP. ctlive asks for an upload, PUTs the bytes to S3 itself, sends the
  * mediaId; the sandbox fetches HEAD then GET as Infobip does, and its digest is compared.

@@ -1,5 +1,5 @@
 /**
- * Attacks (issue 6, part 4), each a named test: media ids built to reach Redis, `baseUrl`
+ * Attacks, each a named test: media ids built to reach Redis, `baseUrl`
  * tricks built to carry the API key elsewhere, webhook credentials wrong in every way,
  * and header injection through a file name. Redis is the suite's own server, watched with
  * MONITOR, so "never reaches Redis" is counted, not assumed.

@@ -1,5 +1,5 @@
 /**
- * Generated bad input (issue 6, part 3): fast-check throws at least 1,000 requests at each
+ * Generated bad input: fast-check throws at least 1,000 requests at each
  * endpoint, bodies and headers both, near-valid and plain garbage. Every answer must be
  * one the contract names for bad input (or 200 when the input happened to be valid),
  * never a crash or a 5xx; a request without the right credentials is always 401; and no

@@ -1,5 +1,5 @@
 /**
- * Issue 6, part 2: exactly once under load. Over ten thousand inbound results, a fifth of
+ * Exactly once under load. Over ten thousand inbound results, a fifth of
  * everything sent being duplicates (some posted at the same moment as their original, some
  * re-posted later, some in other batches), one forward in twenty refused by ctlive, and
  * every non-2xx retried the way Infobip retries: ctlive receives each messageId once.
@@ -40,7 +40,7 @@ interface CtliveEvent {
   raw: unknown;
 }
 
-/** Issue 16: Infobip's largest batch (maxBucketSize 2000), a few of them, from their own customers each. */
+/** Infobip's largest batch (maxBucketSize 2000), a few of them, from their own customers each. */
 const BATCHES = 3;
 const BATCH_SIZE = 2_000;
 const CUSTOMERS_PER_BATCH = 100;

@@ -1,5 +1,5 @@
 /**
- * Fault matrix, ctlive side (issue 6, part 1): the HTTP target answering 500, too slow,
+ * Fault matrix, ctlive side: the HTTP target answering 500, too slow,
  * or refusing connections, and the Lambda target throttled or failing, for both webhooks.
  * For each: 503 CTLIVE_UNAVAILABLE (so that Infobip retries), an ERROR line with the
  * function's tag and Infobip's messageId, no de-duplication claim left in Redis, nothing

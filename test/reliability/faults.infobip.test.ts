@@ -1,5 +1,5 @@
 /**
- * Fault matrix, Infobip side (issue 6, part 1): each way Infobip can fail, against
+ * Fault matrix, Infobip side: each way Infobip can fail, against
  * sendMessage and the four media sends, on a real Redis. For each: the status and error
  * code of CONTRACT section 3, one ERROR line with the function's tag and the message id,
  * the state of the media store afterwards (a refused send leaves no file; a timed-out one
@@ -168,7 +168,7 @@ describe.each(FAULTS)('$name', (fault) => {
     }),
   );
 
-  // The issue 14 sends: nothing parked (a plain template parks nothing either), so sendMessage's checks.
+  // The location, contact-card and template sends: nothing parked (a plain template parks nothing either), so sendMessage's checks.
   const otherSends: [string, () => Parameters<Stack['call']>[0], (id: string) => Record<string, unknown>][] = [
     [
       LOCATION_TAG,

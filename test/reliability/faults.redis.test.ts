@@ -1,5 +1,5 @@
 /**
- * Fault matrix, Redis side (issue 6, part 1): Redis down, Redis slower than the client's
+ * Fault matrix, Redis side: Redis down, Redis slower than the client's
  * timeout, and Redis restarted in the middle of a run, against every function that uses
  * it: the media sends (store), the media fetches (GET and EXPIRE LT, one script) and both webhooks (claims).
  * Expected: 503 REDIS_UNAVAILABLE (CONTRACT sections 3 to 5), an ERROR line with the tag,

@@ -1,5 +1,5 @@
 /**
- * Fault matrix, S3 side (issue 17, point 7): the media bucket slow or refusing, an upload
+ * Fault matrix, S3 side: the media bucket slow or refusing, an upload
  * that never came, and a fetch after the key expired, against the upload route, the sends
  * by mediaId and the fetches, on a real Redis (through the Upstash proxy), s3rver and the
  * Infobip sandbox. For each: the status and code the caller gets, that nothing reaches

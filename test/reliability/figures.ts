@@ -49,7 +49,7 @@ interface LoadFile {
     };
     ctlive: { received: number; refused: number; distinctMessageIds: number };
   };
-  /** Issue 16's batches of 2,000; absent from results promoted before it. */
+  /** The batches of 2,000; absent from results promoted before it. */
   exactlyOnceBatches?: {
     seconds: number;
     batches: number;

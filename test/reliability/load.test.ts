@@ -1,5 +1,5 @@
 /**
- * Issue 6, part 5: the local stack under load. autocannon drives sendMessage (ctlive's
+ * The local stack under load. autocannon drives sendMessage (ctlive's
  * side), a media fetch (Infobip fetching a stored file) and onMessage (Infobip's webhook)
  * for 30 s each over real HTTP; every request must be answered 2xx, and what the load
  * set off behind the answers (delivery reports, forwards to ctlive) must be complete.

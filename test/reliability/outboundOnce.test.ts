@@ -1,5 +1,5 @@
 /**
- * Issue 15, point 4: exactly once on the way out, under faults. A simulated ctlive sends
+ * Exactly once on the way out, under faults. A simulated ctlive sends
  * thousands of texts and images, each under an Idempotency-Key (the header, or the body's
  * messageId), and retries the way real clients do: at once after its own timeout (while the
  * first attempt may still be running), after a pause on 5xx, and after `Retry-After` on 409,

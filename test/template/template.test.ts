@@ -149,7 +149,7 @@ describe('serverless package --stage prod', () => {
       expect(props.Architectures).toEqual(['arm64']);
       const timeoutMs = Number(props.Timeout) * 1000;
       // A fetch function also streams large files through its Function URL, which API
-      // Gateway's 30 s does not bound (issue 17); through its routes it answers in one Redis call.
+      // Gateway's 30 s does not bound; through its routes it answers in one Redis call.
       if (STREAMING.includes(name)) expect(timeoutMs).toBeLessThanOrEqual(120_000);
       else expect(timeoutMs).toBeLessThan(30_000);
       const vars = (props.Environment as { Variables: Record<string, string> }).Variables;
@@ -422,7 +422,7 @@ describe('serverless package --stage prod without its parameters', () => {
     PACKAGE_TIMEOUT_MS,
   );
 
-  describe('large files (issue 17)', () => {
+  describe('large files', () => {
     const OBJECTS = { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/media/*' };
     const s3Of = (name: string) => statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('s3:')));
 

@@ -149,7 +149,7 @@ describe('the npm start banner', () => {
       expect(text).not.toContain(secret);
   });
 
-  it("shows the local S3 and the streaming route (issue 17), never the S3 key pair's secret", () => {
+  it("shows the local S3 and the streaming route, never the S3 key pair's secret", () => {
     const secret = 'local-s3-secret-0f3c9a';
     const stack = {
       ...stackWith({}),

@@ -16,7 +16,7 @@ import type { MediaStore } from '../../lib/media/store';
 import type { ObjectStorageConfig } from '../../lib/platform/config';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
 
-/** Large files (issue 17), without network: configuration, the Redis entry, the upload route, the fetches. */
+/** Large files, without network: configuration, the Redis entry, the upload route, the fetches. */
 
 const ENV = {
   MEDIA_BUCKET: 'imchannel-media',

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 /**
- * Cold starts of the large-file functions (issue 17) from their real functions/ files, each
+ * Cold starts of the large-file functions from their real functions/ files, each
  * in a fresh Node process with an environment of our choosing, as Lambda loads them.
  */
 const ROOT = resolve(__dirname, '../..');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { FUNCTIONS, functionsIn } from '../../lib/functions';
 
 /**
- * The S3 client (aws4fetch and lib/media/objects.ts, issue 17) is bundled only into the
+ * The S3 client (aws4fetch and lib/media/objects.ts) is bundled only into the
  * functions that touch the media bucket: the upload route, the media sends and the fetches.
  * Each function is bundled as serverless.yml builds it (esbuild, node, cjs, mainFields
  * module,main) and its metafile says which inputs it holds.

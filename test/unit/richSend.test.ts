@@ -1,5 +1,5 @@
 /**
- * The location and contact-card sends (issue 14) with a fake fetch for Infobip: the exact
+ * The location and contact-card sends with a fake fetch for Infobip: the exact
  * OMNI body each one makes, every field's check with a message that says how to fix it, the
  * runbook's two lines under each tag, and the send conventions they share with sendMessage
  * (idempotency, Infobip's refusals).

@@ -1,5 +1,5 @@
 /**
- * The sandbox's check of OMNI's location and contact-card messages (issue 14), as strict as
+ * The sandbox's check of OMNI's location and contact-card messages, as strict as
  * Infobip documents them and no stricter: WhatsAppData `latitude`, `longitude`,
  * `locationName`, `address` and `contacts[]` of `POST /omni/1/advanced` (api-evangelist/infobip,
  * openapi/infobip-omni-failover-openapi.json; schemas WhatsAppData, Contact, Name, Phone,

@@ -588,7 +588,7 @@ function mediaSendOperation(kind: MediaKind) {
   };
 }
 
-/** `POST /imchannel/media` (issue 17): a presigned S3 PUT, then a send by mediaId. */
+/** `POST /imchannel/media`: a presigned S3 PUT, then a send by mediaId. */
 function mediaUploadOperation() {
   return {
     post: {
@@ -789,7 +789,7 @@ function mediaFetchOperations(kind: MediaKind) {
         },
         '302': {
           description:
-            'An uploaded file (issue 17) in MEDIA_FETCH_MODE=redirect, or fetched here rather than at its streaming URL: ' +
+            'An uploaded file in MEDIA_FETCH_MODE=redirect, or fetched here rather than at its streaming URL: ' +
             'to a presigned S3 GET valid MEDIA_FETCH_TTL_SECONDS, with the same Content-Type and Content-Disposition fixed in it.',
           headers: { Location: { description: 'The presigned S3 GET.', schema: { type: 'string' } } },
         },

@@ -34,7 +34,7 @@ export const badRequestBody = errorBody(
     'INVALID_JSON',
     'INVALID_IDEMPOTENCY_KEY',
     'API_KEY_IN_QUERY',
-    // A send by mediaId (lib/media/send.ts, lib/media/sendStored.ts, issue 17).
+    // A send by mediaId (lib/media/send.ts, lib/media/sendStored.ts).
     'WRONG_MEDIA_KIND',
     'UPLOAD_FIELD_MISMATCH',
     'LARGE_FILES_DISABLED',
