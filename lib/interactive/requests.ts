@@ -3,6 +3,7 @@ import { freeFormFields } from '../outbound/send';
 import type { InteractiveHeaderOut, MessageOf } from '../outbound/message';
 import { boundedText, interactiveFields, refuseDuplicateIds, textHeaderSchema } from '../messages/interactiveFields';
 import { CONTENT_TYPE_MAX, FILE_NAME_MAX } from '../media/limits';
+import { headerUrlSchema } from '../media/headerFile';
 
 /**
  * Reply buttons and the link button (Infobip's WhatsApp API, published specification
@@ -17,14 +18,7 @@ export const BUTTON_TITLE_MAX = 20;
 export const DISPLAY_TEXT_MAX = 20;
 export const URL_MAX = 2048;
 
-const fetchableUrl = z.string().check(
-  z.maxLength(URL_MAX, `must be at most ${URL_MAX} characters`),
-  z.refine((value) => {
-    if (!URL.canParse(value)) return false;
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
-  }, 'must be an absolute http(s) URL that Infobip can fetch'),
-);
+const fetchableUrl = headerUrlSchema;
 
 const mediaHeader = <T extends 'IMAGE' | 'VIDEO' | 'DOCUMENT'>(type: T) =>
   z.strictObject({

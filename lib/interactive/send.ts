@@ -1,22 +1,12 @@
 import { checkBearer } from '../platform/auth';
-import {
-  notifyUrlFor,
-  readConversationWindowPolicy,
-  readCtliveApiToken,
-  readIdempotencyConfig,
-  readInfobipConfig,
-  readMediaConfig,
-  readRequiredPublicUrl,
-  type MediaConfig,
-} from '../platform/config';
+import { type MediaConfig } from '../platform/config';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import * as z from '../platform/schema';
-import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
-import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
-import { createConversationReader } from '../outbound/windowGuard';
+import { isInfobipRefusal } from '../outbound/infobip';
+import { outcomeUnknown } from '../outbound/idempotency';
 import type { MessageOf } from '../outbound/message';
 import { routeOf } from '../outbound/transports';
 import {
@@ -29,8 +19,8 @@ import {
   type SendCommon,
 } from '../outbound/send';
 import { MEDIA_KINDS } from '../media/kinds';
-import { createMediaStore, type MediaStore } from '../media/store';
-import { checkFileUrlLength, mediaMaxBodyBytes } from '../media/send';
+import type { MediaStore } from '../media/store';
+import { checkFileUrlLength, mediaMaxBodyBytes, parkingSendDeps } from '../media/send';
 import {
   checkHeaderFile,
   dropParked,
@@ -140,25 +130,8 @@ export function startInteractiveSend(
 ) {
   return startFunction(
     tag,
-    ({ log, redisConfig }) => {
-      const infobipConfig = readInfobipConfig();
-      // A header's parked file is fetched from here: like the media sends, it cannot start without it.
-      const publicUrl = readRequiredPublicUrl();
-      const redis = createRedis(redisConfig);
-      const idempotencyConfig = readIdempotencyConfig();
-      return make({
-        log,
-        idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
-        publicUrl,
-        notifyUrl: notifyUrlFor(publicUrl),
-        ctliveApiToken: readCtliveApiToken(),
-        media: readMediaConfig(),
-        infobipConfig,
-        infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
-        store: createMediaStore(redis, log),
-        conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
-      });
-    },
+    // A header's parked file is fetched from IMCHANNEL_PUBLIC_URL: like the media sends, it cannot start without it.
+    ({ log, redisConfig }) => make(parkingSendDeps(log, createRedis(redisConfig))),
     { secrets: SEND_SECRETS },
   );
 }

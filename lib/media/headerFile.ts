@@ -1,3 +1,4 @@
+import * as z from '../platform/schema';
 import { randomUUID } from 'node:crypto';
 import type { MediaConfig } from '../platform/config';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
@@ -14,6 +15,16 @@ import { removeUnclaimedFile } from './send';
  * or the file itself, checked as a media send checks one, parked under the claim like a
  * media send's, served by the kind's fetch route, and deleted again when Infobip refuses.
  */
+
+/** A header file's URL: absolute http(s), at most 2048 characters (every header `mediaUrl` of Infobip's specification). */
+export const headerUrlSchema = z.string().check(
+  z.maxLength(2048, 'must be at most 2048 characters'),
+  z.refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  }, 'must be an absolute http(s) URL that Infobip can fetch'),
+);
 
 export const HEADER_KINDS: Readonly<Record<'IMAGE' | 'VIDEO' | 'DOCUMENT', MediaKind>> = {
   IMAGE: 'image',

@@ -24,6 +24,8 @@ import { base64DecodedBytes, isCanonicalBase64 } from './format';
 import { SNIFF_BASE64_CHARS, checkLeadingBytes } from './magic';
 import { createMediaStore, type MediaStore } from './store';
 import { createRedis } from '../platform/redis';
+import type { Redis } from '@upstash/redis';
+import type { TaggedLogger } from '../platform/log';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { FILE_NAME_MAX, CONTENT_TYPE_MAX, CAPTION_MAX } from './limits';
@@ -256,17 +258,38 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
   );
 }
 
+/**
+ * What every send that parks a file needs, read once per cold start (a media send, a
+ * template's or an interactive message's header): the send's own settings and clients, the
+ * media store, and the public URL Infobip fetches from, without which no parked file could
+ * ever be fetched, so the function refuses to start rather than fail every send.
+ */
+export function parkingSendDeps(log: TaggedLogger, redis: Redis) {
+  const infobipConfig = readInfobipConfig();
+  const publicUrl = readRequiredPublicUrl();
+  const idempotencyConfig = readIdempotencyConfig();
+  return {
+    log,
+    idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
+    publicUrl,
+    notifyUrl: notifyUrlFor(publicUrl),
+    ctliveApiToken: readCtliveApiToken(),
+    media: readMediaConfig(),
+    infobipConfig,
+    infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
+    store: createMediaStore(redis, log),
+    conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
+  };
+}
+
 /** Production wiring of the sendWhatsApp{Kind}Message functions, once per cold start. */
 export function startMediaSend(kind: MediaKind) {
   const spec = MEDIA_KINDS[kind];
   return startFunction(
     spec.sendTag,
     ({ log, redisConfig }) => {
-      const infobipConfig = readInfobipConfig();
-      // Without it no file could ever be fetched: refuse to start rather than fail every send.
-      const publicUrl = readRequiredPublicUrl();
       const redis = createRedis(redisConfig);
-      const idempotencyConfig = readIdempotencyConfig();
+      const common = parkingSendDeps(log, redis);
       const objectsConfig = readObjectStorageConfig();
       if (objectsConfig?.fetchMode === 'stream' && objectsConfig.streamUrl === undefined) {
         throw new ConfigError(
@@ -283,16 +306,7 @@ export function startMediaSend(kind: MediaKind) {
                 storage: createObjectStorage(objectsConfig, log),
                 entries: createObjectEntryStore(redis, log),
               },
-        log,
-        idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
-        publicUrl,
-        notifyUrl: notifyUrlFor(publicUrl),
-        ctliveApiToken: readCtliveApiToken(),
-        media: readMediaConfig(),
-        infobipConfig,
-        infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
-        store: createMediaStore(redis, log),
-        conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
+        ...common,
       });
     },
     { secrets: SEND_SECRETS },

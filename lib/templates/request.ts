@@ -55,14 +55,7 @@ const nonBlank = (max: number) =>
     z.refine((value) => value.trim() !== '', 'must not be blank'),
   );
 
-const httpUrl = z.string().check(
-  z.maxLength(HEADER_URL_MAX),
-  z.refine((value) => {
-    if (!URL.canParse(value)) return false;
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
-  }, 'must be an absolute http(s) URL that Infobip can fetch'),
-);
+const httpUrl = headerUrlSchema;
 
 /** An IMAGE, VIDEO or DOCUMENT header: a URL Infobip fetches, or the file itself, parked here. */
 const mediaHeader = <T extends 'IMAGE' | 'VIDEO' | 'DOCUMENT'>(type: T) =>
@@ -108,6 +101,7 @@ export const templateSendSchema = z.object({
 export type TemplateSend = z.infer<typeof templateSendSchema>;
 export type TemplateHeader = z.infer<typeof templateHeaderSchema>;
 
+import { headerUrlSchema } from '../media/headerFile';
 export { HEADER_KINDS, headerFileOf, type HeaderFile } from '../media/headerFile';
 
 /** The template as the transports take it (lib/outbound/message.ts); `headerUrl`: the parked file's URL. */

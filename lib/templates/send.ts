@@ -1,28 +1,18 @@
 import { checkBearer } from '../platform/auth';
-import {
-  notifyUrlFor,
-  readConversationWindowPolicy,
-  readCtliveApiToken,
-  readIdempotencyConfig,
-  readInfobipConfig,
-  readMediaConfig,
-  readRequiredPublicUrl,
-  type MediaConfig,
-} from '../platform/config';
+import { type MediaConfig } from '../platform/config';
 import { ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createRedis } from '../platform/redis';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
-import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
+import { isInfobipRefusal } from '../outbound/infobip';
 import { routeOf } from '../outbound/transports';
-import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
-import { createConversationReader } from '../outbound/windowGuard';
+import { outcomeUnknown } from '../outbound/idempotency';
 import * as z from '../platform/schema';
 import { sendOnce, sendToInfobip, sentBody, sentBodySchema, validate, type OutboundDeps } from '../outbound/send';
 import { MEDIA_KINDS } from '../media/kinds';
-import { createMediaStore, type MediaStore } from '../media/store';
-import { checkFileUrlLength, mediaMaxBodyBytes } from '../media/send';
+import type { MediaStore } from '../media/store';
+import { checkFileUrlLength, mediaMaxBodyBytes, parkingSendDeps } from '../media/send';
 import { checkHeaderFile, dropParked, headerFileLimit, headerFileOf, parkHeaderFile, type Parked } from '../media/headerFile';
 import { catalogueKey, createCatalogueCache, decodeCatalogue, type Catalogue, type CatalogueCache } from './catalogue';
 import { TEMPLATE_ENVELOPE_CHARS, checkAgainstCatalogue, templateMessage, templateSendSchema } from './request';
@@ -162,25 +152,9 @@ export function startSendTemplate() {
   return startFunction(
     'sendWhatsAppTemplateMessage',
     ({ log, redisConfig }) => {
-      const infobipConfig = readInfobipConfig();
-      // A header's parked file is fetched from here: like the media sends, it cannot start without it.
-      const publicUrl = readRequiredPublicUrl();
       const redis = createRedis(redisConfig);
-      const idempotencyConfig = readIdempotencyConfig();
-      return makeSendTemplateHandler({
-        log,
-        idempotency: { store: createIdempotencyStore(redis, idempotencyConfig), config: idempotencyConfig },
-        publicUrl,
-        notifyUrl: notifyUrlFor(publicUrl),
-        ctliveApiToken: readCtliveApiToken(),
-        media: readMediaConfig(),
-        infobipConfig,
-        infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
-        store: createMediaStore(redis, log),
-        catalogue: createCatalogueCache(redis),
-        // Never refused by it, but the answer says where the window stands.
-        conversationWindow: { policy: readConversationWindowPolicy(), read: createConversationReader(redis) },
-      });
+      // A header's parked file is fetched from IMCHANNEL_PUBLIC_URL: like the media sends, it cannot start without it.
+      return makeSendTemplateHandler({ ...parkingSendDeps(log, redis), catalogue: createCatalogueCache(redis) });
     },
     { secrets: SEND_SECRETS },
   );
