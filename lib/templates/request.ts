@@ -3,6 +3,9 @@ import { BadRequestError } from '../platform/errors';
 import { sendFields } from '../outbound/send';
 import type { MessageOf, TemplateHeaderOut } from '../outbound/message';
 import type { Catalogue } from './catalogue';
+import { headerUrlSchema } from '../media/headerFile';
+
+export { HEADER_KINDS, headerFileOf, type HeaderFile } from '../media/headerFile';
 
 /**
  * The body of `POST /imchannel/sendWhatsAppTemplateMessage` and the OMNI `whatsApp` object it
@@ -100,9 +103,6 @@ export const templateSendSchema = z.object({
 
 export type TemplateSend = z.infer<typeof templateSendSchema>;
 export type TemplateHeader = z.infer<typeof templateHeaderSchema>;
-
-import { headerUrlSchema } from '../media/headerFile';
-export { HEADER_KINDS, headerFileOf, type HeaderFile } from '../media/headerFile';
 
 /** The template as the transports take it (lib/outbound/message.ts); `headerUrl`: the parked file's URL. */
 export function templateMessage(body: TemplateSend, headerUrl?: string): MessageOf<'template'> {

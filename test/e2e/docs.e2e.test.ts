@@ -4,7 +4,7 @@
  * against a real `npm start`, and the answer each doc shows checked against the real one
  * (test/support/docExamples.ts): a doc that drifts from the code fails here.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,8 @@ function sh(script: string): Promise<{ code: number | null; stdout: string; stde
         IMCHANNEL_LOCAL_LOG: stack.logPath,
         IMCHANNEL_LOCAL_STATE: stack.statePath,
         IMCHANNEL_PUBLIC_URL: api,
+        // simulate reply asks the sandbox for the message's buttons, on this stack's port.
+        SANDBOX_PORT: String(stack.portOf.SANDBOX_PORT),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -150,7 +152,11 @@ describe("the README's examples, as written", () => {
     expectShape(docJson(shownSent), sent);
 
     const [simulateLine = '', ...curlLines] = tapBlock.split('\n');
-    expect((await sh(simulateLine.replace('3a9e…', sent.messageId))).code).toBe(0);
+    const tapped = await sh(simulateLine.replace('3a9e…', sent.messageId));
+    expect({ code: tapped.code, output: tapped.code === 0 ? '' : `${tapped.stdout}${tapped.stderr}` }).toEqual({
+      code: 0,
+      output: '',
+    });
     const reply = () =>
       stack
         .output()
@@ -311,6 +317,7 @@ describe('one upload, one message', () => {
       fileName: 'contract.pdf',
       contentType: 'application/pdf',
       size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
     });
     const { mediaId, upload } = created.body as { mediaId: string; upload: { url: string; headers: Record<string, string> } };
     expect((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: bytes })).status).toBe(200);
