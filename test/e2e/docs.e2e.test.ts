@@ -129,55 +129,6 @@ describe("the README's examples, as written", () => {
     expect(stack.output()).toContain(`[IMCHANNEL] [sendMessage] request to [${sandbox}] Data [`);
   });
 
-  it('Quoting the customer: the answer names the WhatsApp API, and the request line its URL with the quote', async () => {
-    const text = section(README, 'Quoting the customer, and the WhatsApp API');
-    const run = await sh(codeBlocks(text, 'sh')[0] ?? '');
-    const [answer] = jsonValues(run.stdout);
-
-    expectShape(docJson(codeBlocks(text, 'json')[0] ?? ''), answer);
-    const url = `http://127.0.0.1:${stack.portOf.SANDBOX_PORT}/whatsapp/1/message/text`;
-    await waitForOutput('the response line', (out) => out.includes(`[IMCHANNEL] [sendMessage] response of [${url}]`));
-    const request = stack
-      .output()
-      .split('\n')
-      .find((line) => line.includes(`[IMCHANNEL] [sendMessage] request to [${url}] Data [`));
-    expect(request).toContain('"context":{"replyToMessageId":"wamid.');
-  });
-
-  it('A menu: the buttons go out, the tap comes back with the button id, and the read receipt answers as shown', async () => {
-    const text = section(README, 'A menu: send it, tap a button, mark it read');
-    const [sendBlock = '', tapBlock = ''] = codeBlocks(text, 'sh');
-    const [shownSent = '', shownRead = ''] = codeBlocks(text, 'json');
-    const sent = jsonValues((await sh(sendBlock)).stdout)[0] as { messageId: string };
-    expectShape(docJson(shownSent), sent);
-
-    const [simulateLine = '', ...curlLines] = tapBlock.split('\n');
-    const tapped = await sh(simulateLine.replace('3a9e…', sent.messageId));
-    expect({ code: tapped.code, output: tapped.code === 0 ? '' : `${tapped.stdout}${tapped.stderr}` }).toEqual({
-      code: 0,
-      output: '',
-    });
-    const reply = () =>
-      stack
-        .output()
-        .split('\n')
-        .find((line) => line.startsWith('[ctlive-sink] received ') && line.includes('"reply":{"id":"tech"'));
-    await waitForOutput('the tap at the sink', () => reply() !== undefined);
-    const event = JSON.parse((reply() ?? '').slice('[ctlive-sink] received '.length)) as {
-      messageId: string;
-      reply: unknown;
-      replyTo: { messageId: string };
-    };
-    expect(event.reply).toEqual({ id: 'tech', title: 'Technical' });
-    expect(event.replyTo.messageId).toBe(sent.messageId);
-
-    const curl = curlLines.join('\n').replace('<the messageId of the reply event>', event.messageId);
-    const first = jsonValues((await sh(curl)).stdout)[0];
-    const again = jsonValues((await sh(curl)).stdout)[0] as { alreadyMarked: boolean };
-    expectShape(docJson(shownRead), first);
-    expect(again.alreadyMarked).toBe(true);
-  });
-
   it("Sending a location or a contact card: sendMessage's answer for each", async () => {
     const text = section(README, 'Sending a location or a contact card');
     const run = await sh(codeBlocks(text, 'sh')[0] ?? '');
@@ -263,6 +214,56 @@ describe("the README's examples, as written", () => {
     const event = JSON.parse((sinkEvent(messageId) ?? '').slice('[ctlive-sink] received '.length)) as unknown;
 
     expectShape(docJson(codeBlocks(text, 'json')[0] ?? ''), event);
+  });
+
+  // After the examples that show a customer who never wrote: the tap below is the customer writing.
+  it('Quoting the customer: the answer names the WhatsApp API, and the request line its URL with the quote', async () => {
+    const text = section(README, 'Quoting the customer, and the WhatsApp API');
+    const run = await sh(codeBlocks(text, 'sh')[0] ?? '');
+    const [answer] = jsonValues(run.stdout);
+
+    expectShape(docJson(codeBlocks(text, 'json')[0] ?? ''), answer);
+    const url = `http://127.0.0.1:${stack.portOf.SANDBOX_PORT}/whatsapp/1/message/text`;
+    await waitForOutput('the response line', (out) => out.includes(`[IMCHANNEL] [sendMessage] response of [${url}]`));
+    const request = stack
+      .output()
+      .split('\n')
+      .find((line) => line.includes(`[IMCHANNEL] [sendMessage] request to [${url}] Data [`));
+    expect(request).toContain('"context":{"replyToMessageId":"wamid.');
+  });
+
+  it('A menu: the buttons go out, the tap comes back with the button id, and the read receipt answers as shown', async () => {
+    const text = section(README, 'A menu: send it, tap a button, mark it read');
+    const [sendBlock = '', tapBlock = ''] = codeBlocks(text, 'sh');
+    const [shownSent = '', shownRead = ''] = codeBlocks(text, 'json');
+    const sent = jsonValues((await sh(sendBlock)).stdout)[0] as { messageId: string };
+    expectShape(docJson(shownSent), sent);
+
+    const [simulateLine = '', ...curlLines] = tapBlock.split('\n');
+    const tapped = await sh(simulateLine.replace('3a9e…', sent.messageId));
+    expect({ code: tapped.code, output: tapped.code === 0 ? '' : `${tapped.stdout}${tapped.stderr}` }).toEqual({
+      code: 0,
+      output: '',
+    });
+    const reply = () =>
+      stack
+        .output()
+        .split('\n')
+        .find((line) => line.startsWith('[ctlive-sink] received ') && line.includes('"reply":{"id":"tech"'));
+    await waitForOutput('the tap at the sink', () => reply() !== undefined);
+    const event = JSON.parse((reply() ?? '').slice('[ctlive-sink] received '.length)) as {
+      messageId: string;
+      reply: unknown;
+      replyTo: { messageId: string };
+    };
+    expect(event.reply).toEqual({ id: 'tech', title: 'Technical' });
+    expect(event.replyTo.messageId).toBe(sent.messageId);
+
+    const curl = curlLines.join('\n').replace('<the messageId of the reply event>', event.messageId);
+    const first = jsonValues((await sh(curl)).stdout)[0];
+    const again = jsonValues((await sh(curl)).stdout)[0] as { alreadyMarked: boolean };
+    expectShape(docJson(shownRead), first);
+    expect(again.alreadyMarked).toBe(true);
   });
 
   it('Message not delivered (docs/operations.md): the request and response lines, then the report, by messageId', async () => {

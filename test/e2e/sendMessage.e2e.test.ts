@@ -96,7 +96,9 @@ describe('sendMessage through the local stack', () => {
     expect(body.error).toMatchObject({ code: 'INFOBIP_ERROR', upstreamStatus: 500 });
     expectMatchesOpenApi('POST', res.url, res.status, body);
     const errorLine = await waitFor(() => output.find((line) => line.includes('Request failed with 502')));
-    expect(errorLine).toMatch(/^\[IMCHANNEL\] \[sendMessage\] Request failed with 502 INFOBIP_ERROR: Infobip refused/);
+    expect(errorLine).toMatch(
+      /^\[IMCHANNEL\] \[sendMessage\] Request failed with 502 INFOBIP_ERROR \(messageId \[[^\]]+\]\): Infobip refused/,
+    );
   });
 
   it.each([
