@@ -96,7 +96,8 @@ const FAULTS: Fault[] = [
   },
   {
     name: 'Infobip cuts its answer off half way (truncated body)',
-    arm: () => ({ baseUrl: truncating.url }),
+    // Another base URL brings its own key (the deployment's goes only to INFOBIP_BASE_URL).
+    arm: () => ({ baseUrl: truncating.url, apiKey: stack.secrets.apiKey }),
     status: 502,
     code: 'INFOBIP_ERROR',
     reason: /Could not reach Infobip/,
@@ -115,7 +116,7 @@ const FAULTS: Fault[] = [
   },
   {
     name: 'Infobip resets the connection',
-    arm: () => ({ baseUrl: resetting.url }),
+    arm: () => ({ baseUrl: resetting.url, apiKey: stack.secrets.apiKey }),
     status: 502,
     code: 'INFOBIP_ERROR',
     reason: /Could not reach Infobip/,
