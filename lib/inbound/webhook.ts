@@ -5,7 +5,7 @@ import {
   readConversationRecordTtl,
   readCtliveConcurrency,
   readCtliveTarget,
-  readRequiredWebhookAuth,
+  readRouteWebhookAuth,
   type WebhookAuthConfig,
   type WebhookRoute,
 } from '../platform/config';
@@ -108,7 +108,7 @@ function reportIdsOf(body: string, toEvent: (raw: RawResult) => CtliveEvent): st
 
 /** Production dependencies, built once per cold start; a config problem stops the function there. */
 function webhookDeps(route: WebhookRoute, { log, redisConfig }: ColdStart): WebhookDeps {
-  const policy = readRequiredWebhookAuth(process.env, route);
+  const policy = readRouteWebhookAuth(route);
   if (policy.open) {
     log.warn('Webhook auth is not configured: webhooks are accepted without credentials (local development only)');
   }

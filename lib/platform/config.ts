@@ -543,6 +543,9 @@ export interface WebhookAuthPolicy {
  * serverless-offline (`IS_OFFLINE`) or someone opted out on purpose with
  * `INFOBIP_WEBHOOK_AUTH=none`, so a forgotten parameter never silently opens the webhooks.
  */
+/** The webhook auth of one route, from the function's own environment (its cold start). */
+export const readRouteWebhookAuth = (route: WebhookRoute): WebhookAuthPolicy => readRequiredWebhookAuth(process.env, route);
+
 export function readRequiredWebhookAuth(env: Env = process.env, route: WebhookRoute = 'onDeliveryReport'): WebhookAuthPolicy {
   const auth = readWebhookAuthConfig(env, route);
   const configured = auth.basic !== undefined || auth.header !== undefined || auth.token !== undefined;
