@@ -1,5 +1,13 @@
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from './media/kinds';
-import { CATALOGUE_SECRETS, FETCH_SECRETS, SEND_SECRETS, UPLOAD_SECRETS, WEBHOOK_SECRETS } from './platform/secrets';
+import {
+  CATALOGUE_SECRETS,
+  COPIER_SECRETS,
+  FETCH_SECRETS,
+  INBOUND_MEDIA_SECRETS,
+  SEND_SECRETS,
+  UPLOAD_SECRETS,
+  WEBHOOK_SECRETS,
+} from './platform/secrets';
 import type { SecretVariable } from './platform/config';
 
 /**
@@ -11,7 +19,16 @@ import type { SecretVariable } from './platform/config';
  */
 
 export type FunctionGroup =
-  'send' | 'mediaSend' | 'mediaFetch' | 'mediaUpload' | 'catalogue' | 'webhook' | 'methodNotAllowed' | 'local';
+  | 'send'
+  | 'mediaSend'
+  | 'mediaFetch'
+  | 'mediaUpload'
+  | 'catalogue'
+  | 'webhook'
+  | 'inboundMedia'
+  | 'copier'
+  | 'methodNotAllowed'
+  | 'local';
 
 export interface Route {
   /** `ANY`: every method the path has no route of its own for. */
@@ -84,6 +101,15 @@ const SERVING: readonly FunctionSpec[] = [
   ...mediaRows.filter((row) => row.group === 'mediaFetch'),
   { name: 'onMessage', group: 'webhook', routes: [post('onMessage')], secrets: WEBHOOK_SECRETS },
   { name: 'onDeliveryReport', group: 'webhook', routes: [post('onDeliveryReport')], secrets: WEBHOOK_SECRETS },
+  // Customers' files: ctlive's (and an agent's browser's) way to them, copied on demand if need be.
+  {
+    name: 'getInboundMedia',
+    group: 'inboundMedia',
+    routes: [{ method: 'GET', path: '/imchannel/inboundMedia/{id}' }],
+    secrets: INBOUND_MEDIA_SECRETS,
+  },
+  // Copies each customer's file from Infobip into the bucket: invoked asynchronously by onMessage, no route.
+  { name: 'copyInboundMedia', group: 'copier', routes: [], secrets: COPIER_SECRETS },
 ];
 
 export const FUNCTIONS: readonly FunctionSpec[] = [

@@ -31,6 +31,7 @@ const THRESHOLDS = {
   serverErrorsMin: { integer: true, min: 1 },
   serverErrorsShare: { integer: false, min: 0, max: 1 },
   forwardFailuresMin: { integer: true, min: 1 },
+  inboundMediaFailuresMin: { integer: true, min: 1 },
   infobipErrorsMin: { integer: true, min: 1 },
   deliveryFailedShare: { integer: false, min: 0, max: 1 },
   deliveryFailedMinReports: { integer: true, min: 1 },
@@ -213,6 +214,16 @@ module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
       ],
     );
   }
+  if (functions.includes('copyInboundMedia')) {
+    resources.ImchannelInboundMediaFailuresAlarm = mathAlarm(
+      'inbound-media-failures',
+      `At least ${limits.inboundMediaFailuresMin} customers' files could not be copied in 5 minutes (expired, too large, wrong type, forged host)`,
+      [
+        query('failures', 'InboundMediaFailures', 'copyInboundMedia'),
+        expression('trouble', `IF(FILL(failures, 0) >= ${limits.inboundMediaFailuresMin}, 1, 0)`, 'inbound media failures'),
+      ],
+    );
+  }
   if (sends.length > 0) {
     const ids = sends.map((_, i) => `errors${i}`);
     resources.ImchannelInfobipErrorsAlarm = mathAlarm(
@@ -322,6 +333,17 @@ function dashboard({ folder, service, stage, functions, sends, webhooks, lineNam
     graph('ctlive forward duration (p90)', perFunction('ForwardDuration', webhooks, 'p90')),
     graph('Media fetches by method and result', search(['method', 'result'], 'MediaFetches')),
     graph('File bytes sent (p90)', perFunction('MediaBytes', sends, 'p90')),
+    graph(
+      "Customers' files copied, their bytes, and failures",
+      ['InboundMediaCopied', 'InboundMediaBytes', 'InboundMediaFailures'].map((name) => [
+        NAMESPACE,
+        name,
+        ...dims('copyInboundMedia'),
+        { label: name },
+      ]),
+    ),
+    graph("Customers' files not copied, by reason", search(['reason'], 'InboundMediaFailuresByReason')),
+    graph('Oldest pending copy of a customer file (max wait, ms)', perFunction('InboundMediaCopyAge', ['copyInboundMedia'], 'Maximum')),
     graph(
       'WARN lines per function (mistakes of callers)',
       functions.map((fn) => [lineNamespace, `${fn}WarnLines`, { label: fn }]),

@@ -17,7 +17,10 @@ const SECRETS = {
     'INFOBIP_WEBHOOK_HEADER',
     'INFOBIP_REPORT_TOKEN',
     'INFOBIP_REPORT_TOKEN_PREVIOUS',
+    'INBOUND_MEDIA_LINK_SECRET',
   ],
+  copier: ['UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'CTLIVE_TARGET_TOKEN', 'INBOUND_MEDIA_LINK_SECRET'],
+  inboundMedia: ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INBOUND_MEDIA_LINK_SECRET'],
 };
 
 class ParameterError extends Error {}
@@ -128,6 +131,27 @@ const objectStatements = (kind) => [
   ...(kind === 'mediaSend' ? [LIST_MEDIA] : []),
 ];
 
+/**
+ * Customers' files (lib/inboundMedia): the copies under inbound/, written through a partial
+ * object under inbound-partial/ and copied S3-side (GetObject on the source, PutObject on the
+ * target), the partial then deleted. The copier and the route that copies on demand do the
+ * same, and may list the bucket so that a HEAD of a file not copied yet is a 404, not a 403.
+ */
+const INBOUND_OBJECTS = [
+  { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/inbound/*' },
+  { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/inbound-partial/*' },
+];
+const inboundStatements = () => [
+  { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: INBOUND_OBJECTS },
+  LIST_MEDIA,
+];
+/** onMessage hands each file to the copier: an asynchronous invoke of that one function. */
+const INVOKE_COPIER = {
+  Effect: 'Allow',
+  Action: 'lambda:InvokeFunction',
+  Resource: { 'Fn::GetAtt': ['CopyInboundMediaLambdaFunction', 'Arn'] },
+};
+
 module.exports = {
   SECRETS,
   S3_ACTIONS,
@@ -144,5 +168,21 @@ module.exports = {
   webhook: async ({ resolveVariable }) => [
     ...(await secretStatements('webhook', resolveVariable)),
     ...(await invokeStatements(resolveVariable)),
+  ],
+  onMessage: async ({ resolveVariable }) => [
+    ...(await secretStatements('webhook', resolveVariable)),
+    ...(await invokeStatements(resolveVariable)),
+    INVOKE_COPIER,
+  ],
+  copier: async ({ resolveVariable }) => [
+    ...(await secretStatements('copier', resolveVariable)),
+    ...(await invokeStatements(resolveVariable)),
+    ...inboundStatements(),
+    // What still fails after Lambda's retries goes to this queue (serverless.yml, destinations).
+    { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['InboundMediaCopyFailures', 'Arn'] } },
+  ],
+  inboundMedia: async ({ resolveVariable }) => [
+    ...(await secretStatements('inboundMedia', resolveVariable)),
+    ...inboundStatements(),
   ],
 };

@@ -7,4 +7,4 @@ const cloudwatch = require('./cloudwatch');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const storage = require('./storage');
 
-module.exports = async (options) => ({ ...(await cloudwatch(options)), ...storage.resources() });
+module.exports = async (options) => ({ ...(await cloudwatch(options)), ...(await storage.resources(options)) });

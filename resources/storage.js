@@ -8,6 +8,9 @@
 
 /** The prefix every object key has (lib/media/objects.ts, objectKeyOf). */
 const PREFIX = 'media/';
+/** Customers' files and their copies in progress (lib/inboundMedia/reference.ts). */
+const INBOUND_PREFIX = 'inbound/';
+const PARTIAL_PREFIX = 'inbound-partial/';
 /** Objects outlive their Redis key (MEDIA_TTL_SECONDS, a day by default) by a day at most. */
 const EXPIRY_DAYS = 2;
 
@@ -19,6 +22,15 @@ const byStage =
   (name, onAws) =>
   async ({ resolveVariable }) =>
     (await isLocal(resolveVariable)) ? fromEnv(resolveVariable, name) : onAws;
+
+/** INBOUND_MEDIA_RETENTION_DAYS, the stage parameter inboundMediaRetentionDays: whole days, at least one. */
+async function retentionDays(resolveVariable) {
+  const raw = String(await resolveVariable("param:inboundMediaRetentionDays, '30'")).trim();
+  if (!/^[1-9]\d{0,4}$/.test(raw)) {
+    throw new Error(`Stage parameter "inboundMediaRetentionDays" must be a whole number of days (1 or more), got "${raw}"`);
+  }
+  return Number(raw);
+}
 
 const KINDS = ['Image', 'Document', 'Audio', 'Video', 'Sticker'];
 
@@ -39,7 +51,7 @@ module.exports = {
     ]),
   ),
   /** The bucket: private, encrypted, TLS only, objects gone after EXPIRY_DAYS. */
-  resources: () => ({
+  resources: async ({ resolveVariable }) => ({
     MediaBucket: {
       Type: 'AWS::S3::Bucket',
       Properties: {
@@ -56,11 +68,25 @@ module.exports = {
         LifecycleConfiguration: {
           Rules: [
             { Id: 'ExpireMedia', Status: 'Enabled', Prefix: PREFIX, ExpirationInDays: EXPIRY_DAYS },
+            // Customers' files, kept as long as the deployment says (lib/inboundMedia).
+            {
+              Id: 'ExpireInboundMedia',
+              Status: 'Enabled',
+              Prefix: INBOUND_PREFIX,
+              ExpirationInDays: await retentionDays(resolveVariable),
+            },
+            // A copy cut off before it was whole leaves its partial object; a day is plenty.
+            { Id: 'ExpirePartialInboundMedia', Status: 'Enabled', Prefix: PARTIAL_PREFIX, ExpirationInDays: 1 },
             // An upload that never completed leaves no parts behind either.
             { Id: 'AbortIncompleteUploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
           ],
         },
       },
+    },
+    // What copyInboundMedia could not do after Lambda's retries: kept two weeks for a look.
+    InboundMediaCopyFailures: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
     },
     MediaBucketPolicy: {
       Type: 'AWS::S3::BucketPolicy',

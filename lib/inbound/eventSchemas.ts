@@ -1,8 +1,10 @@
 import * as z from '../platform/schema';
 import type {
   CtliveDeliveryEvent,
-  CtliveEvent,
+  ForwardedEvent,
   CtliveIdentityChangedEvent,
+  CtliveMediaFailedEvent,
+  CtliveMediaStoredEvent,
   CtliveMessageEvent,
   CtliveMessagePart,
   CtliveSeenEvent,
@@ -26,8 +28,14 @@ const object = z.record(z.string(), z.unknown());
 const partFields = {
   type: optionalString,
   text: optionalString,
-  /** A file to download; `caption` is the customer's caption, never in `text`. */
-  media: z.optional(z.object({ url: optionalString, caption: optionalString })),
+  /**
+   * A file; `caption` is the customer's caption, never in `text`. Where inbound files are
+   * copied: `url` is IMChannel's route (ctlive's bearer), `downloadUrl` the same route signed
+   * for a browser, `sourceUrl` Infobip's URL (needs the Infobip API key).
+   */
+  media: z.optional(
+    z.object({ url: optionalString, downloadUrl: optionalString, sourceUrl: optionalString, caption: optionalString }),
+  ),
   /** A shared location (type LOCATION); its `url` is a map or page link, never a file. */
   location: z.optional(
     z.object({
@@ -119,11 +127,47 @@ export const ctliveIdentityChangedEventSchema = z.object({
   raw,
 });
 
+/** A customer's file is in IMChannel's bucket; sent once per file, after its message event. */
+export const ctliveMediaStoredEventSchema = z.object({
+  event: z.literal('mediaStored'),
+  /** The customer's message that carried the file. */
+  messageId,
+  from: optionalString,
+  to: optionalString,
+  media: z.object({
+    /** IMChannel's id of the file, the `{id}` of `url`. */
+    id: z.string(),
+    /** GET with ctlive's bearer token. */
+    url: z.string(),
+    /** Opens without credentials until it expires (INBOUND_MEDIA_LINK_TTL_SECONDS). */
+    downloadUrl: z.string(),
+    contentType: z.string(),
+    size: z.number(),
+    /** Hex SHA-256 of the stored bytes. */
+    sha256: z.string(),
+    fileName: optionalString,
+  }),
+});
+
+/** A customer's file could not be copied and never will be; sent once per file instead of mediaStored. */
+export const ctliveMediaFailedEventSchema = z.object({
+  event: z.literal('mediaFailed'),
+  messageId,
+  from: optionalString,
+  to: optionalString,
+  media: z.object({ id: optionalString, sourceUrl: z.string() }),
+  /** EXPIRED, TOO_LARGE, WRONG_TYPE, NO_SIZE, HOST_NOT_ALLOWED or NOT_INFOBIP_MEDIA_URL. */
+  reason: z.string(),
+  description: z.string(),
+});
+
 export const ctliveEventSchema = z.discriminatedUnion('event', [
   ctliveMessageEventSchema,
   ctliveDeliveryEventSchema,
   ctliveSeenEventSchema,
   ctliveIdentityChangedEventSchema,
+  ctliveMediaStoredEventSchema,
+  ctliveMediaFailedEventSchema,
 ]);
 
 /** Each assignable to the other, and the same keys (mutual assignability alone lets an optional key through). */
@@ -141,5 +185,7 @@ agree<Same<z.infer<typeof ctliveMessageEventSchema>, CtliveMessageEvent>>(true);
 agree<Same<z.infer<typeof ctliveDeliveryEventSchema>, CtliveDeliveryEvent>>(true);
 agree<Same<z.infer<typeof ctliveSeenEventSchema>, CtliveSeenEvent>>(true);
 agree<Same<z.infer<typeof ctliveIdentityChangedEventSchema>, CtliveIdentityChangedEvent>>(true);
+agree<Same<z.infer<typeof ctliveMediaStoredEventSchema>, CtliveMediaStoredEvent>>(true);
+agree<Same<z.infer<typeof ctliveMediaFailedEventSchema>, CtliveMediaFailedEvent>>(true);
 agree<Same<z.infer<typeof ctliveMessagePartSchema>, CtliveMessagePart>>(true);
-agree<Same<z.infer<typeof ctliveEventSchema>, CtliveEvent>>(true);
+agree<Same<z.infer<typeof ctliveEventSchema>, ForwardedEvent>>(true);

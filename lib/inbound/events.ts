@@ -15,8 +15,13 @@ import {
 export interface CtliveMessagePart {
   type?: string;
   text?: string;
-  /** A file to download; `caption` is the customer's caption (the Messages API sends it as the part's `text`). */
-  media?: { url?: string; caption?: string };
+  /**
+   * A file; `caption` is the customer's caption (the Messages API sends it as the part's
+   * `text`). Where the deployment copies inbound files, `url` is IMChannel's own route (ctlive's
+   * bearer opens it), `downloadUrl` the same route signed for a browser, and `sourceUrl`
+   * Infobip's URL, which needs the Infobip API key; elsewhere `url` is Infobip's.
+   */
+  media?: { url?: string; downloadUrl?: string; sourceUrl?: string; caption?: string };
   /** A shared location (type LOCATION); its `url` is a map or page link, never a file. */
   location?: { latitude?: number; longitude?: number; name?: string; address?: string; url?: string };
   /** Infobip flagged the file as infected (type INFECTED_CONTENT): it is never offered as media. */
@@ -98,7 +103,43 @@ export interface CtliveIdentityChangedEvent {
   raw: RawResult;
 }
 
+/** A customer's file is in IMChannel's bucket: what it is and where to open it. */
+export interface CtliveMediaStoredEvent {
+  event: 'mediaStored';
+  /** The customer's message that carried the file. */
+  messageId: string;
+  from?: string;
+  to?: string;
+  media: {
+    /** IMChannel's id of the file: the `{id}` of `url`. */
+    id: string;
+    url: string;
+    downloadUrl: string;
+    contentType: string;
+    size: number;
+    sha256: string;
+    fileName?: string;
+  };
+}
+
+/** A customer's file could not be copied, and never will be (lib/inboundMedia/copy.ts says why). */
+export interface CtliveMediaFailedEvent {
+  event: 'mediaFailed';
+  messageId: string;
+  from?: string;
+  to?: string;
+  media: { id?: string; sourceUrl: string };
+  /** EXPIRED, TOO_LARGE, WRONG_TYPE, NO_SIZE, HOST_NOT_ALLOWED or NOT_INFOBIP_MEDIA_URL. */
+  reason: string;
+  /** What happened, in words. */
+  description: string;
+}
+
+/** What a webhook result becomes. */
 export type CtliveEvent = CtliveMessageEvent | CtliveDeliveryEvent | CtliveSeenEvent | CtliveIdentityChangedEvent;
+
+/** Everything ctlive receives: the webhooks' events and the file copier's. */
+export type ForwardedEvent = CtliveEvent | CtliveMediaStoredEvent | CtliveMediaFailedEvent;
 
 /** "Fields that the result lacks are left out": no `undefined` keys, so no `null`s in JSON either. */
 export function compact<T extends object>(event: T): T {

@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { CtliveTarget } from '../platform/config';
-import type { CtliveEvent } from './events';
+import type { ForwardedEvent } from './events';
 import { deadline } from '../platform/deadline';
 import { reasonOf } from '../platform/errors';
 import { noteInitWork } from '../platform/initWork';
@@ -11,7 +11,7 @@ export interface Forwarder {
   readonly target: string;
   /** The longest one forward can take before it fails, retries included. */
   readonly timeoutMs: number;
-  forward(event: CtliveEvent): Promise<void>;
+  forward(event: ForwardedEvent): Promise<void>;
 }
 
 export class ForwardError extends Error {

@@ -5,6 +5,8 @@ import {
   readConversationRecordTtl,
   readCtliveConcurrency,
   readCtliveTarget,
+  readInboundMediaConfig,
+  readInboundMediaCopier,
   readRouteWebhookAuth,
   type WebhookAuthConfig,
   type WebhookRoute,
@@ -24,6 +26,8 @@ import { OTHER } from '../platform/metrics';
 import { createRedis, REDIS_MAX_CALL_MS } from '../platform/redis';
 import { startFunction, type ColdStart } from '../platform/runtime';
 import { WEBHOOK_SECRETS } from '../platform/secrets';
+import { createInboundMediaStep, type InboundMediaStep } from '../inboundMedia/step';
+import { createCopyTrigger } from '../inboundMedia/trigger';
 
 /**
  * CONTRACT section 5: bodies above this get 413 before anything reads them. Lambda's
@@ -67,6 +71,8 @@ export interface WebhookDeps {
   forwarder: Forwarder;
   /** Forwards at once per webhook (`CTLIVE_CONCURRENCY`); default CTLIVE_DEFAULT_CONCURRENCY. */
   concurrency?: number;
+  /** Customers' files: IMChannel's links in the event, and their copies asked for (onMessage, when files are copied). */
+  inboundMedia?: InboundMediaStep;
 }
 
 /** 503 so that Infobip retries; the counts tell whoever reads the response what got through. */
@@ -112,12 +118,14 @@ function webhookDeps(route: WebhookRoute, { log, redisConfig }: ColdStart): Webh
   if (policy.open) {
     log.warn('Webhook auth is not configured: webhooks are accepted without credentials (local development only)');
   }
+  const copier = route === 'onMessage' ? readInboundMediaCopier() : undefined;
   return {
     log,
     auth: policy.auth,
     dedupe: createDedupe(createRedis(redisConfig), { conversationTtlSeconds: readConversationRecordTtl() }),
     forwarder: createForwarder(readCtliveTarget()),
     concurrency: readCtliveConcurrency(),
+    inboundMedia: copier && createInboundMediaStep(readInboundMediaConfig(), createCopyTrigger(copier)),
   };
 }
 
@@ -150,7 +158,9 @@ function makeWebhookHandler(
       // The runbook's first stop: logged before parsing, so even a body we reject is on
       // record; in parts when it is too long for one CloudWatch event (receivedLines.ts).
       for (const line of receivedLines(body, receivedLine)) log.info(line);
-      const { events, notForwarded: acknowledged } = webhookEvents(parseJson(body), toEvent);
+      const parsed = webhookEvents(parseJson(body), toEvent);
+      const { notForwarded: acknowledged } = parsed;
+      const events = deps.inboundMedia === undefined ? parsed.events : parsed.events.map(deps.inboundMedia.annotate);
       if (events.length > WEBHOOK_MAX_RESULTS) throw new TooManyResultsError(events.length);
       for (const line of acknowledged) log.info(line);
       const ignored = acknowledged.length > 0 ? { ignored: acknowledged.length } : {};
@@ -235,7 +245,7 @@ export function conversationOf(event: CtliveEvent): string {
  * What is left over is released and answered with 503, and Infobip's retry brings it.
  */
 async function deliverOnce(
-  { log, dedupe, forwarder, concurrency = CTLIVE_DEFAULT_CONCURRENCY }: WebhookDeps,
+  { log, dedupe, forwarder, inboundMedia, concurrency = CTLIVE_DEFAULT_CONCURRENCY }: WebhookDeps,
   events: CtliveEvent[],
   remainingMs: () => number,
 ): Promise<Outcome[]> {
@@ -304,6 +314,7 @@ async function deliverOnce(
       if (byKey.get(keyOf(event)) === 'inFlight') return false;
       const started = Date.now();
       try {
+        await inboundMedia?.beforeForward(event);
         await forwarder.forward(event);
         failuresInARow = 0;
       } catch (error: unknown) {

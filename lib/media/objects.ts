@@ -1,3 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { AwsV4Signer } from 'aws4fetch';
 import type { ObjectStorageConfig } from '../platform/config';
 import { deadline } from '../platform/deadline';
@@ -15,6 +19,8 @@ import type { TaggedLogger } from '../platform/log';
 export interface ObjectHead {
   size: number;
   contentType: string;
+  /** The object's `x-amz-meta-*` headers, without the prefix. */
+  metadata: Record<string, string>;
 }
 
 export interface PresignedPut {
@@ -35,6 +41,13 @@ export interface ObjectStorage {
   /** The object's first `bytes` bytes (fewer when it is shorter), one ranged GET; undefined when it is not there. */
   readStart(key: string, bytes: number): Promise<Buffer | undefined>;
   remove(key: string): Promise<void>;
+  /**
+   * Writes `size` bytes from `body` under `key` as they arrive, never holding them all; fails
+   * (and S3 keeps nothing) when the body ends short, runs long or breaks off.
+   */
+  putStream(key: string, body: AsyncIterable<Buffer>, object: { size: number; contentType: string }): Promise<void>;
+  /** Copies an object inside the bucket, S3-side, with a new Content-Type and metadata. */
+  copy(from: string, to: string, object: { contentType: string; metadata: Record<string, string> }): Promise<void>;
 }
 
 export class ObjectStorageUnavailableError extends UnavailableError {
@@ -115,9 +128,14 @@ export function createObjectStorage(config: ObjectStorageConfig, log: TaggedLogg
         log.error(`[S3] HEAD failed for object [${key}]`, { reason: `S3 answered ${response.status}` });
         throw new ObjectStorageUnavailableError();
       }
+      const metadata: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        if (name.startsWith('x-amz-meta-')) metadata[name.slice('x-amz-meta-'.length)] = value;
+      });
       return {
         size: Number(response.headers.get('content-length') ?? NaN),
         contentType: response.headers.get('content-type') ?? '',
+        metadata,
       };
     },
     async presignGet(key, ttlSeconds, response) {
@@ -148,5 +166,62 @@ export function createObjectStorage(config: ObjectStorageConfig, log: TaggedLogg
       const response = await call('DELETE', key);
       await response.body?.cancel();
     },
+    async putStream(key, body, object) {
+      const headers = { 'content-length': String(object.size), 'content-type': object.contentType };
+      const signed = await signer({ method: 'PUT', url: urlOf(key), headers });
+      try {
+        await streamPut(signed.url, Object.fromEntries(signed.headers), body);
+      } catch (error: unknown) {
+        log.error(`[S3] PUT failed for object [${key}]`, { reason: reasonText(error) });
+        throw new ObjectStorageUnavailableError();
+      }
+    },
+    async copy(from, to, object) {
+      const headers: Record<string, string> = {
+        'content-type': object.contentType,
+        'x-amz-copy-source': `/${config.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
+        'x-amz-metadata-directive': 'REPLACE',
+      };
+      for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
+      const signed = await signer({ method: 'PUT', url: urlOf(to), headers });
+      const timer = deadline(S3_TIMEOUT_MS * 6);
+      try {
+        const response = await fetch(signed.url, { method: 'PUT', headers: signed.headers, signal: timer.signal });
+        const text = await response.text();
+        // A copy can fail after S3 sent 200: the error is then in the body.
+        if (response.status !== 200 || text.includes('<Error>')) throw new Error(`S3 answered ${response.status}`);
+      } catch (error: unknown) {
+        log.error(`[S3] copy failed from [${from}] to [${to}]`, { reason: reasonText(error) });
+        throw new ObjectStorageUnavailableError();
+      } finally {
+        timer.clear();
+      }
+    },
   };
+}
+
+const reasonText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300);
+
+/** How long a PUT may sit with no bytes moving before it is given up. */
+const PUT_IDLE_MS = 30_000;
+
+/**
+ * A PUT whose body is streamed with its length declared up front, which S3 requires and
+ * fetch cannot send for a stream; node's http client can.
+ */
+function streamPut(url: URL, headers: Record<string, string>, body: AsyncIterable<Buffer>): Promise<void> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<void>((resolve, reject) => {
+    const req = send(url, { method: 'PUT', headers, timeout: PUT_IDLE_MS }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`S3 answered ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no progress for ${PUT_IDLE_MS} ms`)));
+    req.on('error', reject);
+    pipeline(Readable.from(body), req).catch((error: unknown) => {
+      req.destroy(error instanceof Error ? error : new Error(String(error)));
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
 }

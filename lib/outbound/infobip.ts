@@ -10,6 +10,7 @@ import {
   reasonOf,
 } from '../platform/errors';
 import { deadline } from '../platform/deadline';
+import { hostAllowed, isLoopbackHost } from '../platform/allowedHosts';
 import type { InfobipLookup } from './idempotency';
 import { runbook, type TaggedLogger } from '../platform/log';
 import { dimensionValue } from '../platform/metrics';
@@ -83,14 +84,6 @@ export interface InfobipCall {
   answerName: string;
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
-function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
-  return allowedHosts.some((pattern) =>
-    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1 : host === pattern,
-  );
-}
-
 /**
  * The API key goes only where this allows (CONTRACT section 3): a host on the allowlist,
  * over https unless it is this machine. Returns the origin the OMNI path is appended to.
@@ -109,7 +102,7 @@ export function checkBaseUrl(baseUrl: string, allowedHosts: readonly string[]): 
   if (!hostAllowed(host, allowedHosts)) {
     throw new ValidationError(`infobip.baseUrl host "${host}" is not in INFOBIP_ALLOWED_HOSTS`);
   }
-  const loopback = LOOPBACK.test(host);
+  const loopback = isLoopbackHost(host);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new ValidationError('infobip.baseUrl must use https');
   }

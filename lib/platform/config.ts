@@ -252,6 +252,11 @@ export function readRedisConfig(env: Env = process.env): RedisConfig {
   };
 }
 
+/** The deployment's own Infobip API key, for the functions that call Infobip with no request to bring one. */
+export function readRequiredInfobipApiKey(env: Env = process.env): string {
+  return required(env, 'INFOBIP_API_KEY');
+}
+
 export function readCtliveApiToken(env: Env = process.env): string {
   return required(env, 'CTLIVE_API_TOKEN');
 }
@@ -467,6 +472,7 @@ export const SECRET_VARIABLES = [
   'INFOBIP_WEBHOOK_HEADER',
   'INFOBIP_REPORT_TOKEN',
   'INFOBIP_REPORT_TOKEN_PREVIOUS',
+  'INBOUND_MEDIA_LINK_SECRET',
 ] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 
@@ -510,6 +516,7 @@ export function readConfiguredSecrets(env: Env = process.env): string[] {
     headerValue,
     nonEmpty(env, 'INFOBIP_REPORT_TOKEN'),
     nonEmpty(env, 'INFOBIP_REPORT_TOKEN_PREVIOUS'),
+    nonEmpty(env, 'INBOUND_MEDIA_LINK_SECRET'),
     nonEmpty(env, 'AWS_SECRET_ACCESS_KEY'),
     nonEmpty(env, 'AWS_SESSION_TOKEN'),
     nonEmpty(env, 'MEDIA_S3_SECRET_ACCESS_KEY'),
@@ -730,4 +737,51 @@ export function readStreamingRuntime(env: Env = process.env): boolean {
   return (
     nonEmpty(env, 'MEDIA_BUCKET') !== undefined && (nonEmpty(env, 'MEDIA_FETCH_MODE') ?? 'stream').toLowerCase() === 'stream'
   );
+}
+
+/** The customer's files, copied into the bucket and served under IMChannel's own URLs (docs/api.md, "Customers' files"). */
+export interface InboundMediaConfig {
+  /** IMCHANNEL_PUBLIC_URL: the base of `url` and `downloadUrl`. */
+  publicUrl: string;
+  /** INBOUND_MEDIA_LINK_SECRET: signs `downloadUrl`s. */
+  linkSecret: string;
+  /** INBOUND_MEDIA_LINK_TTL_SECONDS: how long a `downloadUrl` opens the file. */
+  linkTtlSeconds: number;
+  /** Where a file's URL may point for the API key to go with it: INFOBIP_ALLOWED_HOSTS. */
+  allowedHosts: string[];
+}
+
+/** A week: an agent opens a customer's file days after it came, not only while the chat is live. */
+export const INBOUND_MEDIA_LINK_TTL_DEFAULT_SECONDS = 7 * 24 * 3_600;
+/** A signed link outliving the files' retention would only open a 404. */
+const INBOUND_MEDIA_LINK_TTL_MAX_SECONDS = 365 * 24 * 3_600;
+const LINK_SECRET_PATTERN = /^[\x21-\x7e]{32,256}$/;
+
+/**
+ * Whether inbound files are copied: `INBOUND_MEDIA_COPIER` names the copying function
+ * (serverless.yml always sets it). Unset, ctlive gets Infobip's own URL in `media.url`, as
+ * before, and nothing is copied.
+ */
+export function readInboundMediaCopier(env: Env = process.env): { functionName: string; endpoint?: string; region?: string } | undefined {
+  const functionName = nonEmpty(env, 'INBOUND_MEDIA_COPIER');
+  if (functionName === undefined) return undefined;
+  return { functionName, endpoint: nonEmpty(env, 'CTLIVE_LAMBDA_ENDPOINT'), region: nonEmpty(env, 'AWS_REGION') };
+}
+
+export function readInboundMediaConfig(env: Env = process.env): InboundMediaConfig {
+  const secret = required(env, 'INBOUND_MEDIA_LINK_SECRET');
+  const linkSecret = LINK_SECRET_PATTERN.test(secret)
+    ? secret
+    : problem('INBOUND_MEDIA_LINK_SECRET', 'must be 32 to 256 printable characters (for example: openssl rand -hex 32)', secret);
+  return {
+    publicUrl: readRequiredPublicUrl(env),
+    linkSecret,
+    linkTtlSeconds: atMost(
+      env,
+      'INBOUND_MEDIA_LINK_TTL_SECONDS',
+      positiveInt(env, 'INBOUND_MEDIA_LINK_TTL_SECONDS', INBOUND_MEDIA_LINK_TTL_DEFAULT_SECONDS),
+      INBOUND_MEDIA_LINK_TTL_MAX_SECONDS,
+    ),
+    allowedHosts: readInfobipConfig(env).allowedHosts,
+  };
 }

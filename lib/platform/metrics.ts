@@ -33,6 +33,13 @@ export const METRIC_UNITS = {
   MediaBytes: MetricUnit.Bytes,
   /** Media fetch functions, by `method` and `result`. */
   MediaFetches: MetricUnit.Count,
+  /** copyInboundMedia: customers' files stored, their bytes, the ones that never will be (by `reason`). */
+  InboundMediaCopied: MetricUnit.Count,
+  InboundMediaBytes: MetricUnit.Bytes,
+  InboundMediaFailures: MetricUnit.Count,
+  InboundMediaFailuresByReason: MetricUnit.Count,
+  /** How long a copy waited between the webhook's request and its run: the age of the oldest pending copy. */
+  InboundMediaCopyAge: MetricUnit.Milliseconds,
 } as const;
 export type MetricName = keyof typeof METRIC_UNITS;
 export type Dimensions = Record<string, string>;

@@ -27,6 +27,8 @@ export const redisKeys = {
   templates: (sender: string, baseUrl: string) => `IMChannel:Templates:${sender}:${baseUrl}`,
   /** A customer's message this business number marked as read, so that marking it again costs Infobip nothing. */
   readMark: (businessNumber: string, messageId: string) => `IMChannel:Read:${businessNumber}:${idInKey(messageId)}`,
+  /** The downloads of inbound media from one Infobip host in the last second (lib/inboundMedia/rate.ts). */
+  inboundMediaRate: (host: string) => `IMChannel:InboundMediaRate:${host}`,
 };
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */

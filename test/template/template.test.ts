@@ -23,6 +23,7 @@ const PACKAGE_TIMEOUT_MS = 120_000;
 const FUNCTIONS = DEPLOYED_NAMES;
 const WEBHOOKS = functionsIn('webhook').map((fn) => fn.name);
 const STREAMING = functionsIn('mediaFetch').map((fn) => fn.name);
+const COPIERS = functionsIn('copier').map((fn) => fn.name);
 /** A local S3's key pair in a deployer's shell: it must not reach an AWS stage's template. */
 const LOCAL_S3_SECRET = `local-s3-secret-${randomBytes(12).toString('hex')}`;
 // The names each function really asks SSM for: its role must allow exactly those.
@@ -151,6 +152,8 @@ describe('serverless package --stage prod', () => {
       // A fetch function also streams large files through its Function URL, which API
       // Gateway's 30 s does not bound; through its routes it answers in one Redis call.
       if (STREAMING.includes(name)) expect(timeoutMs).toBeLessThanOrEqual(120_000);
+      // No route: invoked asynchronously, a 100 MB copy must fit.
+      else if (COPIERS.includes(name)) expect(timeoutMs).toBeLessThanOrEqual(300_000);
       else expect(timeoutMs).toBeLessThan(30_000);
       const vars = (props.Environment as { Variables: Record<string, string> }).Variables;
       expect(Number(vars.INFOBIP_TIMEOUT_MS)).toBeLessThan(timeoutMs);
@@ -227,15 +230,14 @@ describe('serverless package --stage prod', () => {
     }
   });
 
-  it('lets only the webhooks invoke, and only the ctlive target (a bare name becomes its ARN)', () => {
+  it('lets only the webhooks and the copier invoke: the ctlive target (a bare name becomes its ARN), and onMessage the copier', () => {
+    const ctlive = { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ctlive-inbound' };
+    const copier = { 'Fn::GetAtt': ['CopyInboundMediaLambdaFunction', 'Arn'] };
     for (const name of FUNCTIONS) {
       const invoke = statementsOf(name).filter((s) => actions(s).some((a) => a.startsWith('lambda:')));
-      if (WEBHOOKS.includes(name)) {
-        expect(invoke).toHaveLength(1);
-        expect(actions(invoke[0]!)).toEqual(['lambda:InvokeFunction']);
-        expect(resourcesOf(invoke[0]!)).toEqual([
-          { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:ctlive-inbound' },
-        ]);
+      if (WEBHOOKS.includes(name) || COPIERS.includes(name)) {
+        for (const statement of invoke) expect(actions(statement)).toEqual(['lambda:InvokeFunction']);
+        expect(invoke.flatMap(resourcesOf)).toEqual(name === 'onMessage' ? [ctlive, copier] : [ctlive]);
       } else {
         expect(invoke).toEqual([]);
       }
@@ -444,11 +446,13 @@ describe('serverless package --stage prod without its parameters', () => {
     });
 
     it('lets each function do exactly what it needs in the bucket, on media/* only', () => {
+      // Customers' files live under inbound/ (and inbound-partial/ while copied): test below.
+      const inbound = new Set([...functionsIn('copier'), ...functionsIn('inboundMedia')].map((f) => f.name));
       const expected: Record<string, string[] | undefined> = { createMediaUpload: ['s3:PutObject'] };
       for (const f of functionsIn('mediaSend')) expected[f.name] = ['s3:DeleteObject', 's3:GetObject'];
       for (const f of functionsIn('mediaFetch')) expected[f.name] = ['s3:GetObject'];
       const sends = new Set(functionsIn('mediaSend').map((f) => f.name));
-      for (const name of FUNCTIONS) {
+      for (const name of FUNCTIONS.filter((n) => !inbound.has(n))) {
         const s3 = s3Of(name);
         if (expected[name] === undefined) {
           expect({ name, s3 }).toEqual({ name, s3: [] });
@@ -472,6 +476,32 @@ describe('serverless package --stage prod without its parameters', () => {
             : [],
         });
       }
+    });
+
+    it("lets the copier and the inbound route write customers' files under inbound/ only, and keeps them the retention's days", () => {
+      for (const f of [...functionsIn('copier'), ...functionsIn('inboundMedia')]) {
+        expect(s3Of(f.name)).toEqual([
+          {
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+            Resource: [
+              { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/inbound/*' },
+              { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${MediaBucket}/inbound-partial/*' },
+            ],
+          },
+          { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: { 'Fn::GetAtt': ['MediaBucket', 'Arn'] } },
+        ]);
+      }
+      const rules = (template.Resources.MediaBucket?.Properties.LifecycleConfiguration as { Rules: unknown[] }).Rules;
+      expect(rules).toContainEqual({ Id: 'ExpireInboundMedia', Status: 'Enabled', Prefix: 'inbound/', ExpirationInDays: 30 });
+      expect(rules).toContainEqual({ Id: 'ExpirePartialInboundMedia', Status: 'Enabled', Prefix: 'inbound-partial/', ExpirationInDays: 1 });
+      const copier = fn('copyInboundMedia');
+      expect(copier.ReservedConcurrentExecutions).toBe(5);
+      const invokeConfig = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+      expect(invokeConfig?.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['InboundMediaCopyFailures', 'Arn'] } } },
+      });
     });
 
     it('gives each fetch function a streaming Function URL, and each media send the URL of its own kind', () => {

@@ -31,7 +31,7 @@ function slowForwarder(delayMs: number) {
         // Uneven, so that forwards of one conversation run side by side would finish out of order.
         await sleep(delayMs + (Number(event.messageId.split('-').pop()) % 7 < 3 ? 3 : 0));
         if (failFor.has(event.messageId)) throw new ForwardError('ctlive answered 503');
-        sent.push(event);
+        sent.push(event as CtliveEvent);
       } finally {
         active -= 1;
       }

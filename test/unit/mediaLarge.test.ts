@@ -232,7 +232,7 @@ function fakeStorage(objects = new Map<string, Buffer>()) {
     async head(key) {
       calls.push(`head ${key}`);
       const bytes = objects.get(key);
-      return bytes === undefined ? undefined : { size: bytes.length, contentType: 'application/pdf' };
+      return bytes === undefined ? undefined : { size: bytes.length, contentType: 'application/pdf', metadata: {} };
     },
     async presignGet(key, ttl, response) {
       calls.push(`presignGet ${key} ${ttl} ${response.contentType}`);
@@ -250,6 +250,12 @@ function fakeStorage(objects = new Map<string, Buffer>()) {
     async remove(key) {
       calls.push(`remove ${key}`);
       objects.delete(key);
+    },
+    async putStream(key) {
+      throw new Error(`no streamed PUT expected here (${key})`);
+    },
+    async copy(from) {
+      throw new Error(`no copy expected here (${from})`);
     },
   };
   return { storage, calls, objects };

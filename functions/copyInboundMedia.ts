@@ -1,0 +1,3 @@
+import { startCopyInboundMedia } from '../lib/inboundMedia/functions';
+
+export const handler = startCopyInboundMedia();

@@ -1,0 +1,3 @@
+import { startServeInboundMedia } from '../lib/inboundMedia/functions';
+
+export const handler = startServeInboundMedia();

@@ -1,0 +1,77 @@
+import type { InboundMediaConfig } from '../platform/config';
+import { compact, type CtliveEvent, type CtliveMessageEvent, type CtliveMessagePart } from '../inbound/events';
+import { linksOf, sourceOf } from './reference';
+
+/**
+ * The webhook's one step for customers' files: their message event names IMChannel's URLs
+ * instead of Infobip's, and each file is handed to the copier before the event goes to
+ * ctlive. The copy itself runs elsewhere (copyInboundMedia), never inside the webhook.
+ */
+
+/** What the copier is asked to do for one file (the payload of its asynchronous invoke). */
+export interface CopyRequest {
+  /** IMChannel's id of the file (lib/inboundMedia/reference.ts); unset when Infobip's URL cannot be copied. */
+  id?: string;
+  /** Infobip's URL, as the webhook gave it. */
+  sourceUrl: string;
+  /** The message part's type (IMAGE, DOCUMENT, AUDIO, VOICE, VIDEO, STICKER, …): it sets the size limit. */
+  type: string;
+  messageId: string;
+  from?: string;
+  to?: string;
+  /** When the webhook asked, ISO 8601: the age of the oldest pending copy is measured from it. */
+  requestedAt: string;
+}
+
+/** Hands copy requests to the copier; throws when it could not take them. */
+export interface CopyTrigger {
+  request(requests: readonly CopyRequest[]): Promise<void>;
+}
+
+export interface InboundMediaStep {
+  /** The event with IMChannel's links in its media, and the copies it needs. */
+  annotate(event: CtliveEvent): CtliveEvent;
+  /** Before the event is forwarded: its files' copies are asked for, or the forward fails and Infobip retries. */
+  beforeForward(event: CtliveEvent): Promise<void>;
+}
+
+export function createInboundMediaStep(config: InboundMediaConfig, trigger: CopyTrigger): InboundMediaStep {
+  const pending = new WeakMap<CtliveEvent, CopyRequest[]>();
+  return {
+    annotate(event) {
+      if (event.event !== 'message') return event;
+      const requests: CopyRequest[] = [];
+      const withLinks = (part: CtliveMessagePart): CtliveMessagePart => {
+        const sourceUrl = part.media?.url;
+        if (sourceUrl === undefined || part.media === undefined) return part;
+        const source = sourceOf(sourceUrl, config.allowedHosts);
+        const base = { sourceUrl, type: (part.type ?? 'DOCUMENT').toUpperCase(), ...requestOf(event) };
+        if (typeof source === 'string') {
+          // Not copyable (not Infobip's media path, or a host the key must not go to): the
+          // copier says so to ctlive in a mediaFailed event, and ctlive keeps Infobip's URL.
+          requests.push(base);
+          return { ...part, media: compact({ sourceUrl, caption: part.media.caption }) };
+        }
+        requests.push({ ...base, id: source.id });
+        return { ...part, media: compact({ ...linksOf(config, source.id), sourceUrl, caption: part.media.caption }) };
+      };
+      const annotated = withLinks(event) as CtliveMessageEvent;
+      if (event.parts !== undefined) annotated.parts = event.parts.map(withLinks);
+      // The first part is also at the top: its file is asked for once.
+      const distinct = requests.filter((r, i) => requests.findIndex((o) => o.sourceUrl === r.sourceUrl) === i);
+      if (distinct.length > 0) pending.set(annotated, distinct);
+      return annotated;
+    },
+    async beforeForward(event) {
+      const requests = pending.get(event);
+      if (requests !== undefined) await trigger.request(requests);
+    },
+  };
+}
+
+const requestOf = (event: CtliveMessageEvent) => ({
+  messageId: event.messageId,
+  from: event.from,
+  to: event.to,
+  requestedAt: new Date().toISOString(),
+});

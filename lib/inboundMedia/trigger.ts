@@ -1,0 +1,47 @@
+import { noteInitWork } from '../platform/initWork';
+import { reasonOf } from '../platform/errors';
+import type { CopyRequest, CopyTrigger } from './step';
+
+/**
+ * The copy of each file is an asynchronous invoke of copyInboundMedia (`InvocationType:
+ * Event`): once Lambda answers 202 it owns the request, retries it on failure (the function's
+ * `maximumRetryAttempts`) and sends what still fails to the failure destination
+ * (serverless.yml), with no queue of our own to run. A throttled invoke (the copier's reserved
+ * concurrency, which keeps Infobip's 15 downloads/s) waits in Lambda's own queue for hours.
+ * The SDK is loaded only here, off the cold start's path, as the ctlive Lambda forwarder does.
+ */
+
+export class CopyTriggerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CopyTriggerError';
+  }
+}
+
+export function createCopyTrigger(copier: { functionName: string; endpoint?: string; region?: string }): CopyTrigger {
+  const loading = Promise.all([import('@aws-sdk/client-lambda'), import('../inbound/lambdaForwarder')]).then(
+    ([{ InvokeCommand }, { createLambdaClient }]) => ({
+      InvokeCommand,
+      client: createLambdaClient({ kind: 'lambda', ...copier }),
+    }),
+  );
+  loading.catch(() => undefined); // surfaces at the first request
+  noteInitWork(loading);
+  const invoke = async (request: CopyRequest) => {
+    const { InvokeCommand, client } = await loading;
+    const result = await client.send(
+      new InvokeCommand({ FunctionName: copier.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(request)) }),
+      { abortSignal: AbortSignal.timeout(10_000) },
+    );
+    if (result.StatusCode !== 202) throw new Error(`Lambda answered ${String(result.StatusCode)}, not 202`);
+  };
+  return {
+    async request(requests) {
+      try {
+        await Promise.all(requests.map(invoke));
+      } catch (error: unknown) {
+        throw new CopyTriggerError(`The copy of a file could not be handed to ${copier.functionName}: ${reasonOf(error)}`);
+      }
+    },
+  };
+}
