@@ -19,8 +19,8 @@ import { readZipEntries } from './zip';
  * files are parsed at init and which are loaded lazily.
  */
 
-/** What the issue calls "the Lambda client": only the webhooks forward to ctlive. */
-export const LAMBDA_CLIENT_FUNCTIONS = new Set(functionsIn('webhook').map((fn) => fn.name));
+/** The functions that carry the Lambda client: the webhooks and the copier forward to ctlive, which may be a Lambda function. */
+export const LAMBDA_CLIENT_FUNCTIONS = new Set(functionsIn('webhook', 'copier').map((fn) => fn.name));
 export const LAMBDA_CLIENT_PACKAGE = '@aws-sdk/client-lambda';
 /** 1 KB = 1000 bytes: the stricter reading of the targets. */
 export const KB = 1000;

@@ -1,3 +1,4 @@
 import { startWebhook } from '../lib/inbound/webhook';
+import { inboundMediaStepFromConfig } from '../lib/inboundMedia/step';
 
-export const handler = startWebhook('onMessage');
+export const handler = startWebhook('onMessage', inboundMediaStepFromConfig);

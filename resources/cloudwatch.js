@@ -343,7 +343,10 @@ function dashboard({ folder, service, stage, functions, sends, webhooks, lineNam
       ]),
     ),
     graph("Customers' files not copied, by reason", search(['reason'], 'InboundMediaFailuresByReason')),
-    graph('Oldest pending copy of a customer file (max wait, ms)', perFunction('InboundMediaCopyAge', ['copyInboundMedia'], 'Maximum')),
+    graph(
+      'Oldest pending copy of a customer file (max wait, ms)',
+      perFunction('InboundMediaCopyAge', ['copyInboundMedia'], 'Maximum'),
+    ),
     graph(
       'WARN lines per function (mistakes of callers)',
       functions.map((fn) => [lineNamespace, `${fn}WarnLines`, { label: fn }]),

@@ -13,6 +13,8 @@ export const LOCAL_CREDENTIALS = {
   INFOBIP_WEBHOOK_HEADER: '',
   // In every notifyUrl (`…/onDeliveryReport?token=…`): the sandbox, like Infobip, posts reports there without credentials.
   INFOBIP_REPORT_TOKEN: 'imchannel-local-report-token-0123456789',
+  // Signs the downloadUrl of a customer's file (a browser opens it without credentials).
+  INBOUND_MEDIA_LINK_SECRET: 'imchannel-local-link-secret-0123456789',
 };
 
 /** Each default, unless the environment sets it (an empty value switches one off). */

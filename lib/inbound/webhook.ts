@@ -5,8 +5,6 @@ import {
   readConversationRecordTtl,
   readCtliveConcurrency,
   readCtliveTarget,
-  readInboundMediaConfig,
-  readInboundMediaCopier,
   readRouteWebhookAuth,
   type WebhookAuthConfig,
   type WebhookRoute,
@@ -26,8 +24,6 @@ import { OTHER } from '../platform/metrics';
 import { createRedis, REDIS_MAX_CALL_MS } from '../platform/redis';
 import { startFunction, type ColdStart } from '../platform/runtime';
 import { WEBHOOK_SECRETS } from '../platform/secrets';
-import { createInboundMediaStep, type InboundMediaStep } from '../inboundMedia/step';
-import { createCopyTrigger } from '../inboundMedia/trigger';
 
 /**
  * CONTRACT section 5: bodies above this get 413 before anything reads them. Lambda's
@@ -75,6 +71,14 @@ export interface WebhookDeps {
   inboundMedia?: InboundMediaStep;
 }
 
+/** What onMessage does for the files in a message (lib/inboundMedia/step.ts builds it). */
+export interface InboundMediaStep {
+  /** The event with IMChannel's links in its media, and the copies it needs noted. */
+  annotate(event: CtliveEvent): CtliveEvent;
+  /** Before the event is forwarded: its files' copies are asked for, or this throws and the forward fails. */
+  beforeForward(event: CtliveEvent): Promise<void>;
+}
+
 /** 503 so that Infobip retries; the counts tell whoever reads the response what got through. */
 class WebhookRetryError extends AppError {
   constructor(code: string, message: string, details: { notForwarded: string[] } & Record<string, unknown>) {
@@ -113,19 +117,22 @@ function reportIdsOf(body: string, toEvent: (raw: RawResult) => CtliveEvent): st
 }
 
 /** Production dependencies, built once per cold start; a config problem stops the function there. */
-function webhookDeps(route: WebhookRoute, { log, redisConfig }: ColdStart): WebhookDeps {
+function webhookDeps(
+  route: WebhookRoute,
+  { log, redisConfig }: ColdStart,
+  inboundMedia: () => InboundMediaStep | undefined,
+): WebhookDeps {
   const policy = readRouteWebhookAuth(route);
   if (policy.open) {
     log.warn('Webhook auth is not configured: webhooks are accepted without credentials (local development only)');
   }
-  const copier = route === 'onMessage' ? readInboundMediaCopier() : undefined;
   return {
     log,
     auth: policy.auth,
     dedupe: createDedupe(createRedis(redisConfig), { conversationTtlSeconds: readConversationRecordTtl() }),
     forwarder: createForwarder(readCtliveTarget()),
     concurrency: readCtliveConcurrency(),
-    inboundMedia: copier && createInboundMediaStep(readInboundMediaConfig(), createCopyTrigger(copier)),
+    inboundMedia: inboundMedia(),
   };
 }
 
@@ -403,7 +410,10 @@ function boundedStatus(status: unknown): unknown {
 
 const WEBHOOKS = { onMessage: makeOnMessageHandler, onDeliveryReport: makeOnDeliveryReportHandler } as const;
 
-/** Production wiring of onMessage and onDeliveryReport, once per cold start. */
-export function startWebhook(name: keyof typeof WEBHOOKS) {
-  return startFunction(name, (start) => WEBHOOKS[name](webhookDeps(name, start)), { secrets: WEBHOOK_SECRETS });
+/**
+ * Production wiring of onMessage and onDeliveryReport, once per cold start. `inboundMedia`
+ * builds onMessage's step for customers' files (a higher layer, lib/inboundMedia, owns it).
+ */
+export function startWebhook(name: keyof typeof WEBHOOKS, inboundMedia: () => InboundMediaStep | undefined = () => undefined) {
+  return startFunction(name, (start) => WEBHOOKS[name](webhookDeps(name, start, inboundMedia)), { secrets: WEBHOOK_SECRETS });
 }

@@ -67,10 +67,13 @@ export async function copyInboundMedia(request: CopyRequest, deps: CopierDeps): 
     } catch (error: unknown) {
       if (error instanceof PermanentCopyFailure) return announceFailure({ ...request, id: source.id }, error, deps);
       const waitMs = error instanceof TransientCopyFailure ? error.retryAfterMs : undefined;
-      log.warn(`Copying the file of message [${request.messageId}] failed, ${attempt < RETRIES_IN_RUN && waitMs !== undefined && waitMs <= RETRY_IN_RUN_MAX_MS ? 'retrying' : 'left to the retry'}`, {
-        messageId: request.messageId,
-        reason: reasonOf(error),
-      });
+      log.warn(
+        `Copying the file of message [${request.messageId}] failed, ${attempt < RETRIES_IN_RUN && waitMs !== undefined && waitMs <= RETRY_IN_RUN_MAX_MS ? 'retrying' : 'left to the retry'}`,
+        {
+          messageId: request.messageId,
+          reason: reasonOf(error),
+        },
+      );
       if (attempt >= RETRIES_IN_RUN || waitMs === undefined || waitMs > RETRY_IN_RUN_MAX_MS) throw error;
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
@@ -79,9 +82,12 @@ export async function copyInboundMedia(request: CopyRequest, deps: CopierDeps): 
     log.metrics.count('InboundMediaCopied');
     log.metrics.count('InboundMediaBytes', {}, stored.size);
   }
-  log.info(`Stored the file of message [${request.messageId}] as [${stored.key}] (${stored.size} bytes, sha256 ${stored.sha256})`, {
-    messageId: request.messageId,
-  });
+  log.info(
+    `Stored the file of message [${request.messageId}] as [${stored.key}] (${stored.size} bytes, sha256 ${stored.sha256})`,
+    {
+      messageId: request.messageId,
+    },
+  );
   const event: CtliveMediaStoredEvent = {
     event: 'mediaStored',
     messageId: request.messageId,
@@ -137,12 +143,18 @@ const fileKeyOf = (request: CopyRequest) =>
  * learns of the message before its file); a message not forwarded yet makes this run fail,
  * and the retry, or the copy Infobip's retry of the webhook asks for, announces it later.
  */
-async function announce(event: CtliveMediaStoredEvent | CtliveMediaFailedEvent, fileKey: string, deps: CopierDeps): Promise<boolean> {
+async function announce(
+  event: CtliveMediaStoredEvent | CtliveMediaFailedEvent,
+  fileKey: string,
+  deps: CopierDeps,
+): Promise<boolean> {
   const { log, dedupe, forwarder } = deps;
   const key = { kind: 'media', messageId: fileKey };
   const [claim] = await dedupe.claim([key], randomUUID());
   if (claim === 'done') {
-    log.info(`The ${event.event} event of message [${event.messageId}] was already forwarded, skipped`, { messageId: event.messageId });
+    log.info(`The ${event.event} event of message [${event.messageId}] was already forwarded, skipped`, {
+      messageId: event.messageId,
+    });
     return false;
   }
   if (claim === 'inFlight') throw new NotYetError(`Another copy is announcing the file of message ${event.messageId}`);
@@ -157,10 +169,14 @@ async function announce(event: CtliveMediaStoredEvent | CtliveMediaFailedEvent, 
     });
     throw error;
   }
-  log.info(`Forwarded ${event.event} event for messageId [${event.messageId}] to [${forwarder.target}]`, { messageId: event.messageId });
-  await dedupe.settle([key], []).catch((error: unknown) =>
-    log.error('Forwarded, but could not mark it done in Redis', { messageId: event.messageId, reason: reasonOf(error) }),
-  );
+  log.info(`Forwarded ${event.event} event for messageId [${event.messageId}] to [${forwarder.target}]`, {
+    messageId: event.messageId,
+  });
+  await dedupe
+    .settle([key], [])
+    .catch((error: unknown) =>
+      log.error('Forwarded, but could not mark it done in Redis', { messageId: event.messageId, reason: reasonOf(error) }),
+    );
   return true;
 }
 

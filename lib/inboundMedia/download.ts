@@ -86,7 +86,9 @@ export async function downloadInbound(source: InboundSource, type: string, deps:
     const location = first.headers.get('location');
     const target = location !== null && URL.canParse(location, source.url.href) ? new URL(location, source.url.href) : undefined;
     if (target === undefined || !schemeAllowed(target)) {
-      throw new TransientCopyFailure(`Infobip redirected the download to ${target === undefined ? 'no valid URL' : 'a URL that is not https'}`);
+      throw new TransientCopyFailure(
+        `Infobip redirected the download to ${target === undefined ? 'no valid URL' : 'a URL that is not https'}`,
+      );
     }
     // No key: the redirect's target is a copy that opens on its own, and may be any host.
     response = await get(fetchImpl, target, {});
@@ -102,7 +104,10 @@ export async function downloadInbound(source: InboundSource, type: string, deps:
   }
   if (response.status === 429) {
     await response.body?.cancel();
-    throw new TransientCopyFailure(`${where} answered 429 (too many downloads)`, retryAfterMs(response.headers.get('retry-after')));
+    throw new TransientCopyFailure(
+      `${where} answered 429 (too many downloads)`,
+      retryAfterMs(response.headers.get('retry-after')),
+    );
   }
   if (response.status !== 200 || response.body === null) {
     await response.body?.cancel();
@@ -137,7 +142,9 @@ async function get(fetchImpl: typeof fetch, url: URL, headers: Record<string, st
     return await fetchImpl(url, { headers, redirect: 'manual', signal: timer.signal });
   } catch (error: unknown) {
     const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    throw new TransientCopyFailure(`${url.host} could not be reached: ${error instanceof Error ? error.message : String(error)}${cause}`);
+    throw new TransientCopyFailure(
+      `${url.host} could not be reached: ${error instanceof Error ? error.message : String(error)}${cause}`,
+    );
   } finally {
     // Up to the headers: the body streams on after this.
     timer.clear();

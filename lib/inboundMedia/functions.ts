@@ -37,7 +37,10 @@ export function makeCopyInboundMediaHandler(deps: CopierDeps) {
     if (!parsed.success) {
       // Only onMessage invokes it: a payload of another shape is a bug, and no retry mends it.
       deps.log.error('copyInboundMedia was invoked with a payload that is no copy request; dropped', {
-        reason: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ').slice(0, 300),
+        reason: parsed.error.issues
+          .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+          .join('; ')
+          .slice(0, 300),
       });
       return 'refused';
     }

@@ -42,10 +42,11 @@ export function createDownloadLimiter(redis: Redis, perSecond = INFOBIP_MEDIA_RA
     async take(host, maxWaitMs = 30_000) {
       const started = Date.now();
       for (;;) {
-        const waitMs = await redis.eval<string[], number>(TAKE_SLOT, [redisKeys.inboundMediaRate(host)], [
-          String(perSecond),
-          randomUUID(),
-        ]);
+        const waitMs = await redis.eval<string[], number>(
+          TAKE_SLOT,
+          [redisKeys.inboundMediaRate(host)],
+          [String(perSecond), randomUUID()],
+        );
         if (Number(waitMs) === 0) return;
         if (Date.now() - started + Number(waitMs) > maxWaitMs) throw new RateWaitExceededError(host, Date.now() - started);
         await new Promise((resolve) => setTimeout(resolve, Number(waitMs)));

@@ -73,7 +73,13 @@ export function linksOf(config: InboundMediaConfig, id: string, now = Date.now()
 
 export type LinkCheck = 'valid' | 'expired' | 'invalid';
 
-export function checkLink(config: InboundMediaConfig, id: string, expiresRaw: string, signature: string, now = Date.now()): LinkCheck {
+export function checkLink(
+  config: InboundMediaConfig,
+  id: string,
+  expiresRaw: string,
+  signature: string,
+  now = Date.now(),
+): LinkCheck {
   if (!/^\d{1,12}$/.test(expiresRaw) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return 'invalid';
   const expires = Number(expiresRaw);
   const expected = Buffer.from(signatureOf(config.linkSecret, id, expires));

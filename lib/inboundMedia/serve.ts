@@ -45,7 +45,7 @@ class LinkRefusedError extends AppError {
 
 class InboundMediaGoneError extends AppError {
   constructor(failure: PermanentCopyFailure) {
-    super(failure.reason === 'EXPIRED' ? 404 : 422, `MEDIA_${failure.reason}`, failure.message);
+    super(failure.reason === 'EXPIRED' ? 410 : 422, `MEDIA_${failure.reason}`, failure.message);
   }
 }
 
@@ -62,7 +62,8 @@ function authorize(event: HttpEvent, deps: ServeInboundDeps): void {
   if (query.signature === undefined && query.expires === undefined) return checkBearer(event.headers, deps.ctliveApiToken);
   const id = event.pathParameters?.id ?? '';
   const check = checkLink(deps.config, id, query.expires ?? '', query.signature ?? '');
-  if (check === 'invalid') throw new UnauthorizedError('the download link signature does not match', new LinkRefusedError(false).message);
+  if (check === 'invalid')
+    throw new UnauthorizedError('the download link signature does not match', new LinkRefusedError(false).message);
   if (check === 'expired') throw new LinkRefusedError(true);
 }
 

@@ -1,4 +1,6 @@
-import type { InboundMediaConfig } from '../platform/config';
+import { readInboundMediaConfig, readInboundMediaCopier, type InboundMediaConfig } from '../platform/config';
+import type { InboundMediaStep } from '../inbound/webhook';
+import { createCopyTrigger } from './trigger';
 import { compact, type CtliveEvent, type CtliveMessageEvent, type CtliveMessagePart } from '../inbound/events';
 import { linksOf, sourceOf } from './reference';
 
@@ -28,11 +30,10 @@ export interface CopyTrigger {
   request(requests: readonly CopyRequest[]): Promise<void>;
 }
 
-export interface InboundMediaStep {
-  /** The event with IMChannel's links in its media, and the copies it needs. */
-  annotate(event: CtliveEvent): CtliveEvent;
-  /** Before the event is forwarded: its files' copies are asked for, or the forward fails and Infobip retries. */
-  beforeForward(event: CtliveEvent): Promise<void>;
+/** onMessage's step, when the deployment copies inbound files (INBOUND_MEDIA_COPIER); read once per cold start. */
+export function inboundMediaStepFromConfig(): InboundMediaStep | undefined {
+  const copier = readInboundMediaCopier();
+  return copier && createInboundMediaStep(readInboundMediaConfig(), createCopyTrigger(copier));
 }
 
 export function createInboundMediaStep(config: InboundMediaConfig, trigger: CopyTrigger): InboundMediaStep {

@@ -61,7 +61,10 @@ export async function storeInbound(
   if (!verdict.fits) {
     await reader.cancel();
     const looks = verdict.looksLike === undefined ? '' : ` they look like ${verdict.looksLike.label}`;
-    throw new PermanentCopyFailure('WRONG_TYPE', `Infobip says ${essence}, but the file's first bytes do not fit it:${looks || ` expected ${verdict.expected}`}`);
+    throw new PermanentCopyFailure(
+      'WRONG_TYPE',
+      `Infobip says ${essence}, but the file's first bytes do not fit it:${looks || ` expected ${verdict.expected}`}`,
+    );
   }
   const size = download.size;
   async function* bytes(): AsyncGenerator<Buffer> {

@@ -30,7 +30,11 @@ export function createCopyTrigger(copier: { functionName: string; endpoint?: str
   const invoke = async (request: CopyRequest) => {
     const { InvokeCommand, client } = await loading;
     const result = await client.send(
-      new InvokeCommand({ FunctionName: copier.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(request)) }),
+      new InvokeCommand({
+        FunctionName: copier.functionName,
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify(request)),
+      }),
       { abortSignal: AbortSignal.timeout(10_000) },
     );
     if (result.StatusCode !== 202) throw new Error(`Lambda answered ${String(result.StatusCode)}, not 202`);

@@ -762,7 +762,9 @@ const LINK_SECRET_PATTERN = /^[\x21-\x7e]{32,256}$/;
  * (serverless.yml always sets it). Unset, ctlive gets Infobip's own URL in `media.url`, as
  * before, and nothing is copied.
  */
-export function readInboundMediaCopier(env: Env = process.env): { functionName: string; endpoint?: string; region?: string } | undefined {
+export function readInboundMediaCopier(
+  env: Env = process.env,
+): { functionName: string; endpoint?: string; region?: string } | undefined {
   const functionName = nonEmpty(env, 'INBOUND_MEDIA_COPIER');
   if (functionName === undefined) return undefined;
   return { functionName, endpoint: nonEmpty(env, 'CTLIVE_LAMBDA_ENDPOINT'), region: nonEmpty(env, 'AWS_REGION') };

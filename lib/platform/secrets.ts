@@ -29,9 +29,19 @@ export const WEBHOOK_SECRETS = [
 ] as const;
 
 /** copyInboundMedia: Redis, Infobip's key for the download, ctlive's for the announcement, the link secret. */
-export const COPIER_SECRETS = ['UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'CTLIVE_TARGET_TOKEN', 'INBOUND_MEDIA_LINK_SECRET'] as const;
+export const COPIER_SECRETS = [
+  'UPSTASH_REDIS_REST_TOKEN',
+  'INFOBIP_API_KEY',
+  'CTLIVE_TARGET_TOKEN',
+  'INBOUND_MEDIA_LINK_SECRET',
+] as const;
 /** getInboundMedia: ctlive's bearer or a signed link, and Infobip's key to copy a file on demand. */
-export const INBOUND_MEDIA_SECRETS = ['CTLIVE_API_TOKEN', 'UPSTASH_REDIS_REST_TOKEN', 'INFOBIP_API_KEY', 'INBOUND_MEDIA_LINK_SECRET'] as const;
+export const INBOUND_MEDIA_SECRETS = [
+  'CTLIVE_API_TOKEN',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'INFOBIP_API_KEY',
+  'INBOUND_MEDIA_LINK_SECRET',
+] as const;
 
 export interface SecretsRead {
   values: Partial<Record<SecretVariable, string>>;

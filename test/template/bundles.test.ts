@@ -26,6 +26,8 @@ const ROOT = resolve(__dirname, '..', '..');
 const BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
 const PACKAGE_TIMEOUT_MS = 120_000;
 const WEBHOOKS = new Set(functionsIn('webhook').map((fn) => fn.name));
+/** They forward to ctlive, whose target may be a Lambda function: the client in an import() chunk only. */
+const FORWARDERS = new Set([...WEBHOOKS, ...functionsIn('copier').map((fn) => fn.name)]);
 /** In the Lambda client's code only (its Smithy service target), kept by minification. */
 const LAMBDA_CLIENT_MARK = '"AWSGirApiService"';
 /** esbuild's stand-in for a require() it could not bundle: it throws in an ES module. */
@@ -115,7 +117,7 @@ describe('the packaged functions', () => {
     }
   });
 
-  it.each([...WEBHOOKS])('%s: the Lambda client only in chunks that import() loads, never in what init parses', (name) => {
+  it.each([...FORWARDERS])('%s: the Lambda client only in chunks that import() loads, never in what init parses', (name) => {
     const { graph, files } = artifact(name);
     const withClient = [...files.keys()].filter((file) => files.get(file)?.includes(LAMBDA_CLIENT_MARK));
     expect(withClient.length).toBeGreaterThan(0);
@@ -124,7 +126,7 @@ describe('the packaged functions', () => {
   });
 
   it('carry no Lambda client outside the webhooks', () => {
-    for (const name of DEPLOYED_NAMES.filter((n) => !WEBHOOKS.has(n))) {
+    for (const name of DEPLOYED_NAMES.filter((n) => !FORWARDERS.has(n))) {
       for (const [file, text] of artifact(name).files) {
         if (text.includes(LAMBDA_CLIENT_MARK)) throw new Error(`${name}.zip: ${file} holds the Lambda client`);
       }

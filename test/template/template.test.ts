@@ -300,7 +300,7 @@ describe('serverless package --stage prod', () => {
       resourcesOfType('AWS::CloudWatch::Alarm').map(([, r]) => [r.Properties.AlarmName as string, r.Properties]),
     );
     const perFunction = FUNCTIONS.flatMap((f) => [`imchannel-prod-${f}-5xx`, `imchannel-prod-${f}-cannot-start`]);
-    const service = ['forward-failures', 'infobip-errors', 'delivery-failures', 'inbound-silence'].map(
+    const service = ['forward-failures', 'infobip-errors', 'delivery-failures', 'inbound-silence', 'inbound-media-failures'].map(
       (a) => `imchannel-prod-${a}`,
     );
     expect([...alarms.keys()].sort()).toEqual([...perFunction, ...service].sort());
@@ -494,7 +494,12 @@ describe('serverless package --stage prod without its parameters', () => {
       }
       const rules = (template.Resources.MediaBucket?.Properties.LifecycleConfiguration as { Rules: unknown[] }).Rules;
       expect(rules).toContainEqual({ Id: 'ExpireInboundMedia', Status: 'Enabled', Prefix: 'inbound/', ExpirationInDays: 30 });
-      expect(rules).toContainEqual({ Id: 'ExpirePartialInboundMedia', Status: 'Enabled', Prefix: 'inbound-partial/', ExpirationInDays: 1 });
+      expect(rules).toContainEqual({
+        Id: 'ExpirePartialInboundMedia',
+        Status: 'Enabled',
+        Prefix: 'inbound-partial/',
+        ExpirationInDays: 1,
+      });
       const copier = fn('copyInboundMedia');
       expect(copier.ReservedConcurrentExecutions).toBe(5);
       const invokeConfig = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');

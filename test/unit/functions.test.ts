@@ -95,7 +95,20 @@ const LAYER_MAY_IMPORT: Record<string, readonly string[]> = {
   interactive: ['platform', 'conversation', 'outbound', 'media', 'messages', 'interactive'],
   // Read receipts and typing: Infobip calls that are not messages.
   signals: ['platform', 'outbound', 'signals'],
-  '': ['platform', 'conversation', 'outbound', 'inbound', 'media', 'templates', 'messages', 'interactive', 'signals'],
+  // Customers' files: onMessage's step for them, their copier and their route, on the inbound path and the bucket.
+  inboundMedia: ['platform', 'conversation', 'inbound', 'media', 'inboundMedia'],
+  '': [
+    'platform',
+    'conversation',
+    'outbound',
+    'inbound',
+    'media',
+    'templates',
+    'messages',
+    'interactive',
+    'signals',
+    'inboundMedia',
+  ],
 };
 
 function libFiles(dir: string): string[] {

@@ -172,8 +172,10 @@ const limiter = { take: async () => undefined };
 describe('downloadInbound', () => {
   const source = sourceOf(SOURCE, CONFIG.allowedHosts) as Exclude<ReturnType<typeof sourceOf>, string>;
   const CDN = 'https://cdn.example.net/file/abc';
-  const file = (bytes: Buffer, type = 'image/jpeg') => () =>
-    new Response(bytes, { status: 200, headers: { 'content-type': type, 'content-length': String(bytes.length) } });
+  const file =
+    (bytes: Buffer, type = 'image/jpeg') =>
+    () =>
+      new Response(bytes, { status: 200, headers: { 'content-type': type, 'content-length': String(bytes.length) } });
 
   it('sends the key to Infobip only, and follows one redirect without it', async () => {
     const { calls, fetchImpl } = fakeFetch({
@@ -190,13 +192,24 @@ describe('downloadInbound', () => {
   });
 
   it.each([
-    ['a redirect to plain http', { [SOURCE]: () => new Response(null, { status: 302, headers: { location: 'http://cdn.example.net/f' } }) }],
-    ['a second redirect', { [SOURCE]: () => new Response(null, { status: 302, headers: { location: CDN } }), [CDN]: () => new Response(null, { status: 302, headers: { location: CDN } }) }],
+    [
+      'a redirect to plain http',
+      { [SOURCE]: () => new Response(null, { status: 302, headers: { location: 'http://cdn.example.net/f' } }) },
+    ],
+    [
+      'a second redirect',
+      {
+        [SOURCE]: () => new Response(null, { status: 302, headers: { location: CDN } }),
+        [CDN]: () => new Response(null, { status: 302, headers: { location: CDN } }),
+      },
+    ],
     ["Infobip's 5xx", { [SOURCE]: () => new Response('down', { status: 502 }) }],
     ['a connection that fails', {}],
   ])('leaves %s to a later try', async (_what, answers) => {
     const { fetchImpl } = fakeFetch(answers);
-    await expect(downloadInbound(source, 'IMAGE', { apiKey: API_KEY, limiter, fetch: fetchImpl })).rejects.toBeInstanceOf(TransientCopyFailure);
+    await expect(downloadInbound(source, 'IMAGE', { apiKey: API_KEY, limiter, fetch: fetchImpl })).rejects.toBeInstanceOf(
+      TransientCopyFailure,
+    );
   });
 
   it("keeps Infobip's Retry-After of a 429", async () => {
@@ -208,11 +221,21 @@ describe('downloadInbound', () => {
 
   it.each([
     ['a 404 (missing or expired)', { [SOURCE]: () => new Response('', { status: 404 }) }, 'EXPIRED'],
-    ['an image over 5 MiB', { [SOURCE]: () => new Response('', { status: 200, headers: { 'content-length': String(5 * 1024 * 1024 + 1) } }) }, 'TOO_LARGE'],
-    ['no Content-Length', { [SOURCE]: () => new Response(new ReadableStream({ start: (c) => c.close() }), { status: 200 }) }, 'NO_SIZE'],
+    [
+      'an image over 5 MiB',
+      { [SOURCE]: () => new Response('', { status: 200, headers: { 'content-length': String(5 * 1024 * 1024 + 1) } }) },
+      'TOO_LARGE',
+    ],
+    [
+      'no Content-Length',
+      { [SOURCE]: () => new Response(new ReadableStream({ start: (c) => c.close() }), { status: 200 }) },
+      'NO_SIZE',
+    ],
   ])('gives up for good on %s', async (_what, answers, reason) => {
     const { fetchImpl } = fakeFetch(answers);
-    const failure = await downloadInbound(source, 'IMAGE', { apiKey: API_KEY, limiter, fetch: fetchImpl }).catch((e: unknown) => e);
+    const failure = await downloadInbound(source, 'IMAGE', { apiKey: API_KEY, limiter, fetch: fetchImpl }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(PermanentCopyFailure);
     expect((failure as PermanentCopyFailure).reason).toBe(reason);
   });
@@ -276,7 +299,8 @@ describe('copyInboundMedia', () => {
     to: '44123456789',
     requestedAt: new Date().toISOString(),
   });
-  const jpeg = () => new Response(JPEG, { status: 200, headers: { 'content-type': 'image/jpeg', 'content-length': String(JPEG.length) } });
+  const jpeg = () =>
+    new Response(JPEG, { status: 200, headers: { 'content-type': 'image/jpeg', 'content-length': String(JPEG.length) } });
 
   it('stores the file under its final key with its digest and announces it once, however often it runs', async () => {
     const { objects, calls, forwarder, deps } = setup({ [SOURCE]: jpeg });
@@ -300,7 +324,11 @@ describe('copyInboundMedia', () => {
 
   it('announces a file whose bytes contradict its type as failed, and stores nothing', async () => {
     const { objects, forwarder, deps } = setup({
-      [SOURCE]: () => new Response(Buffer.from('%PDF-1.7 not a photo'), { status: 200, headers: { 'content-type': 'image/jpeg', 'content-length': '20' } }),
+      [SOURCE]: () =>
+        new Response(Buffer.from('%PDF-1.7 not a photo'), {
+          status: 200,
+          headers: { 'content-type': 'image/jpeg', 'content-length': '20' },
+        }),
     });
     expect(await copyInboundMedia(request(), deps)).toBe('failed');
     expect(objects.size).toBe(0);

@@ -48,6 +48,9 @@ import {
   redisUnavailableBody,
   templateRefusedBody,
   storageUnavailableBody,
+  linkRefusedBody,
+  inboundMediaGoneBody,
+  inboundMediaUnavailableBody,
   unauthorizedBody,
   uploadMismatchBody,
   stickerRefusedBody,
@@ -215,6 +218,15 @@ const ERROR_SCHEMAS = {
     "400: the sender's cached catalogue (GET /imchannel/templates) has no such template or language, or it takes another number of body placeholders or another header; nothing is sent.",
   ],
   StorageUnavailableError: [storageUnavailableBody, '503: the file storage (S3) failed or was too slow; try again later.'],
+  LinkRefusedError: [linkRefusedBody, '403: the downloadUrl has expired; open `url` with the ctlive token instead.'],
+  InboundMediaGoneError: [
+    inboundMediaGoneBody,
+    '410: Infobip no longer has a file that was never copied (MEDIA_EXPIRED); 422: the file cannot be copied (MEDIA_TOO_LARGE, MEDIA_WRONG_TYPE, MEDIA_NO_SIZE).',
+  ],
+  InboundMediaUnavailableError: [
+    inboundMediaUnavailableBody,
+    '503: Infobip or the file storage failed while the file was copied on demand; try again after `Retry-After` seconds.',
+  ],
   UploadMissingError: [
     uploadMissingBody,
     '409: the file of this mediaId is not in the bucket yet: PUT it to the upload URL (with its headers), then send again. Nothing is sent.',
@@ -919,6 +931,62 @@ function ctliveEventWebhook() {
   };
 }
 
+function inboundMediaOperation() {
+  return {
+    get: {
+      operationId: 'getInboundMedia',
+      summary: "Open a customer's file",
+      description:
+        'A file the customer sent, as IMChannel copied it from Infobip into its bucket (a file not copied yet is copied now). ' +
+        "The message event's `media.url` opens with ctlive's bearer token; `media.downloadUrl` (the same URL with `expires` and " +
+        '`signature`) opens without credentials until INBOUND_MEDIA_LINK_TTL_SECONDS (default 7 days) have passed, for an ' +
+        'agent\'s browser. Either way the answer is a 302 to a presigned S3 GET valid a minute. docs/api.md, "Customers\' files".',
+      tags: [CTLIVE_TAG],
+      security: [{ ctliveBearer: [] }, {}],
+      parameters: [
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: "IMChannel's id of the file, as in `media.url` and the mediaStored event's `media.id`.",
+          schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,800}$' },
+        },
+        {
+          name: 'expires',
+          in: 'query',
+          required: false,
+          description: 'Of a downloadUrl: when it stops working (Unix seconds).',
+          schema: { type: 'string', pattern: '^\\d{1,12}$' },
+        },
+        {
+          name: 'signature',
+          in: 'query',
+          required: false,
+          description: 'Of a downloadUrl: its signature under INBOUND_MEDIA_LINK_SECRET.',
+          schema: { type: 'string' },
+        },
+      ],
+      responses: {
+        '302': {
+          description:
+            'To a presigned S3 GET of the file, valid 60 seconds, with its Content-Type and Content-Disposition fixed in it.',
+          headers: { Location: { description: 'The presigned S3 GET.', schema: { type: 'string' } } },
+        },
+        '401': sendErrors['401'],
+        '403': error('LinkRefusedError'),
+        '404': error('NotFoundError', '404: not an id IMChannel gave.'),
+        '410': error('InboundMediaGoneError', '410: Infobip no longer has the file and it was never copied (MEDIA_EXPIRED).'),
+        '422': error(
+          'InboundMediaGoneError',
+          '422: the file cannot be copied (MEDIA_TOO_LARGE, MEDIA_WRONG_TYPE, MEDIA_NO_SIZE).',
+        ),
+        '500': error('InternalError'),
+        '503': retryLater('InboundMediaUnavailableError'),
+      },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document of every route (CONTRACT section 2) and of the events ctlive receives. */
 export function openApiDocument(): Json {
   const paths: Json = {
@@ -984,6 +1052,7 @@ export function openApiDocument(): Json {
     "Infobip posts customers' WhatsApp messages",
     'Every message type is forwarded, known or not.',
   );
+  paths[`${PREFIX}/inboundMedia/{id}`] = inboundMediaOperation();
   paths[`${PREFIX}/onDeliveryReport`] = webhookOperation(
     'onDeliveryReport',
     'Infobip posts delivery and seen reports',

@@ -60,6 +60,12 @@ export const stickerRefusedBody = errorBody(['STICKER_REFUSED'], {
   found: z.optional(z.union([z.int(), z.string()])),
   animated: z.optional(z.boolean()),
 });
+/** lib/inboundMedia/serve.ts: a downloadUrl past its `expires`. */
+export const linkRefusedBody = errorBody(['LINK_EXPIRED']);
+/** lib/inboundMedia/serve.ts: a customer's file that cannot be copied, ever. */
+export const inboundMediaGoneBody = errorBody(['MEDIA_EXPIRED', 'MEDIA_TOO_LARGE', 'MEDIA_WRONG_TYPE', 'MEDIA_NO_SIZE']);
+/** lib/inboundMedia/serve.ts: Infobip failed, throttled or was unreachable while the file was copied on demand. */
+export const inboundMediaUnavailableBody = errorBody(['INFOBIP_MEDIA_UNAVAILABLE', 'STORAGE_UNAVAILABLE']);
 /** ObjectStorageUnavailableError (lib/media/objects.ts): S3 failed or was too slow. */
 export const storageUnavailableBody = errorBody(['STORAGE_UNAVAILABLE']);
 /** The upload route's 415: the declared type is not one the declared kind takes. */
