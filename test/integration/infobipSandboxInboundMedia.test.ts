@@ -3,45 +3,12 @@
  * OpenAPI specification (v3.210.0), infobip-whatsapp-openapi.json, download-whatsapp-inbound-media
  * and get-whatsapp-media-metadata describe them: only with the App key, sometimes through a
  * 302 to a CDN host that takes no key, 404 once expired, 429 above 15 requests a second; and
- * the faults the reliability tests inject, and the local helper `simulate` registers files with.
+ * the local helper `simulate` registers files with. Faults: ./infobipSandboxInboundMediaFaults.test.ts.
  */
-import { createHash } from 'node:crypto';
-import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
-import { SENDER, WA_API_KEY } from '../support/whatsAppSandbox';
+import { SENDER } from '../support/whatsAppSandbox';
+import { hash, inboundMediaSandbox, KEY, PHOTO, serviceException, sleep } from '../support/inboundMedia';
 
-const KEY = { authorization: `App ${WA_API_KEY}` };
-const PHOTO = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(10_000, 7)]);
-const hash = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-let sandbox: InfobipSandbox;
-beforeAll(async () => {
-  sandbox = await startInfobipSandbox({ apiKey: WA_API_KEY, fetchMedia: false, deliveryReports: false });
-});
-afterAll(() => sandbox.close());
-beforeEach(() => sandbox.reset());
-
-const photo = (extra: { via?: 'direct' | 'redirect'; expiresInMs?: number } = {}) =>
-  sandbox.addInboundMedia({ bytes: PHOTO, contentType: 'image/png', ...extra });
-
-/** Reads a body to its end or to the connection's cut: the bytes that arrived, and whether it was cut. */
-async function readAll(res: Response): Promise<{ bytes: Buffer; cut: boolean }> {
-  const chunks: Buffer[] = [];
-  const reader = res.body!.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return { bytes: Buffer.concat(chunks), cut: false };
-      chunks.push(Buffer.from(value));
-    }
-  } catch {
-    return { bytes: Buffer.concat(chunks), cut: true };
-  }
-}
-
-const serviceException = async (res: Response) =>
-  ((await res.json()) as { requestError: { serviceException: { messageId: string; text: string } } }).requestError
-    .serviceException;
+const { sandbox, photo } = inboundMediaSandbox();
 
 describe('inbound media at Infobip’s path', () => {
   it('serves the bytes, type and length only with the App key, and answers 401 in Infobip’s error shape otherwise', async () => {
@@ -56,8 +23,8 @@ describe('inbound media at Infobip’s path', () => {
     expect(right.headers.get('content-type')).toBe('image/png');
     expect(right.headers.get('content-length')).toBe(String(PHOTO.length));
     expect(hash(Buffer.from(await right.arrayBuffer()))).toBe(sha256);
-    expect(url).toBe(`${sandbox.url}/whatsapp/1/senders/${SENDER}/media/${mediaId}`);
-    expect(sandbox.inboundMediaRequests).toEqual([
+    expect(url).toBe(`${sandbox().url}/whatsapp/1/senders/${SENDER}/media/${mediaId}`);
+    expect(sandbox().inboundMediaRequests).toEqual([
       { method: 'GET', mediaId, host: 'api', at: expect.any(Number), withKey: false, status: 401 },
       { method: 'GET', mediaId, host: 'api', at: expect.any(Number), withKey: true, status: 401 },
       { method: 'GET', mediaId, host: 'api', at: expect.any(Number), withKey: true, status: 200 },
@@ -86,14 +53,14 @@ describe('inbound media at Infobip’s path', () => {
     const withKey = await fetch(location, { headers: KEY });
 
     expect(redirect.status).toBe(302);
-    expect(new URL(location).origin).not.toBe(new URL(sandbox.url).origin);
+    expect(new URL(location).origin).not.toBe(new URL(sandbox().url).origin);
     expect(new URL(location).pathname).toMatch(/^\/cdn\/[A-Za-z0-9_-]{43}$/);
     expect(location).not.toContain(mediaId);
     expect(fromCdn.status).toBe(200);
     expect(fromCdn.headers.get('content-type')).toBe('image/png');
     expect(hash(Buffer.from(await fromCdn.arrayBuffer()))).toBe(sha256);
     await withKey.arrayBuffer();
-    expect(sandbox.inboundMediaRequests.map((r) => [r.host, r.status, r.withKey])).toEqual([
+    expect(sandbox().inboundMediaRequests.map((r) => [r.host, r.status, r.withKey])).toEqual([
       ['api', 302, true],
       ['cdn', 200, false],
       ['cdn', 200, true],
@@ -106,8 +73,8 @@ describe('inbound media at Infobip’s path', () => {
       (await fetch(photo({ via: 'redirect' }).url, { headers: KEY, redirect: 'manual' })).headers.get('location')!,
     );
 
-    const unknown = await fetch(`${sandbox.url}/whatsapp/1/senders/${SENDER}/media/no-such-id`, { headers: KEY });
-    const otherSender = await fetch(`${sandbox.url}/whatsapp/1/senders/441134960000/media/${mediaId}`, { headers: KEY });
+    const unknown = await fetch(`${sandbox().url}/whatsapp/1/senders/${SENDER}/media/no-such-id`, { headers: KEY });
+    const otherSender = await fetch(`${sandbox().url}/whatsapp/1/senders/441134960000/media/${mediaId}`, { headers: KEY });
     const madeUp = await fetch(`${cdn.origin}/cdn/${'A'.repeat(43)}`);
 
     expect([unknown.status, otherSender.status, madeUp.status]).toEqual([404, 404, 404]);
@@ -155,7 +122,7 @@ describe('inbound media at Infobip’s path', () => {
     expect(retryAfter).toBe(1);
     expect(await serviceException(refused)).toEqual({ messageId: 'TOO_MANY_REQUESTS', text: 'Too many requests' });
     expect(later.status).toBe(200);
-    expect(sandbox.inboundMediaPeakRate()).toBe(16);
+    expect(sandbox().inboundMediaPeakRate()).toBe(16);
   });
 
   it('counts no CDN request in the peak rate, and measures a one-second window, not the whole run', async () => {
@@ -164,118 +131,14 @@ describe('inbound media at Infobip’s path', () => {
     await sleep(1_050);
     for (let i = 0; i < 2; i += 1) await (await fetch(url, { headers: KEY })).arrayBuffer();
 
-    expect(sandbox.inboundMediaRequests.filter((r) => r.host === 'cdn')).toHaveLength(5);
-    expect(sandbox.inboundMediaPeakRate()).toBe(3);
-  });
-});
-
-describe('inbound media faults', () => {
-  it.each([404, 429, 500, 503] as const)(
-    'answers the next `times` keyed requests %i in Infobip’s error shape, then serves again',
-    async (status) => {
-      const { url } = photo();
-      sandbox.inboundMediaFaults({ status, times: 2 });
-
-      const unauthorised = await fetch(url);
-      const answers = [];
-      for (let i = 0; i < 3; i += 1) answers.push(await fetch(url, { method: 'HEAD', headers: KEY }));
-
-      expect(unauthorised.status).toBe(401);
-      expect(answers.map((r) => r.status)).toEqual([status, status, 200]);
-      expect(answers[0]!.headers.get('retry-after')).toBe(status === 429 ? '1' : null);
-    },
-  );
-
-  it('slowMs holds the headers back that long', async () => {
-    const { url } = photo();
-    sandbox.inboundMediaFaults({ slowMs: 400 });
-
-    const started = Date.now();
-    const res = await fetch(url, { headers: KEY });
-    const headersAfter = Date.now() - started;
-
-    expect(res.status).toBe(200);
-    expect(headersAfter).toBeGreaterThanOrEqual(390);
-    expect(hash(Buffer.from(await res.arrayBuffer()))).toBe(hash(PHOTO));
-  });
-
-  it('bytesPerSecond trickles the whole body at that rate', async () => {
-    const { url } = photo();
-    sandbox.inboundMediaFaults({ bytesPerSecond: 20_000 });
-
-    const res = await fetch(url, { headers: KEY });
-    const started = Date.now();
-    const { bytes, cut } = await readAll(res);
-
-    expect(cut).toBe(false);
-    expect(hash(bytes)).toBe(hash(PHOTO));
-    // 10,008 bytes at 20,000 a second: about half a second, where an unthrottled body takes a few ms.
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-  });
-
-  it('resetAfterBytes cuts the connection after that many bytes of a body whose length promised all', async () => {
-    const { url } = photo();
-    sandbox.inboundMediaFaults({ resetAfterBytes: 1_000 });
-
-    const res = await fetch(url, { headers: KEY });
-    const { bytes, cut } = await readAll(res);
-
-    expect(res.headers.get('content-length')).toBe(String(PHOTO.length));
-    expect(cut).toBe(true);
-    expect(bytes).toEqual(PHOTO.subarray(0, 1_000));
-  });
-
-  it('a body fault on a redirected file acts at the CDN, after an ordinary 302', async () => {
-    const { url } = photo({ via: 'redirect' });
-    sandbox.inboundMediaFaults({ resetAfterBytes: 500 });
-
-    const redirect = await fetch(url, { headers: KEY, redirect: 'manual' });
-    const { bytes, cut } = await readAll(await fetch(redirect.headers.get('location')!));
-
-    expect(redirect.status).toBe(302);
-    expect([cut, bytes.length]).toEqual([true, 500]);
-  });
-
-  it('cdnFails breaks the 302’s target: true answers 500, reset destroys the connection', async () => {
-    const { url } = photo({ via: 'redirect' });
-    sandbox.inboundMediaFaults({ cdnFails: true });
-    sandbox.inboundMediaFaults({ cdnFails: 'reset' });
-
-    const failing = await fetch(url, { headers: KEY });
-    const reset = await fetch(url, { headers: KEY }).then(
-      (res) => res.status,
-      (e: unknown) => String(e),
-    );
-    const healthy = await fetch(url, { headers: KEY });
-
-    expect(failing.status).toBe(500);
-    expect(reset).toMatch(/fetch failed/);
-    expect(healthy.status).toBe(200);
-    const requests = await sandbox.waitForInboundMediaRequests(6);
-    expect(requests.map((r) => `${r.host} ${r.status}`)).toEqual([
-      'api 302',
-      'cdn 500',
-      'api 302',
-      'cdn 0',
-      'api 302',
-      'cdn 200',
-    ]);
-  });
-
-  it('reset() clears the faults not yet used', async () => {
-    const { url } = photo();
-    sandbox.inboundMediaFaults({ status: 503, times: 5 });
-
-    sandbox.reset();
-    const res = await fetch(url, { method: 'HEAD', headers: KEY });
-
-    expect(res.status).toBe(200);
+    expect(sandbox().inboundMediaRequests.filter((r) => r.host === 'cdn')).toHaveLength(5);
+    expect(sandbox().inboundMediaPeakRate()).toBe(3);
   });
 });
 
 describe('POST /sandbox/inboundMedia, the local helper simulate registers files with', () => {
   const register = (body: Buffer, query = '', headers: Record<string, string> = { 'content-type': 'application/pdf' }) =>
-    fetch(`${sandbox.url}/sandbox/inboundMedia${query}`, { method: 'POST', headers, body });
+    fetch(`${sandbox().url}/sandbox/inboundMedia${query}`, { method: 'POST', headers, body });
 
   it('keeps the body’s exact bytes, with no key, and answers 201 with what the webhook needs', async () => {
     const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from([0, 255, 128, 10, 13])]);
@@ -287,7 +150,7 @@ describe('POST /sandbox/inboundMedia, the local helper simulate registers files 
     expect(res.status).toBe(201);
     expect(added).toEqual({
       mediaId: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
-      url: `${sandbox.url}/whatsapp/1/senders/441134960000/media/${String(added.mediaId)}`,
+      url: `${sandbox().url}/whatsapp/1/senders/441134960000/media/${String(added.mediaId)}`,
       sha256: hash(pdf),
       contentType: 'application/pdf',
       size: pdf.length,

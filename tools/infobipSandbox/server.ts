@@ -25,6 +25,7 @@ import { defaultTemplates, judgeTemplate, type SandboxTemplate } from './templat
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
 import { fetchMedia, postDeliveryReport } from './outbound';
 import { Waiters } from './waiters';
+import { takeQueued } from './faultQueue';
 import { recorder, schemaRefusals, type SchemaRefusal } from './conformance';
 import { WhatsAppApi, type MarkAsRead, type WhatsAppHost } from './whatsapp/api';
 import { handleLocal, INBOUND_MEDIA_HELPER, registerInboundMedia } from './whatsapp/local';
@@ -424,11 +425,7 @@ class Sandbox implements InfobipSandbox {
   }
 
   private takeFailure(): FailureMode | undefined {
-    const next = this.failures[0];
-    if (!next) return undefined;
-    next.times -= 1;
-    if (next.times <= 0) this.failures.shift();
-    return next;
+    return takeQueued(this.failures);
   }
 
   private authorised(header: string | undefined): boolean {

@@ -16,6 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { refuseForeignHost } from '../../localHostGuard';
+import { takeQueued } from '../faultQueue';
 import { describe, sha256 } from '../http';
 import type { AddedInboundMedia, InboundMediaFaults, InboundMediaFile, InboundMediaRequest } from '../types';
 import { peakPerSecond, SlidingWindow, writeBody, type StoredMedia } from './inboundMediaServe';
@@ -145,7 +146,7 @@ export class InboundMedia {
     if (!this.host.authorised(req.headers.authorization)) return refuse(401);
     const retryAfter = this.window.admit(entry.at);
     if (retryAfter !== undefined) return refuse(429, undefined, { 'retry-after': String(retryAfter) });
-    const fault = this.takeFault();
+    const fault = takeQueued(this.faults);
     if (fault?.slowMs) {
       await this.host.sleep(fault.slowMs);
       if (res.destroyed) return;
@@ -207,14 +208,6 @@ export class InboundMedia {
       this.host.notify();
     });
     return entry;
-  }
-
-  private takeFault(): Fault | undefined {
-    const next = this.faults[0];
-    if (!next) return undefined;
-    next.times -= 1;
-    if (next.times <= 0) this.faults.shift();
-    return next;
   }
 
   /** The file while it has not expired; an expired one is dropped, as Infobip's copy is. */
