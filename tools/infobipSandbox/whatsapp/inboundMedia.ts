@@ -43,6 +43,8 @@ const DEFAULT_EXPIRY_MS = 30 * 24 * 3600 * 1000;
 /** Bounds a sandbox left running for days: the oldest files go first, and then answer 404. */
 const MAX_STORED_BYTES = 512 * 1024 * 1024;
 const MAX_REQUESTS_KEPT = 100_000;
+/** CDN paths handed out; the oldest then answer 404, as an expired signed URL does. */
+const MAX_GRANTS_KEPT = 100_000;
 const PER_SECOND = 15;
 
 type Fault = InboundMediaFaults & { times: number };
@@ -62,6 +64,7 @@ export class InboundMedia {
   /** The sandbox has one API key, so one window is the per-key limit. */
   private readonly window = new SlidingWindow(PER_SECOND, 1000);
   private storedBytes = 0;
+  private epoch = 0;
   private readonly cdn: Server;
   private cdnUrl = '';
 
@@ -124,6 +127,7 @@ export class InboundMedia {
 
   /** Forgets requests, faults and the rate window; files stay until they expire. */
   reset(): void {
+    this.epoch += 1;
     this.requests.length = 0;
     this.ended.length = 0;
     this.faults.length = 0;
@@ -157,6 +161,7 @@ export class InboundMedia {
     if (method === 'GET' && file.via === 'redirect') {
       const token = randomBytes(32).toString('base64url');
       this.grants.set(token, { mediaId, ...(fault ? { fault } : {}) });
+      if (this.grants.size > MAX_GRANTS_KEPT) this.grants.delete(this.grants.keys().next().value as string);
       entry.status = 302;
       res.writeHead(302, { location: `${this.cdnUrl}/cdn/${token}`, 'content-length': 0 }).end();
       return this.host.log(`${what} -> 302 to the CDN`);
@@ -201,8 +206,11 @@ export class InboundMedia {
     };
     this.requests.push(entry);
     if (this.requests.length > MAX_REQUESTS_KEPT) this.requests.shift();
+    const epoch = this.epoch;
     res.once('close', () => {
-      if (!res.writableFinished && entry.status !== 0 && !res.headersSent) entry.status = 0;
+      // A status counts once its headers went out; a request reset() cut off is not the next test's.
+      if (!res.headersSent) entry.status = 0;
+      if (epoch !== this.epoch) return;
       this.ended.push(entry);
       if (this.ended.length > MAX_REQUESTS_KEPT) this.ended.shift();
       this.host.notify();

@@ -75,7 +75,7 @@ export async function registerInboundMedia(
     return; // The client hung up mid-body: nobody to answer.
   }
   const contentType = req.headers['content-type']?.trim();
-  const via = (query.get('via') ?? 'direct') as 'direct' | 'redirect';
+  const via = query.get('via') ?? 'direct';
   const expiresInMs = query.get('expiresInMs');
   const problem =
     bytes === undefined
@@ -84,12 +84,12 @@ export async function registerInboundMedia(
         ? 'the body must be the file, and it is empty'
         : !contentType
           ? "a Content-Type must say the file's type"
-          : via !== 'direct' && via !== 'redirect'
+          : !isVia(via)
             ? `via must be direct or redirect, not ${via}`
             : expiresInMs !== null && !/^\d+$/.test(expiresInMs)
               ? `expiresInMs must be a whole number of milliseconds, not ${expiresInMs}`
               : undefined;
-  if (problem !== undefined || bytes === undefined || !contentType) {
+  if (problem !== undefined || bytes === undefined || !contentType || !isVia(via)) {
     const status = bytes === undefined ? 413 : 400;
     reply(status, { error: problem });
     return log(`${what} -> ${status} ${problem}`);
@@ -104,3 +104,5 @@ export async function registerInboundMedia(
   reply(201, { ...added, contentType, size: bytes.length });
   log(`${what} -> 201 mediaId=${added.mediaId}`);
 }
+
+const isVia = (value: string): value is 'direct' | 'redirect' => value === 'direct' || value === 'redirect';
