@@ -4,6 +4,8 @@
  *
  *   npm run simulate -- inbound "Oh well"          a customer's text
  *   npm run simulate -- inbound --type IMAGE       any message type, known or not
+ *   npm run simulate -- inbound --file photo.jpg   a customer's file (any file), caption optional:
+ *                                                  inbound --file offer.pdf "The offer"
  *   npm run simulate -- seen <messageId>           a seen report for an outbound message
  *   npm run simulate -- delivery <messageId>       a delivery report (--failed for an error)
  *   npm run simulate -- reply <messageId> <id>     the customer taps button or row <id> of an
@@ -18,12 +20,23 @@
  * IMCHANNEL_PUBLIC_URL, else http://127.0.0.1:3000/imchannel), --times N (post it N times),
  * --sandbox (the Infobip sandbox, default http://127.0.0.1:$SANDBOX_PORT, port 8078). Each
  * inbound message and reply is also told to the sandbox, so mark-as-read accepts its id.
+ *
+ * --file hands the file to the sandbox (POST /sandbox/inboundMedia), which then serves it at
+ * Infobip's inbound media path with its API key, as Infobip serves what customers send
+ * (--via redirect: through a 302 to the sandbox's CDN). The message type comes from the
+ * file's leading bytes, else its extension (jpg, png: IMAGE; mp4: VIDEO; ogg, mp3, aac, amr,
+ * m4a: AUDIO; webp: STICKER; anything else: DOCUMENT), unless --type says otherwise. It
+ * prints the file's size, type and sha256, to compare with what ctlive receives. A DOCUMENT
+ * carries no file name: Infobip's inbound document content has none.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readWebhookAuthConfig } from '../lib/platform/config';
 import { localCredentials } from './localCredentials';
 import { buildReply, DEFAULT_SANDBOX_URL, rememberInbound, ReplyError } from './simulateReply';
+import { registerInboundFile } from './simulateFile';
 import {
   deliveryResult,
   DELIVERED,
@@ -36,7 +49,7 @@ import {
 
 const DEFAULT_BASE_URL = 'http://127.0.0.1:3000/imchannel';
 
-const USAGE = `usage: npm run simulate -- inbound [text] [--type TYPE]
+const USAGE = `usage: npm run simulate -- inbound [text] [--type TYPE] [--file PATH [--via redirect]]
        npm run simulate -- seen <messageId>
        npm run simulate -- delivery <messageId> [--failed]
        npm run simulate -- reply <messageId> <button or row id>
@@ -46,6 +59,8 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     type: { type: 'string' },
+    file: { type: 'string' },
+    via: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
     name: { type: 'string' },
@@ -95,6 +110,8 @@ function duplicatesIn(answer: string): number {
   }
 }
 
+const DEFAULT_BUSINESS_NUMBER = '44123456789';
+
 const newInboundId = () => values['message-id'] ?? `wamid.SIM${randomUUID().replace(/-/g, '').toUpperCase()}`;
 
 /** The webhook to post; `inboundId` for a message the customer sends (the sandbox is told of it). */
@@ -103,16 +120,18 @@ async function build(sandboxUrl: string): Promise<{ route: string; body: unknown
   switch (what) {
     case 'inbound': {
       const inboundId = newInboundId();
+      const file = values.file === undefined ? undefined : await inboundFile(sandboxUrl);
       return {
         route: 'onMessage',
         inboundId,
         body: inboundMessagePayload({
-          type: values.type?.toUpperCase() ?? 'TEXT',
+          type: values.type?.toUpperCase() ?? file?.type ?? 'TEXT',
           text: arg,
           from: values.from,
           to: values.to,
           contactName: values.name,
           messageId: inboundId,
+          ...(file ? { extra: { message: { url: file.url } } } : {}),
         }),
       };
     }
@@ -128,6 +147,34 @@ async function build(sandboxUrl: string): Promise<{ route: string; body: unknown
     default:
       return fail(what === undefined ? 'what to simulate?' : `unknown: ${what}`);
   }
+}
+
+/** Has the sandbox keep --file, and says what it is, so the user can match it with what ctlive shows. */
+async function inboundFile(sandboxUrl: string) {
+  if (values.via !== undefined && values.via !== 'direct' && values.via !== 'redirect') {
+    fail(`--via must be direct or redirect, not ${values.via}`);
+  }
+  // npm runs scripts from the package's folder; a relative path is the user's, from where they typed it.
+  const path = resolve(process.env.INIT_CWD ?? process.cwd(), values.file!);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e: unknown) {
+    return fail(`--file ${values.file} cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const file = await registerInboundFile(
+    sandboxUrl,
+    { path, bytes },
+    {
+      sender: values.to ?? DEFAULT_BUSINESS_NUMBER,
+      via: values.via,
+    },
+  );
+  process.stdout.write(
+    `file ${file.name}: ${file.size} bytes, ${file.contentType}, sha256 ${file.sha256} -> ${values.type?.toUpperCase() ?? file.type}\n` +
+      `the sandbox serves it as mediaId ${file.mediaId}${values.via === 'redirect' ? ' (through its CDN)' : ''}: ${file.url}\n`,
+  );
+  return file;
 }
 
 async function main(): Promise<void> {

@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
+import { sampleFile } from '../support/sampleFile';
 
 const run = promisify(execFile);
 
@@ -176,6 +181,79 @@ describe('npm run simulate -- reply', () => {
     expect(wrongChoice.stderr).toContain(`"maybe" is not one of message buttons-2's buttons; its ids are: yes, no`);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('took no WhatsApp API message never-sent');
+    expect(imchannel.bodies).toEqual([]);
+  });
+});
+
+describe('npm run simulate -- inbound --file', () => {
+  const KEY = 'simulate-file-key';
+  let sandbox: InfobipSandbox;
+  let imchannel: Awaited<ReturnType<typeof startImchannel>>;
+  let dir: string;
+  beforeAll(async () => {
+    sandbox = await startInfobipSandbox({ apiKey: KEY, fetchMedia: false, deliveryReports: false });
+    imchannel = await startImchannel({ forwarded: 1, duplicates: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'simulate-file-'));
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await imchannel.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    imchannel.bodies.length = 0;
+  });
+
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const file = (name: string, bytes: Buffer) => {
+    writeFileSync(join(dir, name), bytes);
+    return join(dir, name);
+  };
+  const inbound = (...args: string[]) => simulate('inbound', ...args, '--sandbox', sandbox.url, '--url', imchannel.url);
+  const postedMessage = () =>
+    (imchannel.bodies[0] as { results: { message: { type: string; url: string; caption?: string } }[] }).results[0]!.message;
+
+  it('posts an IMAGE whose url serves the photo’s exact bytes with the key, and prints its sha256', async () => {
+    const photo = sampleFile('image/jpeg', 20_000);
+
+    const { code, stdout } = await inbound('--file', file('photo.jpg', photo), 'At the beach');
+    const message = postedMessage();
+    const served = await fetch(message.url, { headers: { authorization: `App ${KEY}` } });
+    const withoutKey = await fetch(message.url);
+
+    expect(code).toBe(0);
+    expect(message).toEqual({
+      type: 'IMAGE',
+      url: expect.stringMatching(new RegExp(`^${sandbox.url}/whatsapp/1/senders/44123456789/media/[A-Za-z0-9_-]+$`)),
+      caption: 'At the beach',
+    });
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    expect(sha256(Buffer.from(await served.arrayBuffer()))).toBe(sha256(photo));
+    expect(withoutKey.status).toBe(401);
+    expect(stdout).toContain(`file photo.jpg: 20000 bytes, image/jpeg, sha256 ${sha256(photo)} -> IMAGE`);
+    expect(stdout).toContain(`the sandbox serves it as mediaId `);
+  });
+
+  it('posts any other file as a DOCUMENT, served through the sandbox’s CDN with --via redirect', async () => {
+    const notes = randomBytes(5_000);
+
+    const { code, stdout } = await inbound('--file', file('notes.xyz', notes), '--via', 'redirect');
+    const message = postedMessage();
+    const redirect = await fetch(message.url, { headers: { authorization: `App ${KEY}` }, redirect: 'manual' });
+    const fromCdn = await fetch(redirect.headers.get('location') ?? '');
+
+    expect(code).toBe(0);
+    expect(message.type).toBe('DOCUMENT');
+    expect(redirect.status).toBe(302);
+    expect(sha256(Buffer.from(await fromCdn.arrayBuffer()))).toBe(sha256(notes));
+    expect(stdout).toContain(`application/octet-stream, sha256 ${sha256(notes)} -> DOCUMENT`);
+  });
+
+  it('says which file it cannot read, and posts nothing', async () => {
+    const { code, stderr } = await inbound('--file', join(dir, 'no-such-file.jpg'));
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('no-such-file.jpg cannot be read');
     expect(imchannel.bodies).toEqual([]);
   });
 });

@@ -11,26 +11,34 @@ export interface Body {
   json: { ok: true; value: unknown } | { ok: false; reason: string };
 }
 
-export function readBody(req: IncomingMessage): Promise<Body> {
+export async function readBody(req: IncomingMessage): Promise<Body> {
+  const { bytes, data } = await collect(req, MAX_BODY_BYTES);
+  const tooLarge = data === undefined;
+  const text = data === undefined ? '' : data.toString('utf8');
+  let json: Body['json'];
+  try {
+    json = { ok: true, value: JSON.parse(text) };
+  } catch (e: unknown) {
+    json = { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+  return { bytes, tooLarge, text, json };
+}
+
+/** The raw bytes of a body, or undefined when it passes `maxBytes`. */
+export async function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  return (await collect(req, maxBytes)).data;
+}
+
+function collect(req: IncomingMessage, maxBytes: number): Promise<{ bytes: number; data: Buffer | undefined }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       // Keep draining past the limit so the client reads our 413 instead of an EPIPE.
-      if (bytes <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (bytes <= maxBytes) chunks.push(chunk);
     });
-    req.on('end', () => {
-      const tooLarge = bytes > MAX_BODY_BYTES;
-      const text = tooLarge ? '' : Buffer.concat(chunks).toString('utf8');
-      let json: Body['json'];
-      try {
-        json = { ok: true, value: JSON.parse(text) };
-      } catch (e: unknown) {
-        json = { ok: false, reason: e instanceof Error ? e.message : String(e) };
-      }
-      resolve({ bytes, tooLarge, text, json });
-    });
+    req.on('end', () => resolve({ bytes, data: bytes > maxBytes ? undefined : Buffer.concat(chunks) }));
     req.on('error', reject);
     // After 'end' this is a no-op; before it, the client hung up mid-body.
     req.on('close', () => reject(new Error('client went away')));

@@ -8,8 +8,12 @@ import { addressOf, deliveryResult, infobipErrorBody, infobipTime, sendResponse,
 import { DEFAULT_BATCH_MAX, DEFAULT_BATCH_WINDOW_MS, DEFAULT_MAX_RETRIES, ReportQueue } from './reports';
 import type {
   AcceptedMessage,
+  AddedInboundMedia,
   DeliveryReportPost,
   FailureMode,
+  InboundMediaFaults,
+  InboundMediaFile,
+  InboundMediaRequest,
   InfobipSandbox,
   MediaFetch,
   ReceivedRequest,
@@ -21,9 +25,11 @@ import { defaultTemplates, judgeTemplate, type SandboxTemplate } from './templat
 import { describe, lowerCaseHeaders, readBody, sha256, type Body } from './http';
 import { fetchMedia, postDeliveryReport } from './outbound';
 import { Waiters } from './waiters';
+import { takeQueued } from './faultQueue';
 import { recorder, schemaRefusals, type SchemaRefusal } from './conformance';
 import { WhatsAppApi, type MarkAsRead, type WhatsAppHost } from './whatsapp/api';
-import { handleLocal } from './whatsapp/local';
+import { handleLocal, INBOUND_MEDIA_HELPER, registerInboundMedia } from './whatsapp/local';
+import { InboundMedia } from './whatsapp/inboundMedia';
 import type { Outcome } from './codes';
 
 const OMNI_PATH = '/omni/1/advanced';
@@ -60,6 +66,7 @@ class Sandbox implements InfobipSandbox {
   private refusalsExpected = false;
   private readonly record: (method: string, path: string, body: unknown, expected: boolean) => void;
   private readonly whatsApp: WhatsAppApi;
+  private readonly inboundMedia: InboundMedia;
 
   constructor(private readonly opts: SandboxOptions) {
     this.expectedAuth = sha256(`App ${opts.apiKey}`);
@@ -68,6 +75,15 @@ class Sandbox implements InfobipSandbox {
     this.log = (line) => opts.log?.(`[infobip-sandbox] ${line}`);
     this.record = recorder(opts.recordFile ?? process.env.INFOBIP_SANDBOX_RECORD);
     this.whatsApp = new WhatsAppApi(this.whatsAppHost());
+    this.inboundMedia = new InboundMedia({
+      log: (line) => this.log(line),
+      authorised: (header) => this.authorised(header),
+      replyError: (res, what, status, text) => this.replyError(res, what, status, text),
+      sleep: (ms) => this.sleep(ms),
+      apiUrl: () => this.url,
+      defaultSender: () => this.scenarioSender,
+      notify: () => this.waiters.notify(),
+    });
     this.reports = new ReportQueue({
       post: (url, body, attempt, signed) =>
         postDeliveryReport(url, body, signed ? opts.webhookAuth : undefined, this.abort.signal, attempt),
@@ -105,10 +121,33 @@ class Sandbox implements InfobipSandbox {
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.log(`listening on ${this.url}`);
+    await this.inboundMedia.listen(host);
   }
 
   failNext(mode: FailureMode): void {
     this.failures.push({ ...mode, times: mode.times ?? 1 });
+  }
+
+  addInboundMedia(file: InboundMediaFile): AddedInboundMedia {
+    return this.inboundMedia.add(file);
+  }
+
+  get inboundMediaRequests(): InboundMediaRequest[] {
+    return this.inboundMedia.requests;
+  }
+
+  inboundMediaFaults(faults: InboundMediaFaults): void {
+    this.inboundMedia.addFaults(faults);
+  }
+
+  inboundMediaPeakRate(): number {
+    return this.inboundMedia.peakRate();
+  }
+
+  /** Waits until `n` requests have been answered (or cut), and gives every request so far. */
+  async waitForInboundMediaRequests(n: number, timeoutMs?: number): Promise<InboundMediaRequest[]> {
+    await this.waiters.waitFor(() => this.inboundMedia.ended, n, 'inbound media requests', timeoutMs);
+    return [...this.inboundMedia.requests];
   }
 
   setTemplates(sender: string, templates: SandboxTemplate[]): void {
@@ -145,6 +184,7 @@ class Sandbox implements InfobipSandbox {
     this.refusalsExpected = false;
     this.schemaRefusals.length = 0;
     this.whatsApp.reset();
+    this.inboundMedia.reset();
     // In place, so that arrays a test already holds stay the live ones.
     this.received.length = 0;
     this.accepted.length = 0;
@@ -167,7 +207,7 @@ class Sandbox implements InfobipSandbox {
     this.waiters.rejectAll(new Error('Infobip sandbox closed'));
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    await Promise.allSettled([...this.followUps]);
+    await Promise.allSettled([...this.followUps, this.inboundMedia.close()]);
     await stopped;
     this.log('closed');
   }
@@ -176,13 +216,16 @@ class Sandbox implements InfobipSandbox {
     const at = new Date().toISOString();
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
+    const pathname = path.split('?')[0] ?? '';
+    if (method === 'POST' && pathname === INBOUND_MEDIA_HELPER) {
+      return registerInboundMedia(this.inboundMedia, req, (status, json) => this.reply(res, status, json), this.log);
+    }
     let body: Body;
     try {
       body = await readBody(req);
     } catch {
       return;
     }
-    const pathname = path.split('?')[0] ?? '';
     if (pathname.startsWith('/sandbox/')) {
       return handleLocal(this.whatsApp, res, method, pathname, (status, json) => this.reply(res, status, json), this.log);
     }
@@ -197,6 +240,7 @@ class Sandbox implements InfobipSandbox {
     if (method === 'GET' && pathname === LOGS_PATH) return this.logs(req, res, path);
     const templatesOf = method === 'GET' ? TEMPLATES_PATH.exec(pathname)?.[1] : undefined;
     if (templatesOf !== undefined) return this.listTemplates(req, res, decodeURIComponent(templatesOf));
+    if (this.inboundMedia.owns(method, pathname)) return this.inboundMedia.handle(req, res, pathname);
     if (this.whatsApp.owns(method, pathname)) {
       return this.whatsApp.handle(req, res, pathname, body);
     }
@@ -381,11 +425,7 @@ class Sandbox implements InfobipSandbox {
   }
 
   private takeFailure(): FailureMode | undefined {
-    const next = this.failures[0];
-    if (!next) return undefined;
-    next.times -= 1;
-    if (next.times <= 0) this.failures.shift();
-    return next;
+    return takeQueued(this.failures);
   }
 
   private authorised(header: string | undefined): boolean {

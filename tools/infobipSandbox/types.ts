@@ -120,6 +120,59 @@ export interface FailureMode {
   times?: number;
 }
 
+/** A file a customer sent, as Infobip keeps it for `download-whatsapp-inbound-media`. */
+export interface InboundMediaFile {
+  bytes: Buffer;
+  /** Answered as `Content-Type` by GET and HEAD. */
+  contentType: string;
+  /** The business number in the path; default the scenario sender. */
+  sender?: string;
+  /** `redirect`: GET answers 302 to the sandbox's CDN, which serves the bytes with no key. Default `direct`. */
+  via?: 'direct' | 'redirect';
+  /** After this the path (and its CDN copy) answers 404 "missing or expired"; default 30 days. */
+  expiresInMs?: number;
+}
+
+export interface AddedInboundMedia {
+  mediaId: string;
+  /** `${sandbox.url}/whatsapp/1/senders/${sender}/media/${mediaId}`, what an inbound webhook's `url` carries. */
+  url: string;
+  /** Of the bytes, hex. */
+  sha256: string;
+}
+
+/** One request to the media path (`api`) or to the CDN a 302 points at (`cdn`). */
+export interface InboundMediaRequest {
+  method: string;
+  /** Empty for a CDN path the sandbox never gave out. */
+  mediaId: string;
+  host: 'api' | 'cdn';
+  /** Arrival, ms since the epoch. */
+  at: number;
+  /** An `Authorization` header came with it (any value): on the CDN, the key leaked. */
+  withKey: boolean;
+  /** The answer's status; 0 until answered, and for a connection destroyed before any answer. */
+  status: number;
+}
+
+/**
+ * Faults for the next `times` (default 1) requests to the media path that carry the key and
+ * pass the rate limit. A status is answered at once, in Infobip's error shape (429 with
+ * `Retry-After`). The rest shape a normal answer: `slowMs` before its headers; the body
+ * options act where the body is served: on the API host for a direct file, on the CDN
+ * request that follows the 302 for a redirected one, which `cdnFails` breaks (true: 500;
+ * 'reset': the connection is destroyed before any answer).
+ */
+export interface InboundMediaFaults {
+  status?: 404 | 429 | 500 | 503;
+  times?: number;
+  slowMs?: number;
+  bytesPerSecond?: number;
+  /** Destroys the connection after this many body bytes (the headers promised all of them). */
+  resetAfterBytes?: number;
+  cdnFails?: boolean | 'reset';
+}
+
 /** A message the sandbox took, as its message logs (`GET /omni/1/logs`) show it. */
 export interface AcceptedMessage {
   messageId: string;
@@ -150,6 +203,15 @@ export interface InfobipSandbox {
   /** An inbound message's id, which mark-as-read then accepts (simulate posts it to `/sandbox/inbound/{id}`). */
   rememberInbound(messageId: string): void;
   failNext(mode: FailureMode): void;
+  /** Keeps a file a customer sent, served at Infobip's inbound media path (GET, HEAD) with the key. */
+  addInboundMedia(file: InboundMediaFile): AddedInboundMedia;
+  /** Every request to the inbound media path and to its CDN, in order of arrival, since the last reset(). */
+  inboundMediaRequests: InboundMediaRequest[];
+  /** Queues faults for the next inbound media requests (see InboundMediaFaults); reset() clears them. */
+  inboundMediaFaults(faults: InboundMediaFaults): void;
+  /** The most requests to the media path (API host, refused ones too) in any one-second window. */
+  inboundMediaPeakRate(): number;
+  waitForInboundMediaRequests(n: number, timeoutMs?: number): Promise<InboundMediaRequest[]>;
   /** Replaces a sender's template catalogue (until reset(), which restores the configured ones). */
   setTemplates(sender: string, templates: SandboxTemplate[]): void;
   waitForMediaFetches(n: number, timeoutMs?: number): Promise<MediaFetch[]>;
