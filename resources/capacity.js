@@ -73,15 +73,15 @@ async function budgetLimits(resolveVariable, budgets) {
 /** `{ 'POST /imchannel/onMessage': { ThrottlingBurstLimit, ThrottlingRateLimit }, … }` for every deployed route. */
 async function buildRouteSettings({ functions, budgets }, resolveVariable) {
   const deployed = functions.filter((fn) => fn.group !== 'local');
+  const unbudgeted = deployed.find((fn) => budgets[fn.group] === undefined);
+  if (unbudgeted) throw new Error(`lib/functions.ts: no throttle budget for group "${unbudgeted.group}" (THROTTLE_BUDGETS)`);
   const limits = await budgetLimits(
     resolveVariable,
     deployed.map((fn) => budgets[fn.group]),
   );
   const settings = {};
   for (const fn of deployed) {
-    const budget = budgets[fn.group];
-    if (limits[budget] === undefined) throw new Error(`lib/functions.ts: no throttle budget for group "${fn.group}"`);
-    for (const route of fn.routes) settings[`${route.method} ${route.path}`] = { ...limits[budget] };
+    for (const route of fn.routes) settings[`${route.method} ${route.path}`] = { ...limits[budgets[fn.group]] };
   }
   return settings;
 }
@@ -128,6 +128,8 @@ module.exports = {
   buildFetchUrl,
   routeIdsOf,
   routeSettings: ({ resolveVariable }) => buildRouteSettings(loadInventory(), resolveVariable),
+  // The stage's own, for a route no budget names: the `default` budget's limits.
+  defaultRouteSettings: async ({ resolveVariable }) => (await budgetLimits(resolveVariable, ['default'])).default,
   routeIds: async ({ resolveVariable }) => routeIdsOf(await buildRouteSettings(loadInventory(), resolveVariable)),
   fetchUrl: ({ resolveVariable }) => buildFetchUrl(resolveVariable),
   fetchReservedConcurrency: ({ resolveVariable }) => positiveInteger(resolveVariable, 'fetchReservedConcurrency'),
