@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /**
@@ -61,4 +62,19 @@ export function functionOf(template: Template, name: string): Json {
   const resource = template.Resources[`${logicalId(name)}LambdaFunction`];
   if (!resource) throw new Error(`no function ${name} in the template`);
   return resource.Properties;
+}
+
+/** `serverless package --stage prod` into `outDir` with the required and the given parameters, and its template. */
+export async function packageProd(
+  outDir: string,
+  params: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): Promise<{ template: Template; text: string }> {
+  const { code, output } = await runPackage(
+    ['--stage', 'prod', '--package', outDir, ...paramArgs({ ...REQUIRED_PARAMS, ...params })],
+    env,
+  );
+  if (code !== 0) throw new Error(`serverless package --stage prod failed:\n${output}`);
+  const text = await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
+  return { template: JSON.parse(text) as Template, text };
 }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DEPLOYED_FUNCTIONS, FUNCTIONS, THROTTLE_BUDGETS, functionsIn, type ThrottleBudget } from '../../lib/functions';
@@ -11,14 +11,12 @@ import {
 } from '../../lib/media/fetchTimeout';
 import {
   PACKAGE_TIMEOUT_MS,
-  REQUIRED_PARAMS,
   ROOT,
   cleanEnv,
   functionOf,
   logicalId,
-  paramArgs,
+  packageProd,
   resourcesOfType,
-  runPackage,
   type Template,
 } from '../support/packaging';
 
@@ -51,13 +49,10 @@ const DEFAULT_BUDGETS: Record<ThrottleBudget, Limits> = {
   default: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
 };
 const DEFAULT_RESERVED = 10;
-/** Every budget different from every default and from each other, so a route given another's shows. */
-const STAGE_BUDGETS: Record<ThrottleBudget, Limits> = {
-  send: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 8 },
-  fetch: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 4 },
-  webhook: { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 60 },
-  default: { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 },
-};
+/** Each budget's limits unlike any default and any other budget's, so that a route given another's shows. */
+const STAGE_BUDGETS = Object.fromEntries(
+  Object.keys(DEFAULT_BUDGETS).map((budget, i) => [budget, { ThrottlingRateLimit: 1 + i, ThrottlingBurstLimit: 11 + i }]),
+) as Record<ThrottleBudget, Limits>;
 const STAGE_RESERVED = 4;
 const stageParams = (budgets: Record<ThrottleBudget, Limits>): Record<string, string> =>
   Object.fromEntries(
@@ -90,26 +85,19 @@ const DEFAULT_PARAMS = { ...stageParams(DEFAULT_BUDGETS), mediaFetchMode: 'strea
 let workDir: string;
 const buildDir = (suffix: string) => `.esbuild-${basename(workDir)}${suffix}`;
 
-async function packaged(suffix: string, params: Record<string, string>): Promise<Template> {
-  const outDir = join(workDir, `package${suffix}`);
-  const { code, output } = await runPackage(
-    ['--stage', 'prod', '--package', outDir, ...paramArgs({ ...REQUIRED_PARAMS, ...params })],
-    cleanEnv({ IMCHANNEL_BUILD_DIR: buildDir(suffix) }),
-  );
-  if (code !== 0) throw new Error(`serverless package --stage prod failed:\n${output}`);
-  return JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-}
+const packaged = async (suffix: string, params: Record<string, string>): Promise<Template> =>
+  (await packageProd(join(workDir, `package${suffix}`), params, cleanEnv({ IMCHANNEL_BUILD_DIR: buildDir(suffix) }))).template;
 
-/** The stage's throttle of each route key, and whether the stage waits for that route. */
-function throttles(template: Template) {
+/** Each route key throttled at its group's budget, the stage's default at `default`'s, and the stage waiting for every route. */
+function expectThrottled(template: Template, budgets: Record<ThrottleBudget, Limits>) {
   const stage = template.Resources.HttpApiStage!;
+  const expected = new Map([...ROUTE_BUDGETS].map(([key, budget]) => [key, budgets[budget]]));
+  expect(new Map(Object.entries(stage.Properties.RouteSettings as Record<string, Limits>))).toEqual(expected);
+  expect(stage.Properties.DefaultRouteSettings).toEqual(budgets.default);
+  // CloudFormation refuses RouteSettings that name a route it has not made yet.
   const dependsOn = new Set([stage.DependsOn ?? []].flat());
-  const routeIds = new Map(resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([id, r]) => [r.Properties.RouteKey, id]));
-  return {
-    settings: stage.Properties.RouteSettings as Record<string, Limits>,
-    default: stage.Properties.DefaultRouteSettings,
-    unwaited: [...routeIds].filter(([, id]) => !dependsOn.has(id)).map(([key]) => key),
-  };
+  const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+  expect(routes.filter(([id]) => !dependsOn.has(id)).map(([, r]) => r.Properties.RouteKey)).toEqual([]);
 }
 
 const urlsOf = (template: Template) =>
@@ -188,12 +176,7 @@ describe('serverless package --stage prod with the default capacity (stream mode
   }, PACKAGE_TIMEOUT_MS);
 
   it("throttles each route at its group's default budget, and the stage waits for every route", () => {
-    const { settings, default: fallback, unwaited } = throttles(template);
-    expect(new Map(Object.entries(settings))).toEqual(
-      new Map([...ROUTE_BUDGETS].map(([key, budget]) => [key, DEFAULT_BUDGETS[budget]])),
-    );
-    expect(fallback).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
-    expect(unwaited).toEqual([]);
+    expectThrottled(template, DEFAULT_BUDGETS);
   });
 
   it('gives each fetch function one streaming Function URL, and no other function any', () => {
@@ -240,12 +223,7 @@ describe('serverless package --stage prod in redirect mode with budgets of its o
   }, PACKAGE_TIMEOUT_MS);
 
   it("throttles each route at its group's budget as the stage sets it", () => {
-    const { settings, default: fallback, unwaited } = throttles(template);
-    expect(new Map(Object.entries(settings))).toEqual(
-      new Map([...ROUTE_BUDGETS].map(([key, budget]) => [key, STAGE_BUDGETS[budget]])),
-    );
-    expect(fallback).toEqual({ ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 });
-    expect(unwaited).toEqual([]);
+    expectThrottled(template, STAGE_BUDGETS);
   });
 
   it('has no Function URL, and points no media send at one', () => {
@@ -271,18 +249,9 @@ describe('serverless package --stage prod with a bad budget', () => {
   it(
     'fails before building, naming the stage parameter',
     async () => {
-      const { code, output } = await runPackage(
-        [
-          '--stage',
-          'prod',
-          '--package',
-          join(workDir, 'refused'),
-          ...paramArgs({ ...REQUIRED_PARAMS, throttleFetchRateLimit: 'many' }),
-        ],
-        cleanEnv({ IMCHANNEL_BUILD_DIR: buildDir('-refused') }),
+      await expect(packaged('-refused', { throttleFetchRateLimit: 'many' })).rejects.toThrow(
+        'Stage parameter "throttleFetchRateLimit" must be a whole number of at least 1, got "many"',
       );
-      expect(code).not.toBe(0);
-      expect(output).toContain('Stage parameter "throttleFetchRateLimit" must be a whole number of at least 1, got "many"');
     },
     PACKAGE_TIMEOUT_MS,
   );

@@ -13,6 +13,7 @@ import {
   cleanEnv,
   functionOf,
   logicalId,
+  packageProd,
   paramArgs,
   resourcesOfType as ofType,
   runPackage,
@@ -95,10 +96,7 @@ beforeAll(async () => {
     MEDIA_S3_ENDPOINT: 'http://127.0.0.1:8075',
     IMCHANNEL_BUILD_DIR: buildDir(''),
   });
-  const { code, output } = await runPackage(['--stage', 'prod', '--package', outDir, ...paramArgs(PARAMS)], env);
-  if (code !== 0) throw new Error(`serverless package --stage prod failed:\n${output}`);
-  templateText = await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
-  template = JSON.parse(templateText) as typeof template;
+  ({ template, text: templateText } = await packageProd(outDir, PARAMS, env));
 }, PACKAGE_TIMEOUT_MS);
 
 afterAll(async () => {
