@@ -130,4 +130,23 @@ export const DEPLOYED_FUNCTIONS = FUNCTIONS.filter((fn) => fn.group !== 'local')
 
 export const functionsIn = (...groups: FunctionGroup[]): FunctionSpec[] => FUNCTIONS.filter((fn) => groups.includes(fn.group));
 
+/**
+ * API Gateway throttles each route key of the stage on its own (resources/capacity.js), at
+ * the limits of its group's budget: a flood on one route is answered 429 there and takes
+ * nothing from the others. Three callers, three budgets: ctlive's calls (`send`), Infobip's
+ * media fetches (`fetch`) and Infobip's webhooks (`webhook`); a wrong method on a known path
+ * takes the stage's `default`. Stage parameters throttle<Budget>RateLimit and
+ * throttle<Budget>BurstLimit (`default`: throttleRateLimit, throttleBurstLimit).
+ */
+export type ThrottleBudget = 'send' | 'fetch' | 'webhook' | 'default';
+export const THROTTLE_BUDGETS: Readonly<Record<Exclude<FunctionGroup, 'local'>, ThrottleBudget>> = {
+  send: 'send',
+  mediaSend: 'send',
+  mediaUpload: 'send',
+  catalogue: 'send',
+  mediaFetch: 'fetch',
+  webhook: 'webhook',
+  methodNotAllowed: 'default',
+};
+
 export const DEPLOYED_NAMES = DEPLOYED_FUNCTIONS.map((fn) => fn.name);

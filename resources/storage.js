@@ -6,6 +6,9 @@
 // streaming URLs are the fetch functions' Function URLs. A local credential never reaches
 // an AWS stage's configuration.
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const capacity = require('./capacity');
+
 /** The prefix every object key has (lib/media/objects.ts, objectKeyOf). */
 const PREFIX = 'media/';
 /** Customers' files and their copies in progress (lib/inboundMedia/reference.ts). */
@@ -43,11 +46,17 @@ module.exports = {
   endpoint: byStage('MEDIA_S3_ENDPOINT', ''),
   localAccessKeyId: byStage('MEDIA_S3_ACCESS_KEY_ID', ''),
   localSecretAccessKey: byStage('MEDIA_S3_SECRET_ACCESS_KEY', ''),
-  // Each media send points Infobip at its own kind's fetch function's Function URL.
+  // Each media send points Infobip at its own kind's fetch function's Function URL, which
+  // exists in `stream` mode only (resources/capacity.js); `redirect` needs none.
   ...Object.fromEntries(
     KINDS.map((kind) => [
       `streamUrl${kind}`,
-      byStage('MEDIA_STREAM_URL', { 'Fn::GetAtt': [`OnGet${kind}MessageLambdaFunctionUrl`, 'FunctionUrl'] }),
+      async (options) => {
+        const url = (await capacity.streams(options))
+          ? { 'Fn::GetAtt': [`OnGet${kind}MessageLambdaFunctionUrl`, 'FunctionUrl'] }
+          : '';
+        return byStage('MEDIA_STREAM_URL', url)(options);
+      },
     ]),
   ),
   /** The bucket: private, encrypted, TLS only, objects gone after EXPIRY_DAYS. */

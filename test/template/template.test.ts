@@ -1,22 +1,33 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { readZipEntries } from '../../bench/zip';
 import { SECRET_VARIABLES } from '../../lib/platform/config';
 import { METRIC_UNITS } from '../../lib/platform/metrics';
 import { DEPLOYED_FUNCTIONS, DEPLOYED_NAMES, functionsIn } from '../../lib/functions';
+import {
+  PACKAGE_TIMEOUT_MS,
+  REQUIRED_PARAMS,
+  ROOT,
+  cleanEnv,
+  functionOf,
+  logicalId,
+  packageProd,
+  paramArgs,
+  resourcesOfType as ofType,
+  runPackage,
+  type Json,
+  type Resource,
+  type Template,
+} from '../support/packaging';
 
 /**
  * `serverless package --stage prod` exactly as a deploy would run it, offline and with
  * placeholder account parameters, then assertions on the CloudFormation it generates.
- * Packaging takes several seconds, so it runs once for the whole file.
+ * Packaging takes several seconds, so it runs once for the whole file. Throttles, Function
+ * URLs, reserved concurrency and the fetch timeouts: capacity.test.ts.
  */
-
-const ROOT = resolve(__dirname, '..', '..');
-const BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-const PACKAGE_TIMEOUT_MS = 120_000;
 
 // Every list below comes from the inventory (lib/functions.ts): a function added there but
 // not to serverless.yml, or the other way round, fails these tests.
@@ -34,21 +45,13 @@ const SECRETS_BY_FUNCTION: Record<string, readonly string[]> = Object.fromEntrie
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:imchannel-alarms';
 const PARAMS = {
-  ctliveTarget: 'lambda:ctlive-inbound',
-  publicUrl: 'https://api.example.com/acme/imchannel',
-  upstashRedisRestUrl: 'https://example.upstash.io',
-  infobipBaseUrl: 'https://example.api.infobip.com',
+  ...REQUIRED_PARAMS,
   infobipWebhookUsername: 'infobip',
   secretsKmsKeyArn: KMS_KEY,
   alarmTopicArn: TOPIC,
   logRetentionDays: '90',
 };
 
-type Json = Record<string, unknown>;
-interface Resource {
-  Type: string;
-  Properties: Json;
-}
 interface Statement {
   Effect: string;
   Action: string | string[];
@@ -56,26 +59,6 @@ interface Statement {
   Condition?: unknown;
 }
 
-/** The environment serverless resolves `${env:…}` from: none of a developer's IMChannel settings. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) if (process.env[name] !== undefined) env[name] = process.env[name];
-  return { ...env, SLS_TELEMETRY_DISABLED: '1', AWS_REGION: 'eu-west-1', ...extra };
-}
-
-function runPackage(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, 'package', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.on('error', fail);
-    child.on('exit', (code) => done({ code, output }));
-  });
-}
-
-const paramArgs = (params: Record<string, string>): string[] => Object.entries(params).map(([k, v]) => `--param=${k}=${v}`);
-const logicalId = (fn: string): string => fn.charAt(0).toUpperCase() + fn.slice(1);
 const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 const ssmArn = (name: string): Json => ({
@@ -87,19 +70,12 @@ let workDir: string;
 // absolute one to the project folder too, which left tmp/<workDir>/ folders in the tree).
 const buildDir = (suffix: string) => `.esbuild-${basename(workDir)}${suffix}`;
 let outDir: string;
-let template: { Parameters?: Record<string, Json>; Resources: Record<string, Resource> };
+let template: Template;
 let templateText: string;
 const secrets: Record<string, string> = {};
 
-function resourcesOfType(type: string): [string, Resource][] {
-  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-}
-
-function fn(name: string): Json {
-  const resource = template.Resources[`${logicalId(name)}LambdaFunction`];
-  if (!resource) throw new Error(`no function ${name} in the template`);
-  return resource.Properties;
-}
+const resourcesOfType = (type: string): [string, Resource][] => ofType(template, type);
+const fn = (name: string): Json => functionOf(template, name);
 
 function statementsOf(name: string): Statement[] {
   const role = fn(name).Role as { 'Fn::GetAtt': [string, string] };
@@ -121,10 +97,7 @@ beforeAll(async () => {
     MEDIA_S3_ENDPOINT: 'http://127.0.0.1:8075',
     IMCHANNEL_BUILD_DIR: buildDir(''),
   });
-  const { code, output } = await runPackage(['--stage', 'prod', '--package', outDir, ...paramArgs(PARAMS)], env);
-  if (code !== 0) throw new Error(`serverless package --stage prod failed:\n${output}`);
-  templateText = await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8');
-  template = JSON.parse(templateText) as typeof template;
+  ({ template, text: templateText } = await packageProd(outDir, PARAMS, env));
 }, PACKAGE_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -179,11 +152,6 @@ describe('serverless package --stage prod', () => {
       const group = template.Resources[`${logicalId(name)}LogGroup`];
       expect(group?.Properties).toEqual({ LogGroupName: `/aws/lambda/imchannel-prod-${name}`, RetentionInDays: 90 });
     }
-  });
-
-  it('throttles the HTTP API', () => {
-    const settings = template.Resources.HttpApiStage?.Properties.DefaultRouteSettings as Json;
-    expect(settings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 
   it('gives each function its own role: its log group and exactly the SSM parameters it reads', () => {
