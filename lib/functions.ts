@@ -146,6 +146,10 @@ export const THROTTLE_BUDGETS: Readonly<Record<Exclude<FunctionGroup, 'local'>, 
   catalogue: 'send',
   mediaFetch: 'fetch',
   webhook: 'webhook',
+  // ctlive's and the agents' browsers' way to customers' files: their calls, like the sends.
+  inboundMedia: 'send',
+  // No route: invoked by onMessage only.
+  copier: 'default',
   methodNotAllowed: 'default',
 };
 
