@@ -1,4 +1,3 @@
-import { startWebhook } from '../lib/inbound/webhook';
-import { inboundMediaStepFromConfig } from '../lib/inboundMedia/step';
+import { startOnMessage } from '../lib/inboundMedia/step';
 
-export const handler = startWebhook('onMessage', inboundMediaStepFromConfig);
+export const handler = startOnMessage();

@@ -12,13 +12,16 @@ import { createLogger, type TaggedLogger } from './platform/log';
  */
 export const METHOD_NOT_ALLOWED_TAG = 'methodNotAllowed';
 
-/** Infobip fetches files with GET and HEAD; ctlive reads the template catalogue with GET; every other route is a POST. */
+/**
+ * Infobip fetches files with GET and HEAD; ctlive reads the template catalogue and customers'
+ * files with GET; every other route is a POST.
+ */
 const FETCH_PATHS = new Set(MEDIA_KIND_NAMES.map((kind) => `/imchannel/${MEDIA_KINDS[kind].route}/{id}`));
-const CATALOGUE_PATH = '/imchannel/templates';
+const GET_PATHS = new Set(['/imchannel/templates', '/imchannel/inboundMedia/{id}']);
 
 /** The methods a route path (as API Gateway declares it, `/imchannel/getImageMessage/{id}`) takes. */
 export const allowedMethods = (routePath: string): readonly string[] =>
-  FETCH_PATHS.has(routePath) ? ['GET', 'HEAD'] : routePath === CATALOGUE_PATH ? ['GET'] : ['POST'];
+  FETCH_PATHS.has(routePath) ? ['GET', 'HEAD'] : GET_PATHS.has(routePath) ? ['GET'] : ['POST'];
 
 export function makeMethodNotAllowedHandler(deps: { log: TaggedLogger }): HttpHandler {
   return httpStack({ log: deps.log }, async (event) => {

@@ -1,5 +1,5 @@
 import { readInboundMediaConfig, readInboundMediaCopier, type InboundMediaConfig } from '../platform/config';
-import type { InboundMediaStep } from '../inbound/webhook';
+import { startWebhook, type InboundMediaStep } from '../inbound/webhook';
 import { createCopyTrigger } from './trigger';
 import { compact, type CtliveEvent, type CtliveMessageEvent, type CtliveMessagePart } from '../inbound/events';
 import { linksOf, sourceOf } from './reference';
@@ -76,3 +76,6 @@ const requestOf = (event: CtliveMessageEvent) => ({
   to: event.to,
   requestedAt: new Date().toISOString(),
 });
+
+/** Production wiring of onMessage with its step for customers' files, once per cold start. */
+export const startOnMessage = () => startWebhook('onMessage', inboundMediaStepFromConfig);

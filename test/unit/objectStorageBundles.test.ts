@@ -11,7 +11,7 @@ import { FUNCTIONS, functionsIn } from '../../lib/functions';
 
 const ROOT = resolve(__dirname, '..', '..');
 const S3_INPUTS = [/node_modules\/aws4fetch\//, /^lib\/media\/objects\.ts$/];
-const TOUCHING_S3 = new Set(functionsIn('mediaUpload', 'mediaSend', 'mediaFetch').map((fn) => fn.name));
+const TOUCHING_S3 = new Set(functionsIn('mediaUpload', 'mediaSend', 'mediaFetch', 'inboundMedia', 'copier').map((fn) => fn.name));
 
 async function inputsOf(name: string): Promise<string[]> {
   const result = await build({
