@@ -443,6 +443,23 @@ describe('markAsRead', () => {
     expect(t.lines.some((line) => line.includes(`request to [${t.calls[0]?.url}] with api key header`))).toBe(true);
   });
 
+  it('answers 503 REDIS_UNAVAILABLE without calling Infobip when its mark cannot be taken, and deletes a mark that may land late', async () => {
+    const forgotten: string[] = [];
+    const broken: ReadMarks = {
+      take: async () => {
+        throw new Error('fetch failed');
+      },
+      forget: async (key) => void forgotten.push(key),
+    };
+    const t = harness(markAsRead(broken), opts);
+
+    const res = await t.send({ messageId: 'wamid.X+/=' });
+
+    expect([res.status, errorOf(res.body).code]).toEqual([503, 'REDIS_UNAVAILABLE']);
+    expect(t.calls).toEqual([]);
+    expect(forgotten).toEqual([`IMChannel:Read:${SENDER}:wamid.X+/=`]);
+  });
+
   it("turns Infobip's 429 into a 429 with Retry-After, and forgets the mark so that a retry goes out", async () => {
     const marks = memoryMarks();
     let answers = 0;
