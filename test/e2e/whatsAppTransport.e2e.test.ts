@@ -251,15 +251,10 @@ describe('INFOBIP_TRANSPORT=whatsapp through the local stack', () => {
   });
 
   it("a buttons header names an upload above the inline limit: Infobip fetches it from the streaming URL, the same bytes, the upload's name", async () => {
-    const bytes = sampleFile('application/pdf', 4 * 1024 * 1024 + 1);
+    const declared = { kind: 'document', fileName: 'Contract 2025.pdf', contentType: 'application/pdf' };
+    const bytes = sampleFile(declared.contentType, 4 * 1024 * 1024 + 1);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    const created = await post('media', {
-      kind: 'document',
-      fileName: 'Contract 2025.pdf',
-      contentType: 'application/pdf',
-      size: bytes.length,
-      sha256: digest,
-    });
+    const created = await post('media', { ...declared, size: bytes.length, sha256: digest });
     const { mediaId, upload } = (await created.json()) as {
       mediaId: string;
       upload: { method: string; url: string; headers: Record<string, string> };

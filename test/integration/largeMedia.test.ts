@@ -116,14 +116,14 @@ const put = (upload: Upload['upload'], bytes: Buffer) =>
     text: await res.text(),
   }));
 
-/** A PDF of `size` bytes uploaded through `on` (upload created, bytes PUT): its mediaId. */
-async function uploadedPdf(on: LargeMediaHarness, size: number): Promise<string> {
-  const bytes = fileOf('application/pdf', size);
+/** A PDF (of `size` bytes, or these bytes) uploaded through `on` as contract.pdf (upload created, bytes PUT): its mediaId. */
+async function uploadedPdf(on: LargeMediaHarness, sizeOrBytes: number | Buffer): Promise<string> {
+  const bytes = typeof sizeOrBytes === 'number' ? fileOf('application/pdf', sizeOrBytes) : sizeOrBytes;
   const created = await createUpload(on, {
     kind: 'document',
     fileName: 'contract.pdf',
     contentType: 'application/pdf',
-    size,
+    size: bytes.length,
     sha256: sha256(bytes),
   });
   expect((await put(created.body.upload, bytes)).status).toBe(200);
@@ -578,21 +578,14 @@ describe("a menu's header by mediaId", () => {
 
   it("a 6 MB PDF, over the inline limit, heads reply buttons: Infobip gets the streaming URL and the upload's name, and fetches the same bytes", async () => {
     const bytes = fileOf('application/pdf', 6 * MB);
-    const created = await createUpload(streamed, {
-      kind: 'document',
-      fileName: 'contract.pdf',
-      contentType: 'application/pdf',
-      size: bytes.length,
-      sha256: sha256(bytes),
-    });
-    expect((await put(created.body.upload, bytes)).status).toBe(200);
+    const mediaId = await uploadedPdf(streamed, bytes);
 
-    const sent = await post(streamed, 'sendWhatsAppButtonsMessage', buttons(created.body.mediaId));
+    const sent = await post(streamed, 'sendWhatsAppButtonsMessage', buttons(mediaId));
     const [head, get] = await sandbox.waitForMediaFetches(2, 60_000);
 
     expect(sent.status).toBe(200);
-    const mediaUrl = `${streamed.streamUrl}/getDocumentMessage/${created.body.mediaId}`;
-    expect(sent.body).toMatchObject({ mediaId: created.body.mediaId, mediaUrl, transport: 'whatsapp' });
+    const mediaUrl = `${streamed.streamUrl}/getDocumentMessage/${mediaId}`;
+    expect(sent.body).toMatchObject({ mediaId, mediaUrl, transport: 'whatsapp' });
     const request = sandbox.received.find((r) => r.path === '/whatsapp/1/message/interactive/buttons');
     expect((request?.body as { content: { header: unknown } }).content.header).toEqual({
       type: 'DOCUMENT',
@@ -602,7 +595,7 @@ describe("a menu's header by mediaId", () => {
     expect(head).toMatchObject({ method: 'HEAD', status: 200 });
     expect(get).toMatchObject({ method: 'GET', status: 200, bodyBytes: bytes.length, bodySha256: sha256(bytes) });
     // One upload, one message: the mark names the message Infobip took.
-    expect(await direct.get(`IMChannel:UploadSent:${created.body.mediaId}`)).toBe(sent.body.messageId);
+    expect(await direct.get(`IMChannel:UploadSent:${mediaId}`)).toBe(sent.body.messageId);
   }, 120_000);
 
   it('a link button in redirect mode gives Infobip the API URL of the upload', async () => {
