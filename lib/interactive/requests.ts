@@ -22,6 +22,12 @@ export const URL_MAX = 2048;
 
 const fetchableUrl = headerUrlSchema;
 
+/**
+ * An IMAGE, VIDEO or DOCUMENT header (`InteractiveButtonsImageHeaderContent`, `…VideoHeaderContent`,
+ * `…DocumentHeaderContent`, and the `InteractiveUrlButton…HeaderContent` alike): exactly one of
+ * `url`, `content` or `mediaId`. Their documented sizes (image 5 MB, video 16 MB, document
+ * 100 MB) are the upload kinds' limits, so an upload that a media send takes heads a menu too.
+ */
 const mediaHeader = <T extends 'IMAGE' | 'VIDEO' | 'DOCUMENT'>(type: T) =>
   z.strictObject({
     type: z.literal(type),

@@ -323,7 +323,7 @@ const UPLOADED = [
   uploads.add('document', 'contract.pdf', 'application/pdf', Buffer.concat([leadingBytes('application/pdf'), Buffer.alloc(200)])),
   uploads.add('document', 'late.pdf', 'application/pdf', Buffer.alloc(10), { put: false }),
 ];
-/** A buttons or link-button header near InteractiveButtonsHeader: TEXT, or a file by url, inline or by mediaId, mixed and junk. */
+/** A buttons or link-button header near InteractiveButtonsHeaderContent: TEXT, or a file by url, inline or by mediaId, mixed and junk. */
 const menuHeader = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant('TEXT'), text: boundedText(60) }, { requiredKeys: [] }) },
   {
