@@ -46,6 +46,12 @@ export interface FunctionSpec {
   secrets: readonly SecretVariable[];
   /** Present for the media rows. */
   kind?: MediaKind;
+  /**
+   * A send that is no media send but may name uploads of these kinds (a menu's header): its
+   * role reads and deletes them in the media bucket as a media send's does, and it gets
+   * each kind's streaming URL (`MEDIA_STREAM_URL_<KIND>`).
+   */
+  uploads?: readonly MediaKind[];
 }
 
 const post = (name: string): Route => ({ method: 'POST', path: `/imchannel/${name}` });
@@ -69,6 +75,9 @@ const mediaRows = MEDIA_KIND_NAMES.flatMap((kind): FunctionSpec[] => {
   ];
 });
 
+/** The upload kinds a menu's IMAGE, VIDEO or DOCUMENT header takes. */
+const HEADER_UPLOADS: readonly MediaKind[] = ['image', 'video', 'document'];
+
 const SERVING: readonly FunctionSpec[] = [
   { name: 'sendMessage', group: 'send', routes: [post('sendMessage')], secrets: SEND_SECRETS },
   // Locations and contact cards: sends like sendMessage, nothing parked.
@@ -76,9 +85,21 @@ const SERVING: readonly FunctionSpec[] = [
   { name: 'sendWhatsAppContactMessage', group: 'send', routes: [post('sendWhatsAppContactMessage')], secrets: SEND_SECRETS },
   // Menus, only through the WhatsApp API: reply buttons and the link button (their header may
   // park a file, served by the media fetch routes), and a list (nothing parked).
-  { name: 'sendWhatsAppButtonsMessage', group: 'send', routes: [post('sendWhatsAppButtonsMessage')], secrets: SEND_SECRETS },
+  {
+    name: 'sendWhatsAppButtonsMessage',
+    group: 'send',
+    routes: [post('sendWhatsAppButtonsMessage')],
+    secrets: SEND_SECRETS,
+    uploads: HEADER_UPLOADS,
+  },
   { name: 'sendWhatsAppListMessage', group: 'send', routes: [post('sendWhatsAppListMessage')], secrets: SEND_SECRETS },
-  { name: 'sendWhatsAppUrlButtonMessage', group: 'send', routes: [post('sendWhatsAppUrlButtonMessage')], secrets: SEND_SECRETS },
+  {
+    name: 'sendWhatsAppUrlButtonMessage',
+    group: 'send',
+    routes: [post('sendWhatsAppUrlButtonMessage')],
+    secrets: SEND_SECRETS,
+    uploads: HEADER_UPLOADS,
+  },
   // Read receipts and typing: calls to Infobip that are not messages.
   { name: 'markAsRead', group: 'send', routes: [post('markAsRead')], secrets: SEND_SECRETS },
   { name: 'sendTypingIndicator', group: 'send', routes: [post('sendTypingIndicator')], secrets: SEND_SECRETS },

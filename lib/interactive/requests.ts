@@ -4,13 +4,15 @@ import type { InteractiveHeaderOut, MessageOf } from '../outbound/message';
 import { boundedText, interactiveFields, refuseDuplicateIds, textHeaderSchema } from '../messages/interactiveFields';
 import { CONTENT_TYPE_MAX, FILE_NAME_MAX } from '../media/limits';
 import { headerUrlSchema } from '../media/headerFile';
+import { mediaIdSchema } from '../media/sendStored';
 
 /**
  * Reply buttons and the link button (Infobip's WhatsApp API, published specification
  * v3.210.0): `InteractiveButtonsContent`, 1–3 buttons of type REPLY with `id` 1–256 and
  * `title` 1–20; `InteractiveUrlButtonContent`, `displayText` 1–20 and `url` ≤ 2048. Both take
  * a TEXT header or an IMAGE, VIDEO or DOCUMENT one (`mediaUrl`, a document's `filename`
- * ≤ 240): a URL Infobip fetches, or the file itself, parked and served like a media send's.
+ * ≤ 240): a URL Infobip fetches, the file itself, parked and served like a media send's, or
+ * an upload's `mediaId` (POST /imchannel/media), checked and served like a media send's upload.
  */
 export const BUTTONS_MAX = 3;
 export const BUTTON_ID_MAX = 256;
@@ -20,6 +22,12 @@ export const URL_MAX = 2048;
 
 const fetchableUrl = headerUrlSchema;
 
+/**
+ * An IMAGE, VIDEO or DOCUMENT header (`InteractiveButtonsImageHeaderContent`, `…VideoHeaderContent`,
+ * `…DocumentHeaderContent`, and the `InteractiveUrlButton…HeaderContent` alike): exactly one of
+ * `url`, `content` or `mediaId`. Their documented sizes (image 5 MB, video 16 MB, document
+ * 100 MB) are the upload kinds' limits, so an upload that a media send takes heads a menu too.
+ */
 const mediaHeader = <T extends 'IMAGE' | 'VIDEO' | 'DOCUMENT'>(type: T) =>
   z.strictObject({
     type: z.literal(type),
@@ -27,12 +35,13 @@ const mediaHeader = <T extends 'IMAGE' | 'VIDEO' | 'DOCUMENT'>(type: T) =>
     content: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
     contentType: z.optional(z.string().check(z.minLength(1), z.maxLength(CONTENT_TYPE_MAX))),
     fileName: z.optional(boundedText(FILE_NAME_MAX, "a document's file name")),
+    mediaId: z.optional(mediaIdSchema),
   });
 
 export const interactiveHeaderSchema = z.discriminatedUnion(
   'type',
   [textHeaderSchema, mediaHeader('IMAGE'), mediaHeader('VIDEO'), mediaHeader('DOCUMENT')],
-  { error: () => 'must be {type: "TEXT", text}, or {type: "IMAGE" | "VIDEO" | "DOCUMENT"} with url or content' },
+  { error: () => 'must be {type: "TEXT", text}, or {type: "IMAGE" | "VIDEO" | "DOCUMENT"} with url, content or mediaId' },
 );
 export type InteractiveHeader = z.infer<typeof interactiveHeaderSchema>;
 
@@ -81,12 +90,18 @@ export function checkButtons(body: ButtonsSend): void {
   );
 }
 
-/** The header as the transports take it; `parkedUrl`: where a header's own file was parked. */
-function headerOut(header: InteractiveHeader | undefined, parkedUrl: string | undefined): InteractiveHeaderOut | undefined {
+/** Where Infobip fetches a header's own file (parked, or an upload) and, for an upload, the name it was uploaded with. */
+export interface HeaderFileOut {
+  mediaUrl: string;
+  fileName?: string;
+}
+
+/** The header as the transports take it. */
+function headerOut(header: InteractiveHeader | undefined, file: HeaderFileOut | undefined): InteractiveHeaderOut | undefined {
   if (header === undefined || header.type === 'TEXT') return header;
-  const url = parkedUrl ?? (header.url as string);
-  if (header.type === 'DOCUMENT')
-    return { type: 'DOCUMENT', url, ...(header.fileName === undefined ? {} : { fileName: header.fileName }) };
+  const url = file?.mediaUrl ?? (header.url as string);
+  const fileName = file?.fileName ?? header.fileName;
+  if (header.type === 'DOCUMENT') return { type: 'DOCUMENT', url, ...(fileName === undefined ? {} : { fileName }) };
   return { type: header.type, url };
 }
 
@@ -95,17 +110,17 @@ const optionalParts = (header: InteractiveHeaderOut | undefined, footer: string 
   ...(footer === undefined ? {} : { footer }),
 });
 
-export const buttonsMessage = (body: ButtonsSend, parkedUrl?: string): MessageOf<'buttons'> => ({
+export const buttonsMessage = (body: ButtonsSend, file?: HeaderFileOut): MessageOf<'buttons'> => ({
   kind: 'buttons',
   text: body.text,
   buttons: body.buttons,
-  ...optionalParts(headerOut(body.header, parkedUrl), body.footer),
+  ...optionalParts(headerOut(body.header, file), body.footer),
 });
 
-export const urlButtonMessage = (body: UrlButtonSend, parkedUrl?: string): MessageOf<'urlButton'> => ({
+export const urlButtonMessage = (body: UrlButtonSend, file?: HeaderFileOut): MessageOf<'urlButton'> => ({
   kind: 'urlButton',
   text: body.text,
   displayText: body.displayText,
   url: body.url,
-  ...optionalParts(headerOut(body.header, parkedUrl), body.footer),
+  ...optionalParts(headerOut(body.header, file), body.footer),
 });

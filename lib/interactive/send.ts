@@ -18,19 +18,36 @@ import {
   type OutboundDeps,
   type SendCommon,
 } from '../outbound/send';
-import { MEDIA_KINDS } from '../media/kinds';
+import { MEDIA_KINDS, type MediaKind } from '../media/kinds';
 import type { MediaStore } from '../media/store';
-import { checkFileUrlLength, mediaMaxBodyBytes, parkingSendDeps } from '../media/send';
+import { checkFileUrlLength, mediaMaxBodyBytes, parkingSendDeps, storedMediaDeps } from '../media/send';
 import {
+  HEADER_KINDS,
   checkHeaderFile,
   dropParked,
   headerFileLimit,
   headerFileOf,
+  headerTypeOf,
+  headerUploadOf,
   parkHeaderFile,
   type MediaHeaderInput,
-  type Parked,
 } from '../media/headerFile';
-import { buttonsMessage, buttonsSendSchema, checkButtons, urlButtonMessage, urlButtonSendSchema } from './requests';
+import {
+  LargeFilesDisabledError,
+  discardIfRefused,
+  discardUpload,
+  readyUpload,
+  uploadUrlBase,
+  type StoredMediaDeps,
+} from '../media/sendStored';
+import {
+  buttonsMessage,
+  buttonsSendSchema,
+  checkButtons,
+  urlButtonMessage,
+  urlButtonSendSchema,
+  type HeaderFileOut,
+} from './requests';
 
 export const BUTTONS_TAG = 'sendWhatsAppButtonsMessage';
 export const URL_BUTTON_TAG = 'sendWhatsAppUrlButtonMessage';
@@ -51,27 +68,54 @@ export interface InteractiveSendDeps extends OutboundDeps {
   publicUrl: string;
   store: MediaStore;
   media: MediaConfig;
+  /** The media bucket: a header may name an upload by `mediaId`; without it only URLs and inline files are taken. */
+  objects?: StoredMediaDeps;
 }
 
 type WithHeader = SendCommon & { header?: MediaHeaderInput };
 
+/** The header types that carry a file, by the upload kind each takes. */
+const HEADER_FILE_KINDS = Object.values(HEADER_KINDS);
+
+/** A header's upload of another kind: which header takes it, if any. */
+const wrongHeaderKind = (uploadedAs: MediaKind) => {
+  const type = headerTypeOf(uploadedAs);
+  return type === undefined
+    ? `This mediaId is an upload of kind ${uploadedAs}, which no header shows: a header takes an image, a video or a document`
+    : `This mediaId is an upload of kind ${uploadedAs}: name it in a header of type ${type}`;
+};
+
+/** The header's own file as the message carries it, what the answer adds, and what goes when Infobip refuses. */
+interface HeaderFileSent {
+  out: HeaderFileOut;
+  answer: { mediaId: string; mediaUrl: string };
+  /** The message's id when the file fixed it (an upload's sent mark names it). */
+  messageId?: string;
+  dropIfRefused: (error: unknown) => Promise<void>;
+}
+
 /**
  * A send whose message may carry a header file (reply buttons, the link button): bearer
  * auth, the body limit, validation and the route's own checks before anything is claimed;
- * a header's inline file checked like a media send's and parked under the claim, deleted
+ * a header's inline file checked like a media send's and parked under the claim, or an
+ * upload checked and marked under the claim like a media send's upload; either deleted
  * again when Infobip refuses the message for certain.
  */
 export function makeInteractiveHandler<S extends z.ZodMiniType<WithHeader>, K extends 'buttons' | 'urlButton'>(
   deps: InteractiveSendDeps,
   schema: S,
   kind: K,
-  messageOf: (body: z.infer<S>, parkedUrl?: string) => MessageOf<K>,
+  messageOf: (body: z.infer<S>, file?: HeaderFileOut) => MessageOf<K>,
   check?: (body: z.infer<S>) => void,
 ) {
-  const { log, media } = deps;
+  const { log, media, objects } = deps;
   const fileLimit = headerFileLimit(media.maxBytes);
-  for (const headerKind of ['image', 'video', 'document'] as const) {
+  for (const headerKind of HEADER_FILE_KINDS) {
     checkFileUrlLength('IMCHANNEL_PUBLIC_URL', deps.publicUrl, MEDIA_KINDS[headerKind].route);
+    if (objects?.config.fetchMode === 'stream') {
+      const base = uploadUrlBase(objects.config, headerKind, deps.publicUrl);
+      checkFileUrlLength(`MEDIA_STREAM_URL_${headerKind.toUpperCase()}`, base, MEDIA_KINDS[headerKind].route);
+    }
   }
   return httpStack(
     {
@@ -84,32 +128,64 @@ export function makeInteractiveHandler<S extends z.ZodMiniType<WithHeader>, K ex
     async (event) => {
       const body = validate(schema, event.jsonBody);
       check?.(body);
-      const file = headerFileOf(body.header, { nameRequired: false });
+      const file = headerFileOf(body.header, { nameRequired: false, uploads: true });
       const contentType = file === undefined ? undefined : checkHeaderFile(file, media, fileLimit);
+      const upload = headerUploadOf(body.header);
+      if (upload !== undefined && objects === undefined) throw new LargeFilesDisabledError();
+      const stored = objects === undefined ? undefined : { ...deps, objects };
       // Checked before a file is parked, so a request that cannot be sent leaves nothing behind.
       routeOf(body, deps.infobipConfig, kind);
+
+      /** The header's file made ready under the claim: parked, or the upload checked and marked. */
+      const headerFile = async (messageId: string | undefined): Promise<HeaderFileSent | undefined> => {
+        if (file !== undefined && contentType !== undefined) {
+          const parked = await parkHeaderFile(deps, file, contentType);
+          return {
+            out: { mediaUrl: parked.mediaUrl },
+            answer: parked,
+            dropIfRefused: async (error) => {
+              if (isInfobipRefusal(error) && !outcomeUnknown(error)) await dropParked(deps, parked, messageId);
+            },
+          };
+        }
+        if (upload === undefined || stored === undefined) return undefined;
+        const ready = await readyUpload(stored, upload, messageId, { wrongKind: wrongHeaderKind, fieldPrefix: 'header.' });
+        return {
+          out: { mediaUrl: ready.mediaUrl, fileName: ready.entry.fileName },
+          answer: { mediaId: ready.mediaId, mediaUrl: ready.mediaUrl },
+          messageId: ready.messageId,
+          dropIfRefused: (error) => discardIfRefused(stored, ready, error),
+        };
+      };
+
       return sendOnce(
         deps,
         event,
         body,
         async ({ messageId, attach }) => {
-          let parked: Parked | undefined;
-          if (file !== undefined && contentType !== undefined) {
-            parked = await parkHeaderFile(deps, file, contentType);
-            attach(parked);
-          }
+          const header = await headerFile(messageId);
+          if (header !== undefined) attach(header.answer);
           try {
-            const sent = await sendToInfobip(deps, { ...body, messageId }, messageOf(body, parked?.mediaUrl));
-            const answer: z.infer<typeof interactiveSentBodySchema> = { ...sentBody(sent), ...parked };
+            const sent = await sendToInfobip(
+              deps,
+              { ...body, messageId: header?.messageId ?? messageId },
+              messageOf(body, header?.out),
+            );
+            const answer: z.infer<typeof interactiveSentBodySchema> = { ...sentBody(sent), ...header?.answer };
             return jsonResponse(200, answer);
           } catch (error: unknown) {
-            if (parked !== undefined && isInfobipRefusal(error) && !outcomeUnknown(error)) {
-              await dropParked(deps, parked, messageId);
-            }
+            await header?.dropIfRefused(error);
             throw error;
           }
         },
-        { kind },
+        {
+          kind,
+          // Refused for a closed window (enforce): as a media send's, the upload can never be
+          // sent as this message, so it goes now rather than at its expiry.
+          ...(upload === undefined || stored === undefined
+            ? {}
+            : { onWindowRefused: () => discardUpload(stored, upload.mediaId) }),
+        },
       );
     },
   );
@@ -131,7 +207,10 @@ export function startInteractiveSend(
   return startFunction(
     tag,
     // A header's parked file is fetched from IMCHANNEL_PUBLIC_URL: like the media sends, it cannot start without it.
-    ({ log, redisConfig }) => make(parkingSendDeps(log, createRedis(redisConfig))),
+    ({ log, redisConfig }) => {
+      const redis = createRedis(redisConfig);
+      return make({ ...parkingSendDeps(log, redis), objects: storedMediaDeps(log, redis, HEADER_FILE_KINDS) });
+    },
     { secrets: SEND_SECRETS },
   );
 }

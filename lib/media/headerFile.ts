@@ -5,6 +5,7 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reaso
 import type { TaggedLogger } from '../platform/log';
 import { countFailedSend } from '../outbound/send';
 import { MEDIA_KINDS, allowedContentType, type MediaKind } from './kinds';
+import type { NamedUpload } from './sendStored';
 import { base64DecodedBytes, isCanonicalBase64 } from './format';
 import { checkLeadingBytes } from './magic';
 import type { MediaStore } from './store';
@@ -13,7 +14,9 @@ import { removeUnclaimedFile } from './send';
 /**
  * A message header's file (a template's, an interactive message's): a URL Infobip fetches,
  * or the file itself, checked as a media send checks one, parked under the claim like a
- * media send's, served by the kind's fetch route, and deleted again when Infobip refuses.
+ * media send's, served by the kind's fetch route, and deleted again when Infobip refuses;
+ * or, where the route takes uploads, an upload's `mediaId`, checked and served as a media
+ * send's upload (./sendStored.ts).
  */
 
 /** A header file's URL: absolute http(s), at most 2048 characters (every header `mediaUrl` of Infobip's specification). */
@@ -47,25 +50,36 @@ export interface MediaHeaderInput {
   content?: string;
   contentType?: string;
   fileName?: string;
+  /** An upload of POST /imchannel/media, where the route takes one. */
+  mediaId?: string;
 }
 
 /**
- * The rules a schema cannot say well: a media header has a URL or a file (not both, not
- * neither), a file comes with its type and name, a DOCUMENT header with `nameRequired` always
- * has a name (OMNI's documentFilename). Returns the file to park, if any.
+ * The rules a schema cannot say well: a media header has exactly one source (a URL, the
+ * file, or with `uploads` an upload's mediaId), a file comes with its type and name, a
+ * DOCUMENT header with `nameRequired` always has a name (OMNI's documentFilename). Returns
+ * the file to park, if any.
  */
-export function headerFileOf(header: MediaHeaderInput | undefined, options: { nameRequired: boolean }): HeaderFile | undefined {
+export function headerFileOf(
+  header: MediaHeaderInput | undefined,
+  options: { nameRequired: boolean; uploads?: boolean },
+): HeaderFile | undefined {
   if (header === undefined || !(header.type in HEADER_KINDS)) return undefined;
   const type = header.type as keyof typeof HEADER_KINDS;
   const issues: { path: string; message: string }[] = [];
   const hasUrl = header.url !== undefined;
   const hasContent = header.content !== undefined;
-  if (hasUrl === hasContent) {
+  const sources = [hasUrl, hasContent, header.mediaId !== undefined].filter(Boolean).length;
+  if (sources !== 1) {
+    const upload = options.uploads === true ? ' or mediaId (an upload of POST /imchannel/media)' : '';
     issues.push({
       path: 'header',
-      message: hasUrl
-        ? 'give either url or content, not both'
-        : `an ${type} header needs url (where Infobip fetches the file) or content (the file, base64)`,
+      message:
+        sources > 1
+          ? options.uploads === true
+            ? 'give only one of url, content or mediaId'
+            : 'give either url or content, not both'
+          : `an ${type} header needs url (where Infobip fetches the file), content (the file, base64)${upload}`,
     });
   }
   if (hasContent && header.contentType === undefined)
@@ -95,6 +109,24 @@ export function headerFileOf(header: MediaHeaderInput | undefined, options: { na
     fileName: header.fileName as string,
   };
 }
+
+/**
+ * The upload a header names by `mediaId`, once `headerFileOf` has checked its fields: a
+ * `fileName` or `contentType` given beside it must be the upload's (./sendStored.ts).
+ */
+export function headerUploadOf(header: MediaHeaderInput | undefined): NamedUpload | undefined {
+  if (header?.mediaId === undefined || !(header.type in HEADER_KINDS)) return undefined;
+  return {
+    mediaId: header.mediaId,
+    kind: HEADER_KINDS[header.type as keyof typeof HEADER_KINDS],
+    ...(header.fileName === undefined ? {} : { fileName: header.fileName }),
+    ...(header.contentType === undefined ? {} : { contentType: header.contentType }),
+  };
+}
+
+/** The message's header type that takes an upload of `kind`, if any. */
+export const headerTypeOf = (kind: MediaKind) =>
+  (Object.keys(HEADER_KINDS) as (keyof typeof HEADER_KINDS)[]).find((type) => HEADER_KINDS[type] === kind);
 
 /** The media send's checks of a file (lib/media/send.ts), for a header's; `contentTypes` narrows the kind's. */
 export function checkHeaderFile(

@@ -29,7 +29,7 @@ import type { TaggedLogger } from '../platform/log';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { FILE_NAME_MAX, CONTENT_TYPE_MAX, CAPTION_MAX } from './limits';
-import { sendStoredMedia, type StoredMediaDeps } from './sendStored';
+import { LargeFilesDisabledError, sendStoredMedia, uploadUrlBase, type StoredMediaDeps } from './sendStored';
 import { createObjectStorage } from './objects';
 import { createObjectEntryStore } from './objectStore';
 import {
@@ -152,8 +152,8 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
   const { log, store, media } = deps;
   const fileLimit = `a file may be at most ${sizeText(media.maxBytes)} (MEDIA_MAX_BYTES ${media.maxBytes}) before base64`;
   checkFileUrlLength('IMCHANNEL_PUBLIC_URL', deps.publicUrl, spec.route);
-  if (deps.objects?.config.fetchMode === 'stream' && deps.objects.config.streamUrl !== undefined) {
-    checkFileUrlLength('MEDIA_STREAM_URL', deps.objects.config.streamUrl, spec.route);
+  if (deps.objects?.config.fetchMode === 'stream') {
+    checkFileUrlLength('MEDIA_STREAM_URL', uploadUrlBase(deps.objects.config, spec.kind, deps.publicUrl), spec.route);
   }
   return httpStack(
     {
@@ -167,21 +167,13 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
     async (event) => {
       const named = storedSend(event.jsonBody);
       if (named !== undefined) {
-        if (deps.objects === undefined) {
-          throw new BadRequestError(
-            'LARGE_FILES_DISABLED',
-            'This deployment keeps no uploaded files (MEDIA_BUCKET is not set): send the file inline as base64 in content',
-          );
-        }
+        if (deps.objects === undefined) throw new LargeFilesDisabledError();
         if (named.withContent)
           throw new BadRequestError(
             'CONTENT_AND_MEDIA_ID',
             'Send either content (inline base64) or mediaId (an upload), not both',
           );
-        // In stream mode Infobip fetches the streaming URL; in redirect mode the API, which answers a 302.
-        const fileUrlBase =
-          deps.objects.config.fetchMode === 'stream' ? (deps.objects.config.streamUrl ?? deps.publicUrl) : deps.publicUrl;
-        return sendStoredMedia(spec, { ...deps, fileUrlBase, objects: deps.objects }, event);
+        return sendStoredMedia(spec, { ...deps, objects: deps.objects }, event);
       }
       const body = validate(mediaSendSchema, event.jsonBody);
       const contentType = allowedContentType(spec, body.contentType);
@@ -282,6 +274,30 @@ export function parkingSendDeps(log: TaggedLogger, redis: Redis) {
   };
 }
 
+/**
+ * The media bucket's clients, once per cold start, for a function that sends uploads of
+ * `kinds`; undefined without MEDIA_BUCKET (inline files only). In `stream` mode each kind
+ * needs its streaming URL (`streamVariable` names the variable that gives it), or every
+ * send of an upload would point Infobip at the API, whose 302 it may not follow.
+ */
+export function storedMediaDeps(
+  log: TaggedLogger,
+  redis: Redis,
+  kinds: readonly MediaKind[],
+  streamVariable: (kind: MediaKind) => string = (kind) => `MEDIA_STREAM_URL_${kind.toUpperCase()}`,
+): StoredMediaDeps | undefined {
+  const config = readObjectStorageConfig();
+  if (config === undefined) return undefined;
+  const missing = kinds.find((kind) => (config.streamUrls?.[kind] ?? config.streamUrl) === undefined);
+  if (config.fetchMode === 'stream' && missing !== undefined) {
+    throw new ConfigError(
+      streamVariable(missing),
+      "is required when MEDIA_FETCH_MODE is stream: the base URL of the fetch functions' streaming Function URL",
+    );
+  }
+  return { config, storage: createObjectStorage(config, log), entries: createObjectEntryStore(redis, log) };
+}
+
 /** Production wiring of the sendWhatsApp{Kind}Message functions, once per cold start. */
 export function startMediaSend(kind: MediaKind) {
   const spec = MEDIA_KINDS[kind];
@@ -290,22 +306,8 @@ export function startMediaSend(kind: MediaKind) {
     ({ log, redisConfig }) => {
       const redis = createRedis(redisConfig);
       const common = parkingSendDeps(log, redis);
-      const objectsConfig = readObjectStorageConfig();
-      if (objectsConfig?.fetchMode === 'stream' && objectsConfig.streamUrl === undefined) {
-        throw new ConfigError(
-          'MEDIA_STREAM_URL',
-          "is required when MEDIA_FETCH_MODE is stream: the base URL of the fetch functions' streaming Function URL",
-        );
-      }
       return makeSendMediaHandler(spec, {
-        objects:
-          objectsConfig === undefined
-            ? undefined
-            : {
-                config: objectsConfig,
-                storage: createObjectStorage(objectsConfig, log),
-                entries: createObjectEntryStore(redis, log),
-              },
+        objects: storedMediaDeps(log, redis, [kind], () => 'MEDIA_STREAM_URL'),
         ...common,
       });
     },

@@ -7,7 +7,8 @@ import type { TaggedLogger } from '../platform/log';
 import { isInfobipRefusal } from '../outbound/infobip';
 import { outcomeUnknown } from '../outbound/idempotency';
 import { freeFormFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
-import { MEDIA_KINDS, allowedContentType, type MediaKindSpec } from './kinds';
+import type { WindowRead } from '../outbound/windowGuard';
+import { MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import type { ObjectEntry } from './objectEntry';
 import { objectKeyOf, type ObjectStorage } from './objects';
 import type { ObjectEntryStore } from './objectStore';
@@ -23,9 +24,12 @@ import { SNIFF_BYTES, checkLeadingBytes } from './magic';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/** An upload's id, as POST /imchannel/media answers it. */
+export const mediaIdSchema = z.string().check(z.regex(UUID_V4, 'must be the mediaId that POST /imchannel/media answered'));
+
 export const storedMediaSendSchema = z.object({
   ...freeFormFields,
-  mediaId: z.string().check(z.regex(UUID_V4, 'must be the mediaId that POST /imchannel/media answered')),
+  mediaId: mediaIdSchema,
   // Optional here: the upload declared them. When given they must be the declared ones.
   fileName: z.optional(z.string().check(z.minLength(1), z.maxLength(FILE_NAME_MAX))),
   contentType: z.optional(z.string().check(z.minLength(1), z.maxLength(CONTENT_TYPE_MAX))),
@@ -87,13 +91,33 @@ export interface StoredSendContext extends OutboundDeps {
   log: TaggedLogger;
   /** MEDIA_TTL_SECONDS: how long the upload's sent mark lives, as long as the upload itself. */
   media: { ttlSeconds: number };
-  /** Where Infobip fetches from: the public API (`redirect`) or the streaming URL (`stream`). */
-  fileUrlBase: string;
+  /** IMCHANNEL_PUBLIC_URL: where Infobip fetches in `redirect` mode (the API answers a 302). */
+  publicUrl: string;
   objects: StoredMediaDeps;
 }
 
+/** Where Infobip fetches an upload of `kind`: the kind's streaming URL in `stream` mode, else the public API. */
+export function uploadUrlBase(config: ObjectStorageConfig, kind: MediaKind, publicUrl: string): string {
+  if (config.fetchMode !== 'stream') return publicUrl;
+  return config.streamUrls?.[kind] ?? config.streamUrl ?? publicUrl;
+}
+
+/** This deployment has no bucket, so no upload can be named. */
+export class LargeFilesDisabledError extends BadRequestError {
+  constructor() {
+    super(
+      'LARGE_FILES_DISABLED',
+      'This deployment keeps no uploaded files (MEDIA_BUCKET is not set): send the file inline as base64 in content',
+    );
+  }
+}
+
 /** Deletes the key and the object of an upload that will never be sent; failures are logged, not thrown. */
-async function discard(deps: StoredSendContext, mediaId: string, entry: Pick<ObjectEntry, 'objectKey'>): Promise<void> {
+export async function discardUpload(
+  deps: Pick<StoredSendContext, 'log' | 'objects'>,
+  mediaId: string,
+  entry: Pick<ObjectEntry, 'objectKey'> = { objectKey: objectKeyOf(mediaId) },
+): Promise<void> {
   await Promise.all([
     deps.objects.entries
       .remove(mediaId)
@@ -108,6 +132,109 @@ async function discard(deps: StoredSendContext, mediaId: string, entry: Pick<Obj
   ]);
 }
 
+/** An upload a message names: its `mediaId`, the kind the message needs, and the name and type the request repeats, if any. */
+export interface NamedUpload {
+  mediaId: string;
+  kind: MediaKind;
+  fileName?: string;
+  contentType?: string;
+}
+
+export interface UploadOptions {
+  /** The unkeyed send's window read, carried in the entry's GET (`foldsWindowRead`). */
+  windowRead?: WindowRead;
+  /** The 400's message when the upload is of another kind than the message needs. */
+  wrongKind: (uploadedAs: MediaKind) => string;
+  /** Where the request's `fileName` and `contentType` sit (`header.` in a header), for the refusals. */
+  fieldPrefix?: string;
+}
+
+/** An upload that passed every check and is marked as this message's: where Infobip fetches it, and the id to send with. */
+export interface ReadyUpload {
+  mediaId: string;
+  mediaUrl: string;
+  entry: ObjectEntry;
+  /** The message's id: the claim's, else one chosen here and given to Infobip, so that the sent mark names it. */
+  messageId: string;
+}
+
+/**
+ * The checks an upload passes before any message carries it (a media send's file, a menu's
+ * header): its entry, kind, digest and the fields the request repeats; the object's HEAD
+ * (size, type, the kind's limit) and first bytes, deleting an upload that can never go out;
+ * then the sent mark, one upload for one message.
+ */
+export async function readyUpload(
+  deps: StoredSendContext,
+  upload: NamedUpload,
+  messageId: string | undefined,
+  options: UploadOptions,
+): Promise<ReadyUpload> {
+  const { mediaId } = upload;
+  const spec = MEDIA_KINDS[upload.kind];
+  const prefix = options.fieldPrefix ?? '';
+  const { entry, window } = await deps.objects.entries.read(mediaId, options.windowRead?.key);
+  if (options.windowRead !== undefined && window !== undefined) options.windowRead.deliver(window);
+  if (entry === null) {
+    throw new NotFoundError(
+      'No upload with this mediaId: it expired, was sent and refused, or never existed; create one with POST /imchannel/media',
+    );
+  }
+  if (entry.kind !== spec.kind) throw new BadRequestError('WRONG_MEDIA_KIND', options.wrongKind(entry.kind));
+  // Without its digest in the signed PUT, the upload URL could still replace the bytes checked here.
+  if (entry.sha256 === undefined) {
+    throw new AppError(409, 'UPLOAD_UNVERIFIED', 'This upload was created without sha256; create it again with sha256');
+  }
+  if (upload.fileName !== undefined && upload.fileName !== entry.fileName) {
+    throw new BadRequestError(
+      'UPLOAD_FIELD_MISMATCH',
+      `${prefix}fileName must be the one of the upload ("${entry.fileName}") or left out`,
+    );
+  }
+  if (upload.contentType !== undefined && allowedContentType(spec, upload.contentType) !== entry.contentType) {
+    throw new BadRequestError(
+      'UPLOAD_FIELD_MISMATCH',
+      `${prefix}contentType must be the one of the upload ("${entry.contentType}") or left out`,
+    );
+  }
+  const head = await deps.objects.storage.head(entry.objectKey);
+  if (head === undefined) throw new UploadMissingError();
+  const wrong = mismatch(entry, head, deps.objects.config.limits[spec.kind]);
+  if (wrong !== undefined) {
+    await discardUpload(deps, mediaId, entry);
+    throw new UploadMismatchError(wrong);
+  }
+  // The inline path's check of the leading bytes against the type (./magic.ts), on the object's start.
+  const start = await deps.objects.storage.readStart(entry.objectKey, SNIFF_BYTES);
+  try {
+    checkLeadingBytes(entry.contentType, (start ?? Buffer.alloc(0)).toString('base64'));
+    spec.checkFile?.(start ?? Buffer.alloc(0), entry.size);
+  } catch (error: unknown) {
+    await discardUpload(deps, mediaId, entry);
+    throw error;
+  }
+  // One upload, one message: a second message's fetch could find the key already
+  // shortened by the first's, and its file would never arrive. The mark holds the
+  // messageId, so a retry of the same message (same Idempotency-Key) still goes.
+  // Without a key the id is chosen here and given to Infobip as the message's own, so
+  // the mark (and a later 409) names a message that on-call can find in the logs.
+  const sentMessageId = messageId ?? randomUUID();
+  const sentAs = await deps.objects.entries.markSent(mediaId, sentMessageId, deps.media.ttlSeconds);
+  if (sentAs !== undefined && sentAs !== sentMessageId) throw new UploadAlreadySentError(sentAs);
+  deps.log.metrics.record('MediaBytes', entry.size);
+  const mediaUrl = `${uploadUrlBase(deps.objects.config, spec.kind, deps.publicUrl)}/${spec.route}/${mediaId}`;
+  return { mediaId, mediaUrl, entry, messageId: sentMessageId };
+}
+
+/** Infobip refused for certain (no unknown outcome): nobody will fetch the upload, so it goes now. */
+export async function discardIfRefused(
+  deps: Pick<StoredSendContext, 'log' | 'objects'>,
+  ready: ReadyUpload,
+  error: unknown,
+): Promise<void> {
+  if (isInfobipRefusal(error) && !outcomeUnknown(error)) await discardUpload(deps, ready.mediaId, ready.entry);
+}
+
 export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendContext, event: HttpEvent): Promise<HttpResponse> {
   const body = validate(storedMediaSendSchema, event.jsonBody);
   const { mediaId } = body;
@@ -116,72 +243,28 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
     event,
     body,
     async ({ messageId, attach, windowRead }) => {
-      const { entry, window } = await deps.objects.entries.read(mediaId, windowRead?.key);
-      if (windowRead !== undefined && window !== undefined) windowRead.deliver(window);
-      if (entry === null) {
-        throw new NotFoundError(
-          'No upload with this mediaId: it expired, was sent and refused, or never existed; create one with POST /imchannel/media',
-        );
-      }
-      if (entry.kind !== spec.kind) {
-        throw new BadRequestError(
-          'WRONG_MEDIA_KIND',
-          `This mediaId was uploaded as a ${entry.kind}: send it with POST /imchannel/${MEDIA_KINDS[entry.kind].sendTag}`,
-        );
-      }
-      // Without its digest in the signed PUT, the upload URL could still replace the bytes checked here.
-      if (entry.sha256 === undefined) {
-        throw new AppError(409, 'UPLOAD_UNVERIFIED', 'This upload was created without sha256; create it again with sha256');
-      }
-      if (body.fileName !== undefined && body.fileName !== entry.fileName) {
-        throw new BadRequestError(
-          'UPLOAD_FIELD_MISMATCH',
-          `fileName must be the one of the upload ("${entry.fileName}") or left out`,
-        );
-      }
-      if (body.contentType !== undefined && allowedContentType(spec, body.contentType) !== entry.contentType) {
-        throw new BadRequestError(
-          'UPLOAD_FIELD_MISMATCH',
-          `contentType must be the one of the upload ("${entry.contentType}") or left out`,
-        );
-      }
-      const head = await deps.objects.storage.head(entry.objectKey);
-      if (head === undefined) throw new UploadMissingError();
-      const wrong = mismatch(entry, head, deps.objects.config.limits[spec.kind]);
-      if (wrong !== undefined) {
-        await discard(deps, mediaId, entry);
-        throw new UploadMismatchError(wrong);
-      }
-      // The inline path's check of the leading bytes against the type (./magic.ts), on the object's start.
-      const start = await deps.objects.storage.readStart(entry.objectKey, SNIFF_BYTES);
-      try {
-        checkLeadingBytes(entry.contentType, (start ?? Buffer.alloc(0)).toString('base64'));
-        spec.checkFile?.(start ?? Buffer.alloc(0), entry.size);
-      } catch (error: unknown) {
-        await discard(deps, mediaId, entry);
-        throw error;
-      }
-      // One upload, one message: a second message's fetch could find the key already
-      // shortened by the first's, and its file would never arrive. The mark holds the
-      // messageId, so a retry of the same message (same Idempotency-Key) still goes.
-      // Without a key the id is chosen here and given to Infobip as the message's own, so
-      // the mark (and a later 409) names a message that on-call can find in the logs.
-      const sentMessageId = messageId ?? randomUUID();
-      const sentAs = await deps.objects.entries.markSent(mediaId, sentMessageId, deps.media.ttlSeconds);
-      if (sentAs !== undefined && sentAs !== sentMessageId) throw new UploadAlreadySentError(sentAs);
-      deps.log.metrics.record('MediaBytes', entry.size);
-      const mediaUrl = `${deps.fileUrlBase}/${spec.route}/${mediaId}`;
+      const ready = await readyUpload(
+        deps,
+        { mediaId, kind: spec.kind, fileName: body.fileName, contentType: body.contentType },
+        messageId,
+        {
+          windowRead,
+          wrongKind: (uploadedAs) =>
+            `This mediaId was uploaded as a ${uploadedAs}: send it with POST /imchannel/${MEDIA_KINDS[uploadedAs].sendTag}`,
+        },
+      );
+      const { mediaUrl } = ready;
       attach({ mediaId, mediaUrl });
       try {
         const sent = await sendToInfobip(
           deps,
-          { ...body, messageId: sentMessageId },
-          spec.message(mediaUrl, { caption: body.caption, fileName: entry.fileName }),
+          { ...body, messageId: ready.messageId },
+          spec.message(mediaUrl, { caption: body.caption, fileName: ready.entry.fileName }),
         );
         return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
       } catch (error: unknown) {
         // As for an inline file: a refusal that surely did not reach Infobip frees the file.
-        if (isInfobipRefusal(error) && !outcomeUnknown(error)) await discard(deps, mediaId, entry);
+        await discardIfRefused(deps, ready, error);
         throw error;
       }
     },
@@ -191,7 +274,7 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       // Refused for a closed window (enforce): the upload can never be sent as this message,
       // so it goes now, as a refused inline file does, rather than waiting for its expiry.
       // Its object's key follows from the mediaId, so nothing is read first.
-      onWindowRefused: () => discard(deps, mediaId, { objectKey: objectKeyOf(mediaId) }),
+      onWindowRefused: () => discardUpload(deps, mediaId),
     },
   );
 }

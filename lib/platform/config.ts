@@ -650,6 +650,12 @@ export interface ObjectStorageConfig {
    * on AWS, the local stack's streaming route locally); `<base>/<route>/<id>` is what Infobip gets.
    */
   streamUrl?: string;
+  /**
+   * `stream`: a kind's own streaming base (`MEDIA_STREAM_URL_IMAGE`, …), for a function that
+   * sends uploads of several kinds (a menu's header); on AWS each kind's fetch function has
+   * its own Function URL. A kind without one falls back to `streamUrl`.
+   */
+  streamUrls?: Partial<Record<keyof MediaLimits, string>>;
   limits: MediaLimits;
 }
 
@@ -683,6 +689,13 @@ export function readObjectStorageConfig(env: Env = process.env): ObjectStorageCo
     : problem('MEDIA_FETCH_MODE', `must be "stream" or "redirect", got "${modeRaw}"`, 'stream' as MediaFetchMode);
   const streamRaw = nonEmpty(env, 'MEDIA_STREAM_URL');
   const streamUrl = streamRaw === undefined ? undefined : httpUrl('MEDIA_STREAM_URL', streamRaw);
+  const streamUrls = Object.fromEntries(
+    Object.keys(INFOBIP_MEDIA_LIMITS).flatMap((kind) => {
+      const name = `MEDIA_STREAM_URL_${kind.toUpperCase()}`;
+      const raw = nonEmpty(env, name);
+      return raw === undefined ? [] : [[kind, httpUrl(name, raw)]];
+    }),
+  );
   // A local S3-compatible server has its own key pair; on AWS the role's credentials sign.
   const localKey = nonEmpty(env, 'MEDIA_S3_ACCESS_KEY_ID');
   const credentials =
@@ -702,6 +715,7 @@ export function readObjectStorageConfig(env: Env = process.env): ObjectStorageCo
     ),
     fetchMode,
     streamUrl,
+    ...(Object.keys(streamUrls).length === 0 ? {} : { streamUrls }),
     limits: {
       image: limitOf(env, 'MEDIA_MAX_BYTES_IMAGE', INFOBIP_MEDIA_LIMITS.image),
       audio: limitOf(env, 'MEDIA_MAX_BYTES_AUDIO', INFOBIP_MEDIA_LIMITS.audio),

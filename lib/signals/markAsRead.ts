@@ -2,7 +2,7 @@ import type { Redis } from '@upstash/redis';
 import * as z from '../platform/schema';
 import { checkBearer } from '../platform/auth';
 import { readCtliveApiToken, readInfobipConfig, type InfobipConfig } from '../platform/config';
-import { reasonOf } from '../platform/errors';
+import { UnavailableError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import type { TaggedLogger } from '../platform/log';
 import { createRedis, redisKeys } from '../platform/redis';
@@ -66,6 +66,24 @@ export interface MarkAsReadDeps {
   ctliveApiToken: string;
 }
 
+/**
+ * The mark, or a 503 without calling Infobip: unmarked, a retry must still go out. A SET NX
+ * whose answer was lost may yet land (a slow Redis runs it late) and would answer that retry
+ * as marked, so it is deleted again, best effort: sent after it, the DEL lands after it.
+ */
+async function takeMark(deps: MarkAsReadDeps, key: string, messageId: string): Promise<boolean> {
+  try {
+    return await deps.marks.take(key, READ_MARK_SECONDS);
+  } catch (error: unknown) {
+    deps.log.error(`[REDIS] SET NX failed for key [${key}]`, { messageId, reason: reasonOf(error) });
+    await deps.marks.forget(key).catch(() => undefined);
+    throw new UnavailableError(
+      'REDIS_UNAVAILABLE',
+      'The read marks (Redis) are unavailable; Infobip was not called, retry later',
+    );
+  }
+}
+
 export function makeMarkAsReadHandler(deps: MarkAsReadDeps) {
   const { log } = deps;
   return httpStack(
@@ -80,7 +98,7 @@ export function makeMarkAsReadHandler(deps: MarkAsReadDeps) {
       const settings = resolveSettings(body.infobip, deps.infobipConfig, 'whatsapp');
       const sender = settings.sender as string;
       const key = redisKeys.readMark(sender, body.messageId);
-      if (!(await deps.marks.take(key, READ_MARK_SECONDS))) {
+      if (!(await takeMark(deps, key, body.messageId))) {
         log.info(`Message [${body.messageId}] was marked as read already: Infobip not called again`, {
           messageId: body.messageId,
         });

@@ -250,6 +250,45 @@ describe('INFOBIP_TRANSPORT=whatsapp through the local stack', () => {
     expect(stack.sandbox.received).toHaveLength(0);
   });
 
+  it("a buttons header names an upload above the inline limit: Infobip fetches it from the streaming URL, the same bytes, the upload's name", async () => {
+    const declared = { kind: 'document', fileName: 'Contract 2025.pdf', contentType: 'application/pdf' };
+    const bytes = sampleFile(declared.contentType, 4 * 1024 * 1024 + 1);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const created = await post('media', { ...declared, size: bytes.length, sha256: digest });
+    const { mediaId, upload } = (await created.json()) as {
+      mediaId: string;
+      upload: { method: string; url: string; headers: Record<string, string> };
+    };
+    expect((await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes })).status).toBe(200);
+
+    const res = await post('sendWhatsAppButtonsMessage', {
+      to,
+      text: 'Your contract',
+      buttons: [{ id: 'sign', title: 'Sign' }],
+      header: { type: 'DOCUMENT', mediaId },
+    });
+    const answer = (await res.json()) as { mediaId: string; mediaUrl: string };
+    const [head, get] = await stack.sandbox.waitForMediaFetches(2, 60_000);
+
+    expect(res.status).toBe(200);
+    expectMatchesOpenApi('POST', res.url, res.status, answer);
+    expect(answer).toMatchObject({ mediaId, mediaUrl: `${stack.streamUrl}/getDocumentMessage/${mediaId}` });
+    const sent = stack.sandbox.received.find((r) => r.path === '/whatsapp/1/message/interactive/buttons');
+    expect((sent?.body as { content: { header: unknown } }).content.header).toEqual({
+      type: 'DOCUMENT',
+      mediaUrl: answer.mediaUrl,
+      filename: 'Contract 2025.pdf',
+    });
+    expect([head?.method, head?.status]).toEqual(['HEAD', 200]);
+    expect({ method: get?.method, status: get?.status, bytes: get?.bodyBytes, sha256: get?.bodySha256 }).toEqual({
+      method: 'GET',
+      status: 200,
+      bytes: bytes.length,
+      sha256: digest,
+    });
+    expect(stack.sandbox.schemaRefusals).toEqual([]);
+  }, 90_000);
+
   it('markAsRead reaches the percent-encoded path of an id holding +, / and =, once', async () => {
     const id = 'wamid.HBgL+Mzkx/MjM0NTY3ODkVAg==';
     stack.sandbox.rememberInbound(id);

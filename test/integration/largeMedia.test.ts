@@ -116,14 +116,14 @@ const put = (upload: Upload['upload'], bytes: Buffer) =>
     text: await res.text(),
   }));
 
-/** A PDF of `size` bytes uploaded through `on` (upload created, bytes PUT): its mediaId. */
-async function uploadedPdf(on: LargeMediaHarness, size: number): Promise<string> {
-  const bytes = fileOf('application/pdf', size);
+/** A PDF (of `size` bytes, or these bytes) uploaded through `on` as contract.pdf (upload created, bytes PUT): its mediaId. */
+async function uploadedPdf(on: LargeMediaHarness, sizeOrBytes: number | Buffer): Promise<string> {
+  const bytes = typeof sizeOrBytes === 'number' ? fileOf('application/pdf', sizeOrBytes) : sizeOrBytes;
   const created = await createUpload(on, {
     kind: 'document',
     fileName: 'contract.pdf',
     contentType: 'application/pdf',
-    size,
+    size: bytes.length,
     sha256: sha256(bytes),
   });
   expect((await put(created.body.upload, bytes)).status).toBe(200);
@@ -559,5 +559,113 @@ describe('expiry', () => {
       size: bytes.length,
       contentType: 'audio/mpeg',
     });
+  });
+});
+
+/**
+ * A menu's header naming an upload (lib/interactive/send.ts): the media send's checks and
+ * serving (lib/media/sendStored.ts, readyUpload), on the real Redis, S3 and sandbox.
+ */
+describe("a menu's header by mediaId", () => {
+  const infobip = { sender: BUSINESS_NUMBER };
+  const buttons = (mediaId: string, type = 'DOCUMENT') => ({
+    to: '39123456789',
+    infobip,
+    text: 'Your contract',
+    buttons: [{ id: 'sign', title: 'Sign' }],
+    header: { type, mediaId },
+  });
+
+  it("a 6 MB PDF, over the inline limit, heads reply buttons: Infobip gets the streaming URL and the upload's name, and fetches the same bytes", async () => {
+    const bytes = fileOf('application/pdf', 6 * MB);
+    const mediaId = await uploadedPdf(streamed, bytes);
+
+    const sent = await post(streamed, 'sendWhatsAppButtonsMessage', buttons(mediaId));
+    const [head, get] = await sandbox.waitForMediaFetches(2, 60_000);
+
+    expect(sent.status).toBe(200);
+    const mediaUrl = `${streamed.streamUrl}/getDocumentMessage/${mediaId}`;
+    expect(sent.body).toMatchObject({ mediaId, mediaUrl, transport: 'whatsapp' });
+    const request = sandbox.received.find((r) => r.path === '/whatsapp/1/message/interactive/buttons');
+    expect((request?.body as { content: { header: unknown } }).content.header).toEqual({
+      type: 'DOCUMENT',
+      mediaUrl,
+      filename: 'contract.pdf',
+    });
+    expect(head).toMatchObject({ method: 'HEAD', status: 200 });
+    expect(get).toMatchObject({ method: 'GET', status: 200, bodyBytes: bytes.length, bodySha256: sha256(bytes) });
+    // One upload, one message: the mark names the message Infobip took.
+    expect(await direct.get(`IMChannel:UploadSent:${mediaId}`)).toBe(sent.body.messageId);
+  }, 120_000);
+
+  it('a link button in redirect mode gives Infobip the API URL of the upload', async () => {
+    const bytes = fileOf('image/png', 3000);
+    const created = await createUpload(redirected, {
+      kind: 'image',
+      fileName: 'promo.png',
+      contentType: 'image/png',
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
+    await put(created.body.upload, bytes);
+
+    const sent = await post(redirected, 'sendWhatsAppUrlButtonMessage', {
+      to: '39123456789',
+      infobip,
+      text: 'New in store',
+      displayText: 'Shop',
+      url: 'https://example.com/shop',
+      header: { type: 'IMAGE', mediaId: created.body.mediaId },
+    });
+
+    expect(sent.status).toBe(200);
+    expect(sent.body.mediaUrl).toBe(`${redirected.publicUrl}/getImageMessage/${created.body.mediaId}`);
+  });
+
+  it('refused as a media send refuses: not PUT yet 409 (kept), a video in a DOCUMENT header 400, nothing sent', async () => {
+    const bytes = fileOf('video/mp4', 2000);
+    const video = await createUpload(streamed, {
+      kind: 'video',
+      fileName: 'v.mp4',
+      contentType: 'video/mp4',
+      size: bytes.length,
+      sha256: sha256(bytes),
+    });
+
+    const missing = await post(streamed, 'sendWhatsAppButtonsMessage', buttons(video.body.mediaId, 'VIDEO'));
+    await put(video.body.upload, bytes);
+    const wrongKind = await post(streamed, 'sendWhatsAppButtonsMessage', buttons(video.body.mediaId, 'DOCUMENT'));
+
+    expect(missing.status).toBe(409);
+    expect(missing.body.error).toMatchObject({ code: 'UPLOAD_MISSING', retryable: true });
+    expect(wrongKind.status).toBe(400);
+    expect(wrongKind.body.error?.message).toContain('a header of type VIDEO');
+    expect(await direct.exists(`${KEY_PREFIX}${video.body.mediaId}`)).toBe(1);
+    expect(sandbox.received).toHaveLength(0);
+  });
+
+  it('Infobip refusing the menu: 502, and the key and the object are deleted', async () => {
+    const mediaId = await uploadedPdf(streamed, 4000);
+    sandbox.failNext({ status: 400 });
+
+    const sent = await post(streamed, 'sendWhatsAppButtonsMessage', buttons(mediaId));
+
+    expect(sent.status).toBe(502);
+    expect(await direct.exists(`${KEY_PREFIX}${mediaId}`)).toBe(0);
+    expect(await streamed.storage.head(objectKeyOf(mediaId))).toBeUndefined();
+  });
+
+  it('a closed 24-hour window under enforce: 422, nothing sent, and the key and the object deleted', async () => {
+    const to = `3914${Math.floor(Math.random() * 1e8)}`;
+    await direct.zadd(conversationKey(BUSINESS_NUMBER, to)!, Date.now() - 2 * WINDOW_MS, LAST_MESSAGE_MEMBER);
+    const mediaId = await uploadedPdf(enforced, 5000);
+
+    const sent = await post(enforced, 'sendWhatsAppButtonsMessage', { ...buttons(mediaId), to });
+
+    expect(sent.status).toBe(422);
+    expect(sent.body.error).toMatchObject({ code: 'CONVERSATION_WINDOW_CLOSED' });
+    expect(sandbox.received).toHaveLength(0);
+    expect(await direct.exists(`${KEY_PREFIX}${mediaId}`)).toBe(0);
+    expect(await enforced.storage.head(objectKeyOf(mediaId))).toBeUndefined();
   });
 });

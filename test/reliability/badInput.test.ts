@@ -16,6 +16,8 @@ import { leadingBytes } from '../support/sampleFile';
 import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/messages/location';
 import { CONTACT_TAG, makeSendContactHandler } from '../../lib/messages/contact';
 import { LIST_TAG, makeSendListHandler } from '../../lib/messages/list';
+import { BUTTONS_TAG, URL_BUTTON_TAG, makeSendButtonsHandler, makeSendUrlButtonHandler } from '../../lib/interactive/send';
+import { memoryUploads } from '../support/uploadFake';
 import { TYPING_TAG, makeTypingHandler } from '../../lib/signals/typing';
 import { MARK_AS_READ_TAG, makeMarkAsReadHandler } from '../../lib/signals/markAsRead';
 import { acceptedAnswer } from '../support/infobipAnswers';
@@ -311,6 +313,69 @@ const fileOf = (kind: MediaKind) =>
   fc
     .tuple(fc.option(fc.constantFrom(...MEDIA_KINDS[kind].contentTypes), { freq: 4 }), bytes)
     .map(([type, tail]) => Buffer.concat([type === null ? Buffer.alloc(0) : leadingBytes(type), tail]).toString('base64'));
+/**
+ * The uploads a generated menu header may name (in memory: lib/media/sendStored.ts's checks run
+ * on them): an image and a PDF whose bytes fit their type, and one PDF never PUT.
+ */
+const uploads = memoryUploads();
+const UPLOADED = [
+  uploads.add('image', 'promo.png', 'image/png', Buffer.concat([leadingBytes('image/png'), Buffer.alloc(200)])),
+  uploads.add('document', 'contract.pdf', 'application/pdf', Buffer.concat([leadingBytes('application/pdf'), Buffer.alloc(200)])),
+  uploads.add('document', 'late.pdf', 'application/pdf', Buffer.alloc(10), { put: false }),
+];
+/** A buttons or link-button header near InteractiveButtonsHeaderContent: TEXT, or a file by url, inline or by mediaId, mixed and junk. */
+const menuHeader = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('TEXT'), text: boundedText(60) }, { requiredKeys: [] }) },
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      {
+        type: fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom('IMAGE', 'VIDEO', 'DOCUMENT') },
+          fc.constantFrom('AUDIO', 'image', ''),
+        ),
+        url: maybe(fc.oneof(fc.webUrl(), fc.constant('ftp://x.example/a.png'), longString(2049), anyJson)),
+        content: maybe(fc.oneof(fileOf('image'), fileOf('document'), fc.string({ maxLength: 40 }), anyJson)),
+        contentType: maybe(fc.oneof(fc.constantFrom('image/png', 'application/pdf', 'video/mp4', 'text/html'), anyJson)),
+        fileName: maybe(fc.oneof(fc.constantFrom('promo.png', 'contract.pdf', '   '), longString(241), anyJson)),
+        mediaId: maybe(
+          fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...UPLOADED) }, fc.uuid({ version: 4 }), fc.string(), anyJson),
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  anyJson,
+);
+const menuCommon = { ...sendCommon, text: boundedText(1024), header: maybe(menuHeader), footer: maybe(boundedText(60)) };
+const buttonsFields = fc.record(
+  {
+    ...menuCommon,
+    buttons: fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.array(fc.record({ id: boundedText(256), title: boundedText(20) }, { requiredKeys: [] }), { maxLength: 4 }),
+      },
+      anyJson,
+    ),
+  },
+  { requiredKeys: [] },
+);
+const urlButtonFields = fc.record(
+  {
+    ...menuCommon,
+    displayText: boundedText(20),
+    url: fc.oneof(
+      { weight: 4, arbitrary: fc.webUrl({ validSchemes: ['https'] }) },
+      fc.webUrl(),
+      fc.constantFrom('javascript:alert(1)', 'https://', 'http://example.com/o/1'),
+      longString(2049),
+      anyJson,
+    ),
+  },
+  { requiredKeys: [] },
+);
+
 const fileFields = (kind: MediaKind) =>
   fc.record(
     {
@@ -619,6 +684,41 @@ describe.each([
         const reply = await invoke(handler, c);
         if (!c.auth.valid) expect(reply.status).toBe(401);
         checkAnswer(tag, reply, [200, 400, 401, 413, 415], mark);
+      });
+    }),
+  );
+});
+
+/** A refusal says how to fix the request: a message, and for a 400 each field's path and what is wrong with it. */
+function expectFixHint(reply: Reply) {
+  if (reply.status < 400) return;
+  expect(reply.json.error?.message).toEqual(expect.stringMatching(/\S{3}/));
+  const details = reply.json.error?.details as { path: unknown; message: unknown }[] | undefined;
+  for (const detail of details ?? []) {
+    expect(detail).toEqual({ path: expect.any(String), message: expect.stringMatching(/\S{3}/) });
+  }
+}
+
+// A header's upload adds the refusals of a send by mediaId: 404 (no such upload), 409 (not
+// PUT yet, or already another message's), 415 (its bytes are not its type); never a 5xx.
+describe.each([
+  [BUTTONS_TAG, makeSendButtonsHandler, buttonsFields],
+  [URL_BUTTON_TAG, makeSendUrlButtonHandler, urlButtonFields],
+] as const)('%s', (tag, make, fields) => {
+  it(
+    'only 200 or a 4xx that says how to fix it (400, 401, 404, 409, 413, 415, 422); a wrong token is always 401; neither secrets nor the file leaked',
+    figures.track(async () => {
+      const handler = make({
+        ...stack.parkingDeps(tag, { baseUrl: 'https://x.api.infobip.com', allowedHosts: ALLOWLIST, fetch: recordingFetch }),
+        objects: uploads.deps,
+      });
+      await fuzz(tag, caseOf(asBody(fields as fc.Arbitrary<unknown>, 400 * 1024), bearerAuth), async (c) => {
+        const mark = stack.lines.length;
+        const content = /"content":"([^"]*)"/.exec(c.body.body ?? '')?.[1];
+        const reply = await invoke(handler, c);
+        if (!c.auth.valid) expect(reply.status).toBe(401);
+        checkAnswer(tag, reply, [200, 400, 401, 404, 409, 413, 415, 422], mark, content);
+        expectFixHint(reply);
       });
     }),
   );

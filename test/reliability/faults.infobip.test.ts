@@ -1,6 +1,6 @@
 /**
  * Fault matrix, Infobip side: each way Infobip can fail, against
- * sendMessage and the four media sends, on a real Redis. For each: the status and error
+ * sendMessage, the media sends, the menus and the read and typing signals, on a real Redis. For each: the status and error
  * code of CONTRACT section 3, one ERROR line with the function's tag and the message id,
  * the state of the media store afterwards (a refused send leaves no file; a timed-out one
  * keeps it, as docs/api.md documents, since Infobip may still fetch it), and the same
@@ -12,7 +12,20 @@ import { redisKeys } from '../../lib/platform/redis';
 import { startBrokenInfobip, type BrokenInfobip } from './faultSupport/brokenInfobip';
 import { errorLinesSince, expectNothingLeaked, fileBody, textBody } from './faultSupport/expectations';
 import { tally } from './faultSupport/results';
-import { bearer, INFOBIP_TIMEOUT_MS, MEDIA_TTL_SECONDS, startStack, type Reply, type Stack } from './faultSupport/stack';
+import {
+  bearer,
+  INFOBIP_TIMEOUT_MS,
+  MEDIA_TTL_SECONDS,
+  startStack,
+  type MenuTag,
+  type Reply,
+  type Stack,
+} from './faultSupport/stack';
+import { BUTTONS_TAG, URL_BUTTON_TAG } from '../../lib/interactive/send';
+import { LIST_TAG } from '../../lib/messages/list';
+import { MARK_AS_READ_TAG } from '../../lib/signals/markAsRead';
+import { TYPING_TAG } from '../../lib/signals/typing';
+import { SENDER } from '../support/whatsAppSandbox';
 import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/messages/location';
 import { CONTACT_TAG, makeSendContactHandler } from '../../lib/messages/contact';
 
@@ -131,6 +144,8 @@ function expectFailure(reply: Reply, fault: Fault) {
   expect(reply.headers['content-type']).toBe('application/json');
   expect(reply.json.error).toEqual(expect.objectContaining({ code: fault.code }));
   if (fault.upstreamStatus !== undefined) expect(reply.json.error?.upstreamStatus).toBe(fault.upstreamStatus);
+  // Throttled: the caller is told when to come back.
+  if (fault.status === 429) expect(reply.headers['retry-after']).toMatch(/^[1-9]\d*$/);
 }
 
 function expectOneErrorLine(mark: number, tag: string, fault: Fault, messageId: string) {
@@ -260,12 +275,149 @@ describe.each(FAULTS)('$name', (fault) => {
       await stack.direct.del(stored);
     }),
   );
+
+  // The menus: free-form sends through the WhatsApp API, the buttons with a parked header
+  // file. The same message again goes out once more only when Infobip surely did not take
+  // the first (the claim was released); after an unknown outcome it is held off, never doubled.
+  const menuSends: [MenuTag, (messageId: string) => Record<string, unknown>][] = [
+    [
+      BUTTONS_TAG,
+      (messageId) => {
+        const { content } = fileBody('image', messageId);
+        sentContents.push(content);
+        return {
+          to: '39123456789',
+          text: 'How can we help?',
+          buttons: [{ id: 'billing', title: 'Billing' }],
+          header: { type: 'IMAGE', content, contentType: 'image/png', fileName: 'a.png' },
+          messageId,
+        };
+      },
+    ],
+    [
+      LIST_TAG,
+      (messageId) => ({
+        to: '39123456789',
+        text: 'Pick a slot',
+        buttonText: 'Slots',
+        sections: [{ rows: [{ id: 'mon-9', title: 'Monday 9:00' }] }],
+        messageId,
+      }),
+    ],
+    [
+      URL_BUTTON_TAG,
+      (messageId) => ({
+        to: '39123456789',
+        text: 'Your order',
+        displayText: 'Track it',
+        url: 'https://example.com/o/1',
+        messageId,
+      }),
+    ],
+  ];
+  it.each(menuSends)(
+    `%s: the contract status, an ERROR line with the tag, ${fault.fileKept ? 'the header file kept, the same message held off' : 'no file left behind, the same message sent once on retry'}`,
+    figures.track(async (tag: MenuTag, bodyOf: (messageId: string) => Record<string, unknown>) => {
+      const messageId = `fault-${randomUUID()}`;
+      const before = await stack.mediaKeys();
+      const mark = stack.lines.length;
+      const callsBefore = infobipCalls();
+      const infobip = fault.arm();
+      const body = { ...bodyOf(messageId), ...(infobip ? { infobip } : {}) };
+
+      const reply = await stack.call(stack.menus[tag], { body, headers: bearer(stack.secrets.ctliveToken) });
+
+      expectFailure(reply, fault);
+      expectOneErrorLine(mark, tag, fault, messageId);
+      expect(infobipCalls()).toBe(callsBefore + 1);
+      const added = (await stack.mediaKeys()).filter((key) => !before.includes(key));
+      expect(added).toHaveLength(tag === BUTTONS_TAG && fault.fileKept ? 1 : 0);
+      const retry = await stack.call(stack.menus[tag], { body, headers: bearer(stack.secrets.ctliveToken) });
+      if (fault.fileKept) {
+        expect(retry.status).toBe(409);
+        expect(retry.json.error).toEqual(expect.objectContaining({ code: 'OUTCOME_UNKNOWN' }));
+        expect(infobipCalls()).toBe(callsBefore + 1);
+      } else {
+        expect(retry.status).toBe(200);
+        expect(retry.json.messageId).toBe(messageId);
+        expect(infobipCalls()).toBe(callsBefore + 2);
+      }
+      await stack.direct.del(...(await stack.mediaKeys()).filter((key) => !before.includes(key)), 'none');
+    }),
+  );
+
+  /** A read receipt or typing event is no message: any 2xx is Infobip taking it, so an HTML 200 is a success. */
+  const signalFails = fault.upstreamStatus !== 200;
+
+  it(
+    `markAsRead: ${signalFails ? 'the contract status, an ERROR line, and the mark forgotten, so that the retry goes out' : 'taken, the mark kept'}`,
+    figures.track(async () => {
+      const id = `wamid.HBgL${randomUUID().replace(/-/g, '')}+/=`;
+      stack.sandbox.rememberInbound(id);
+      const mark = stack.lines.length;
+      const callsBefore = infobipCalls();
+      const infobip = fault.arm();
+
+      const reply = await stack.call(stack.menus[MARK_AS_READ_TAG], {
+        body: { messageId: id, ...(infobip ? { infobip } : {}) },
+        headers: bearer(stack.secrets.ctliveToken),
+      });
+
+      expect(infobipCalls()).toBe(callsBefore + 1);
+      const readMark = redisKeys.readMark(SENDER, id);
+      if (!signalFails) {
+        expect(reply.status).toBe(200);
+        expect(await stack.direct.exists(readMark)).toBe(1);
+        return;
+      }
+      expectFailure(reply, fault);
+      expect(errorLinesSince(stack, mark, MARK_AS_READ_TAG).map((e) => e.message)).toContainEqual(
+        expect.stringContaining(`Request failed with ${fault.status} ${fault.code}`),
+      );
+      expect(await stack.direct.exists(readMark)).toBe(0);
+      const retry = await stack.call(stack.menus[MARK_AS_READ_TAG], {
+        body: { messageId: id },
+        headers: bearer(stack.secrets.ctliveToken),
+      });
+      expect(retry.json).toEqual({ messageId: id, read: true, alreadyMarked: false });
+      expect(infobipCalls()).toBe(callsBefore + 2);
+    }),
+  );
+
+  it(
+    `sendTypingIndicator: ${signalFails ? 'the contract status and an ERROR line; the next indicator goes out' : 'taken'}`,
+    figures.track(async () => {
+      const mark = stack.lines.length;
+      const callsBefore = infobipCalls();
+      const infobip = fault.arm();
+
+      const reply = await stack.call(stack.menus[TYPING_TAG], {
+        body: { to: '39123456789', ...(infobip ? { infobip } : {}) },
+        headers: bearer(stack.secrets.ctliveToken),
+      });
+
+      expect(infobipCalls()).toBe(callsBefore + 1);
+      if (!signalFails) {
+        expect(reply.status).toBe(200);
+        return;
+      }
+      expectFailure(reply, fault);
+      expect(errorLinesSince(stack, mark, TYPING_TAG).map((e) => e.message)).toContainEqual(
+        expect.stringContaining(`Request failed with ${fault.status} ${fault.code}`),
+      );
+      const next = await stack.call(stack.menus[TYPING_TAG], {
+        body: { to: '39123456789' },
+        headers: bearer(stack.secrets.ctliveToken),
+      });
+      expect(next.json).toEqual({ to: '39123456789', typing: true });
+    }),
+  );
 });
 
 it(
   'no response and no log line of the whole Infobip fault run holds a configured secret or a file',
   figures.track(async () => {
-    expect(stack.responses.length).toBeGreaterThanOrEqual(FAULTS.length * 16);
+    expect(stack.responses.length).toBeGreaterThanOrEqual(FAULTS.length * 24);
     expectNothingLeaked(stack, sentContents);
   }),
 );

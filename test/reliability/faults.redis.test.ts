@@ -1,7 +1,8 @@
 /**
  * Fault matrix, Redis side: Redis down, Redis slower than the client's
  * timeout, and Redis restarted in the middle of a run, against every function that uses
- * it: the media sends (store), the media fetches (GET and EXPIRE LT, one script) and both webhooks (claims).
+ * it: the media sends (store), the media fetches (GET and EXPIRE LT, one script), both webhooks
+ * (claims), the menus (claims, a header's parked file) and markAsRead (its read mark); typing keeps nothing there.
  * Expected: 503 REDIS_UNAVAILABLE (CONTRACT sections 3 to 5), an ERROR line with the tag,
  * Infobip not called and nothing forwarded without Redis, no file left behind by a failed
  * send, and the same handler serving the next request once Redis is back.
@@ -11,7 +12,12 @@ import { MEDIA_KIND_NAMES, MEDIA_KINDS, type MediaKind } from '../../lib/media/k
 import { redisKeys } from '../../lib/platform/redis';
 import { errorLinesSince, expectNothingLeaked, fileBody } from './faultSupport/expectations';
 import { tally } from './faultSupport/results';
-import { basic, bearer, startStack, WEBHOOK_USER, type Reply, type Stack } from './faultSupport/stack';
+import { basic, bearer, startStack, WEBHOOK_USER, type MenuTag, type Reply, type Stack } from './faultSupport/stack';
+import { BUTTONS_TAG, URL_BUTTON_TAG } from '../../lib/interactive/send';
+import { LIST_TAG } from '../../lib/messages/list';
+import { MARK_AS_READ_TAG } from '../../lib/signals/markAsRead';
+import { TYPING_TAG } from '../../lib/signals/typing';
+import { SENDER } from '../support/whatsAppSandbox';
 
 /** Longer than lib/platform/redis.ts's 3 s per call: every call times out, and its retry too. */
 const SLOW_MS = 3_500;
@@ -91,10 +97,104 @@ async function heal() {
   await redisBack();
 }
 
+/** A menu send's body; the buttons carry a header file, so a failed send must leave no file behind. */
+function menuBody(tag: MenuTag, messageId: string): Record<string, unknown> {
+  const common = { to: '39123456789', messageId };
+  if (tag === BUTTONS_TAG) {
+    const { content } = fileBody('image', messageId);
+    sentContents.push(content);
+    return {
+      ...common,
+      text: 'How can we help?',
+      buttons: [{ id: 'billing', title: 'Billing' }],
+      header: { type: 'IMAGE', content, contentType: 'image/png', fileName: 'a.png' },
+    };
+  }
+  if (tag === LIST_TAG) {
+    return { ...common, text: 'Pick', buttonText: 'Slots', sections: [{ rows: [{ id: 'mon-9', title: 'Monday 9:00' }] }] };
+  }
+  return { ...common, text: 'Your order', displayText: 'Track it', url: 'https://example.com/o/1' };
+}
+
 describe.each([
-  { fault: 'down' as const, kinds: MEDIA_KIND_NAMES },
-  { fault: 'slow' as const, kinds: ['image', 'audio'] as MediaKind[] },
-])('Redis $fault', ({ fault, kinds }) => {
+  { fault: 'down' as const, kinds: MEDIA_KIND_NAMES, menus: [BUTTONS_TAG, LIST_TAG, URL_BUTTON_TAG] as MenuTag[] },
+  { fault: 'slow' as const, kinds: ['image', 'audio'] as MediaKind[], menus: [BUTTONS_TAG] as MenuTag[] },
+])('Redis $fault', ({ fault, kinds, menus }) => {
+  it.each(menus)(
+    '%s: 503, ERROR line, Infobip not called, no file left behind; then the same message is sent once, or held off, never twice',
+    figures.track(async (tag: MenuTag) => {
+      const messageId = `menu-${randomUUID()}`;
+      const before = await stack.mediaKeys();
+      const mark = stack.lines.length;
+      arm(fault);
+
+      const body = menuBody(tag, messageId);
+      const reply = await stack.call(stack.menus[tag], { body, headers: ctlive() });
+
+      expectRedisUnavailable(reply);
+      expectErrorLine(
+        mark,
+        tag,
+        new RegExp(`^\\[IMCHANNEL\\] \\[${tag}\\] Could not claim the Idempotency-Key in Redis, nothing sent`),
+      );
+      expect(stack.sandbox.received).toEqual([]);
+      await heal();
+      expect((await stack.mediaKeys()).filter((key) => !before.includes(key))).toEqual([]);
+
+      const retry = await stack.call(stack.menus[tag], { body, headers: ctlive() });
+      if (fault === 'slow' && retry.status === 409) {
+        // The claim the client gave up on landed late and holds the key as in flight: the
+        // retry is told to come back (until the claim counts as orphaned), never sent twice.
+        expect(retry.json.error).toEqual(expect.objectContaining({ code: 'REQUEST_IN_PROGRESS', retryable: true }));
+        expect(retry.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+        expect(stack.sandbox.received).toEqual([]);
+      } else {
+        expect(retry.status).toBe(200);
+        expect(retry.json.messageId).toBe(messageId);
+        expect(stack.sandbox.received).toHaveLength(1);
+      }
+      await stack.direct.del(...(await stack.mediaKeys()).filter((key) => !before.includes(key)), 'none');
+    }),
+  );
+
+  it(
+    'markAsRead: 503 and an ERROR line, Infobip not asked without its mark; once Redis is back it marks once',
+    figures.track(async () => {
+      const id = `wamid.HBgL${randomUUID().replace(/-/g, '')}+/=`;
+      stack.sandbox.rememberInbound(id);
+      const mark = stack.lines.length;
+      arm(fault);
+
+      const reply = await stack.call(stack.menus[MARK_AS_READ_TAG], { body: { messageId: id }, headers: ctlive() });
+
+      expectRedisUnavailable(reply);
+      expectErrorLine(mark, MARK_AS_READ_TAG, /Request failed with 503 REDIS_UNAVAILABLE/);
+      expect(stack.sandbox.received).toEqual([]);
+      await heal();
+      // A slow Redis still runs the SET NX it was sent, after the client gave up on it: that mark
+      // would answer the retry without asking Infobip, so it must not have been left.
+      const readMark = redisKeys.readMark(SENDER, id);
+      for (let i = 0; i < 100 && (await stack.direct.exists(readMark)) === 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const retry = await stack.call(stack.menus[MARK_AS_READ_TAG], { body: { messageId: id }, headers: ctlive() });
+      expect(retry.json).toEqual({ messageId: id, read: true, alreadyMarked: false });
+      expect(stack.sandbox.received).toHaveLength(1);
+    }),
+  );
+
+  it(
+    'sendTypingIndicator keeps nothing in Redis: served as usual',
+    figures.track(async () => {
+      arm(fault);
+
+      const reply = await stack.call(stack.menus[TYPING_TAG], { body: { to: '39123456789' }, headers: ctlive() });
+
+      expect(reply.json).toEqual({ to: '39123456789', typing: true });
+      expect(stack.sandbox.received).toHaveLength(1);
+    }),
+  );
+
   it.each(kinds)(
     'send %s: 503, ERROR line, Infobip not called, no file left behind; then the next send is served',
     figures.track(async (kind: MediaKind) => {

@@ -8,6 +8,7 @@ import { INFOBIP_MEDIA_LIMITS } from '../../lib/platform/config';
 import { MEDIA_KINDS, MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { makeFetchMediaHandler, makeStreamingFetch, type MediaFetchDeps } from '../../lib/media/fetch';
 import { makeSendMediaHandler } from '../../lib/media/send';
+import { BUTTONS_TAG, URL_BUTTON_TAG, makeSendButtonsHandler, makeSendUrlButtonHandler } from '../../lib/interactive/send';
 import { makeCreateMediaUploadHandler } from '../../lib/media/upload';
 import { createMediaStore } from '../../lib/media/store';
 import { createObjectStorage, type ObjectStorage } from '../../lib/media/objects';
@@ -20,7 +21,8 @@ import type { LocalS3 } from '../../tools/localS3';
 import { startLambdaHttp, type LambdaRoute } from './lambdaHttp';
 
 /**
- * The upload route, the media sends and the fetches, wired as in production on a real
+ * The upload route, the media sends, the menus whose header may name an upload, and the
+ * fetches, wired as in production on a real
  * Redis (through the Upstash proxy), a real S3-compatible server (tools/localS3.ts) and the
  * Infobip sandbox, with the streaming fetch served by the same code as the local stack's
  * streaming route (a Function URL on AWS).
@@ -105,7 +107,37 @@ export async function startLargeMediaHarness(options: LargeMediaHarnessOptions):
   const uploadLog = logger('createMediaUpload');
   const storage = createObjectStorage(config, uploadLog);
 
+  /** What every send route of the harness shares, logging under `tag`: a media send's, and a menu's. */
+  const sendDeps = (tag: string, publicUrl: string) => {
+    const log = logger(tag);
+    return {
+      idempotency,
+      log,
+      infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
+      infobipConfig,
+      publicUrl,
+      ctliveApiToken: options.ctliveApiToken,
+      store: createMediaStore(redis, log),
+      media,
+      objects: { config, storage: createObjectStorage(config, log), entries: createObjectEntryStore(redis, log) },
+      ...(options.window === undefined
+        ? {}
+        : { conversationWindow: { policy: options.window.policy, read: createConversationReader(redis) } }),
+    };
+  };
+
   const http = await startLambdaHttp((baseUrl) => [
+    // Menus whose header may name an upload (lib/interactive/send.ts).
+    {
+      methods: ['POST'],
+      path: `/imchannel/${BUTTONS_TAG}`,
+      handler: makeSendButtonsHandler(sendDeps(BUTTONS_TAG, `${baseUrl}/imchannel`)),
+    },
+    {
+      methods: ['POST'],
+      path: `/imchannel/${URL_BUTTON_TAG}`,
+      handler: makeSendUrlButtonHandler(sendDeps(URL_BUTTON_TAG, `${baseUrl}/imchannel`)),
+    },
     {
       methods: ['POST'],
       path: '/imchannel/media',
@@ -120,25 +152,11 @@ export async function startLargeMediaHarness(options: LargeMediaHarnessOptions):
     },
     ...MEDIA_KIND_NAMES.flatMap((kind): LambdaRoute[] => {
       const spec = MEDIA_KINDS[kind];
-      const sendLog = logger(spec.sendTag);
       return [
         {
           methods: ['POST'],
           path: `/imchannel/${spec.sendTag}`,
-          handler: makeSendMediaHandler(spec, {
-            idempotency,
-            log: sendLog,
-            infobip: createInfobipClient({ timeoutMs: infobipConfig.timeoutMs }),
-            infobipConfig,
-            publicUrl: `${baseUrl}/imchannel`,
-            ctliveApiToken: options.ctliveApiToken,
-            store: createMediaStore(redis, sendLog),
-            media,
-            objects: { config, storage: createObjectStorage(config, sendLog), entries: createObjectEntryStore(redis, sendLog) },
-            ...(options.window === undefined
-              ? {}
-              : { conversationWindow: { policy: options.window.policy, read: createConversationReader(redis) } }),
-          }),
+          handler: makeSendMediaHandler(spec, sendDeps(spec.sendTag, `${baseUrl}/imchannel`)),
         },
         {
           methods: ['GET', 'HEAD'],

@@ -417,9 +417,11 @@ describe('serverless package --stage prod without its parameters', () => {
       // Customers' files live under inbound/ (and inbound-partial/ while copied): test below.
       const inbound = new Set([...functionsIn('copier'), ...functionsIn('inboundMedia')].map((f) => f.name));
       const expected: Record<string, string[] | undefined> = { createMediaUpload: ['s3:PutObject'] };
-      for (const f of functionsIn('mediaSend')) expected[f.name] = ['s3:DeleteObject', 's3:GetObject'];
+      // A media send, and a send whose header may name an upload, check and delete uploads alike.
+      const uploadSends = [...functionsIn('mediaSend'), ...DEPLOYED_FUNCTIONS.filter((f) => f.uploads !== undefined)];
+      for (const f of uploadSends) expected[f.name] = ['s3:DeleteObject', 's3:GetObject'];
       for (const f of functionsIn('mediaFetch')) expected[f.name] = ['s3:GetObject'];
-      const sends = new Set(functionsIn('mediaSend').map((f) => f.name));
+      const sends = new Set(uploadSends.map((f) => f.name));
       for (const name of FUNCTIONS.filter((n) => !inbound.has(n))) {
         const s3 = s3Of(name);
         if (expected[name] === undefined) {
@@ -477,7 +479,7 @@ describe('serverless package --stage prod without its parameters', () => {
       });
     });
 
-    it('gives each fetch function a streaming Function URL, and each media send the URL of its own kind', () => {
+    it("gives each fetch function a streaming Function URL, each media send the URL of its own kind, and a menu send each header kind's", () => {
       for (const f of functionsIn('mediaFetch')) {
         const url = template.Resources[`${logicalId(f.name)}LambdaFunctionUrl`];
         expect(url?.Properties).toMatchObject({ AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
@@ -488,6 +490,17 @@ describe('serverless package --stage prod without its parameters', () => {
         expect(vars.MEDIA_STREAM_URL).toEqual({ 'Fn::GetAtt': [`${logicalId(fetchName)}LambdaFunctionUrl`, 'FunctionUrl'] });
         expect(vars.MEDIA_BUCKET).toEqual({ Ref: 'MediaBucket' });
         expect(vars.MEDIA_FETCH_MODE).toBe('stream');
+      }
+      // A send of uploads of several kinds (a menu's header) gets each kind's URL.
+      for (const f of DEPLOYED_FUNCTIONS.filter((g) => g.uploads !== undefined)) {
+        const vars = (fn(f.name).Environment as { Variables: Record<string, unknown> }).Variables;
+        for (const kind of f.uploads ?? []) {
+          const fetchName = `onGet${kind[0]?.toUpperCase()}${kind.slice(1)}Message`;
+          expect(vars[`MEDIA_STREAM_URL_${kind.toUpperCase()}`]).toEqual({
+            'Fn::GetAtt': [`${logicalId(fetchName)}LambdaFunctionUrl`, 'FunctionUrl'],
+          });
+        }
+        expect(vars.MEDIA_BUCKET).toEqual({ Ref: 'MediaBucket' });
       }
       const upload = (fn('createMediaUpload').Environment as { Variables: Record<string, unknown> }).Variables;
       expect(upload.MEDIA_BUCKET).toEqual({ Ref: 'MediaBucket' });

@@ -66,6 +66,24 @@ describe('large-file functions at cold start', () => {
     });
   });
 
+  it("a menu send in stream mode needs each header kind's streaming URL, naming the first missing one", () => {
+    const streams = {
+      MEDIA_STREAM_URL_IMAGE: 'https://image.lambda-url.eu-west-1.on.aws/',
+      MEDIA_STREAM_URL_VIDEO: 'https://video.lambda-url.eu-west-1.on.aws/',
+      MEDIA_STREAM_URL_DOCUMENT: 'https://document.lambda-url.eu-west-1.on.aws/',
+    };
+    const { MEDIA_STREAM_URL_VIDEO: _video, ...withoutVideo } = streams;
+    expect(load('sendWhatsAppButtonsMessage', { ...SEND, ...BUCKET, ...withoutVideo })).toEqual({
+      status: 1,
+      stdout: refusal(
+        'sendWhatsAppButtonsMessage',
+        "MEDIA_STREAM_URL_VIDEO is required when MEDIA_FETCH_MODE is stream: the base URL of the fetch functions' streaming Function URL",
+      ),
+    });
+    expect(load('sendWhatsAppUrlButtonMessage', { ...SEND, ...BUCKET, ...streams })).toEqual({ status: 0, stdout: 'started' });
+    expect(load('sendWhatsAppButtonsMessage', SEND)).toEqual({ status: 0, stdout: 'started' });
+  });
+
   it('a media send without a bucket starts as before (inline files only)', () => {
     expect(load('sendWhatsAppVideoMessage', SEND)).toEqual({ status: 0, stdout: 'started' });
   });

@@ -8,6 +8,7 @@ import type { HttpEvent } from '../../lib/platform/http';
 import { lambdaContext } from '../support/lambda';
 import { sampleFile } from '../support/sampleFile';
 import { BASE_URL, PUBLIC_URL, SENDER, harness, type baseDeps } from '../support/sendHarness';
+import { STREAM_URL, memoryUploads } from '../support/uploadFake';
 
 /**
  * Reply buttons, lists, link buttons, read receipts and typing through their real handlers,
@@ -121,7 +122,7 @@ describe('sendWhatsAppButtonsMessage', () => {
         header: { type: 'IMAGE', url: 'https://x.example/a.png', content: 'AAAA', contentType: 'image/png' },
       },
       'header',
-      'not both',
+      'only one of url, content or mediaId',
     ],
   ])('refuses %s with a 400 naming the field and the limit, sending nothing', async (_what, fields, path, says) => {
     const t = harness(makeSendButtonsHandler, opts);
@@ -144,6 +145,159 @@ describe('sendWhatsAppButtonsMessage', () => {
     expect(t.calls).toEqual([]);
   });
 });
+
+describe("a buttons or link-button header naming an upload's mediaId", () => {
+  const pdf = sampleFile('application/pdf', 5000);
+  const png = sampleFile('image/png', 4000);
+  /** The route with the media bucket wired (in memory), and one PDF and one PNG uploaded to it. */
+  function withUploads(make = makeSendButtonsHandler, config = {}) {
+    const uploads = memoryUploads(config);
+    const t = harness((deps) => make({ ...deps, objects: uploads.deps }), opts);
+    const document = uploads.add('document', 'contract.pdf', 'application/pdf', pdf);
+    const image = uploads.add('image', 'promo.png', 'image/png', png);
+    return { ...t, uploads, document, image };
+  }
+  const menu = (header: Record<string, unknown>) => ({
+    to,
+    text: 'Your contract',
+    buttons: [{ id: 'ok', title: 'Sign' }],
+    header,
+  });
+
+  it("gives Infobip the upload's streaming URL and the name it was uploaded with, answers both ids, and marks the upload sent", async () => {
+    const t = withUploads();
+
+    const res = await t.send(menu({ type: 'DOCUMENT', mediaId: t.document }), { 'idempotency-key': 'menu-1' });
+
+    expect(res.status).toBe(200);
+    const mediaUrl = `${STREAM_URL}/getDocumentMessage/${t.document}`;
+    expect(res.body).toMatchObject({ mediaId: t.document, mediaUrl, transport: 'whatsapp' });
+    expect((t.calls[0]?.body.content as { header: unknown }).header).toEqual({
+      type: 'DOCUMENT',
+      mediaUrl,
+      filename: 'contract.pdf',
+    });
+    expect(t.uploads.sent.get(t.document)).toBe(t.calls[0]?.body.messageId);
+  });
+
+  it('points Infobip at the public API in redirect mode, and takes an IMAGE header on the link button too', async () => {
+    const t = withUploads(makeSendUrlButtonHandler, { fetchMode: 'redirect' });
+
+    const res = await t.send({
+      to,
+      text: 'New in store',
+      displayText: 'Shop',
+      url: 'https://example.com/shop',
+      header: { type: 'IMAGE', mediaId: t.image, contentType: 'image/png' },
+    });
+
+    expect(res.status).toBe(200);
+    expect((t.calls[0]?.body.content as { header: unknown }).header).toEqual({
+      type: 'IMAGE',
+      mediaUrl: `${PUBLIC_URL}/getImageMessage/${t.image}`,
+    });
+  });
+
+  it.each([
+    ['a mediaId that is no UUID', () => 'nope', {}, 400, 'VALIDATION_FAILED', 'POST /imchannel/media'],
+    [
+      'an upload that does not exist',
+      () => '5b0e7a1c-2f4d-4c8e-9a6b-1d2e3f4a5b6c',
+      {},
+      404,
+      'NOT_FOUND',
+      'POST /imchannel/media',
+    ],
+    ['an image upload in a DOCUMENT header', (t: Uploads) => t.image, {}, 400, 'WRONG_MEDIA_KIND', 'a header of type IMAGE'],
+    [
+      'another fileName than the upload',
+      (t: Uploads) => t.document,
+      { fileName: 'other.pdf' },
+      400,
+      'UPLOAD_FIELD_MISMATCH',
+      'header.fileName must be the one of the upload ("contract.pdf")',
+    ],
+    [
+      'mediaId beside url',
+      (t: Uploads) => t.document,
+      { url: 'https://x.example/a.pdf' },
+      400,
+      'VALIDATION_FAILED',
+      'only one of',
+    ],
+  ])('refuses %s with a 4xx that says how to fix it, sending nothing', async (_what, idOf, fields, status, code, says) => {
+    const t = withUploads();
+
+    const res = await t.send(menu({ type: 'DOCUMENT', mediaId: idOf(t), ...fields }));
+
+    expect(res.status).toBe(status);
+    const error = errorOf(res.body);
+    expect(error.code).toBe(code);
+    expect([error.message, ...(error.details ?? []).map((d) => `${d.path}: ${d.message}`)].join('\n')).toContain(says);
+    expect(t.calls).toEqual([]);
+    expect(t.uploads.sent.size).toBe(0);
+  });
+
+  it('refuses an upload not PUT yet with a retryable 409, keeping it usable; and one whose bytes are no PDF with a 415, deleting it', async () => {
+    const t = withUploads();
+    const notYet = t.uploads.add('document', 'late.pdf', 'application/pdf', pdf, { put: false });
+    const fake = t.uploads.add('document', 'fake.pdf', 'application/pdf', png);
+
+    const missing = await t.send(menu({ type: 'DOCUMENT', mediaId: notYet }));
+    const mismatch = await t.send(menu({ type: 'DOCUMENT', mediaId: fake }));
+
+    expect([missing.status, errorOf(missing.body).code]).toEqual([409, 'UPLOAD_MISSING']);
+    expect(t.uploads.entries.has(notYet)).toBe(true);
+    expect([mismatch.status, errorOf(mismatch.body).code]).toEqual([415, 'CONTENT_MISMATCH']);
+    expect(t.uploads.entries.has(fake)).toBe(false);
+    expect(t.calls).toEqual([]);
+  });
+
+  it('sends an upload as one message: a retry of it goes, another message with it is a 409 naming the first', async () => {
+    const t = withUploads();
+
+    const first = await t.send(menu({ type: 'DOCUMENT', mediaId: t.document }), { 'idempotency-key': 'a' });
+    const retry = await t.send(menu({ type: 'DOCUMENT', mediaId: t.document }), { 'idempotency-key': 'a' });
+    const other = await t.send(menu({ type: 'DOCUMENT', mediaId: t.document }), { 'idempotency-key': 'b' });
+
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    expect(retry.body).toEqual(first.body);
+    expect(other.status).toBe(409);
+    expect(errorOf(other.body)).toMatchObject({ code: 'UPLOAD_ALREADY_SENT' });
+    // The mark names the id Infobip was given for the first message.
+    expect(errorOf(other.body).message).toContain(`as message ${String(t.calls[0]?.body.messageId)},`);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('deletes the upload when Infobip refuses the message for certain', async () => {
+    const uploads = memoryUploads();
+    const t = harness(
+      (deps) => makeSendButtonsHandler({ ...deps, objects: uploads.deps }),
+      opts,
+      () =>
+        new Response(JSON.stringify({ requestError: { serviceException: { messageId: 'BAD_REQUEST', text: 'Bad request' } } }), {
+          status: 400,
+        }),
+    );
+    const mediaId = uploads.add('document', 'contract.pdf', 'application/pdf', pdf);
+
+    const res = await t.send(menu({ type: 'DOCUMENT', mediaId }));
+
+    expect(res.status).toBe(502);
+    expect(uploads.entries.has(mediaId)).toBe(false);
+    expect(uploads.objects.size).toBe(0);
+  });
+
+  it('is refused with LARGE_FILES_DISABLED where the deployment has no bucket', async () => {
+    const t = harness(makeSendButtonsHandler, opts);
+
+    const res = await t.send(menu({ type: 'IMAGE', mediaId: '5b0e7a1c-2f4d-4c8e-9a6b-1d2e3f4a5b6c' }));
+
+    expect([res.status, errorOf(res.body).code]).toEqual([400, 'LARGE_FILES_DISABLED']);
+    expect(t.calls).toEqual([]);
+  });
+});
+type Uploads = { image: string; document: string };
 
 describe('sendWhatsAppListMessage', () => {
   const rows = (n: number, prefix = 'r') => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, title: `Row ${i}` }));
@@ -287,6 +441,23 @@ describe('markAsRead', () => {
     ]);
     expect(t.calls[0]?.body).toBeUndefined();
     expect(t.lines.some((line) => line.includes(`request to [${t.calls[0]?.url}] with api key header`))).toBe(true);
+  });
+
+  it('answers 503 REDIS_UNAVAILABLE without calling Infobip when its mark cannot be taken, and deletes a mark that may land late', async () => {
+    const forgotten: string[] = [];
+    const broken: ReadMarks = {
+      take: async () => {
+        throw new Error('fetch failed');
+      },
+      forget: async (key) => void forgotten.push(key),
+    };
+    const t = harness(markAsRead(broken), opts);
+
+    const res = await t.send({ messageId: 'wamid.X+/=' });
+
+    expect([res.status, errorOf(res.body).code]).toEqual([503, 'REDIS_UNAVAILABLE']);
+    expect(t.calls).toEqual([]);
+    expect(forgotten).toEqual([`IMChannel:Read:${SENDER}:wamid.X+/=`]);
   });
 
   it("turns Infobip's 429 into a 429 with Retry-After, and forgets the mark so that a retry goes out", async () => {

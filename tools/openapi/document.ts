@@ -140,7 +140,8 @@ function requestComponents() {
     description:
       "Up to three reply buttons under a body text (InteractiveButtonsContent of the WhatsApp API): each button's `id` comes " +
       "back to ctlive in the message event's `reply.id` when the customer taps it. An optional header: TEXT, or an IMAGE, " +
-      "VIDEO or DOCUMENT by `url` or by the file itself (`content` base64, `contentType`, `fileName`), parked and served like a media send's.",
+      "VIDEO or DOCUMENT by `url`, by the file itself (`content` base64, `contentType`, `fileName`), parked and served like a media send's, " +
+      "or by an upload's `mediaId` (POST /imchannel/media), checked and served like a media send's upload.",
   });
   registry.add(listSendSchema, {
     id: 'SendListRequest',
@@ -150,7 +151,9 @@ function requestComponents() {
   });
   registry.add(urlButtonSendSchema, {
     id: 'SendUrlButtonRequest',
-    description: 'One button (`displayText`) that opens an https `url`, under a body text, with an optional header and footer.',
+    description:
+      'One button (`displayText`) that opens an https `url`, under a body text, with an optional footer and header (the ' +
+      "buttons' header: TEXT, or a file by `url`, inline, or by an upload's `mediaId`).",
   });
   registry.add(markAsReadSchema, {
     id: 'MarkAsReadRequest',
@@ -403,6 +406,61 @@ const sendErrors = {
   '504': error('InfobipTimeoutError'),
 };
 
+/**
+ * What a send that names an upload by `mediaId` adds to a send's answers (lib/media/sendStored.ts,
+ * readyUpload): a media send's, and a menu header's. `more422`: the route's own 422 bodies.
+ */
+function uploadResponses(more422: ErrorSchemaId[] = []) {
+  const more = more422.map((id) => ` Or ${ERROR_SCHEMAS[id][1]}`).join('');
+  return {
+    '404': error('NotFoundError', '404: no upload with this `mediaId` (expired, refused before, or never made).'),
+    '409': {
+      description: `${ERROR_SCHEMAS.IdempotencyConflictError[1]} Or ${ERROR_SCHEMAS.UploadMissingError[1]} Or ${ERROR_SCHEMAS.UploadAlreadySentError[1]}`,
+      headers: RETRY_AFTER,
+      content: {
+        'application/json': {
+          schema: {
+            anyOf: [
+              { $ref: '#/components/schemas/IdempotencyConflictError' },
+              { $ref: '#/components/schemas/UploadMissingError' },
+              { $ref: '#/components/schemas/UploadAlreadySentError' },
+            ],
+          },
+        },
+      },
+    },
+    '422': {
+      ...sendErrors['422'],
+      description: `${sendErrors['422'].description} Or ${ERROR_SCHEMAS.UploadMismatchError[1]}${more}`,
+      content: {
+        'application/json': {
+          schema: {
+            anyOf: [
+              ...sendErrors['422'].content['application/json'].schema.anyOf,
+              { $ref: '#/components/schemas/UploadMismatchError' },
+              ...more422.map((id) => ({ $ref: `#/components/schemas/${id}` })),
+            ],
+          },
+        },
+      },
+    },
+    '503': {
+      ...retryLater('RedisUnavailableError'),
+      description: `${ERROR_SCHEMAS.RedisUnavailableError[1]} Or ${ERROR_SCHEMAS.StorageUnavailableError[1]}`,
+      content: {
+        'application/json': {
+          schema: {
+            anyOf: [
+              { $ref: '#/components/schemas/RedisUnavailableError' },
+              { $ref: '#/components/schemas/StorageUnavailableError' },
+            ],
+          },
+        },
+      },
+    },
+  };
+}
+
 /** A send's 200 may be the first answer replayed to a retry. */
 const replayable = (response: ReturnType<typeof json>) => ({
   ...response,
@@ -449,8 +507,18 @@ const TRANSPORT_TEXT =
   'a sticker) goes through the WhatsApp API whatever the default, which needs the business number (`infobip.sender` or INFOBIP_SENDER): ' +
   'without one the send is a 400 and nothing is sent. The answer names the API in `transport`.';
 
-/** A menu: only the WhatsApp API carries it, so the business number is needed. */
-function interactiveOperation(operationId: string, summary: string, description: string, requestId: string, answerId: string) {
+/**
+ * A menu: only the WhatsApp API carries it, so the business number is needed. `headerFiles`:
+ * its header may carry a file, inline or an upload's `mediaId`, with a media send's refusals.
+ */
+function interactiveOperation(
+  operationId: string,
+  summary: string,
+  description: string,
+  requestId: string,
+  answerId: string,
+  headerFiles = false,
+) {
   const operation = richSendOperation(operationId, summary, description, requestId) as { post: Json };
   return {
     post: {
@@ -461,6 +529,7 @@ function interactiveOperation(operationId: string, summary: string, description:
         'idempotency, reports and unknown-outcome resolution apply as to every send. docs/api.md, "Menus".',
       responses: {
         ...sendErrors,
+        ...(headerFiles ? uploadResponses() : {}),
         '200': replayable(json(answerId, 'Infobip accepted the message.')),
       },
     },
@@ -535,37 +604,7 @@ function mediaSendOperation(kind: MediaKind) {
       responses: {
         '200': replayable(json('SentMediaMessage', 'The file is stored and Infobip accepted the message.')),
         ...sendErrors,
-        '404': error('NotFoundError', '404: no upload with this `mediaId` (expired, refused before, or never made).'),
-        '409': {
-          description: `${ERROR_SCHEMAS.IdempotencyConflictError[1]} Or ${ERROR_SCHEMAS.UploadMissingError[1]} Or ${ERROR_SCHEMAS.UploadAlreadySentError[1]}`,
-          headers: RETRY_AFTER,
-          content: {
-            'application/json': {
-              schema: {
-                anyOf: [
-                  { $ref: '#/components/schemas/IdempotencyConflictError' },
-                  { $ref: '#/components/schemas/UploadMissingError' },
-                  { $ref: '#/components/schemas/UploadAlreadySentError' },
-                ],
-              },
-            },
-          },
-        },
-        '422': {
-          ...sendErrors['422'],
-          description: `${sendErrors['422'].description} Or ${ERROR_SCHEMAS.UploadMismatchError[1]}${spec.checkFile === undefined ? '' : ` Or ${ERROR_SCHEMAS.StickerRefusedError[1]}`}`,
-          content: {
-            'application/json': {
-              schema: {
-                anyOf: [
-                  ...sendErrors['422'].content['application/json'].schema.anyOf,
-                  { $ref: '#/components/schemas/UploadMismatchError' },
-                  ...(spec.checkFile === undefined ? [] : [{ $ref: '#/components/schemas/StickerRefusedError' }]),
-                ],
-              },
-            },
-          },
-        },
+        ...uploadResponses(spec.checkFile === undefined ? [] : ['StickerRefusedError']),
         '413': error('PayloadTooLargeError', '413: the request body, or the decoded file (MEDIA_MAX_BYTES), is too large.'),
         '415': {
           description: `415: the body is not JSON, the file's content type is not one the ${kind} route allows (\`allowed\`; \`route\` names the route that takes it), or the file's leading bytes do not fit its content type (CONTENT_MISMATCH).`,
@@ -576,20 +615,6 @@ function mediaSendOperation(kind: MediaKind) {
                   { $ref: `#/components/schemas/${unsupportedId(kind)}` },
                   { $ref: '#/components/schemas/ContentTypeNotJsonError' },
                   { $ref: '#/components/schemas/ContentMismatchError' },
-                ],
-              },
-            },
-          },
-        },
-        '503': {
-          ...retryLater('RedisUnavailableError'),
-          description: `${ERROR_SCHEMAS.RedisUnavailableError[1]} Or ${ERROR_SCHEMAS.StorageUnavailableError[1]}`,
-          content: {
-            'application/json': {
-              schema: {
-                anyOf: [
-                  { $ref: '#/components/schemas/RedisUnavailableError' },
-                  { $ref: '#/components/schemas/StorageUnavailableError' },
                 ],
               },
             },
@@ -1012,6 +1037,7 @@ export function openApiDocument(): Json {
     "A body text with 1 to 3 reply buttons (`id` 1–256, `title` 1–20, ids unique), an optional header and footer; the tapped button's `id` comes back in the message event's `reply`.",
     'SendButtonsRequest',
     'SentInteractiveMessage',
+    true,
   );
   paths[`${PREFIX}/${LIST_TAG}`] = interactiveOperation(
     LIST_TAG,
@@ -1026,6 +1052,7 @@ export function openApiDocument(): Json {
     'A body text with one button (`displayText`, 1–20) that opens an https `url` (at most 2048 characters); an optional header and footer.',
     'SendUrlButtonRequest',
     'SentInteractiveMessage',
+    true,
   );
   paths[`${PREFIX}/${MARK_AS_READ_TAG}`] = signalOperation(
     MARK_AS_READ_TAG,

@@ -10,7 +10,7 @@ import { createInfobipClient } from '../../../lib/outbound/infobip';
 import { createLogger, type TaggedLogger } from '../../../lib/platform/log';
 import { MEDIA_KINDS, MEDIA_KIND_NAMES, type MediaKind } from '../../../lib/media/kinds';
 import { makeFetchMediaHandler } from '../../../lib/media/fetch';
-import { makeSendMediaHandler } from '../../../lib/media/send';
+import { makeSendMediaHandler, type MediaSendDeps } from '../../../lib/media/send';
 import { createMediaStore } from '../../../lib/media/store';
 import { createRedis, redisKeys } from '../../../lib/platform/redis';
 import { makeSendMessageHandler, type SendMessageDeps } from '../../../lib/messages/text';
@@ -18,6 +18,10 @@ import { createCatalogueCache, createTemplatesClient } from '../../../lib/templa
 import { makeListTemplatesHandler } from '../../../lib/templates/list';
 import { makeSendTemplateHandler } from '../../../lib/templates/send';
 import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../../lib/inbound/webhook';
+import { BUTTONS_TAG, URL_BUTTON_TAG, makeSendButtonsHandler, makeSendUrlButtonHandler } from '../../../lib/interactive/send';
+import { LIST_TAG, makeSendListHandler } from '../../../lib/messages/list';
+import { MARK_AS_READ_TAG, createReadMarks, makeMarkAsReadHandler } from '../../../lib/signals/markAsRead';
+import { TYPING_TAG, makeTypingHandler } from '../../../lib/signals/typing';
 import { startCtliveSink, type CtliveSink } from '../../../tools/ctliveSink';
 import { startInfobipSandbox, type InfobipSandbox } from '../../../tools/infobipSandbox';
 import { startUpstashProxy, type UpstashProxy } from '../../../tools/upstashProxy';
@@ -86,6 +90,8 @@ export interface Stack {
   sendMessage: Handler;
   sendMedia: Record<MediaKind, Handler>;
   fetchMedia: Record<MediaKind, Handler>;
+  /** The menus and signals, through the WhatsApp API from the sandbox's business number, by tag. */
+  menus: Record<MenuTag, Handler>;
   webhooks(options?: { auth?: WebhookAuthConfig; forwarder?: Forwarder; dedupe?: DedupeOptions }): {
     onMessage: Handler;
     onDeliveryReport: Handler;
@@ -99,6 +105,11 @@ export interface Stack {
     infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch },
   ): Handler;
   sendMediaWith(kind: MediaKind, infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
+  /** What a send that may park a file needs (a media send, a template's or a menu's header), logging under `tag`. */
+  parkingDeps(
+    tag: string,
+    infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch; sender?: string },
+  ): ParkingDeps;
   /** sendWhatsAppTemplateMessage, its catalogue cached in this Redis for `sender` when given. */
   sendTemplateWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch; sender?: string }): Handler;
   listTemplatesWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch; sender?: string }): Handler;
@@ -107,6 +118,12 @@ export interface Stack {
   mediaKeys(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** The dependencies of a send that may park a file: a media send's, without the bucket. */
+export type ParkingDeps = Omit<MediaSendDeps, 'objects'>;
+
+export const MENU_TAGS = [BUTTONS_TAG, LIST_TAG, URL_BUTTON_TAG, MARK_AS_READ_TAG, TYPING_TAG] as const;
+export type MenuTag = (typeof MENU_TAGS)[number];
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 export const basic = (user: string, password: string) => ({
@@ -167,26 +184,12 @@ export async function startStack(): Promise<Stack> {
       notifyUrl: () => `${publicUrl}/onDeliveryReport`,
       ctliveApiToken: secrets.ctliveToken,
     });
-  const sendMediaWith: Stack['sendMediaWith'] = (kind, { baseUrl, allowedHosts, fetch }) => {
-    const spec = MEDIA_KINDS[kind];
-    const log = logger(spec.sendTag);
-    return makeSendMediaHandler(spec, {
-      idempotency: realIdempotency,
-      log,
-      infobipConfig: infobipConfig(baseUrl, allowedHosts),
-      infobip: createInfobipClient({ timeoutMs: INFOBIP_TIMEOUT_MS, fetch }),
-      publicUrl,
-      notifyUrl: () => `${publicUrl}/onDeliveryReport`,
-      ctliveApiToken: secrets.ctliveToken,
-      store: createMediaStore(upstash, log),
-      media,
-    });
-  };
   const withSender = (config: ReturnType<typeof infobipConfig>, sender: string | undefined) =>
     sender === undefined ? config : { ...config, defaults: { ...config.defaults, sender } };
-  const sendTemplateWith: Stack['sendTemplateWith'] = ({ baseUrl, allowedHosts, fetch, sender }) => {
-    const log = logger('sendWhatsAppTemplateMessage');
-    return makeSendTemplateHandler({
+  /** What a send that may park a file needs (a media send, a template's or a menu's header), logging under `tag`. */
+  const parkingDeps = (tag: string, { baseUrl, allowedHosts, fetch, sender }: Parameters<Stack['sendTemplateWith']>[0]) => {
+    const log = logger(tag);
+    return {
       idempotency: realIdempotency,
       log,
       infobipConfig: withSender(infobipConfig(baseUrl, allowedHosts), sender),
@@ -196,8 +199,21 @@ export async function startStack(): Promise<Stack> {
       ctliveApiToken: secrets.ctliveToken,
       store: createMediaStore(upstash, log),
       media,
+    };
+  };
+  const sendMediaWith: Stack['sendMediaWith'] = (kind, infobip) =>
+    makeSendMediaHandler(MEDIA_KINDS[kind], parkingDeps(MEDIA_KINDS[kind].sendTag, infobip));
+  const sendTemplateWith: Stack['sendTemplateWith'] = (infobip) =>
+    makeSendTemplateHandler({
+      ...parkingDeps('sendWhatsAppTemplateMessage', infobip),
       catalogue: createCatalogueCache(upstash),
     });
+  const menus: Stack['menus'] = {
+    [BUTTONS_TAG]: makeSendButtonsHandler(parkingDeps(BUTTONS_TAG, {})),
+    [LIST_TAG]: makeSendListHandler(parkingDeps(LIST_TAG, {})),
+    [URL_BUTTON_TAG]: makeSendUrlButtonHandler(parkingDeps(URL_BUTTON_TAG, {})),
+    [MARK_AS_READ_TAG]: makeMarkAsReadHandler({ ...parkingDeps(MARK_AS_READ_TAG, {}), marks: createReadMarks(upstash) }),
+    [TYPING_TAG]: makeTypingHandler(parkingDeps(TYPING_TAG, {})),
   };
   const listTemplatesWith: Stack['listTemplatesWith'] = ({ baseUrl, allowedHosts, fetch, sender }) =>
     makeListTemplatesHandler({
@@ -258,6 +274,8 @@ export async function startStack(): Promise<Stack> {
     logger,
     sendMessage: sendMessageWith({}),
     sendMedia: byKind((kind) => sendMediaWith(kind, {})),
+    menus,
+    parkingDeps,
     fetchMedia: byKind((kind) => {
       const spec = MEDIA_KINDS[kind];
       const log = logger(spec.fetchTag);
