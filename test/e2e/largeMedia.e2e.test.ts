@@ -157,6 +157,6 @@ describe('large files through the local stack', () => {
 
     expect(streamed.status).toBe(404);
     expect(viaApi.status).toBe(404);
-    expect(await storage.head(objectKeyOf(mediaId))).toEqual({ size: bytes.length, contentType: 'video/mp4' });
+    expect(await storage.head(objectKeyOf(mediaId))).toEqual({ size: bytes.length, contentType: 'video/mp4', metadata: {} });
   }, 60_000);
 });

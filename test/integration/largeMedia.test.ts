@@ -558,6 +558,7 @@ describe('expiry', () => {
     expect(await streamed.storage.head(objectKeyOf(created.body.mediaId))).toEqual({
       size: bytes.length,
       contentType: 'audio/mpeg',
+      metadata: {},
     });
   });
 });
