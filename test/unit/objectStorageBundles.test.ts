@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
-import { FUNCTIONS, functionsIn } from '../../lib/functions';
+import { DEPLOYED_FUNCTIONS, FUNCTIONS, functionsIn } from '../../lib/functions';
 
 /**
  * The S3 client (aws4fetch and lib/media/objects.ts) is bundled only into the
@@ -11,7 +11,13 @@ import { FUNCTIONS, functionsIn } from '../../lib/functions';
 
 const ROOT = resolve(__dirname, '..', '..');
 const S3_INPUTS = [/node_modules\/aws4fetch\//, /^lib\/media\/objects\.ts$/];
-const TOUCHING_S3 = new Set(functionsIn('mediaUpload', 'mediaSend', 'mediaFetch', 'inboundMedia', 'copier').map((fn) => fn.name));
+// The menu sends whose header may name an upload (`uploads`) read it from the bucket too.
+const TOUCHING_S3 = new Set(
+  [
+    ...functionsIn('mediaUpload', 'mediaSend', 'mediaFetch', 'inboundMedia', 'copier'),
+    ...DEPLOYED_FUNCTIONS.filter((fn) => fn.uploads !== undefined),
+  ].map((fn) => fn.name),
+);
 
 async function inputsOf(name: string): Promise<string[]> {
   const result = await build({
