@@ -206,6 +206,10 @@ describe('a fetch after the key expired', () => {
     expect(sent.status).toBe(200);
     expect(after.status).toBe(404);
     expect(await direct.exists(redisKeys.media(mediaId))).toBe(0);
-    expect(await harness.storage.head(objectKeyOf(mediaId))).toEqual({ size: bytes.length, contentType: 'application/pdf' });
+    expect(await harness.storage.head(objectKeyOf(mediaId))).toEqual({
+      size: bytes.length,
+      contentType: 'application/pdf',
+      metadata: {},
+    });
   }, 30_000);
 });
