@@ -69,6 +69,7 @@ export interface LocalStack {
 const ROOT = resolve(__dirname, '..');
 /** serverless-offline's invoke endpoint knows functions by their full name only. */
 const SINK_FUNCTION_NAME = 'imchannel-local-ctliveSink';
+const COPIER_FUNCTION_NAME = 'imchannel-local-copyInboundMedia';
 const SERVERLESS_BIN = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
 const STREAM_SERVER = resolve(ROOT, 'tools/streamServer.ts');
 
@@ -113,6 +114,8 @@ function localDefaults(
     MEDIA_FETCH_MODE: 'stream',
     MEDIA_STREAM_URL: streamUrl,
     CONVERSATION_WINDOW_POLICY: 'warn',
+    // Customers' files are copied into the local S3 by the copier, invoked through serverless-offline.
+    INBOUND_MEDIA_COPIER: COPIER_FUNCTION_NAME,
     LOG_FORMAT: 'text',
     // serverless-offline's functions get it from the local stage's parameter (serverless.yml);
     // the streaming fetch route runs outside serverless-offline, so it is said here too.
