@@ -48,6 +48,7 @@ export interface References {
   coldChild: string;
   warmChild: string;
   streamChild: string;
+  copyChild: string;
 }
 
 export async function buildReferences(
@@ -131,5 +132,6 @@ export async function buildReferences(
     coldChild: await child('coldChild', 'esm'),
     warmChild: await child('warmChild', 'cjs'),
     streamChild: await child('streamChild', 'cjs'),
+    copyChild: await child('copyChild', 'cjs'),
   };
 }

@@ -4,6 +4,7 @@ import { coldMisses, lambdaClientEvaluated, type ColdReport, type Timing } from 
 import { lambdaClientLoaded, WARM_RATIO_TARGET, type WarmReport } from './warm';
 import type { BatchReport } from './batch';
 import type { StreamReport } from './stream';
+import type { CopyReport } from './copy';
 
 /** The figures of one run, as bench/results.json holds them and the tables show them. */
 export interface BenchResults {
@@ -20,6 +21,8 @@ export interface BenchResults {
   batch?: BatchReport;
   /** Peak RSS of the streaming fetch; absent from runs before it. */
   stream?: StreamReport;
+  /** Throughput and peak RSS of the copier of customers' files; absent from runs before it. */
+  copy?: CopyReport;
   /** Whether the Lambda client is loaded with CTLIVE_TARGET=http(s), per webhook function. */
   lambdaClientWithHttpTarget?: {
     function: string;
@@ -263,6 +266,28 @@ export function tables(r: BenchResults): Table[] {
       ],
     });
   }
+  if (r.copy) {
+    const cp = r.copy;
+    out.push({
+      title: `8. Copying a customer's document (${cp.function}, shipped bundle, its own process; Infobip's media path on the sandbox, S3 on s3rver)`,
+      header: ['File', 'Time', 'Throughput', 'RSS after load', 'Peak above load', 'Kernel peak', 'SHA-256', 'Target', 'Verdict'],
+      rows: cp.rows.map((row) => [
+        mib(row.sizeBytes),
+        `${row.seconds.toFixed(2)} s`,
+        `${row.mibPerSecond.toFixed(1)} MiB/s`,
+        mib(row.rssAfterLoadBytes),
+        mib(row.peakAboveLoadBytes),
+        mib(row.maxRssBytes),
+        row.sha256Matches ? 'same' : 'DIFFERENT',
+        `≤ ${mib(cp.targetAboveLoadBytes)} above load`,
+        verdict(row.meets),
+      ]),
+      notes: [
+        'Each size in a fresh process (a new instance): download, a streamed PUT of a partial object, the S3-side copy under the final key, and the mediaStored event to the sink.',
+        "SHA-256: the event's digest against the bytes the sandbox served. Throughput is this machine's loopback, not Infobip's or S3's.",
+      ],
+    });
+  }
   return out;
 }
 
@@ -313,6 +338,11 @@ export function misses(r: BenchResults): string[] {
     if (!row.meets)
       out.push(
         `stream ${mib(row.sizeBytes)}: peak ${mib(row.peakAboveLoadBytes)} above load (≤ ${mib(r.stream?.targetAboveLoadBytes ?? 0)}), SHA-256 ${row.sha256Matches ? 'same' : 'different'}`,
+      );
+  for (const row of r.copy?.rows ?? [])
+    if (!row.meets)
+      out.push(
+        `copy ${mib(row.sizeBytes)}: peak ${mib(row.peakAboveLoadBytes)} above load (≤ ${mib(r.copy?.targetAboveLoadBytes ?? 0)}), SHA-256 ${row.sha256Matches ? 'same' : 'different'}`,
       );
   for (const row of r.batch?.rows ?? [])
     if (!row.meets)

@@ -14,7 +14,7 @@
  * packaging): 100 and 2,000 results against a ctlive taking 50 ms per event, http and
  * `lambda:` targets. `--concurrency N` runs them with CTLIVE_CONCURRENCY=N. It writes
  * bench/latest/results.batch.json, which is never promoted.
- * `npm run bench -- --only cold` (or `--only warm`, `--only stream`, `--only cold,warm`): packaging and
+ * `npm run bench -- --only cold` (or `--only warm`, `--only stream`, `--only copy`, `--only cold,warm`): packaging and
  * the bundle sizes, then only the parts named, at the same settings. It writes
  * bench/latest/results.only.json, which is never promoted either (it is not a whole run).
  */
@@ -29,13 +29,14 @@ import { BATCH_RESULTS_FILE, LATEST_RESULTS_FILE, ONLY_RESULTS_FILE, ROOT, SHORT
 import { buildReferences } from './references';
 import { lambdaClientVerdicts, misses, tables, textTable, type BenchResults } from './report';
 import { measureStream, STREAM_FUNCTION } from './stream';
+import { COPY_FUNCTION, measureCopy } from './copy';
 import { measureWarm } from './warm';
 
 const short = process.argv.includes('--short') || ['1', 'true'].includes(process.env.BENCH_SHORT ?? '');
 const batchOnly = process.argv.includes('--batch') || ['1', 'true'].includes(process.env.BENCH_BATCH ?? '');
 const concurrencyArg = process.argv.indexOf('--concurrency');
 const concurrency = concurrencyArg === -1 ? undefined : process.argv[concurrencyArg + 1];
-const PARTS = ['cold', 'warm', 'stream'] as const;
+const PARTS = ['cold', 'warm', 'stream', 'copy'] as const;
 type Part = (typeof PARTS)[number];
 
 /** The parts `--only a,b` (or `--only=a,b`) names; undefined: all of them. Exits on a name it does not know. */
@@ -174,6 +175,19 @@ async function main(): Promise<number> {
       }
     }
   } else log('   streaming fetch: not run (--only)');
+
+  if (runs('copy')) {
+    log(`   customers' files: the copier copying ${short ? '1 and 25' : '1, 25 and 100'} MB documents into S3, peak RSS …`);
+    const bundle = packaged.shippedJs[COPY_FUNCTION];
+    if (bundle === undefined) results.errors.push(`copy: no ${COPY_FUNCTION} bundle`);
+    else {
+      try {
+        results.copy = await measureCopy(bundle, refs.copyChild, { redisUrl: process.env.REDIS_URL, short }, log);
+      } catch (error: unknown) {
+        results.errors.push(`copy: ${errorText(error)}`);
+      }
+    }
+  } else log("   customers' files: not run (--only)");
 
   if (only === undefined) {
     log('   webhook batches: 100 and 2,000 results, ctlive taking 50 ms per event …');

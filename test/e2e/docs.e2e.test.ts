@@ -205,6 +205,35 @@ describe("the README's examples, as written", () => {
     expect(story.some((l) => l.includes(`[onMessage] Forwarded message event for messageId [${messageId}] to [`))).toBe(true);
   });
 
+  it("A customer's photo: the message names IMChannel's links, mediaStored has the shape shown, and the downloadUrl opens without credentials", async () => {
+    const photo = sampleFile('image/jpeg', 20_480);
+    writeFileSync(join(dir, 'photo.jpg'), photo);
+    const text = section(README, "A customer's photo, open for the agent");
+    const [simulate = '', download = ''] = codeBlocks(text, 'sh');
+    const run = await sh(simulate);
+    expect(run.code).toBe(0);
+    const digest = createHash('sha256').update(photo).digest('hex');
+    expect(run.stdout).toContain(digest);
+    const stored = () =>
+      stack
+        .output()
+        .split('\n')
+        .find(
+          (line) => line.startsWith('[ctlive-sink] received ') && line.includes('"event":"mediaStored"') && line.includes(digest),
+        );
+    await waitForOutput('mediaStored at the sink', () => stored() !== undefined);
+    const event = JSON.parse((stored() ?? '').slice('[ctlive-sink] received '.length)) as { media: { downloadUrl: string } };
+
+    expectShape(docJson(codeBlocks(text, 'json')[0] ?? ''), event);
+    const fetched = await sh(download.replace('<the downloadUrl of the event>', event.media.downloadUrl));
+    expect(fetched.code).toBe(0);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'copy.jpg')))
+        .digest('hex'),
+    ).toBe(digest);
+  });
+
   it('A delivery report: the delivery event ctlive receives has the shape shown', async () => {
     const text = section(README, 'A delivery report');
     const messageId = randomUUID();
