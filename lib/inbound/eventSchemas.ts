@@ -156,7 +156,7 @@ export const ctliveMediaFailedEventSchema = z.object({
   from: optionalString,
   to: optionalString,
   media: z.object({ id: optionalString, sourceUrl: z.string() }),
-  /** EXPIRED, TOO_LARGE, WRONG_TYPE, NO_SIZE, HOST_NOT_ALLOWED or NOT_INFOBIP_MEDIA_URL. */
+  /** EXPIRED, TOO_LARGE, WRONG_TYPE, NO_SIZE, HOST_NOT_ALLOWED, NOT_INFOBIP_MEDIA_URL or UNAVAILABLE (every run failed). */
   reason: z.string(),
   description: z.string(),
 });

@@ -129,7 +129,7 @@ export interface CtliveMediaFailedEvent {
   from?: string;
   to?: string;
   media: { id?: string; sourceUrl: string };
-  /** EXPIRED, TOO_LARGE, WRONG_TYPE, NO_SIZE, HOST_NOT_ALLOWED or NOT_INFOBIP_MEDIA_URL. */
+  /** EXPIRED, TOO_LARGE, WRONG_TYPE, NO_SIZE, HOST_NOT_ALLOWED, NOT_INFOBIP_MEDIA_URL or UNAVAILABLE. */
   reason: string;
   /** What happened, in words. */
   description: string;

@@ -39,6 +39,24 @@ export interface CopierDeps {
 /** Infobip's Retry-After is waited out in the same run up to this; longer, Lambda's retry takes over. */
 const RETRY_IN_RUN_MAX_MS = 10_000;
 const RETRIES_IN_RUN = 2;
+/**
+ * Runs of one copy: the first and Lambda's retries (serverless.yml, copyInboundMedia's
+ * `maximumRetryAttempts: 2`; test/template holds the two together). The last run that still
+ * cannot reach the file says so to ctlive (`mediaFailed`, UNAVAILABLE) rather than leave it
+ * to the failure queue unannounced; `url` still copies it on demand should Infobip recover.
+ */
+export const COPY_RUNS = 3;
+
+/** This run's number for the file (INCR, kept past Lambda's six hours of retries). */
+async function countRun(fileKey: string, redis: Redis): Promise<number> {
+  const key = redisKeys.inboundCopyRuns(fileKey);
+  const [run] = await redis
+    .pipeline()
+    .incr(key)
+    .expire(key, 7 * 3_600)
+    .exec<[number, number]>();
+  return Number(run);
+}
 
 export class NotYetError extends Error {
   constructor(message: string) {
@@ -59,6 +77,7 @@ export async function copyInboundMedia(request: CopyRequest, deps: CopierDeps): 
     const reason = typeof refusal === 'string' ? refusal : 'HOST_NOT_ALLOWED';
     return announceFailure(request, new PermanentCopyFailure(reason, refusalText(reason)), deps);
   }
+  const run = await countRun(fileKeyOf(request), deps.redis);
   let stored;
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -67,14 +86,20 @@ export async function copyInboundMedia(request: CopyRequest, deps: CopierDeps): 
     } catch (error: unknown) {
       if (error instanceof PermanentCopyFailure) return announceFailure({ ...request, id: source.id }, error, deps);
       const waitMs = error instanceof TransientCopyFailure ? error.retryAfterMs : undefined;
+      const again = attempt < RETRIES_IN_RUN && waitMs !== undefined && waitMs <= RETRY_IN_RUN_MAX_MS;
+      const last = !again && run >= COPY_RUNS;
       log.warn(
-        `Copying the file of message [${request.messageId}] failed, ${attempt < RETRIES_IN_RUN && waitMs !== undefined && waitMs <= RETRY_IN_RUN_MAX_MS ? 'retrying' : 'left to the retry'}`,
-        {
-          messageId: request.messageId,
-          reason: reasonOf(error),
-        },
+        `Copying the file of message [${request.messageId}] failed, ${again ? 'retrying' : last ? `run ${run} of ${COPY_RUNS}, giving up` : `run ${run} of ${COPY_RUNS}, left to the retry`}`,
+        { messageId: request.messageId, reason: reasonOf(error) },
       );
-      if (attempt >= RETRIES_IN_RUN || waitMs === undefined || waitMs > RETRY_IN_RUN_MAX_MS) throw error;
+      if (last) {
+        const failure = new PermanentCopyFailure(
+          'UNAVAILABLE',
+          `The file could not be copied in ${run} runs: ${reasonOf(error)}`,
+        );
+        return announceFailure({ ...request, id: source.id }, failure, deps);
+      }
+      if (!again) throw error;
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }

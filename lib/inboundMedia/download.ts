@@ -13,7 +13,15 @@ import type { DownloadLimiter } from './rate';
  */
 
 /** What cannot be copied, ever: the copier says so to ctlive once (mediaFailed). */
-export type PermanentReason = 'EXPIRED' | 'TOO_LARGE' | 'WRONG_TYPE' | 'NO_SIZE' | 'HOST_NOT_ALLOWED' | 'NOT_INFOBIP_MEDIA_URL';
+export type PermanentReason =
+  | 'EXPIRED'
+  | 'TOO_LARGE'
+  | 'WRONG_TYPE'
+  | 'NO_SIZE'
+  | 'HOST_NOT_ALLOWED'
+  | 'NOT_INFOBIP_MEDIA_URL'
+  /** Every run of the copy failed for reasons that might have passed (Infobip or S3 down). */
+  | 'UNAVAILABLE';
 
 export class PermanentCopyFailure extends Error {
   constructor(
@@ -115,10 +123,11 @@ export async function downloadInbound(source: InboundSource, type: string, deps:
   }
   const limit = sizeLimitOf(type);
   const length = response.headers.get('content-length');
-  const size = length !== null && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
+  // A chunked answer says no size; Infobip's HEAD on the same path does (get-whatsapp-media-metadata).
+  const size = sizeOf(length) ?? (await sizeByHead(fetchImpl, source, deps));
   if (size === undefined) {
     await response.body.cancel();
-    throw new PermanentCopyFailure('NO_SIZE', `${where} did not say the file's size (Content-Length)`);
+    throw new PermanentCopyFailure('NO_SIZE', `${where} did not say the file's size (Content-Length), nor did Infobip's HEAD`);
   }
   if (size > limit) {
     await response.body.cancel();
@@ -136,10 +145,21 @@ export async function downloadInbound(source: InboundSource, type: string, deps:
   };
 }
 
-async function get(fetchImpl: typeof fetch, url: URL, headers: Record<string, string>): Promise<Response> {
+const sizeOf = (length: string | null): number | undefined =>
+  length !== null && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
+
+/** The size Infobip's HEAD gives (with the key, on the checked source); undefined when it gives none. */
+async function sizeByHead(fetchImpl: typeof fetch, source: InboundSource, deps: DownloadDeps): Promise<number | undefined> {
+  await deps.limiter.take(source.url.host);
+  const head = await get(fetchImpl, source.url, { authorization: `App ${deps.apiKey}` }, 'HEAD');
+  await head.body?.cancel();
+  return head.status === 200 ? sizeOf(head.headers.get('content-length')) : undefined;
+}
+
+async function get(fetchImpl: typeof fetch, url: URL, headers: Record<string, string>, method = 'GET'): Promise<Response> {
   const timer = deadline(HEADERS_TIMEOUT_MS);
   try {
-    return await fetchImpl(url, { headers, redirect: 'manual', signal: timer.signal });
+    return await fetchImpl(url, { method, headers, redirect: 'manual', signal: timer.signal });
   } catch (error: unknown) {
     const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
     throw new TransientCopyFailure(

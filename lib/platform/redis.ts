@@ -29,6 +29,8 @@ export const redisKeys = {
   readMark: (businessNumber: string, messageId: string) => `IMChannel:Read:${businessNumber}:${idInKey(messageId)}`,
   /** The downloads of inbound media from one Infobip host in the last second (lib/inboundMedia/rate.ts). */
   inboundMediaRate: (host: string) => `IMChannel:InboundMediaRate:${host}`,
+  /** How many times the copy of one message's file has run (lib/inboundMedia/copy.ts). */
+  inboundCopyRuns: (fileKey: string) => `IMChannel:InboundCopyRuns:${idInKey(fileKey)}`,
 };
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */

@@ -159,7 +159,7 @@ function fakeFetch(answers: Record<string, () => Response>) {
     const url = String(input);
     const headers = new Headers(init?.headers);
     calls.push({ url, authorization: headers.get('authorization') ?? undefined, redirect: init?.redirect });
-    const answer = answers[url];
+    const answer = answers[`${init?.method ?? 'GET'} ${url}`] ?? answers[url];
     if (answer === undefined) throw new TypeError('fetch failed');
     return answer();
   }) as typeof fetch;
@@ -219,6 +219,18 @@ describe('downloadInbound', () => {
     });
   });
 
+  it("takes the size from Infobip's HEAD when the GET does not say it", async () => {
+    const chunked = () => new Response(new ReadableStream({ start: (c) => (c.enqueue(JPEG), c.close()) }), { status: 200 });
+    const { calls, fetchImpl } = fakeFetch({
+      [`GET ${SOURCE}`]: chunked,
+      [`HEAD ${SOURCE}`]: () => new Response(null, { status: 200, headers: { 'content-length': String(JPEG.length) } }),
+    });
+    const download = await downloadInbound(source, 'IMAGE', { apiKey: API_KEY, limiter, fetch: fetchImpl });
+    expect(download.size).toBe(JPEG.length);
+    await download.body.cancel();
+    expect(calls.map((c) => c.authorization)).toEqual([`App ${API_KEY}`, `App ${API_KEY}`]);
+  });
+
   it.each([
     ['a 404 (missing or expired)', { [SOURCE]: () => new Response('', { status: 404 }) }, 'EXPIRED'],
     [
@@ -276,7 +288,20 @@ describe('copyInboundMedia', () => {
     const { calls, fetchImpl } = fakeFetch(answers);
     const forwarder = fakeForwarder();
     const dedupe = memoryDedupe();
-    const redis = { get: async () => 'done' } as unknown as Redis;
+    // The message's event is done; each copy run counts itself (INCR in a pipeline).
+    const runs = new Map<string, number>();
+    const redis = {
+      get: async () => 'done',
+      pipeline: () => {
+        let key = '';
+        const chain = {
+          incr: (k: string) => ((key = k), runs.set(k, (runs.get(k) ?? 0) + 1), chain),
+          expire: () => chain,
+          exec: async () => [runs.get(key), 1],
+        };
+        return chain;
+      },
+    } as unknown as Redis;
     const deps: CopierDeps = {
       log: createLogger('copyInboundMedia', { format: 'text', level: 'INFO', sink: captureLines().sink }),
       config: CONFIG,
@@ -343,9 +368,13 @@ describe('copyInboundMedia', () => {
     expect(forwarder.sent).toEqual([expect.objectContaining({ event: 'mediaFailed', reason: 'HOST_NOT_ALLOWED' })]);
   });
 
-  it('throws for the retry when Infobip fails, announcing nothing', async () => {
+  it("throws for Lambda's retry while Infobip fails, and on the last run tells ctlive once that the file is unavailable", async () => {
     const { forwarder, deps } = setup({ [SOURCE]: () => new Response('', { status: 503 }) });
     await expect(copyInboundMedia(request(), deps)).rejects.toBeInstanceOf(TransientCopyFailure);
+    await expect(copyInboundMedia(request(), deps)).rejects.toBeInstanceOf(TransientCopyFailure);
     expect(forwarder.sent).toEqual([]);
+
+    expect(await copyInboundMedia(request(), deps)).toBe('failed');
+    expect(forwarder.sent).toEqual([expect.objectContaining({ event: 'mediaFailed', reason: 'UNAVAILABLE', messageId: 'm-1' })]);
   });
 });
