@@ -190,7 +190,7 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
         ]);
       }
       checkLeadingBytes(contentType, body.content);
-      spec.checkFile?.(Buffer.from(body.content.slice(0, SNIFF_BASE64_CHARS), 'base64'), base64DecodedBytes(body.content));
+      await spec.checkFile?.(Buffer.from(body.content.slice(0, SNIFF_BASE64_CHARS), 'base64'), base64DecodedBytes(body.content));
       // Checked before the file is stored, so a request that cannot be sent leaves nothing behind.
       routeOf(body, deps.infobipConfig, spec.kind);
 

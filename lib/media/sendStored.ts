@@ -208,7 +208,7 @@ export async function readyUpload(
   const start = await deps.objects.storage.readStart(entry.objectKey, SNIFF_BYTES);
   try {
     checkLeadingBytes(entry.contentType, (start ?? Buffer.alloc(0)).toString('base64'));
-    spec.checkFile?.(start ?? Buffer.alloc(0), entry.size);
+    await spec.checkFile?.(start ?? Buffer.alloc(0), entry.size);
   } catch (error: unknown) {
     await discardUpload(deps, mediaId, entry);
     throw error;
