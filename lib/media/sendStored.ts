@@ -6,7 +6,16 @@ import { jsonResponse, type HttpEvent, type HttpResponse } from '../platform/htt
 import type { TaggedLogger } from '../platform/log';
 import { isInfobipRefusal } from '../outbound/infobip';
 import { outcomeUnknown } from '../outbound/idempotency';
-import { freeFormFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
+import {
+  freeFormFields,
+  sendOnce,
+  sendToInfobip,
+  sentBody,
+  validate,
+  type OutboundDeps,
+  type RouteMessage,
+} from '../outbound/send';
+import { omniFileOf } from '../outbound/transports/omni';
 import type { WindowRead } from '../outbound/windowGuard';
 import { MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import type { ObjectEntry } from './objectEntry';
@@ -260,6 +269,7 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
           deps,
           { ...body, messageId: ready.messageId },
           spec.message(mediaUrl, { caption: body.caption, fileName: ready.entry.fileName }),
+          omniFileOf(spec.kind),
         );
         return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
       } catch (error: unknown) {
@@ -269,7 +279,7 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       }
     },
     {
-      kind: spec.kind,
+      sends: { kind: spec.kind, toOmni: omniFileOf(spec.kind) } as RouteMessage,
       foldsWindowRead: true,
       // Refused for a closed window (enforce): the upload can never be sent as this message,
       // so it goes now, as a refused inline file does, rather than waiting for its expiry.
