@@ -16,7 +16,7 @@ import {
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
-import { routeOf } from '../outbound/transports';
+import { routeOf, type RouteMessage } from '../outbound/transports';
 import { omniFileOf } from '../outbound/transports/omni';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
 import { createConversationReader } from '../outbound/windowGuard';
@@ -42,7 +42,6 @@ import {
   sentBodySchema,
   validate,
   type OutboundDeps,
-  type RouteMessage,
 } from '../outbound/send';
 
 export { FILE_NAME_MAX, CONTENT_TYPE_MAX, CAPTION_MAX } from './limits';

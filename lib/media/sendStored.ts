@@ -6,15 +6,8 @@ import { jsonResponse, type HttpEvent, type HttpResponse } from '../platform/htt
 import type { TaggedLogger } from '../platform/log';
 import { isInfobipRefusal } from '../outbound/infobip';
 import { outcomeUnknown } from '../outbound/idempotency';
-import {
-  freeFormFields,
-  sendOnce,
-  sendToInfobip,
-  sentBody,
-  validate,
-  type OutboundDeps,
-  type RouteMessage,
-} from '../outbound/send';
+import { freeFormFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
+import type { RouteMessage } from '../outbound/transports';
 import { omniFileOf } from '../outbound/transports/omni';
 import type { WindowRead } from '../outbound/windowGuard';
 import { MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';

@@ -19,10 +19,9 @@ import {
   sentBody,
   validate,
   type OutboundDeps,
-  type RouteMessage,
   type SendCommon,
 } from '../outbound/send';
-import type { OmniMapping } from '../outbound/transports';
+import type { OmniMapping, RouteMessage } from '../outbound/transports';
 import { omniText } from '../outbound/transports/omni';
 import { createIdempotencyStore } from '../outbound/idempotency';
 import { createConversationReader } from '../outbound/windowGuard';

@@ -5,7 +5,7 @@ import { AppError, ValidationError } from '../platform/errors';
 import { TRANSPORTS, type TransportName } from '../platform/config';
 import { infobipSettingsSchema, statusSchema, type InfobipClient, type OmniAccepted } from './infobip';
 import type { MessageKind, MessageOf } from './message';
-import { TRANSPORT, routeOf, type OmniMapping } from './transports';
+import { TRANSPORT, routeOf, type OmniMapping, type RouteMessage } from './transports';
 import { omniText } from './transports/omni';
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
@@ -111,9 +111,6 @@ export interface SentMessage extends OmniAccepted {
   /** The Infobip API that took the message. */
   transport: TransportName;
 }
-
-/** What a route sends: its kind, and that kind's OMNI mapping (undefined where OMNI cannot carry it). */
-export type RouteMessage = { [K in MessageKind]: { kind: K; toOmni: OmniMapping<K> } }[MessageKind];
 
 /**
  * Sends one message through the API `routeOf` chooses (lib/outbound/transports): the

@@ -51,6 +51,9 @@ export const TRANSPORT: Readonly<Record<TransportName, Transport>> = {
   },
 };
 
+/** What a route sends: its kind, and that kind's OMNI mapping (undefined where OMNI cannot carry it). */
+export type RouteMessage = { [K in MessageKind]: { kind: K; toOmni: OmniMapping<K> } }[MessageKind];
+
 export interface Route {
   transport: TransportName;
   settings: InfobipSettings;
