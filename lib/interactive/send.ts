@@ -134,7 +134,8 @@ export function makeInteractiveHandler<S extends z.ZodMiniType<WithHeader>, K ex
       if (upload !== undefined && objects === undefined) throw new LargeFilesDisabledError();
       const stored = objects === undefined ? undefined : { ...deps, objects };
       // Checked before a file is parked, so a request that cannot be sent leaves nothing behind.
-      routeOf(body, deps.infobipConfig, kind);
+      // OMNI has no interactive message: these go through the WhatsApp API (or are refused before anything is sent).
+      routeOf(body, deps.infobipConfig, kind, undefined);
 
       /** The header's file made ready under the claim: parked, or the upload checked and marked. */
       const headerFile = async (messageId: string | undefined): Promise<HeaderFileSent | undefined> => {
@@ -170,6 +171,7 @@ export function makeInteractiveHandler<S extends z.ZodMiniType<WithHeader>, K ex
               deps,
               { ...body, messageId: header?.messageId ?? messageId },
               messageOf(body, header?.out),
+              undefined,
             );
             const answer: z.infer<typeof interactiveSentBodySchema> = { ...sentBody(sent), ...header?.answer };
             return jsonResponse(200, answer);
@@ -179,7 +181,7 @@ export function makeInteractiveHandler<S extends z.ZodMiniType<WithHeader>, K ex
           }
         },
         {
-          kind,
+          sends: { kind, toOmni: undefined },
           // Refused for a closed window (enforce): as a media send's, the upload can never be
           // sent as this message, so it goes now rather than at its expiry.
           ...(upload === undefined || stored === undefined

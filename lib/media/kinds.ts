@@ -1,5 +1,5 @@
 import type { MessageOf } from '../outbound/message';
-import { checkSticker } from './sticker';
+import { StickerRefusedError } from '../platform/errors';
 
 /**
  * The media kinds of CONTRACT sections 3 and 4. They differ only in the data below; the
@@ -21,8 +21,8 @@ export interface MediaKindSpec {
   message: (url: string, file: { caption?: string; fileName: string }) => MessageOf<MediaKind>;
   /** Media types (without parameters), lower case. */
   contentTypes: readonly string[];
-  /** The kind's own rules on the file's first bytes and its size (a sticker's pixels and limits); throws a 4xx. */
-  checkFile?: (start: Buffer, size: number) => void;
+  /** The kind's own rules on the file's first bytes and its size (a sticker's pixels and limits); rejects with a 4xx. */
+  checkFile?: (start: Buffer, size: number) => Promise<void>;
 }
 
 function spec(
@@ -65,7 +65,16 @@ export const MEDIA_KINDS: Readonly<Record<MediaKind, MediaKindSpec>> = {
   audio: spec('audio', 'Audio', false, ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg']),
   video: spec('video', 'Video', true, ['video/mp4', 'video/3gpp']),
   // A WebP image of 512×512 (lib/media/sticker.ts checks it); only the WhatsApp API carries one.
-  sticker: { ...spec('sticker', 'Sticker', false, ['image/webp']), checkFile: checkSticker },
+  // The check is a chunk of its own, loaded when the first sticker is checked: every function
+  // that holds this table (the other sends, the fetches, the upload route) would otherwise
+  // parse it at init without ever running it.
+  sticker: {
+    ...spec('sticker', 'Sticker', false, ['image/webp']),
+    checkFile: async (start, size) => {
+      const refusal = (await import('./sticker')).stickerRefusal(start, size);
+      if (refusal !== undefined) throw new StickerRefusedError(refusal.message, refusal.details);
+    },
+  },
 };
 
 export const MEDIA_KIND_NAMES = Object.keys(MEDIA_KINDS) as MediaKind[];

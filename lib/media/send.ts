@@ -16,7 +16,8 @@ import {
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import { createInfobipClient, isInfobipRefusal } from '../outbound/infobip';
-import { routeOf } from '../outbound/transports';
+import { routeOf, type RouteMessage } from '../outbound/transports';
+import { omniFileOf } from '../outbound/transports/omni';
 import { createIdempotencyStore, outcomeUnknown } from '../outbound/idempotency';
 import { createConversationReader } from '../outbound/windowGuard';
 import { MEDIA_KIND_NAMES, MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
@@ -190,9 +191,9 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
         ]);
       }
       checkLeadingBytes(contentType, body.content);
-      spec.checkFile?.(Buffer.from(body.content.slice(0, SNIFF_BASE64_CHARS), 'base64'), base64DecodedBytes(body.content));
+      await spec.checkFile?.(Buffer.from(body.content.slice(0, SNIFF_BASE64_CHARS), 'base64'), base64DecodedBytes(body.content));
       // Checked before the file is stored, so a request that cannot be sent leaves nothing behind.
-      routeOf(body, deps.infobipConfig, spec.kind);
+      routeOf(body, deps.infobipConfig, spec.kind, omniFileOf(spec.kind));
 
       // A replayed send parks nothing: the file is parked under the claim, once.
       // An unkeyed send's window is read in the pipeline that parks the file (foldsWindowRead).
@@ -227,6 +228,7 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
               deps,
               { ...body, messageId },
               spec.message(mediaUrl, { caption: body.caption, fileName: body.fileName }),
+              omniFileOf(spec.kind),
             );
             const answer: z.infer<typeof mediaSentBodySchema> = { ...sentBody(sent), mediaId, mediaUrl };
             return jsonResponse(200, answer);
@@ -244,7 +246,7 @@ export function makeSendMediaHandler(spec: MediaKindSpec, deps: MediaSendDeps) {
             throw error;
           }
         },
-        { foldsWindowRead: true, kind: spec.kind },
+        { foldsWindowRead: true, sends: { kind: spec.kind, toOmni: omniFileOf(spec.kind) } as RouteMessage },
       );
     },
   );

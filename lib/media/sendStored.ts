@@ -7,6 +7,8 @@ import type { TaggedLogger } from '../platform/log';
 import { isInfobipRefusal } from '../outbound/infobip';
 import { outcomeUnknown } from '../outbound/idempotency';
 import { freeFormFields, sendOnce, sendToInfobip, sentBody, validate, type OutboundDeps } from '../outbound/send';
+import type { RouteMessage } from '../outbound/transports';
+import { omniFileOf } from '../outbound/transports/omni';
 import type { WindowRead } from '../outbound/windowGuard';
 import { MEDIA_KINDS, allowedContentType, type MediaKind, type MediaKindSpec } from './kinds';
 import type { ObjectEntry } from './objectEntry';
@@ -208,7 +210,7 @@ export async function readyUpload(
   const start = await deps.objects.storage.readStart(entry.objectKey, SNIFF_BYTES);
   try {
     checkLeadingBytes(entry.contentType, (start ?? Buffer.alloc(0)).toString('base64'));
-    spec.checkFile?.(start ?? Buffer.alloc(0), entry.size);
+    await spec.checkFile?.(start ?? Buffer.alloc(0), entry.size);
   } catch (error: unknown) {
     await discardUpload(deps, mediaId, entry);
     throw error;
@@ -260,6 +262,7 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
           deps,
           { ...body, messageId: ready.messageId },
           spec.message(mediaUrl, { caption: body.caption, fileName: ready.entry.fileName }),
+          omniFileOf(spec.kind),
         );
         return jsonResponse(200, { ...sentBody(sent), mediaId, mediaUrl });
       } catch (error: unknown) {
@@ -269,7 +272,7 @@ export async function sendStoredMedia(spec: MediaKindSpec, deps: StoredSendConte
       }
     },
     {
-      kind: spec.kind,
+      sends: { kind: spec.kind, toOmni: omniFileOf(spec.kind) } as RouteMessage,
       foldsWindowRead: true,
       // Refused for a closed window (enforce): the upload can never be sent as this message,
       // so it goes now, as a refused inline file does, rather than waiting for its expiry.

@@ -1,21 +1,22 @@
-import { AppError } from '../platform/errors';
-
 /**
  * WhatsApp's sticker, as Infobip's WhatsApp API documents it (`StickerContent`, Infobip's
  * published OpenAPI specification v3.210.0): a WebP image of exactly 512×512 pixels, at most
  * 100 KB when static and 500 KB when animated. Read as thousands of bytes, the stricter
  * reading. Checked on the file's first bytes (the WebP header) and its size, before it is
  * parked or sent.
+ *
+ * This module imports nothing: it is a chunk of its own, loaded on a sticker's first send
+ * (lib/media/kinds.ts), and a module it shared with the handler would put that module into
+ * one more chunk every function holding the kinds table parses at init.
  */
 export const STICKER_SIDE = 512;
 export const STICKER_STATIC_MAX_BYTES = 100 * 1000;
 export const STICKER_ANIMATED_MAX_BYTES = 500 * 1000;
 
-/** A file WhatsApp would not show as a sticker: 422 with the limit and what was found. */
-export class StickerRefusedError extends AppError {
-  constructor(message: string, details: Record<string, unknown>) {
-    super(422, 'STICKER_REFUSED', message, details);
-  }
+/** Why a file is no sticker WhatsApp would show: the message for the caller, and the limit and what was found. */
+export interface StickerRefusal {
+  message: string;
+  details: Record<string, unknown>;
 }
 
 export interface WebpHeader {
@@ -53,28 +54,29 @@ export function readWebpHeader(bytes: Buffer): WebpHeader | undefined {
   return undefined;
 }
 
-/** Refuses a WebP file WhatsApp would not take as a sticker, saying which limit and what it found. */
-export function checkSticker(start: Buffer, size: number): void {
+/** Why WhatsApp would not take this file as a sticker, saying which limit and what it found; undefined when it would. */
+export function stickerRefusal(start: Buffer, size: number): StickerRefusal | undefined {
   const header = readWebpHeader(start);
   if (header === undefined) {
-    throw new StickerRefusedError(
-      'A sticker must be a WebP image, and this file has no WebP header WhatsApp can read (RIFF…WEBP then a VP8, VP8L or VP8X chunk): convert it to WebP',
-      { found: 'no WebP header' },
-    );
+    return {
+      message:
+        'A sticker must be a WebP image, and this file has no WebP header WhatsApp can read (RIFF…WEBP then a VP8, VP8L or VP8X chunk): convert it to WebP',
+      details: { found: 'no WebP header' },
+    };
   }
   if (header.width !== STICKER_SIDE || header.height !== STICKER_SIDE) {
-    throw new StickerRefusedError(
-      `A sticker must be exactly ${STICKER_SIDE}×${STICKER_SIDE} pixels; this one is ${header.width}×${header.height}: resize it`,
-      { limit: `${STICKER_SIDE}x${STICKER_SIDE}`, found: `${header.width}x${header.height}` },
-    );
+    return {
+      message: `A sticker must be exactly ${STICKER_SIDE}×${STICKER_SIDE} pixels; this one is ${header.width}×${header.height}: resize it`,
+      details: { limit: `${STICKER_SIDE}x${STICKER_SIDE}`, found: `${header.width}x${header.height}` },
+    };
   }
   const max = header.animated ? STICKER_ANIMATED_MAX_BYTES : STICKER_STATIC_MAX_BYTES;
   if (size > max) {
     const what = header.animated ? 'An animated sticker' : 'A static sticker';
-    throw new StickerRefusedError(`${what} may be at most ${max} bytes (${max / 1000} KB); this one has ${size}: compress it`, {
-      limit: max,
-      found: size,
-      animated: header.animated,
-    });
+    return {
+      message: `${what} may be at most ${max} bytes (${max / 1000} KB); this one has ${size}: compress it`,
+      details: { limit: max, found: size, animated: header.animated },
+    };
   }
+  return undefined;
 }

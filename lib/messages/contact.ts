@@ -1,6 +1,7 @@
 import * as z from '../platform/schema';
 import { freeFormFields } from '../outbound/send';
 import type { ContactCard } from '../outbound/message';
+import { omniContact } from '../outbound/transports/omni';
 import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './text';
 
 export const CONTACT_TAG = 'sendWhatsAppContactMessage';
@@ -165,7 +166,10 @@ const asCards = (contacts: ContactSend['contacts']): ContactCard[] => contacts;
 
 /** `POST /imchannel/sendWhatsAppContactMessage`: one or more contact cards. */
 export const makeSendContactHandler = (deps: SendMessageDeps) =>
-  makeSimpleSendHandler(deps, contactSendSchema, 'contact', (body) => ({ kind: 'contact', contacts: asCards(body.contacts) }));
+  makeSimpleSendHandler(deps, contactSendSchema, 'contact', omniContact, (body) => ({
+    kind: 'contact',
+    contacts: asCards(body.contacts),
+  }));
 
 /** Production wiring, once per cold start. */
 export function startSendContact() {

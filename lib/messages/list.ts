@@ -100,7 +100,7 @@ export function listMessage(body: ListSend): MessageOf<'list'> {
 
 /** `POST /imchannel/sendWhatsAppListMessage`: a menu of rows behind one button; only the WhatsApp API carries it. */
 export const makeSendListHandler = (deps: SendMessageDeps) =>
-  makeSimpleSendHandler(deps, listSendSchema, 'list', listMessage, checkList);
+  makeSimpleSendHandler(deps, listSendSchema, 'list', undefined, listMessage, checkList);
 
 /** Production wiring, once per cold start. */
 export function startSendList() {

@@ -1,6 +1,7 @@
 import * as z from '../platform/schema';
 import { freeFormFields } from '../outbound/send';
 import type { MessageOf } from '../outbound/message';
+import { omniLocation } from '../outbound/transports/omni';
 import { makeSimpleSendHandler, startSendRoute, type SendMessageDeps } from './text';
 
 export const LOCATION_TAG = 'sendWhatsAppLocationMessage';
@@ -45,7 +46,7 @@ export const locationMessage = (body: LocationSend): MessageOf<'location'> => ({
 
 /** `POST /imchannel/sendWhatsAppLocationMessage` a pin on the map, with an optional name and address. */
 export const makeSendLocationHandler = (deps: SendMessageDeps) =>
-  makeSimpleSendHandler(deps, locationSendSchema, 'location', locationMessage);
+  makeSimpleSendHandler(deps, locationSendSchema, 'location', omniLocation, locationMessage);
 
 /** Production wiring, once per cold start. */
 export function startSendLocation() {

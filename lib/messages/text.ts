@@ -21,6 +21,8 @@ import {
   type OutboundDeps,
   type SendCommon,
 } from '../outbound/send';
+import type { OmniMapping, RouteMessage } from '../outbound/transports';
+import { omniText } from '../outbound/transports/omni';
 import { createIdempotencyStore } from '../outbound/idempotency';
 import { createConversationReader } from '../outbound/windowGuard';
 import { createRedis } from '../platform/redis';
@@ -45,6 +47,8 @@ export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>, K ext
   deps: SendMessageDeps,
   schema: S,
   kind: K,
+  /** The kind's OMNI mapping (lib/outbound/transports/omni.ts); undefined where OMNI cannot carry it. */
+  toOmni: OmniMapping<K>,
   messageOf: (body: z.infer<S>) => MessageOf<K>,
   /** Rules across fields that the schema cannot say; throws a 400 before anything is claimed or sent. */
   check?: (body: z.infer<S>) => void,
@@ -64,10 +68,10 @@ export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>, K ext
         event,
         body,
         async ({ messageId }) => {
-          const sent = await sendToInfobip(deps, { ...body, messageId }, messageOf(body));
+          const sent = await sendToInfobip(deps, { ...body, messageId }, messageOf(body), toOmni);
           return jsonResponse(200, sentBody(sent));
         },
-        { kind },
+        { sends: { kind, toOmni } as RouteMessage },
       );
     },
   );
@@ -75,7 +79,7 @@ export function makeSimpleSendHandler<S extends z.ZodMiniType<SendCommon>, K ext
 
 /** `POST /imchannel/sendMessage` (CONTRACT section 3): an agent's text to the customer. */
 export const makeSendMessageHandler = (deps: SendMessageDeps) =>
-  makeSimpleSendHandler(deps, sendMessageSchema, 'text', (body) => ({ kind: 'text', text: body.text }));
+  makeSimpleSendHandler(deps, sendMessageSchema, 'text', omniText, (body) => ({ kind: 'text', text: body.text }));
 
 /**
  * Production wiring of a send route that parks nothing (sendMessage, the location and

@@ -90,4 +90,6 @@ export type OutboundMessage =
   | { kind: 'urlButton'; text: string; displayText: string; url: string; header?: InteractiveHeaderOut; footer?: string };
 
 export type MessageKind = OutboundMessage['kind'];
+/** The kinds that are a file at a URL (lib/media/kinds.ts): one media send function each. */
+export type FileKind = 'image' | 'document' | 'audio' | 'video' | 'sticker';
 export type MessageOf<K extends MessageKind> = Extract<OutboundMessage, { kind: K }>;

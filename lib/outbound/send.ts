@@ -4,8 +4,9 @@ import type { InfobipConfig, NotifyUrl } from '../platform/config';
 import { AppError, ValidationError } from '../platform/errors';
 import { TRANSPORTS, type TransportName } from '../platform/config';
 import { infobipSettingsSchema, statusSchema, type InfobipClient, type OmniAccepted } from './infobip';
-import type { MessageKind, OutboundMessage } from './message';
-import { TRANSPORT, routeOf } from './transports';
+import type { MessageKind, MessageOf } from './message';
+import { TRANSPORT, routeOf, type OmniMapping, type RouteMessage } from './transports';
+import { omniText } from './transports/omni';
 import type { TaggedLogger } from '../platform/log';
 import type { HttpEvent, HttpResponse } from '../platform/http';
 import {
@@ -114,14 +115,21 @@ export interface SentMessage extends OmniAccepted {
 /**
  * Sends one message through the API `routeOf` chooses (lib/outbound/transports): the
  * transport builds the request and reads the answer; the runbook's lines, the metrics and
- * Infobip's refusals are the client's, the same for every API.
+ * Infobip's refusals are the client's, the same for every API. `toOmni` is the message
+ * kind's OMNI mapping (lib/outbound/transports/omni.ts), which the route hands over.
  */
-export async function sendToInfobip(deps: OutboundDeps, common: SendCommon, message: OutboundMessage): Promise<SentMessage> {
-  const route = routeOf(common, deps.infobipConfig, message.kind);
+export async function sendToInfobip<K extends MessageKind>(
+  deps: OutboundDeps,
+  common: SendCommon,
+  message: MessageOf<K>,
+  toOmni: OmniMapping<K>,
+): Promise<SentMessage> {
+  const route = routeOf(common, deps.infobipConfig, message.kind, toOmni);
   // The notifyUrl's token is bound to the messageId, so one is chosen here when the caller gave none.
   const messageId = common.messageId ?? (deps.notifyUrl === undefined ? undefined : randomUUID());
   const call = await TRANSPORT[route.transport].call(
     message,
+    toOmni,
     {
       to: common.to,
       businessScoped: isBusinessScopedUserId(common.to),
@@ -167,8 +175,8 @@ export interface SendOnceOptions {
    * send would have left behind goes (an uploaded file's key and object). Must not throw.
    */
   onWindowRefused?: () => Promise<void>;
-  /** What the route sends (default `text`): it decides the transport, and so how an unknown outcome is looked up. */
-  kind?: MessageKind;
+  /** What the route sends (default a text): it decides the transport, and so how an unknown outcome is looked up. */
+  sends?: RouteMessage;
 }
 
 /** What `send` gets: the attempt, and for a `foldsWindowRead` send the read it should carry. */
@@ -191,7 +199,8 @@ export function sendOnce(
   const window = deps.conversationWindow;
   const key = idempotencyKeyOf(event, common.messageId);
   // Chosen (and its settings checked) before anything is claimed or sent.
-  const route = routeOf(common, deps.infobipConfig, options.kind ?? 'text');
+  const sends: RouteMessage = options.sends ?? { kind: 'text', toOmni: omniText };
+  const route = routeOf(common, deps.infobipConfig, sends.kind, sends.toOmni as OmniMapping<MessageKind>);
   const { lookup } = TRANSPORT[route.transport];
   const idempotency = {
     ...deps.idempotency,

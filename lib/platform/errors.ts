@@ -117,6 +117,13 @@ export class ContentMismatchError extends AppError {
   }
 }
 
+/** A file WhatsApp would not show as a sticker (lib/media/sticker.ts): 422 with the limit and what was found. */
+export class StickerRefusedError extends AppError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super(422, 'STICKER_REFUSED', message, details);
+  }
+}
+
 export class InfobipError extends AppError {
   constructor(message: string, upstreamStatus?: number, serviceException?: unknown) {
     super(502, 'INFOBIP_ERROR', message, {

@@ -7,6 +7,7 @@ import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { isInfobipRefusal } from '../outbound/infobip';
 import { routeOf } from '../outbound/transports';
+import { omniTemplateMessage } from '../outbound/transports/omni';
 import { outcomeUnknown } from '../outbound/idempotency';
 import * as z from '../platform/schema';
 import { sendOnce, sendToInfobip, sentBody, sentBodySchema, validate, type OutboundDeps } from '../outbound/send';
@@ -75,7 +76,7 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
           ? undefined
           : checkHeaderFile(file, media, fileLimit, file.kind === 'document' ? HEADER_DOCUMENT_TYPES : undefined);
       // Checked before anything is claimed or parked, so a request that cannot be sent leaves nothing behind.
-      const { settings } = routeOf(body, deps.infobipConfig, 'template');
+      const { settings } = routeOf(body, deps.infobipConfig, 'template', omniTemplateMessage);
       // Without a known business number there is no catalogue to check against: Infobip judges alone.
       const cacheKey = settings.sender === undefined ? undefined : catalogueKey(settings.sender, settings.baseUrl);
 
@@ -98,7 +99,12 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
             attach(parked);
           }
           try {
-            const sent = await sendToInfobip(deps, { ...body, messageId }, templateMessage(body, parked?.mediaUrl));
+            const sent = await sendToInfobip(
+              deps,
+              { ...body, messageId },
+              templateMessage(body, parked?.mediaUrl),
+              omniTemplateMessage,
+            );
             const answer: z.infer<typeof templateSentBodySchema> = { ...sentBody(sent), ...parked };
             return jsonResponse(200, answer);
           } catch (error: unknown) {
@@ -110,7 +116,11 @@ export function makeSendTemplateHandler(deps: TemplateSendDeps) {
           }
         },
         // Never refused by the 24-hour window: a template is how a closed one is reopened.
-        { messageType: 'template', kind: 'template', alsoRead: cacheKey === undefined ? undefined : [cacheKey] },
+        {
+          messageType: 'template',
+          sends: { kind: 'template', toOmni: omniTemplateMessage },
+          alsoRead: cacheKey === undefined ? undefined : [cacheKey],
+        },
       );
     },
   );

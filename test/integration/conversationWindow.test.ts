@@ -16,6 +16,7 @@ import { createMediaStore } from '../../lib/media/store';
 import { createIdempotencyStore } from '../../lib/outbound/idempotency';
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { sendOnce, sendToInfobip, sentBody, type OutboundDeps } from '../../lib/outbound/send';
+import { omniText } from '../../lib/outbound/transports/omni';
 import { makeSendMessageHandler } from '../../lib/messages/text';
 import { createConversationReader } from '../../lib/outbound/windowGuard';
 import type { WindowPolicy } from '../../lib/platform/config';
@@ -266,7 +267,7 @@ describe('CONVERSATION_WINDOW_POLICY=enforce on the sandbox', () => {
         event,
         body,
         async ({ messageId }) =>
-          jsonResponse(200, sentBody(await sendToInfobip(deps, { ...body, messageId }, { kind: 'text', text: 'x' }))),
+          jsonResponse(200, sentBody(await sendToInfobip(deps, { ...body, messageId }, { kind: 'text', text: 'x' }, omniText))),
         { messageType: 'template' },
       );
     });

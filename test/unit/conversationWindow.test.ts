@@ -8,6 +8,7 @@ import { conversationKey, conversationTouches, parseReceivedAt, windowState, WIN
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { makeSendMessageHandler } from '../../lib/messages/text';
 import { sendOnce, sendToInfobip, sentBody, type OutboundDeps } from '../../lib/outbound/send';
+import { omniText } from '../../lib/outbound/transports/omni';
 import type { ConversationWindowDeps } from '../../lib/outbound/windowGuard';
 import { readConversationWindowPolicy, readConversationRecordTtl, type WindowPolicy } from '../../lib/platform/config';
 import { jsonResponse, type HttpEvent } from '../../lib/platform/http';
@@ -276,6 +277,7 @@ describe('a template and the window', () => {
               t.deps,
               { ...body, messageId },
               { kind: 'text', text: 'the template route passes its own whatsApp' },
+              omniText,
             ),
           ),
         ),

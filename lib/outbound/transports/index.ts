@@ -9,12 +9,13 @@ import {
   type infobipSettingsSchema,
 } from '../infobip';
 import type { InfobipLookup } from '../idempotency';
-import type { MessageKind, OutboundMessage } from '../message';
+import type { MessageKind, MessageOf } from '../message';
 import type * as z from '../../platform/schema';
 import type { Envelope } from './envelope';
-import { OMNI_MAPPING, omniCall } from './omni';
+import { omniCall, type OmniMapping } from './omni';
 
 export type { Envelope } from './envelope';
+export type { OmniMapping } from './omni';
 
 /**
  * The seam between what a route sends (lib/outbound/message.ts) and the Infobip API that
@@ -24,14 +25,20 @@ export type { Envelope } from './envelope';
  * (lib/outbound/send.ts, lib/outbound/infobip.ts), the same for every transport.
  */
 export interface Transport {
-  call(message: OutboundMessage, envelope: Envelope, settings: InfobipSettings): Promise<InfobipCall>;
+  /** `toOmni`: the message kind's OMNI mapping, which the route hands over (lib/outbound/transports/omni.ts). */
+  call<K extends MessageKind>(
+    message: MessageOf<K>,
+    toOmni: OmniMapping<K>,
+    envelope: Envelope,
+    settings: InfobipSettings,
+  ): Promise<InfobipCall>;
   /** Whether Infobip has a message it may have taken, or undefined where the API offers no way to ask. */
   lookup?: (client: InfobipClient, settings: InfobipSettings, messageId: string, log: TaggedLogger) => Promise<InfobipLookup>;
 }
 
 export const TRANSPORT: Readonly<Record<TransportName, Transport>> = {
   omni: {
-    call: async (message, envelope, settings) => omniCall(message, envelope, settings),
+    call: async (message, toOmni, envelope, settings) => omniCall(message, toOmni, envelope, settings),
     // OMNI's message logs (`GET /omni/1/logs?messageId=`).
     lookup: (client, settings, messageId, log) => client.findMessage(settings, messageId, log),
   },
@@ -40,9 +47,12 @@ export const TRANSPORT: Readonly<Record<TransportName, Transport>> = {
   // flows): an unknown outcome is settled by a delivery or seen report, else by the grace period.
   // Loaded on its first use: a send function on the OMNI default never parses it at init.
   whatsapp: {
-    call: async (message, envelope, settings) => (await import('./whatsapp')).whatsAppCall(message, envelope, settings),
+    call: async (message, _toOmni, envelope, settings) => (await import('./whatsapp')).whatsAppCall(message, envelope, settings),
   },
 };
+
+/** What a route sends: its kind, and that kind's OMNI mapping (undefined where OMNI cannot carry it). */
+export type RouteMessage = { [K in MessageKind]: { kind: K; toOmni: OmniMapping<K> } }[MessageKind];
 
 export interface Route {
   transport: TransportName;
@@ -57,11 +67,17 @@ type SettingsInput = z.infer<typeof infobipSettingsSchema>;
  * whatever the default, so that nothing the agent asked for is silently dropped. Refused
  * with a 400 before anything is sent when the settings that API needs are missing (the
  * WhatsApp API's business number) or the request insists on OMNI for what OMNI cannot carry.
+ * `toOmni` is the kind's OMNI mapping, undefined for a kind OMNI cannot carry.
  */
-export function routeOf(common: { infobip?: SettingsInput; replyTo?: string }, config: InfobipConfig, kind: MessageKind): Route {
+export function routeOf<K extends MessageKind>(
+  common: { infobip?: SettingsInput; replyTo?: string },
+  config: InfobipConfig,
+  kind: K,
+  toOmni: OmniMapping<K>,
+): Route {
   const requested = common.infobip?.transport;
   const omniCannot =
-    OMNI_MAPPING[kind] === undefined
+    toOmni === undefined
       ? `OMNI cannot send a ${kind}`
       : common.replyTo !== undefined
         ? 'OMNI cannot quote a message (replyTo)'

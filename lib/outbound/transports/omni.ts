@@ -1,6 +1,6 @@
 import * as z from '../../platform/schema';
 import { statusSchema, type InfobipCall, type InfobipSettings } from '../infobip';
-import type { ContactCard, MessageKind, MessageOf, OutboundMessage, TemplateOut } from '../message';
+import type { ContactCard, FileKind, MessageKind, MessageOf, TemplateOut } from '../message';
 import type { Envelope } from './envelope';
 
 /**
@@ -97,23 +97,62 @@ export function omniTemplate(template: TemplateOut): OmniWhatsApp {
   return { ...named, mediaTemplateData: media, language: template.language };
 }
 
-/** Every message kind, and OMNI's `whatsApp` for it; `undefined` where OMNI has no field for the kind. */
-export const OMNI_MAPPING: { readonly [K in MessageKind]: ((message: MessageOf<K>) => OmniWhatsApp) | undefined } = {
-  text: (m) => ({ text: m.text }),
-  image: (m) => ({ text: captioned(m.caption, m.fileName), imageUrl: m.url }),
-  document: (m) => ({ text: captioned(m.caption, m.fileName), fileUrl: m.url }),
-  // WhatsApp shows no caption under a voice note, and Infobip rejects `text` with audioUrl.
-  audio: (m) => ({ audioUrl: m.url }),
-  video: (m) => ({ text: captioned(m.caption, m.fileName), videoUrl: m.url }),
+/** OMNI's `whatsApp` for a message of kind K; undefined where OMNI has no field for the kind. */
+export type OmniMapping<K extends MessageKind> = ((message: MessageOf<K>) => OmniWhatsApp) | undefined;
+
+/*
+ * Each kind's mapping is a declaration of its own, and a route hands its kind's to the send
+ * path (lib/outbound/send.ts): a function then carries only its own route's mapping, where a
+ * table looked up by kind at run time would put every kind's (a template's above all) into
+ * every send function.
+ */
+export const omniText = (m: MessageOf<'text'>): OmniWhatsApp => ({ text: m.text });
+export const omniLocation = (m: MessageOf<'location'>): OmniWhatsApp => ({
+  latitude: m.latitude,
+  longitude: m.longitude,
+  ...(m.name === undefined ? {} : { locationName: m.name }),
+  ...(m.address === undefined ? {} : { address: m.address }),
+});
+export const omniContact = (m: MessageOf<'contact'>): OmniWhatsApp => ({ contacts: m.contacts });
+export const omniTemplateMessage = (m: MessageOf<'template'>): OmniWhatsApp => omniTemplate(m.template);
+
+export const omniImage = (m: MessageOf<'image'>): OmniWhatsApp => ({ text: captioned(m.caption, m.fileName), imageUrl: m.url });
+export const omniDocument = (m: MessageOf<'document'>): OmniWhatsApp => ({
+  text: captioned(m.caption, m.fileName),
+  fileUrl: m.url,
+});
+// WhatsApp shows no caption under a voice note, and Infobip rejects `text` with audioUrl.
+export const omniAudio = (m: MessageOf<'audio'>): OmniWhatsApp => ({ audioUrl: m.url });
+export const omniVideo = (m: MessageOf<'video'>): OmniWhatsApp => ({ text: captioned(m.caption, m.fileName), videoUrl: m.url });
+
+/** The file kinds, one send function each; only the WhatsApp API carries a sticker. */
+const OMNI_FILES: { readonly [K in FileKind]: OmniMapping<K> } = {
+  image: omniImage,
+  document: omniDocument,
+  audio: omniAudio,
+  video: omniVideo,
   sticker: undefined,
-  location: (m) => ({
-    latitude: m.latitude,
-    longitude: m.longitude,
-    ...(m.name === undefined ? {} : { locationName: m.name }),
-    ...(m.address === undefined ? {} : { address: m.address }),
-  }),
-  contact: (m) => ({ contacts: m.contacts }),
-  template: (m) => omniTemplate(m.template),
+};
+
+/** A file kind's OMNI mapping, for the media routes, which know their kind only when they are wired. */
+export const omniFileOf = (kind: FileKind) => OMNI_FILES[kind] as OmniMapping<FileKind>;
+
+/**
+ * Every message kind, and OMNI's `whatsApp` for it; `undefined` where OMNI has no field for
+ * the kind. Typed over `MessageKind`, so a kind added to lib/outbound/message.ts fails `tsc`
+ * here until it has its entry; the routes take their kind's entry from the declarations above.
+ * Only identifiers in both tables (a spread would keep this one in every bundle).
+ */
+export const OMNI_MAPPING: { readonly [K in MessageKind]: OmniMapping<K> } = {
+  text: omniText,
+  image: omniImage,
+  document: omniDocument,
+  audio: omniAudio,
+  video: omniVideo,
+  sticker: undefined,
+  location: omniLocation,
+  contact: omniContact,
+  template: omniTemplateMessage,
   // OMNI's WhatsAppData has no interactive message.
   buttons: undefined,
   list: undefined,
@@ -133,15 +172,15 @@ const omniResponseSchema = z.object({
     .check(z.minLength(1)),
 });
 
-export function omniWhatsAppOf(message: OutboundMessage): OmniWhatsApp | undefined {
-  const map = OMNI_MAPPING[message.kind] as ((m: OutboundMessage) => OmniWhatsApp) | undefined;
-  return map?.(message);
-}
-
-/** The OMNI request of CONTRACT section 3, in the runbook's field order. */
-export function omniCall(message: OutboundMessage, envelope: Envelope, settings: InfobipSettings): InfobipCall {
-  const whatsApp = omniWhatsAppOf(message);
-  if (whatsApp === undefined) throw new Error(`OMNI cannot carry a ${message.kind} message`);
+/** The OMNI request of CONTRACT section 3, in the runbook's field order; `toOmni` is the message kind's mapping. */
+export function omniCall<K extends MessageKind>(
+  message: MessageOf<K>,
+  toOmni: OmniMapping<K>,
+  envelope: Envelope,
+  settings: InfobipSettings,
+): InfobipCall {
+  if (toOmni === undefined) throw new Error(`OMNI cannot carry a ${message.kind} message`);
+  const whatsApp = toOmni(message);
   const destination: OmniRequest['destinations'][number] = {
     to: envelope.businessScoped ? { whatsAppUserId: envelope.to } : { phoneNumber: envelope.to },
   };
