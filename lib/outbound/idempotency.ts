@@ -16,7 +16,8 @@ import { LAST_MESSAGE_MEMBER, type WindowRecord } from '../conversation/window';
  * - a request refused before anything was sent releases the key;
  * - when the outcome is unknown (Infobip did not answer in time, or the connection broke
  *   after the request went out, or the function died), a retry first resolves it: a
- *   delivery or seen report for the destination `messageId` proves the message exists; else
+ *   delivery or seen report for the destination `messageId`, in the send's own Infobip
+ *   account (ids are unique only within one), proves the message exists; else
  *   Infobip's message logs are asked (`GET /omni/1/logs?messageId=`); only once Infobip has
  *   not had it for the grace period is it sent again, with the same `messageId`.
  */
