@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import { redisKeys } from '../platform/redis';
+import { accountKeys } from '../platform/redis';
 import { LAST_MESSAGE_MEMBER, type ConversationTouch } from '../conversation/window';
 
 /**
@@ -17,10 +17,12 @@ export type ClaimOutcome =
   /** Another request holds the claim right now; its outcome is not known yet. */
   | 'inFlight';
 
-/** One webhook result: the ctlive event kind and Infobip's messageId. */
+/** One webhook result: the ctlive event kind and Infobip's messageId, unique within its account. */
 export interface DedupeKey {
   kind: string;
   messageId: string;
+  /** The Infobip account the result came from (lib/platform/account.ts); undefined: the deployment's own. */
+  account?: string;
 }
 
 /**
@@ -56,6 +58,8 @@ export interface ReportSeen {
   event: 'delivery' | 'seen';
   messageId: string;
   status?: unknown;
+  /** As in DedupeKey: the mark settles only this account's message. */
+  account?: string;
 }
 
 export interface DedupeOptions {
@@ -84,7 +88,7 @@ export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe 
   const claimTtl = options.claimTtlSeconds ?? 60;
   const doneTtl = options.doneTtlSeconds ?? 24 * 60 * 60;
   const conversationTtl = options.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS;
-  const keyOf = ({ kind, messageId }: DedupeKey) => redisKeys.webhookEvent(kind, messageId);
+  const keyOf = ({ kind, messageId, account }: DedupeKey) => accountKeys(account).webhookEvent(kind, messageId);
   return {
     async claim(keys, owner, conversations = []) {
       if (keys.length === 0) return [];
@@ -116,8 +120,8 @@ export function createDedupe(redis: Redis, options: DedupeOptions = {}): Dedupe 
       if (done.length + released.length === 0) return;
       const pipeline = redis.pipeline();
       for (const key of done) pipeline.set(keyOf(key), DONE, { ex: doneTtl });
-      for (const { event, messageId, status } of reports) {
-        pipeline.set(redisKeys.reported(messageId), JSON.stringify({ event, status }), { ex: doneTtl });
+      for (const { event, messageId, status, account } of reports) {
+        pipeline.set(accountKeys(account).reported(messageId), JSON.stringify({ event, status }), { ex: doneTtl });
       }
       if (released.length > 0) pipeline.del(...released.map(keyOf));
       await pipeline.exec();

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { checkBinding, checkWebhookAuth, type MessageBinding } from '../platform/auth';
+import { ACCOUNT_PARAMETER, requestAccount, type Accounts } from '../platform/account';
 import {
   CTLIVE_DEFAULT_CONCURRENCY,
   readConversationRecordTtl,
   readCtliveConcurrency,
+  readAccounts,
   readCtliveTarget,
   readRouteWebhookAuth,
   type WebhookAuthConfig,
@@ -69,12 +71,17 @@ export interface WebhookDeps {
   concurrency?: number;
   /** Customers' files: IMChannel's links in the event, and their copies asked for (onMessage, when files are copied). */
   inboundMedia?: InboundMediaStep;
+  /**
+   * The Infobip accounts the URL's `?account=` may name (lib/platform/account.ts). Without
+   * it only the deployment's own account is known, and a URL naming another is a 400.
+   */
+  accounts?: Accounts;
 }
 
 /** What onMessage does for the files in a message (lib/inboundMedia/step.ts builds it). */
 export interface InboundMediaStep {
-  /** The event with IMChannel's links in its media, and the copies it needs noted. */
-  annotate(event: CtliveEvent): CtliveEvent;
+  /** The event with IMChannel's links in its media, and the copies it needs noted; `account`: the message's Infobip account. */
+  annotate(event: CtliveEvent, account: string | undefined): CtliveEvent;
   /** Before the event is forwarded: its files' copies are asked for, or this throws and the forward fails. */
   beforeForward(event: CtliveEvent): Promise<void>;
 }
@@ -89,6 +96,9 @@ class WebhookRetryError extends AppError {
 }
 
 type Outcome = 'forwarded' | 'duplicate' | 'inFlight' | 'redisFailed' | 'forwardFailed' | 'notTried' | 'outOfTime';
+
+/** A webhook built without `accounts` knows only the deployment's own account. */
+const NO_OTHER_ACCOUNTS: Accounts = { allowedHosts: [] };
 
 /** Kept back from the function's time for the closing Redis round trip and the answer. */
 const SETTLE_RESERVE_MS = REDIS_MAX_CALL_MS + 500;
@@ -133,6 +143,7 @@ function webhookDeps(
     forwarder: createForwarder(readCtliveTarget()),
     concurrency: readCtliveConcurrency(),
     inboundMedia: inboundMedia(),
+    accounts: readAccounts(),
   };
 }
 
@@ -162,18 +173,21 @@ function makeWebhookHandler(
       // A notifyUrl's token vouches for its own message's reports and nothing else.
       const binding = bindings.get(event);
       if (binding !== undefined) checkBinding(binding, reportIdsOf(body, toEvent));
+      // Infobip's ids are unique only within an account: every key this request writes names its own.
+      const account = requestAccount(event.queryStringParameters?.[ACCOUNT_PARAMETER], deps.accounts ?? NO_OTHER_ACCOUNTS);
       // The runbook's first stop: logged before parsing, so even a body we reject is on
       // record; in parts when it is too long for one CloudWatch event (receivedLines.ts).
       for (const line of receivedLines(body, receivedLine)) log.info(line);
       const parsed = webhookEvents(parseJson(body), toEvent);
       const { notForwarded: acknowledged } = parsed;
-      const events = deps.inboundMedia === undefined ? parsed.events : parsed.events.map(deps.inboundMedia.annotate);
+      const { inboundMedia } = deps;
+      const events = inboundMedia === undefined ? parsed.events : parsed.events.map((e) => inboundMedia.annotate(e, account));
       if (events.length > WEBHOOK_MAX_RESULTS) throw new TooManyResultsError(events.length);
       for (const line of acknowledged) log.info(line);
       const ignored = acknowledged.length > 0 ? { ignored: acknowledged.length } : {};
       if (events.length === 0) return jsonResponse(200, { forwarded: 0, duplicates: 0, ...ignored });
 
-      const outcomes = await deliverOnce(deps, events, () => context.getRemainingTimeInMillis());
+      const outcomes = await deliverOnce(deps, events, account, () => context.getRemainingTimeInMillis());
 
       const forwarded = outcomes.filter((o) => o === 'forwarded').length;
       const duplicates = outcomes.filter((o) => o === 'duplicate').length;
@@ -254,6 +268,7 @@ export function conversationOf(event: CtliveEvent): string {
 async function deliverOnce(
   { log, dedupe, forwarder, inboundMedia, concurrency = CTLIVE_DEFAULT_CONCURRENCY }: WebhookDeps,
   events: CtliveEvent[],
+  account: string | undefined,
   remainingMs: () => number,
 ): Promise<Outcome[]> {
   log.metrics.count('ResultsReceived', {}, events.length);
@@ -268,7 +283,8 @@ async function deliverOnce(
   const distinct = [...firstIndex.values()].map((i) => events[i] as CtliveEvent);
 
   const owner = randomUUID();
-  const keys = distinct.map(({ event, messageId }) => ({ kind: event, messageId }));
+  const asKey = ({ event, messageId }: CtliveEvent) => ({ kind: event, messageId, account });
+  const keys = distinct.map(asKey);
   let claims: ClaimOutcome[];
   try {
     // The customers' messages also record their 24-hour window, in this same round trip.
@@ -370,13 +386,12 @@ async function deliverOnce(
     });
   }
 
-  const asKey = ({ event, messageId }: CtliveEvent) => ({ kind: event, messageId });
   try {
     const reports = done.flatMap((e): ReportSeen[] =>
       e.event === 'delivery'
-        ? [{ event: e.event, messageId: e.messageId, status: boundedStatus(e.status) }]
+        ? [{ event: e.event, messageId: e.messageId, status: boundedStatus(e.status), account }]
         : e.event === 'seen'
-          ? [{ event: e.event, messageId: e.messageId }]
+          ? [{ event: e.event, messageId: e.messageId, account }]
           : [],
     );
     await dedupe.settle(done.map(asKey), released.map(asKey), reports);

@@ -7,7 +7,7 @@ import type { Forwarder } from '../inbound/forwarder';
 import type { ObjectStorage } from '../media/objects';
 import { reasonOf } from '../platform/errors';
 import type { TaggedLogger } from '../platform/log';
-import { redisKeys } from '../platform/redis';
+import { accountKeys } from '../platform/redis';
 import { PermanentCopyFailure, TransientCopyFailure } from './download';
 import type { DownloadLimiter } from './rate';
 import { linksOf, sourceOf, sourceOfId } from './reference';
@@ -126,7 +126,7 @@ export async function copyInboundMedia(request: CopyRequest, deps: CopierDeps): 
       ...(stored.fileName === undefined ? {} : { fileName: stored.fileName }),
     },
   };
-  return (await announce(event, fileKeyOf(request), deps)) ? 'stored' : 'alreadyAnnounced';
+  return (await announce(event, request, deps)) ? 'stored' : 'alreadyAnnounced';
 }
 
 const party = (request: CopyRequest) => ({
@@ -156,7 +156,7 @@ async function announceFailure(request: CopyRequest, failure: PermanentCopyFailu
     reason: failure.reason,
     description: failure.message,
   };
-  return (await announce(event, fileKeyOf(request), deps)) ? 'failed' : 'alreadyAnnounced';
+  return (await announce(event, request, deps)) ? 'failed' : 'alreadyAnnounced';
 }
 
 /** One announcement per file of a message, stored or failed: the claim is on the pair. */
@@ -170,11 +170,11 @@ const fileKeyOf = (request: CopyRequest) =>
  */
 async function announce(
   event: CtliveMediaStoredEvent | CtliveMediaFailedEvent,
-  fileKey: string,
+  request: CopyRequest,
   deps: CopierDeps,
 ): Promise<boolean> {
   const { log, dedupe, forwarder } = deps;
-  const key = { kind: 'media', messageId: fileKey };
+  const key = { kind: 'media', messageId: fileKeyOf(request), account: request.account };
   const [claim] = await dedupe.claim([key], randomUUID());
   if (claim === 'done') {
     log.info(`The ${event.event} event of message [${event.messageId}] was already forwarded, skipped`, {
@@ -184,7 +184,7 @@ async function announce(
   }
   if (claim === 'inFlight') throw new NotYetError(`Another copy is announcing the file of message ${event.messageId}`);
   try {
-    await waitForMessage(event.messageId, deps);
+    await waitForMessage(event.messageId, request.account, deps);
     await forwarder.forward(event);
   } catch (error: unknown) {
     await dedupe.settle([], [key]).catch(() => undefined);
@@ -205,10 +205,11 @@ async function announce(
   return true;
 }
 
-async function waitForMessage(messageId: string, deps: CopierDeps): Promise<void> {
+/** The message's own claim, in its Infobip account: another account's message of the same id is another message. */
+async function waitForMessage(messageId: string, account: string | undefined, deps: CopierDeps): Promise<void> {
   const until = Date.now() + (deps.messageWaitMs ?? 20_000);
   for (;;) {
-    const mark = await deps.redis.get<string>(redisKeys.webhookEvent('message', messageId));
+    const mark = await deps.redis.get<string>(accountKeys(account).webhookEvent('message', messageId));
     if (mark === 'done') return;
     if (mark === null) throw new NotYetError(`The message ${messageId} has not reached ctlive yet`);
     if (Date.now() >= until) throw new NotYetError(`The message ${messageId} is still being forwarded`);

@@ -25,6 +25,7 @@ const copyRequestSchema = z.object({
   sourceUrl: z.string().check(z.minLength(1), z.maxLength(4096)),
   type: z.string().check(z.maxLength(64)),
   messageId: z.string().check(z.minLength(1), z.maxLength(1000)),
+  account: z.optional(z.string().check(z.maxLength(300))),
   from: z.optional(z.string().check(z.maxLength(200))),
   to: z.optional(z.string().check(z.maxLength(200))),
   requestedAt: z.string().check(z.maxLength(64)),

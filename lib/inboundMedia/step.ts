@@ -19,6 +19,8 @@ export interface CopyRequest {
   /** The message part's type (IMAGE, DOCUMENT, AUDIO, VOICE, VIDEO, STICKER, …): it sets the size limit. */
   type: string;
   messageId: string;
+  /** The message's Infobip account (lib/platform/account.ts), whose claim the copy waits for; unset: the deployment's own. */
+  account?: string;
   from?: string;
   to?: string;
   /** When the webhook asked, ISO 8601: the age of the oldest pending copy is measured from it. */
@@ -39,14 +41,14 @@ export function inboundMediaStepFromConfig(): InboundMediaStep | undefined {
 export function createInboundMediaStep(config: InboundMediaConfig, trigger: CopyTrigger): InboundMediaStep {
   const pending = new WeakMap<CtliveEvent, CopyRequest[]>();
   return {
-    annotate(event) {
+    annotate(event, account) {
       if (event.event !== 'message') return event;
       const requests: CopyRequest[] = [];
       const withLinks = (part: CtliveMessagePart): CtliveMessagePart => {
         const sourceUrl = part.media?.url;
         if (sourceUrl === undefined || part.media === undefined) return part;
         const source = sourceOf(sourceUrl, config.allowedHosts);
-        const base = { sourceUrl, type: (part.type ?? 'DOCUMENT').toUpperCase(), ...requestOf(event) };
+        const base = { sourceUrl, type: (part.type ?? 'DOCUMENT').toUpperCase(), ...requestOf(event, account) };
         if (typeof source === 'string') {
           // Not copyable (not Infobip's media path, or a host the key must not go to): the
           // copier says so to ctlive in a mediaFailed event, and ctlive keeps Infobip's URL.
@@ -70,8 +72,9 @@ export function createInboundMediaStep(config: InboundMediaConfig, trigger: Copy
   };
 }
 
-const requestOf = (event: CtliveMessageEvent) => ({
+const requestOf = (event: CtliveMessageEvent, account: string | undefined) => ({
   messageId: event.messageId,
+  ...(account === undefined ? {} : { account }),
   from: event.from,
   to: event.to,
   requestedAt: new Date().toISOString(),

@@ -3,7 +3,7 @@ import type { Redis } from '@upstash/redis';
 import { AppError, BadRequestError, UnavailableError, reasonOf } from '../platform/errors';
 import { jsonResponse, type HttpEvent, type HttpResponse } from '../platform/http';
 import type { TaggedLogger } from '../platform/log';
-import { redisKeys } from '../platform/redis';
+import { accountKeys, redisKeys } from '../platform/redis';
 import { LAST_MESSAGE_MEMBER, type WindowRecord } from '../conversation/window';
 
 /**
@@ -16,7 +16,8 @@ import { LAST_MESSAGE_MEMBER, type WindowRecord } from '../conversation/window';
  * - a request refused before anything was sent releases the key;
  * - when the outcome is unknown (Infobip did not answer in time, or the connection broke
  *   after the request went out, or the function died), a retry first resolves it: a
- *   delivery or seen report for the destination `messageId` proves the message exists; else
+ *   delivery or seen report for the destination `messageId`, in the send's own Infobip
+ *   account (ids are unique only within one), proves the message exists; else
  *   Infobip's message logs are asked (`GET /omni/1/logs?messageId=`); only once Infobip has
  *   not had it for the grace period is it sent again, with the same `messageId`.
  */
@@ -57,12 +58,17 @@ export type ClaimResult = ({ claimed: true } | { claimed: false; held: string | 
 
 export interface IdempotencyStore {
   /**
-   * One round trip: takes the key, or reads what holds it and any report for its messageId.
+   * One round trip: takes the key, or reads what holds it and any report for its messageId
+   * in its Infobip account (`account`, lib/platform/account.ts; undefined: the deployment's own).
    * In the same pipeline: with `windowKey`, the conversation's 24-hour window
    * (lib/conversation/window.ts); with `alsoRead`, further keys the send needs (a template's
    * cached catalogue), handed back in order as `also`. Neither costs a round trip of its own.
    */
-  claim(key: string, record: InFlight, reads?: { windowKey?: string; alsoRead?: readonly string[] }): Promise<ClaimResult>;
+  claim(
+    key: string,
+    record: InFlight,
+    reads?: { windowKey?: string; alsoRead?: readonly string[]; account?: string },
+  ): Promise<ClaimResult>;
   /** Replaces our own value (`held`) by `next`, atomically; false when it no longer holds it. */
   replace(key: string, held: string, next: IdempotencyRecord): Promise<boolean>;
   /** Deletes the key while it still holds our value. */
@@ -83,7 +89,7 @@ export function createIdempotencyStore(redis: Redis, config: IdempotencyConfig):
         .pipeline()
         .set(keyOf(key), value, { nx: true, ex: config.ttlSeconds })
         .get(keyOf(key))
-        .get(redisKeys.reported(record.messageId));
+        .get(accountKeys(reads.account).reported(record.messageId));
       const { windowKey, alsoRead = [] } = reads;
       if (windowKey !== undefined) pipeline.zscore(windowKey, LAST_MESSAGE_MEMBER);
       for (const extra of alsoRead) pipeline.get(extra);
@@ -189,7 +195,15 @@ const SEEN_STATUS = {
  */
 export async function idempotent(
   deps: IdempotentSend,
-  request: { key: string | undefined; body: unknown; messageId: string | undefined; to: string; alsoRead?: readonly string[] },
+  request: {
+    key: string | undefined;
+    body: unknown;
+    messageId: string | undefined;
+    to: string;
+    alsoRead?: readonly string[];
+    /** The send's Infobip account (lib/platform/account.ts): only its reports settle an unknown outcome. */
+    account?: string;
+  },
   send: (attempt: Attempt) => Promise<HttpResponse>,
 ): Promise<HttpResponse> {
   const { key } = request;
@@ -207,7 +221,7 @@ export async function idempotent(
 
   let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
   try {
-    claim = await store.claim(key, mine, { windowKey: deps.windowKey, alsoRead: request.alsoRead });
+    claim = await store.claim(key, mine, { windowKey: deps.windowKey, alsoRead: request.alsoRead, account: request.account });
   } catch (error: unknown) {
     // Never send without the claim: that is how a retry would reach the customer twice.
     log.error('Could not claim the Idempotency-Key in Redis, nothing sent', { messageId, reason: reasonOf(error) });

@@ -2,6 +2,7 @@ import * as z from '../platform/schema';
 import { randomUUID } from 'node:crypto';
 import type { InfobipConfig, NotifyUrl } from '../platform/config';
 import { AppError, ValidationError } from '../platform/errors';
+import { accountScope } from '../platform/account';
 import { TRANSPORTS, type TransportName } from '../platform/config';
 import { infobipSettingsSchema, statusSchema, type InfobipClient, type OmniAccepted } from './infobip';
 import type { MessageKind, MessageOf } from './message';
@@ -135,7 +136,10 @@ export async function sendToInfobip<K extends MessageKind>(
       businessScoped: isBusinessScopedUserId(common.to),
       messageId,
       callbackData: common.callbackData,
-      notifyUrl: deps.notifyUrl !== undefined && messageId !== undefined ? deps.notifyUrl(messageId) : undefined,
+      notifyUrl:
+        deps.notifyUrl !== undefined && messageId !== undefined
+          ? deps.notifyUrl(messageId, accountScope(route.settings.baseUrl, deps.infobipConfig.defaults.baseUrl))
+          : undefined,
       replyTo: common.replyTo,
     },
     route.settings,
@@ -214,7 +218,14 @@ export function sendOnce(
       return { found: false };
     },
   };
-  const request = { key, body: event.jsonBody, messageId: common.messageId, to: common.to, alsoRead: options.alsoRead };
+  const request = {
+    key,
+    body: event.jsonBody,
+    messageId: common.messageId,
+    to: common.to,
+    alsoRead: options.alsoRead,
+    account: accountScope(route.settings.baseUrl, deps.infobipConfig.defaults.baseUrl),
+  };
   // Should the outcome be unknown, the answer a retry resolves it to names the transport too.
   const sendVia = (attempt: SendAttempt) => {
     attempt.attach({ transport: route.transport });

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { URL_TOKEN_PARAMETER, type WebhookAuthConfig } from './config';
 import { BOUND_TOKEN_PATTERN, reportTokenFor } from './reportToken';
 import { UnauthorizedError } from './errors';
+import { ACCOUNT_PARAMETER } from './account';
 
 type Headers = Record<string, string | undefined>;
 
@@ -38,8 +39,9 @@ export type MessageBinding = (messageId: string) => boolean;
  * Infobip's webhook credentials (docs/api.md, "Webhook auth"). Two ways in: the credentials
  * of Infobip's webhook settings or Subscriptions profile (HTTP Basic and/or a static header:
  * each one configured must match), or, on onDeliveryReport (`acceptsBoundToken`), the
- * notifyUrl's token, an HMAC of the message's id (lib/platform/reportToken.ts): then the
- * answer is a `MessageBinding` and only that message's reports get in. The secret itself
+ * notifyUrl's token, an HMAC of the message's id and of the URL's account, if it names one
+ * (lib/platform/reportToken.ts): then the answer is a `MessageBinding` and only that
+ * message's reports get in. The secret itself
  * is taken as the token only where `unboundTokenUntil` allows (onMessage opted in, old
  * notifyUrls after the upgrade). Nothing configured means no check; the config only allows
  * that outside production. Every configured comparison always runs, so timing does not tell
@@ -73,9 +75,11 @@ export function checkWebhookAuth(
     if (headerAuthPassed) return undefined;
     if (unbound && unboundOpen) return undefined;
     if (acceptsBoundToken && BOUND_TOKEN_PATTERN.test(given)) {
+      // The URL's account as written: the token is bound to it, so it cannot be swapped.
+      const account = query?.[ACCOUNT_PARAMETER];
       return (messageId) =>
-        safeEqual(given, reportTokenFor(current, messageId)) ||
-        (previous !== undefined && safeEqual(given, reportTokenFor(previous, messageId)));
+        safeEqual(given, reportTokenFor(current, messageId, account)) ||
+        (previous !== undefined && safeEqual(given, reportTokenFor(previous, messageId, account)));
     }
     failed.push(
       given === ''

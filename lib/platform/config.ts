@@ -1,6 +1,7 @@
 import type { AwsCredentials } from './ssm';
 import { METRICS_NAMESPACE, type MetricsConfig } from './metrics';
 import { reportTokenFor } from './reportToken';
+import { ACCOUNT_PARAMETER, defaultAccountOf, type Accounts } from './account';
 
 /**
  * The one place that reads the environment (docs/ENGINEERING.md habit 3). Each function asks
@@ -277,21 +278,36 @@ function senderNumber(env: Env): string | undefined {
 }
 
 export function readInfobipConfig(env: Env = process.env): InfobipConfig {
-  const baseUrl = nonEmpty(env, 'INFOBIP_BASE_URL');
   return {
     defaults: {
-      baseUrl: baseUrl === undefined ? undefined : httpUrl('INFOBIP_BASE_URL', baseUrl),
+      baseUrl: defaultBaseUrl(env),
       apiKey: nonEmpty(env, 'INFOBIP_API_KEY'),
       scenarioKey: nonEmpty(env, 'INFOBIP_SCENARIO_KEY'),
       sender: senderNumber(env),
     },
-    allowedHosts: (nonEmpty(env, 'INFOBIP_ALLOWED_HOSTS') ?? DEFAULT_ALLOWED_HOSTS)
-      .split(',')
-      .map((host) => host.trim().toLowerCase())
-      .filter(Boolean),
+    allowedHosts: allowedHostsOf(env),
     timeoutMs: positiveInt(env, 'INFOBIP_TIMEOUT_MS', 10_000),
     transport: transportName(env),
   };
+}
+
+const defaultBaseUrl = (env: Env): string | undefined => {
+  const baseUrl = nonEmpty(env, 'INFOBIP_BASE_URL');
+  return baseUrl === undefined ? undefined : httpUrl('INFOBIP_BASE_URL', baseUrl);
+};
+
+const allowedHostsOf = (env: Env): string[] =>
+  (nonEmpty(env, 'INFOBIP_ALLOWED_HOSTS') ?? DEFAULT_ALLOWED_HOSTS)
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+
+/**
+ * The Infobip accounts a webhook request or a copy may name (lib/platform/account.ts): the
+ * deployment's own, INFOBIP_BASE_URL's, and any other on INFOBIP_ALLOWED_HOSTS.
+ */
+export function readAccounts(env: Env = process.env): Accounts {
+  return { defaultAccount: defaultAccountOf(defaultBaseUrl(env)), allowedHosts: allowedHostsOf(env) };
 }
 
 /** INFOBIP_TRANSPORT: `omni` (the default) or `whatsapp`. */
@@ -594,8 +610,12 @@ export function readNotifyUrl(env: Env = process.env): NotifyUrl | undefined {
   return publicUrl === undefined ? undefined : notifyUrlFor(publicUrl, env);
 }
 
-/** A send's `notifyUrl`, made for the messageId it goes out under (its token is bound to it). */
-export type NotifyUrl = (messageId: string) => string;
+/**
+ * A send's `notifyUrl`, made for the messageId it goes out under and, for a message of
+ * another Infobip account than the deployment's own, that account (`?account=`): the token is
+ * bound to both (lib/platform/reportToken.ts).
+ */
+export type NotifyUrl = (messageId: string, account?: string) => string;
 
 /** The same, for a function that already holds its (required) public URL. */
 export function notifyUrlFor(publicUrl: string, env: Env = process.env): NotifyUrl {
@@ -609,7 +629,8 @@ export function notifyUrlFor(publicUrl: string, env: Env = process.env): NotifyU
       () => withoutToken,
     );
   }
-  return (messageId) => `${withoutToken}?${URL_TOKEN_PARAMETER}=${reportTokenFor(token.current, messageId)}`;
+  return (messageId, account) =>
+    `${withoutToken}?${account === undefined ? '' : `${ACCOUNT_PARAMETER}=${account}&`}${URL_TOKEN_PARAMETER}=${reportTokenFor(token.current, messageId, account)}`;
 }
 
 /** How a GET of an S3-backed file is answered (docs/api.md, "Large files"). */

@@ -11,7 +11,11 @@ import { deadline } from './deadline';
 const MAX_ID_IN_KEY = 200;
 const idInKey = (id: string) => (id.length <= MAX_ID_IN_KEY ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`);
 
-/** Key names, in one place (docs/ENGINEERING.md habit 7). */
+/**
+ * Key names, in one place (docs/ENGINEERING.md habit 7). The names that hold an Infobip id
+ * (`webhookEvent`, `reported`, `readMark`) are those of the deployment's own Infobip account;
+ * `accountKeys` gives them for any account.
+ */
 export const redisKeys = {
   media: (id: string) => `IMChannel:MultimediaMessage:${id}`,
   /** The messageId an upload was sent as: an upload carries one message. */
@@ -32,6 +36,24 @@ export const redisKeys = {
   /** How many times the copy of one message's file has run (lib/inboundMedia/copy.ts). */
   inboundCopyRuns: (fileKey: string) => `IMChannel:InboundCopyRuns:${idInKey(fileKey)}`,
 };
+
+/**
+ * The keys an Infobip id goes into, for one Infobip account (lib/platform/account.ts):
+ * Infobip's ids are unique only within an account. The default account (`undefined`) keeps
+ * the names above, so what Redis held before accounts were named stays where it was read;
+ * any other account's are `IMChannel:Account:<host>/<the same name without IMChannel:>`. No
+ * other key starts so, and a host holds no `/`, so no two accounts' names can meet. (The
+ * template cache names its account already: `templates`.)
+ */
+export function accountKeys(account: string | undefined) {
+  const scoped = (key: string) =>
+    account === undefined ? key : `IMChannel:Account:${account}/${key.slice('IMChannel:'.length)}`;
+  return {
+    webhookEvent: (kind: string, messageId: string) => scoped(redisKeys.webhookEvent(kind, messageId)),
+    reported: (messageId: string) => scoped(redisKeys.reported(messageId)),
+    readMark: (businessNumber: string, messageId: string) => scoped(redisKeys.readMark(businessNumber, messageId)),
+  };
+}
 
 /** Past this a Redis call is treated as Redis being down: the caller answers 503. */
 const REDIS_TIMEOUT_MS = 3_000;

@@ -5,7 +5,8 @@ import { readCtliveApiToken, readInfobipConfig, type InfobipConfig } from '../pl
 import { UnavailableError, reasonOf } from '../platform/errors';
 import { httpStack, jsonResponse } from '../platform/http';
 import type { TaggedLogger } from '../platform/log';
-import { createRedis, redisKeys } from '../platform/redis';
+import { accountKeys, createRedis } from '../platform/redis';
+import { accountScope } from '../platform/account';
 import { startFunction } from '../platform/runtime';
 import { SEND_SECRETS } from '../platform/secrets';
 import { createInfobipClient, infobipSettingsSchema, resolveSettings, type InfobipClient } from '../outbound/infobip';
@@ -97,7 +98,9 @@ export function makeMarkAsReadHandler(deps: MarkAsReadDeps) {
       const body = validate(markAsReadSchema, event.jsonBody);
       const settings = resolveSettings(body.infobip, deps.infobipConfig, 'whatsapp');
       const sender = settings.sender as string;
-      const key = redisKeys.readMark(sender, body.messageId);
+      // The customer's message id is unique only within its Infobip account.
+      const account = accountScope(settings.baseUrl, deps.infobipConfig.defaults.baseUrl);
+      const key = accountKeys(account).readMark(sender, body.messageId);
       if (!(await takeMark(deps, key, body.messageId))) {
         log.info(`Message [${body.messageId}] was marked as read already: Infobip not called again`, {
           messageId: body.messageId,

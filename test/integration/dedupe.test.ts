@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
 import { createDedupe, type DedupeKey } from '../../lib/inbound/dedupe';
-import { createRedis, redisKeys } from '../../lib/platform/redis';
+import { accountKeys, createRedis, redisKeys } from '../../lib/platform/redis';
 import { startUpstashProxy, type UpstashProxy } from '../../tools/upstashProxy';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -55,6 +55,26 @@ describe('createDedupe on a real Redis', () => {
     expect(await d.claim([key], 'owner-1')).toEqual(['done']);
     expect(await d.claim([key], 'owner-2')).toEqual(['done']);
     expect(await direct.ttl(redisKeys.webhookEvent(key.kind, key.messageId))).toBeGreaterThan(86_000);
+  });
+
+  it('the same messageId in two Infobip accounts is two results: claimed, done and reported apart', async () => {
+    const d = dedupe();
+    const messageId = `m-${randomUUID()}`;
+    const other = 'yyyy.api.infobip.com';
+    const own = keyOf(messageId);
+    const theirs: DedupeKey = { kind: 'message', messageId, account: other };
+    used.push(accountKeys(other).webhookEvent('message', messageId), accountKeys(other).reported(messageId));
+    used.push(redisKeys.reported(messageId));
+
+    expect(await d.claim([own], 'owner-1')).toEqual(['claimed']);
+    await d.settle([own], []);
+    expect(await d.claim([theirs], 'owner-2')).toEqual(['claimed']);
+    await d.settle([theirs], [], [{ event: 'seen', messageId, account: other }]);
+
+    expect(await d.claim([own, theirs], 'owner-3')).toEqual(['done', 'done']);
+    expect(await direct.get(accountKeys(other).webhookEvent('message', messageId))).toBe('done');
+    expect(await direct.get(accountKeys(other).reported(messageId))).toBe('{"event":"seen"}');
+    expect(await direct.exists(redisKeys.reported(messageId))).toBe(0);
   });
 
   it('abandon removes only the claims its owner still holds', async () => {

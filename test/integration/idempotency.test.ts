@@ -12,7 +12,7 @@ import { createIdempotencyStore, messageIdFor } from '../../lib/outbound/idempot
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { makeSendMessageHandler } from '../../lib/messages/text';
 import { createLogger } from '../../lib/platform/log';
-import { createRedis } from '../../lib/platform/redis';
+import { accountKeys, createRedis } from '../../lib/platform/redis';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
 import { startUpstashProxy, type UpstashProxy } from '../../tools/upstashProxy';
 import { fakeForwarder } from '../support/inboundFakes';
@@ -139,6 +139,36 @@ describe('idempotent sendMessage on a real Redis and the sandbox', () => {
     expect(retry).toMatchObject({ status: 200, body: { messageId: messageIdFor(key), status } });
     expect(logLookups()).toBe(0);
     expect(omniCalls()).toBe(1);
+  });
+
+  it("a report of another Infobip account for the same messageId settles nothing: the own account's report does", async () => {
+    const send = sender();
+    const key = `k-${randomUUID()}`;
+    sandbox.failNext({ delayMs: TIMEOUT_MS * 5 });
+    expect((await send(text('two accounts'), key)).status).toBe(504);
+    const other = 'yyyy.api.infobip.com';
+    const onDeliveryReport = makeOnDeliveryReportHandler({
+      log: createLogger('onDeliveryReport', { format: 'text', level: 'INFO', sink }),
+      auth: {},
+      dedupe: createDedupe(redis()),
+      forwarder: fakeForwarder(),
+      accounts: { defaultAccount: new URL(sandbox.url).host, allowedHosts: ['*.api.infobip.com', '127.0.0.1'] },
+    });
+    const messageId = messageIdFor(key);
+    const report = { results: [{ messageId, to: '39123456789', status: { groupName: 'DELIVERED' }, doneAt: 'now' }] };
+    const post = async (query?: Record<string, string>) =>
+      (await onDeliveryReport(apiEvent({ body: report, query }), lambdaContext('onDeliveryReport'))).statusCode;
+
+    expect(await post({ account: other })).toBe(200);
+    const unsettled = await send(text('two accounts'), key);
+    expect(await post()).toBe(200);
+    const settled = await send(text('two accounts'), key);
+
+    expect(await direct.get(accountKeys(other).reported(messageId))).toContain('DELIVERED');
+    expect(unsettled).toMatchObject({ status: 409, body: { error: { code: 'OUTCOME_UNKNOWN' } } });
+    expect(settled).toMatchObject({ status: 200, body: { messageId, status: { groupName: 'DELIVERED' } } });
+    expect(omniCalls()).toBe(1);
+    await direct.del(accountKeys(other).reported(messageId), accountKeys(other).webhookEvent('delivery', messageId));
   });
 
   it("a call that never reached Infobip's logs is answered 409 until the grace period is over, then sent once", async () => {

@@ -17,7 +17,7 @@ import { notifyUrlFor, type WebhookAuthConfig } from '../../lib/platform/config'
 import { MEDIA_KIND_NAMES } from '../../lib/media/kinds';
 import { CONTACT_TAG, makeSendContactHandler } from '../../lib/messages/contact';
 import { LOCATION_TAG, makeSendLocationHandler } from '../../lib/messages/location';
-import { redisKeys } from '../../lib/platform/redis';
+import { accountKeys, redisKeys } from '../../lib/platform/redis';
 import { TAKE_SCRIPT } from '../../lib/media/store';
 import { startLambdaHttp, type LambdaHttp } from '../support/lambdaHttp';
 import { sampleFile } from '../support/sampleFile';
@@ -932,6 +932,98 @@ describe("one notifyUrl token opens neither onMessage nor another message's repo
       expect(stack.sink.received).toEqual([
         expect.objectContaining({ messageId: old }),
         expect.objectContaining({ messageId: legacy }),
+      ]);
+    }),
+  );
+});
+
+describe("a report of one Infobip account cannot settle another account's message", () => {
+  const SECRET = `attack-account-secret-${randomUUID().replace(/-/g, '')}`;
+  /** Another Infobip account this deployment also sends for; message ids are unique only within an account. */
+  const OTHER = 'yyyy.api.infobip.com';
+  const auth = (): WebhookAuthConfig => ({
+    basic: { username: WEBHOOK_USER, password: stack.secrets.webhookPassword },
+    token: { current: SECRET },
+  });
+  const own = () => new URL(stack.sandbox.url).host;
+  const accounts = () => ({ defaultAccount: own(), allowedHosts: ['*.api.infobip.com', '127.0.0.1'] });
+  const notifyUrl = (messageId: string, account?: string) =>
+    Object.fromEntries(
+      new URL(notifyUrlFor('https://imchannel.example/imchannel', { INFOBIP_REPORT_TOKEN: SECRET })(messageId, account))
+        .searchParams,
+    );
+  const reportOf = (messageId: string) => ({
+    results: [{ messageId, to: '39123456789', status: { groupName: 'DELIVERED', name: 'DELIVERED_TO_HANDSET' }, doneAt: 'now' }],
+  });
+  /** Infobip takes the send and never answers (an unknown outcome); its logs do not have the message yet. */
+  const takesAndHangs = (async (url: string | URL, init?: RequestInit) => {
+    if (String(url).includes('/omni/1/logs')) return Response.json({ results: [] });
+    return new Promise<Response>((_resolve, reject) =>
+      init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+    );
+  }) as typeof fetch;
+
+  it(
+    "another account's reports of the same messageId (its notifyUrl, its subscription) leave the unknown outcome unknown; the token with its account dropped or swapped is a 401; the own account's report settles it",
+    figures.track(async () => {
+      const id = `attack-account-${randomUUID()}`;
+      const sendMessage = stack.sendMessageWith({ fetch: takesAndHangs });
+      const body = { to: '39123456789', text: 'Your ticket is closed', messageId: id };
+      expect((await stack.call(sendMessage, { body, headers: ctlive() })).status).toBe(504);
+      const { onDeliveryReport } = stack.webhooks({ auth: auth(), accounts: accounts() });
+      stack.sink.reset();
+
+      const otherUrl = notifyUrl(id, OTHER);
+      const byOtherUrl = await stack.call(onDeliveryReport, { body: reportOf(id), query: otherUrl });
+      const dropped = await stack.call(onDeliveryReport, { body: reportOf(id), query: { token: otherUrl.token as string } });
+      const swapped = await stack.call(onDeliveryReport, { body: reportOf(id), query: { ...otherUrl, account: own() } });
+      const bySubscription = await stack.call(onDeliveryReport, {
+        body: reportOf(id),
+        headers: basic(WEBHOOK_USER, stack.secrets.webhookPassword),
+        query: { account: OTHER },
+      });
+      const retry = await stack.call(sendMessage, { body, headers: ctlive() });
+
+      expect([byOtherUrl.status, dropped.status, swapped.status, bySubscription.status]).toEqual([200, 401, 401, 200]);
+      expect(await stack.direct.exists(redisKeys.reported(id))).toBe(0);
+      expect(await stack.direct.exists(accountKeys(OTHER).reported(id))).toBe(1);
+      expect(retry.status).toBe(409);
+      expect(retry.json.error).toMatchObject({ code: 'OUTCOME_UNKNOWN' });
+      // ctlive heard of the other account's message once, as that account's report.
+      expect(stack.sink.received).toEqual([expect.objectContaining({ event: 'delivery', messageId: id })]);
+
+      const ownReport = await stack.call(onDeliveryReport, { body: reportOf(id), query: notifyUrl(id) });
+      const settled = await stack.call(sendMessage, { body, headers: ctlive() });
+
+      expect(ownReport.json).toEqual({ forwarded: 1, duplicates: 0 });
+      expect(settled.status).toBe(200);
+      expect(settled.json).toMatchObject({ messageId: id, status: { groupName: 'DELIVERED' } });
+    }),
+  );
+
+  it(
+    "a customer message of another account is no duplicate of the own account's message with the same id",
+    figures.track(async () => {
+      const id = `wamid.ACCOUNT${randomUUID()}`;
+      const { onMessage } = stack.webhooks({ accounts: accounts() });
+      const message = {
+        results: [{ messageId: id, from: '39123456789', to: '44123456789', message: { type: 'TEXT', text: 'hi' } }],
+      };
+      const headers = basic(WEBHOOK_USER, stack.secrets.webhookPassword);
+      stack.sink.reset();
+
+      const first = await stack.call(onMessage, { body: message, headers });
+      const other = await stack.call(onMessage, { body: message, headers, query: { account: OTHER } });
+      const forged = await stack.call(onMessage, { body: message, headers, query: { account: 'evil.example.com' } });
+
+      expect([first.json, other.json]).toEqual([
+        { forwarded: 1, duplicates: 0 },
+        { forwarded: 1, duplicates: 0 },
+      ]);
+      expect(forged.status).toBe(400);
+      expect(stack.sink.received).toEqual([
+        expect.objectContaining({ messageId: id }),
+        expect.objectContaining({ messageId: id }),
       ]);
     }),
   );

@@ -1,9 +1,10 @@
 import type { IdempotencyStore } from '../../lib/outbound/idempotency';
+import { accountKeys } from '../../lib/platform/redis';
 
 /**
  * The idempotency store over a Map, for unit tests that have no Redis: the same answers as
  * the real one (lib/outbound/idempotency.ts), which the integration tests run on Redis.
- * `reported` stands for the marks onDeliveryReport leaves.
+ * `reported` stands for the marks onDeliveryReport leaves, by their Redis key names.
  */
 export function memoryIdempotency(config = { ttlSeconds: 86_400, lookupGraceSeconds: 600 }) {
   const values = new Map<string, string>();
@@ -14,7 +15,7 @@ export function memoryIdempotency(config = { ttlSeconds: 86_400, lookupGraceSeco
   const others = new Map<string, string>();
   const store: IdempotencyStore = {
     async claim(key, record, reads = {}) {
-      const { windowKey, alsoRead = [] } = reads;
+      const { windowKey, alsoRead = [], account } = reads;
       const value = JSON.stringify(record);
       if (!values.has(key)) values.set(key, value);
       const held = values.get(key) ?? null;
@@ -25,7 +26,7 @@ export function memoryIdempotency(config = { ttlSeconds: 86_400, lookupGraceSeco
       };
       return held === value
         ? { claimed: true, ...read }
-        : { claimed: false, held, report: reported.get(record.messageId) ?? null, ...read };
+        : { claimed: false, held, report: reported.get(accountKeys(account).reported(record.messageId)) ?? null, ...read };
     },
     async replace(key, held, next) {
       if (values.get(key) !== held) return false;

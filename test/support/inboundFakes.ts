@@ -1,6 +1,6 @@
 import type { WebhookAuthConfig } from '../../lib/platform/config';
 import type { CtliveEvent } from '../../lib/inbound/events';
-import type { ClaimOutcome, Dedupe, DedupeKey } from '../../lib/inbound/dedupe';
+import type { ClaimOutcome, Dedupe, DedupeKey, ReportSeen } from '../../lib/inbound/dedupe';
 import { ForwardError, type Forwarder } from '../../lib/inbound/forwarder';
 import { createLogger } from '../../lib/platform/log';
 import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../lib/inbound/webhook';
@@ -9,27 +9,36 @@ import { apiEvent, captureLines, lambdaContext } from './lambda';
 /** Fakes for the webhook unit tests: Redis semantics in memory, a ctlive that can be told to fail. */
 
 export const PASSWORD = 'webhook-password-123456';
+/** The webhooks' Infobip accounts: the deployment's own, and any other on the allowlist. */
+export const ACCOUNTS = { defaultAccount: 'xxxx.api.infobip.com', allowedHosts: ['*.api.infobip.com'] };
 export const BASIC = { authorization: `Basic ${Buffer.from(`infobip:${PASSWORD}`).toString('base64')}` };
 
 /** Redis semantics of lib/inbound/dedupe.ts, in memory; `down` makes every call throw like an unreachable Redis. */
 export function memoryDedupe() {
   const state = new Map<string, 'claimed' | 'done'>();
   const calls: string[] = [];
+  /** The report marks settle left, as lib/inbound/dedupe.ts writes them. */
+  const reports: ReportSeen[] = [];
+  /** `kind:messageId`, behind `account/` for another account than the deployment's own. */
+  const keyOf = ({ kind, messageId, account }: DedupeKey) =>
+    account === undefined ? `${kind}:${messageId}` : `${account}/${kind}:${messageId}`;
+  const named = (key: DedupeKey) => `${key.kind} ${key.messageId}${key.account === undefined ? '' : ` in ${key.account}`}`;
   const fake = {
     state,
     calls,
+    reports,
     down: false,
     markDoneFails: false,
     /** Redis round trips: one per claim or settle call, as lib/inbound/dedupe.ts pipelines them. */
     roundTrips: 0,
     async claim(keys: DedupeKey[], _owner: string): Promise<ClaimOutcome[]> {
       fake.roundTrips += 1;
-      for (const { kind, messageId } of keys) calls.push(`claim ${kind} ${messageId}`);
+      for (const key of keys) calls.push(`claim ${named(key)}`);
       if (fake.down) throw new Error('redis unreachable');
-      return keys.map(({ kind, messageId }) => {
-        const current = state.get(`${kind}:${messageId}`);
+      return keys.map((key) => {
+        const current = state.get(keyOf(key));
         if (current === undefined) {
-          state.set(`${kind}:${messageId}`, 'claimed');
+          state.set(keyOf(key), 'claimed');
           return 'claimed';
         }
         return current === 'done' ? 'done' : 'inFlight';
@@ -37,15 +46,16 @@ export function memoryDedupe() {
     },
     async abandon(keys: DedupeKey[]) {
       fake.roundTrips += 1;
-      for (const { kind, messageId } of keys) calls.push(`abandon ${kind} ${messageId}`);
+      for (const key of keys) calls.push(`abandon ${named(key)}`);
     },
-    async settle(done: DedupeKey[], released: DedupeKey[]) {
+    async settle(done: DedupeKey[], released: DedupeKey[], seen: ReportSeen[] = []) {
       fake.roundTrips += 1;
-      for (const { kind, messageId } of done) calls.push(`done ${kind} ${messageId}`);
-      for (const { kind, messageId } of released) calls.push(`release ${kind} ${messageId}`);
+      for (const key of done) calls.push(`done ${named(key)}`);
+      for (const key of released) calls.push(`release ${named(key)}`);
       if (fake.markDoneFails) throw new Error('redis went away');
-      for (const { kind, messageId } of done) state.set(`${kind}:${messageId}`, 'done');
-      for (const { kind, messageId } of released) state.delete(`${kind}:${messageId}`);
+      for (const key of done) state.set(keyOf(key), 'done');
+      for (const key of released) state.delete(keyOf(key));
+      reports.push(...seen);
     },
   };
   return fake satisfies Dedupe;
@@ -80,6 +90,7 @@ export function setupWebhooks(
     auth,
     dedupe,
     forwarder,
+    accounts: ACCOUNTS,
   });
   const onMessage = makeOnMessageHandler(deps('onMessage'));
   const onDeliveryReport = makeOnDeliveryReportHandler(deps('onDeliveryReport'));

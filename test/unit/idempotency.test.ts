@@ -1,6 +1,7 @@
 import { createInfobipClient } from '../../lib/outbound/infobip';
 import { IN_FLIGHT_MAX_MS, messageIdFor } from '../../lib/outbound/idempotency';
 import { createLogger } from '../../lib/platform/log';
+import { accountKeys } from '../../lib/platform/redis';
 import { makeSendMessageHandler } from '../../lib/messages/text';
 import { memoryIdempotency } from '../support/idempotencyFake';
 import { apiEvent, captureLines, lambdaContext } from '../support/lambda';
@@ -10,6 +11,8 @@ import omniError from '../fixtures/infobip/infobip-omni-error.response.json';
 
 const TOKEN = 'ctlive-token-0123456789';
 const BASE_URL = 'https://xxxx.api.infobip.com';
+/** The requests name their own base URL and the deployment has none: their account is not the default. */
+const ACCOUNT = 'xxxx.api.infobip.com';
 const body = {
   to: '39123456789',
   text: 'Your ticket is closed',
@@ -153,7 +156,7 @@ describe('idempotent sends: an unknown outcome is resolved before anything is se
     expect((await t.call(body, KEY)).status).toBe(504);
     const messageId = messageIdFor('k-timeout');
     const status = { groupId: 3, groupName: 'DELIVERED', id: 5, name: 'DELIVERED_TO_HANDSET', description: 'delivered' };
-    t.idempotency.reported.set(messageId, JSON.stringify({ event: 'delivery', status }));
+    t.idempotency.reported.set(accountKeys(ACCOUNT).reported(messageId), JSON.stringify({ event: 'delivery', status }));
 
     const retry = await t.call(body, KEY);
 
@@ -163,6 +166,25 @@ describe('idempotent sends: an unknown outcome is resolved before anything is se
     expect(t.lookups).toEqual([]); // the report settled it: Infobip is not even asked
     expect((await t.call(body, KEY)).body).toEqual(retry.body);
   });
+
+  it.each([
+    ["the deployment's own account", undefined],
+    ['another account', 'yyyy.api.infobip.com'],
+  ])(
+    'a report of the same messageId in %s settles nothing: Infobip ids are unique only within an account',
+    async (_name, other) => {
+      const t = setup(never);
+      await t.call(body, KEY);
+      const mark = JSON.stringify({ event: 'delivery', status: { groupName: 'DELIVERED' } });
+      t.idempotency.reported.set(accountKeys(other).reported(messageIdFor('k-timeout')), mark);
+
+      const retry = await t.call(body, KEY);
+
+      expect(retry.status).toBe(409);
+      expect(retry.body.error.code).toBe('OUTCOME_UNKNOWN');
+      expect(t.sends).toHaveLength(1);
+    },
+  );
 
   it("Infobip's logs having the message settle it the same way", async () => {
     const status = { groupId: 1, groupName: 'PENDING', id: 7, name: 'PENDING_ENROUTE', description: 'enroute' };

@@ -20,6 +20,9 @@ import omniImageRequest from '../fixtures/infobip/infobip-omni-send-image.reques
 import omniError from '../fixtures/infobip/infobip-omni-error.response.json';
 import omniRejected from '../fixtures/infobip/infobip-omni-send-rejected.response.json';
 
+/** The requests' own Infobip account: the set-up deployment has no INFOBIP_BASE_URL. */
+const ACCOUNT = new URL(BASE_URL).host;
+
 describe.each(MEDIA_KIND_NAMES)('send %s', (kind) => {
   const spec = MEDIA_KINDS[kind];
 
@@ -98,10 +101,13 @@ describe('send: the runbook lines', () => {
       ...omniImageRequest,
       destinations,
       whatsApp: sentWhatsApp(),
-      notifyUrl: `${PUBLIC_URL}/onDeliveryReport?token=***`,
+      notifyUrl: `${PUBLIC_URL}/onDeliveryReport?account=${ACCOUNT}&token=***`,
     };
-    // Infobip gets the report token, bound to the message's id; the log line only its place.
-    expect(sent.notifyUrl).toBe(`${PUBLIC_URL}/onDeliveryReport?token=${reportTokenFor(REPORT_TOKEN, messageId)}`);
+    // Infobip gets the report token, bound to the message's id and its account (the request
+    // names one the deployment does not have); the log line only its place.
+    expect(sent.notifyUrl).toBe(
+      `${PUBLIC_URL}/onDeliveryReport?account=${ACCOUNT}&token=${reportTokenFor(REPORT_TOKEN, messageId, ACCOUNT)}`,
+    );
     expect(payload.whatsApp).toEqual({ text: 'NFO_resized.jpg', imageUrl: res.body.mediaUrl });
     expect(lines).toEqual([
       `[IMCHANNEL] [sendWhatsAppImageMessage] request to [${BASE_URL}/omni/1/advanced] Data [${JSON.stringify(payload)}] with api key header`,

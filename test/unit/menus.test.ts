@@ -443,6 +443,25 @@ describe('markAsRead', () => {
     expect(t.lines.some((line) => line.includes(`request to [${t.calls[0]?.url}] with api key header`))).toBe(true);
   });
 
+  it('keeps its mark per Infobip account: the same id in another account is another message, marked there too', async () => {
+    const marks = memoryMarks();
+    const t = harness(markAsRead(marks), opts, () => new Response(null, { status: 204 }));
+    const other = { baseUrl: 'https://yyyy.api.infobip.com', apiKey: 'other-account-key-0123456789' };
+
+    const own = await t.send({ messageId: 'wamid.SAME' });
+    const theirs = await t.send({ messageId: 'wamid.SAME', infobip: other });
+
+    expect([own.body, theirs.body]).toEqual([
+      { messageId: 'wamid.SAME', read: true, alreadyMarked: false },
+      { messageId: 'wamid.SAME', read: true, alreadyMarked: false },
+    ]);
+    expect([...marks.keys]).toEqual([
+      `IMChannel:Read:${SENDER}:wamid.SAME`,
+      `IMChannel:Account:yyyy.api.infobip.com/Read:${SENDER}:wamid.SAME`,
+    ]);
+    expect(t.calls.map((c) => new URL(c.url).host)).toEqual([new URL(BASE_URL).host, 'yyyy.api.infobip.com']);
+  });
+
   it('answers 503 REDIS_UNAVAILABLE without calling Infobip when its mark cannot be taken, and deletes a mark that may land late', async () => {
     const forgotten: string[] = [];
     const broken: ReadMarks = {

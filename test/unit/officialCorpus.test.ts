@@ -127,9 +127,12 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 /**
  * The sample's request as IMChannel now makes it: a notifyUrl's token is bound to the
  * message (lib/platform/reportToken.ts), so a send without a messageId of its own is given a
- * fresh UUID; the sample's token becomes the HMAC of that id.
+ * fresh UUID; the sample's token becomes the HMAC of that id. These set-ups have no
+ * INFOBIP_BASE_URL, so the account the ctlive call names (`baseUrl`'s host) is not the
+ * deployment's own: the URL names it, and the token is bound to it too.
  */
-function withBoundToken(sample: Json, sent: Json): Json {
+function withBoundToken(sample: Json, sent: Json, baseUrl: string): Json {
+  const account = new URL(baseUrl).host;
   const url = sample.notifyUrl;
   if (typeof url !== 'string') return sample;
   const [destination] = sample.destinations as Json[];
@@ -139,19 +142,20 @@ function withBoundToken(sample: Json, sent: Json): Json {
   return {
     ...sample,
     destinations: [{ ...destination, messageId }],
-    notifyUrl: url.replace(/token=[^&]+/, `token=${reportTokenFor(REPORT_TOKEN, messageId)}`),
+    notifyUrl: url.replace(/token=[^&]+/, `account=${account}&token=${reportTokenFor(REPORT_TOKEN, messageId, account)}`),
   };
 }
 
 describe.each(samples.filter((name) => name.startsWith('omni-request-')))('%s', (name) => {
   const { body: omniRequest, expected } = sample(name);
+  const { baseUrl } = (expected.ctlive as { infobip: { baseUrl: string } }).infobip;
 
   it('is the OMNI request IMChannel makes of the ctlive call', async () => {
     if (expected.route === 'sendMessage') {
       const { calls, send } = sendMessageHandler(ok, expected.publicUrl as string | undefined);
 
       expect((await send(expected.ctlive)).status).toBe(200);
-      expect(sentRequest(calls)).toEqual(withBoundToken(omniRequest, sentRequest(calls)));
+      expect(sentRequest(calls)).toEqual(withBoundToken(omniRequest, sentRequest(calls), baseUrl));
     } else {
       const t = setupSend(expected.route as MediaKind);
 
@@ -159,7 +163,7 @@ describe.each(samples.filter((name) => name.startsWith('omni-request-')))('%s', 
 
       expect(res.status).toBe(200);
       const sample = JSON.parse(JSON.stringify(omniRequest).replace('{mediaId}', String(res.body.mediaId))) as Json;
-      expect(sentRequest(t.infobipCalls)).toEqual(withBoundToken(sample, sentRequest(t.infobipCalls)));
+      expect(sentRequest(t.infobipCalls)).toEqual(withBoundToken(sample, sentRequest(t.infobipCalls), baseUrl));
     }
   });
 });

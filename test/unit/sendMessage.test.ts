@@ -20,7 +20,7 @@ interface Call {
   init: RequestInit;
 }
 
-function setup(answer: (call: Call) => Promise<Response> | Response, publicUrl?: string) {
+function setup(answer: (call: Call) => Promise<Response> | Response, publicUrl?: string, defaultBaseUrl?: string) {
   const calls: Call[] = [];
   const fakeFetch = (async (url: string, init: RequestInit) => {
     const call = { url, init };
@@ -33,7 +33,7 @@ function setup(answer: (call: Call) => Promise<Response> | Response, publicUrl?:
     idempotency: memoryIdempotency(),
     log,
     infobip: createInfobipClient({ timeoutMs: 200, fetch: fakeFetch }),
-    infobipConfig: { defaults: {}, allowedHosts: ['*.api.infobip.com', '127.0.0.1'], timeoutMs: 200 },
+    infobipConfig: { defaults: { baseUrl: defaultBaseUrl }, allowedHosts: ['*.api.infobip.com', '127.0.0.1'], timeoutMs: 200 },
     notifyUrl: readNotifyUrl({ IMCHANNEL_PUBLIC_URL: publicUrl, INFOBIP_REPORT_TOKEN: REPORT_TOKEN }),
     ctliveApiToken: TOKEN,
   });
@@ -91,7 +91,7 @@ describe('sendMessage', () => {
   });
 
   it('adds messageId, callbackData and notifyUrl (with its report token, scrubbed from the log) when they apply', async () => {
-    const { calls, lines, send } = setup(ok, 'https://host/tenant/imchannel');
+    const { calls, lines, send } = setup(ok, 'https://host/tenant/imchannel', BASE_URL);
 
     await send({ ...validBody, to: '+39123456789', messageId: 'my-id-1', callbackData: 'cb' });
 
@@ -104,6 +104,25 @@ describe('sendMessage', () => {
     expect(lines.join('\n')).toContain('onDeliveryReport?token=***');
     expect(lines.join('\n')).not.toContain(REPORT_TOKEN);
   });
+
+  it.each([
+    ['the deployment has none', undefined],
+    ['the deployment has another', 'https://yyyy.api.infobip.com'],
+  ])(
+    "a send to another Infobip account than the deployment's own (%s) names it in notifyUrl, bound into the token",
+    async (_name, defaultBaseUrl) => {
+      const { calls, lines, send } = setup(ok, 'https://host/tenant/imchannel', defaultBaseUrl);
+
+      await send({ ...validBody, messageId: 'my-id-1' });
+
+      const token = reportTokenFor(REPORT_TOKEN, 'my-id-1', 'xxxx.api.infobip.com');
+      expect(JSON.parse(String(calls[0]?.init.body)).notifyUrl).toBe(
+        `https://host/tenant/imchannel/onDeliveryReport?account=xxxx.api.infobip.com&token=${token}`,
+      );
+      expect(token).not.toBe(reportTokenFor(REPORT_TOKEN, 'my-id-1'));
+      expect(lines.join('\n')).toContain('onDeliveryReport?account=xxxx.api.infobip.com&token=***');
+    },
+  );
 
   it.each([
     ['no header', {}],

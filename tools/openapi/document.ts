@@ -22,6 +22,7 @@ import { BUTTONS_TAG, URL_BUTTON_TAG, interactiveSentBodySchema } from '../../li
 import { MARK_AS_READ_TAG, markAsReadSchema, markedBodySchema } from '../../lib/signals/markAsRead';
 import { TYPING_TAG, typingBodySchema, typingSchema } from '../../lib/signals/typing';
 import { API_KEY_HEADER, templatesBodySchema } from '../../lib/templates/list';
+import { ACCOUNT_PARAMETER } from '../../lib/platform/account';
 import {
   ctliveDeliveryEventSchema,
   ctliveEventSchema,
@@ -851,6 +852,16 @@ function webhookOperation(operationId: string, summary: string, description: str
       description: `${description} Each result is forwarded to ctlive (see the \`ctliveEvent\` webhook) exactly once. CONTRACT section 5.`,
       tags: [INFOBIP_TAG],
       security: [{ reportToken: [] }, { infobipBasic: [] }, {}],
+      parameters: [
+        {
+          name: ACCOUNT_PARAMETER,
+          in: 'query',
+          required: false,
+          description:
+            "The Infobip account the results belong to: its API host in lower case (`xxxx.api.infobip.com`), on INFOBIP_ALLOWED_HOSTS. Absent, or INFOBIP_BASE_URL's host: the deployment's own account. Infobip's message ids are unique only within an account, so de-duplication and report marks are kept per account. A send's notifyUrl names the account of a send to another account, bound into its token; with the webhook credentials, another account's subscription names it in its URL. Anything else: 400 INVALID_ACCOUNT.",
+          schema: { type: 'string', maxLength: 259 },
+        },
+      ],
       requestBody: {
         required: true,
         content: {
@@ -897,7 +908,7 @@ function webhookOperation(operationId: string, summary: string, description: str
         '400': error(
           'BadRequestError',
           '400: not JSON, or not a payload Infobip documents (no `results` array of objects with a messageId, and not a ' +
-            'WhatsApp notification).',
+            'WhatsApp notification); or INVALID_ACCOUNT, an `account` that is no Infobip account of this deployment.',
         ),
         '401': error('UnauthorizedError', '401: the configured webhook credentials are missing or wrong; nothing is forwarded.'),
         '413': error(
@@ -1136,9 +1147,10 @@ export function openApiDocument(): Json {
           in: 'query',
           name: 'token',
           description:
-            "INFOBIP_REPORT_TOKEN (or INFOBIP_REPORT_TOKEN_PREVIOUS during a rotation), in the URL: every send's notifyUrl " +
-            'carries it, because Infobip posts the reports of a request that names a notifyUrl without any credentials. ' +
-            'Either this or the Basic/header credentials let a webhook in.',
+            "An HMAC of the message's id (and of the URL's `account`, when it names one) under INFOBIP_REPORT_TOKEN (or " +
+            "INFOBIP_REPORT_TOKEN_PREVIOUS during a rotation), in the URL: every send's notifyUrl carries it, because Infobip " +
+            'posts the reports of a request that names a notifyUrl without any credentials. It lets in the reports of that ' +
+            'message alone, on onDeliveryReport only. Either this or the Basic/header credentials let a webhook in.',
         },
         ctliveTargetBearer: {
           type: 'http',

@@ -17,6 +17,7 @@ import { makeSendMessageHandler, type SendMessageDeps } from '../../../lib/messa
 import { createCatalogueCache, createTemplatesClient } from '../../../lib/templates/catalogue';
 import { makeListTemplatesHandler } from '../../../lib/templates/list';
 import { makeSendTemplateHandler } from '../../../lib/templates/send';
+import type { Accounts } from '../../../lib/platform/account';
 import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../../lib/inbound/webhook';
 import { BUTTONS_TAG, URL_BUTTON_TAG, makeSendButtonsHandler, makeSendUrlButtonHandler } from '../../../lib/interactive/send';
 import { LIST_TAG, makeSendListHandler } from '../../../lib/messages/list';
@@ -92,7 +93,8 @@ export interface Stack {
   fetchMedia: Record<MediaKind, Handler>;
   /** The menus and signals, through the WhatsApp API from the sandbox's business number, by tag. */
   menus: Record<MenuTag, Handler>;
-  webhooks(options?: { auth?: WebhookAuthConfig; forwarder?: Forwarder; dedupe?: DedupeOptions }): {
+  /** `accounts`: the Infobip accounts a webhook URL may name; the deployment's own alone when absent. */
+  webhooks(options?: { auth?: WebhookAuthConfig; forwarder?: Forwarder; dedupe?: DedupeOptions; accounts?: Accounts }): {
     onMessage: Handler;
     onDeliveryReport: Handler;
   };
@@ -232,7 +234,13 @@ export async function startStack(): Promise<Stack> {
     const forwarder =
       options.forwarder ??
       createForwarder({ kind: 'http', url: sink.url, token: secrets.targetToken, timeoutMs: CTLIVE_TIMEOUT_MS });
-    const deps = (tag: string) => ({ log: logger(tag), auth, dedupe: createDedupe(upstash, options.dedupe), forwarder });
+    const deps = (tag: string) => ({
+      log: logger(tag),
+      auth,
+      dedupe: createDedupe(upstash, options.dedupe),
+      forwarder,
+      accounts: options.accounts,
+    });
     return {
       onMessage: makeOnMessageHandler(deps('onMessage')),
       onDeliveryReport: makeOnDeliveryReportHandler(deps('onDeliveryReport')),
