@@ -7,7 +7,7 @@ import type { Forwarder } from '../inbound/forwarder';
 import type { ObjectStorage } from '../media/objects';
 import { reasonOf } from '../platform/errors';
 import type { TaggedLogger } from '../platform/log';
-import { accountKeys } from '../platform/redis';
+import { accountKeys, redisKeys } from '../platform/redis';
 import { PermanentCopyFailure, TransientCopyFailure } from './download';
 import type { DownloadLimiter } from './rate';
 import { linksOf, sourceOf, sourceOfId } from './reference';
