@@ -4,7 +4,9 @@
  * and header injection through a file name. Redis is the suite's own server, watched with
  * MONITOR, so "never reaches Redis" is counted, not assumed.
  */
-import { functionsIn } from '../../lib/functions';
+import { FUNCTIONS, THROTTLE_BUDGETS, functionsIn } from '../../lib/functions';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { startLocalS3, type LocalS3 } from '../../tools/localS3';
 import { startLargeMediaHarness, type LargeMediaHarness } from '../support/largeMediaHarness';
 import { checkFunctionConfigs, configProblemsText } from '../../tools/configCheck';
@@ -345,6 +347,59 @@ describe('settings stay narrow', () => {
       expect(stack.sandbox.received.length).toBe(before);
       // The same route again is still the replay.
       expect((await stack.call(location, { body, headers })).json).toEqual(first.json);
+    }),
+  );
+});
+
+describe('a flood on one route does not starve the others', () => {
+  // resources/capacity.js builds API Gateway's route settings from the inventory; packaging
+  // them is test/template/capacity.test.ts. Here: with a webhook budget far below the others,
+  // which routes a flood of unauthenticated webhooks (or fetches) can use up.
+  const capacity = createRequire(__filename)(join(__dirname, '..', '..', 'resources', 'capacity.js')) as {
+    buildRouteSettings(
+      input: { functions: typeof FUNCTIONS; budgets: typeof THROTTLE_BUDGETS },
+      resolve: (address: string) => Promise<unknown>,
+    ): Promise<Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>>;
+    buildFetchUrl(resolve: (address: string) => Promise<unknown>): Promise<unknown>;
+  };
+  const params: Record<string, string> = {
+    throttleWebhookRateLimit: '3',
+    throttleWebhookBurstLimit: '4',
+    throttleFetchRateLimit: '5',
+    throttleFetchBurstLimit: '6',
+    throttleSendRateLimit: '50',
+    throttleSendBurstLimit: '100',
+    throttleRateLimit: '7',
+    throttleBurstLimit: '8',
+  };
+  const resolve = async (address: string) => params[/^param:(\w+)/.exec(address)?.[1] ?? ''] ?? '';
+
+  it(
+    "webhooks, fetches and ctlive's routes each spend a budget of their own, route by route",
+    figures.track(async () => {
+      const settings = await capacity.buildRouteSettings({ functions: FUNCTIONS, budgets: THROTTLE_BUDGETS }, resolve);
+      const rateOf = (group: string) =>
+        FUNCTIONS.filter((fn) => fn.group === group).flatMap((fn) =>
+          fn.routes.map((r) => settings[`${r.method} ${r.path}`]?.ThrottlingRateLimit),
+        );
+      expect(new Set(rateOf('webhook'))).toEqual(new Set([3]));
+      expect(new Set(rateOf('mediaFetch'))).toEqual(new Set([5]));
+      for (const group of ['send', 'mediaSend', 'mediaUpload', 'catalogue', 'inboundMedia']) {
+        expect({ group, rates: new Set(rateOf(group)) }).toEqual({ group, rates: new Set([50]) });
+      }
+      // One setting per route key: no route shares a bucket with another.
+      const keys = FUNCTIONS.filter((fn) => fn.group !== 'local').flatMap((fn) => fn.routes.map((r) => `${r.method} ${r.path}`));
+      expect(Object.keys(settings).sort()).toEqual([...new Set(keys)].sort());
+    }),
+  );
+
+  it(
+    'in redirect mode the fetch functions have no Function URL, the door no throttle guards',
+    figures.track(async () => {
+      params.mediaFetchMode = 'redirect';
+      expect(await capacity.buildFetchUrl(resolve)).toBe(false);
+      params.mediaFetchMode = 'stream';
+      expect(await capacity.buildFetchUrl(resolve)).toEqual({ invokeMode: 'RESPONSE_STREAM' });
     }),
   );
 });
