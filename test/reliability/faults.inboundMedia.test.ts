@@ -165,12 +165,16 @@ function firstDownload(shape: (body: ReadableStream<Uint8Array>) => ReadableStre
   }) as typeof fetch;
 }
 
-/** Lets the copier's partial PUT reach S3, then has S3 refuse every request after it. */
-async function refuseOnceThePartialPutIsTaken() {
-  const taken = () => s3.requests.some((r) => r.method === 'PUT' && r.path.startsWith(`/${s3.bucket}/${PARTIAL_PREFIX}`));
-  const until = Date.now() + 5_000;
-  while (!taken() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
-  s3.faults.refuseAll = true;
+/** Once S3 has taken the partial PUT that follows this download (not an earlier one), it refuses every request. */
+function refuseAfterThePartialPut(): () => Promise<void> {
+  const partialPuts = () =>
+    s3.requests.filter((r) => r.method === 'PUT' && r.path.startsWith(`/${s3.bucket}/${PARTIAL_PREFIX}`)).length;
+  const before = partialPuts();
+  return async () => {
+    const until = Date.now() + 5_000;
+    while (partialPuts() === before && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    s3.faults.refuseAll = true;
+  };
 }
 
 describe('copyInboundMedia: a file Infobip still has is stored once and announced once', () => {
@@ -266,7 +270,7 @@ describe('copyInboundMedia: a file Infobip still has is stored once and announce
       const result = await copyPhoto({
         copier: {
           // Before its last byte: once S3 has taken the partial PUT, it refuses what follows.
-          fetch: firstDownload((body) => holdAfter(body, PHOTO_BYTES - 1, refuseOnceThePartialPutIsTaken)),
+          fetch: firstDownload((body) => holdAfter(body, PHOTO_BYTES - 1, refuseAfterThePartialPut())),
         },
         arm: () => () => void (s3.faults.refuseAll = false),
       });
