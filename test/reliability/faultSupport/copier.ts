@@ -3,7 +3,7 @@ import { AwsClient } from 'aws4fetch';
 import { createDedupe } from '../../../lib/inbound/dedupe';
 import type { Forwarder } from '../../../lib/inbound/forwarder';
 import { makeCopyInboundMediaHandler } from '../../../lib/inboundMedia/functions';
-import { createDownloadLimiter } from '../../../lib/inboundMedia/rate';
+import { createDownloadLimiter, type DownloadLimiter } from '../../../lib/inboundMedia/rate';
 import { inboundObjectKey, INBOUND_PREFIX, PARTIAL_PREFIX, sourceOf } from '../../../lib/inboundMedia/reference';
 import { createInboundMediaStep, type CopyRequest } from '../../../lib/inboundMedia/step';
 import type { InboundMediaStep } from '../../../lib/inbound/webhook';
@@ -47,6 +47,8 @@ export interface Copier {
   step: InboundMediaStep;
   lambda: AsyncLambda<CopyRequest>;
   storage: ObjectStorage;
+  /** When the copies' limiter let each download go, ms since the epoch. */
+  slotsTaken: number[];
 }
 
 export function startCopier(options: CopierOptions): Copier {
@@ -69,6 +71,7 @@ export function startCopier(options: CopierOptions): Copier {
       },
       log,
     );
+  const slotsTaken: number[] = [];
   const lambda = startAsyncLambda<CopyRequest>({
     reservedConcurrency: options.reservedConcurrency ?? 5,
     timeoutMs: options.timeoutMs ?? 30_000,
@@ -81,7 +84,7 @@ export function startCopier(options: CopierOptions): Copier {
         config,
         apiKey: options.apiKey,
         storage: storageOf(log),
-        limiter: createDownloadLimiter(redis),
+        limiter: recorded(createDownloadLimiter(redis), slotsTaken),
         redis,
         dedupe: createDedupe(redis),
         forwarder: options.forwarder(),
@@ -95,7 +98,17 @@ export function startCopier(options: CopierOptions): Copier {
       for (const request of requests) lambda.invoke(request);
     },
   });
-  return { config, step, lambda, storage: storageOf(options.logger('check')) };
+  return { config, step, lambda, storage: storageOf(options.logger('check')), slotsTaken };
+}
+
+/** The limiter, noting when each download was let go (ms since the epoch). */
+function recorded(limiter: DownloadLimiter, slotsTaken: number[]): DownloadLimiter {
+  return {
+    async take(host, maxWaitMs) {
+      await limiter.take(host, maxWaitMs);
+      slotsTaken.push(Date.now());
+    },
+  };
 }
 
 /** IMChannel's id of a file the sandbox keeps. */
