@@ -58,13 +58,15 @@ export function startCopier(options: CopierOptions): Copier {
     linkTtlSeconds: 3_600,
     allowedHosts: [...options.allowedHosts],
   };
+  const { bucket, region, url: endpoint, accessKeyId, secretAccessKey } = options.s3;
   const storageOf = (log: TaggedLogger) =>
     createObjectStorage(
+      // What the copier reads of the bucket's settings; the upload and fetch ones go unused.
       {
-        bucket: options.s3.bucket,
-        region: options.s3.region,
-        endpoint: options.s3.url,
-        credentials: { accessKeyId: options.s3.accessKeyId, secretAccessKey: options.s3.secretAccessKey },
+        bucket,
+        region,
+        endpoint,
+        credentials: { accessKeyId, secretAccessKey },
         uploadTtlSeconds: 300,
         fetchMode: 'stream',
         limits: { ...INFOBIP_MEDIA_LIMITS },
@@ -121,7 +123,7 @@ export function idOf(file: AddedInboundMedia, allowedHosts: readonly string[]): 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** Every key under `prefix`, through S3's own listing (ListObjectsV2, page by page). */
-export async function listKeys(s3: LocalS3, prefix: string): Promise<string[]> {
+async function listKeys(s3: LocalS3, prefix: string): Promise<string[]> {
   const client = new AwsClient({
     accessKeyId: s3.accessKeyId,
     secretAccessKey: s3.secretAccessKey,
@@ -215,26 +217,6 @@ export async function verdicts(
   for (let i = 0; i < files.length; i += 20) out.push(...(await Promise.all(files.slice(i, i + 20).map(one))));
   return out;
 }
-
-/** A file stored exactly once and announced once, its bytes Infobip's. */
-export function storedOnce(v: FileVerdict, file: AddedInboundMedia) {
-  return {
-    object: v.object?.sha256 === file.sha256 && v.object.metadataSha256 === file.sha256,
-    writesToFinalKey: v.writesToFinalKey,
-    messageEvents: v.messageEvents,
-    stored: v.stored.map((e) => ({ sha256: e.media?.sha256, size: e.media?.size })),
-    failed: v.failed.map((e) => e.reason),
-    messageFirst: v.messageFirst,
-  };
-}
-export const STORED_ONCE = (file: AddedInboundMedia, size: number) => ({
-  object: true,
-  writesToFinalKey: 1,
-  messageEvents: 1,
-  stored: [{ sha256: file.sha256, size }],
-  failed: [],
-  messageFirst: true,
-});
 
 /** The keys under the final prefix and the partial one. */
 export async function bucketKeys(s3: LocalS3): Promise<{ final: string[]; partial: string[] }> {
