@@ -62,6 +62,37 @@ interface LoadFile {
     outOfOrderConversations: number;
   };
   load: { finishedAt: string; commit?: string; secondsPerRoute: number; scenarios: LoadFigures[] };
+  /** Customers' files of one batch copied; absent from results promoted before it. */
+  inboundMediaCopies?: {
+    commit?: string;
+    machine: { node: string; cpu: string; cpus: number };
+    files: number;
+    storedOnce: number;
+    lost: number;
+    duplicated: number;
+    failedByReason: Record<string, number>;
+    failureDestination: number;
+    peakRateAtInfobip: number;
+    infobipRequests: number;
+    cdnRequests: number;
+    answered429: number;
+    attempts: number;
+    peakConcurrency: number;
+    seconds: number;
+  };
+}
+
+function copyFigures(c: NonNullable<LoadFile['inboundMediaCopies']>): string[] {
+  const failed = Object.entries(c.failedByReason);
+  return [
+    '',
+    `**Customers' files, a batch of ${n(c.files)}** (\`load.test.ts\`, commit ${c.commit ?? 'unknown'}): one webhook of ${n(c.files)} photos`,
+    `(one in four behind a 302 to the sandbox's CDN), each copy an asynchronous invoke run ${c.peakConcurrency} at a time as the`,
+    `copier's reserved concurrency allows: ${n(c.storedOnce)} stored and announced once, lost ${n(c.lost)}, duplicated ${n(c.duplicated)},`,
+    `failed ${failed.length === 0 ? '0' : failed.map(([reason, count]) => `${reason} ${n(count)}`).join(', ')}, in the failure destination ${n(c.failureDestination)}.`,
+    `At Infobip: ${n(c.infobipRequests)} downloads (and ${n(c.cdnRequests)} at the CDN), at most ${c.peakRateAtInfobip} in any one second,`,
+    `${n(c.answered429)} answered 429; ${n(c.attempts)} runs; ${c.seconds} s from the webhook to the last announcement.`,
+  ];
 }
 
 function batchFigures(b: NonNullable<LoadFile['exactlyOnceBatches']>): string[] {
@@ -142,6 +173,7 @@ function figures(faults: FaultsFile, load: LoadFile): string {
     `${once.answers.mostAttemptsForOneWebhook} attempts for one webhook. More duplicates are suppressed than were sent because a`,
     'batch retried after a refusal brings back the results already forwarded.',
     ...(load.exactlyOnceBatches === undefined ? [] : batchFigures(load.exactlyOnceBatches)),
+    ...(load.inboundMediaCopies === undefined ? [] : copyFigures(load.inboundMediaCopies)),
     ...outParagraph,
     '',
     `**Load** (\`load.test.ts\`): autocannon against the local stack, ${load.load.secondsPerRoute} s per route after a warm-up:`,

@@ -15,6 +15,12 @@ import { CONNECTIONS, underLoad, type LoadFigures } from './loadSupport/autocann
 import { recordResults } from './loadSupport/results';
 import { deleteKeys, startLoadStack, type LoadStack } from './loadSupport/stack';
 import { sampleFile } from '../support/sampleFile';
+import { createLogger } from '../../lib/platform/log';
+import { INFOBIP_MEDIA_RATE_PER_SECOND } from '../../lib/inboundMedia/rate';
+import { peakPerSecond } from '../../tools/infobipSandbox/whatsapp/inboundMediaServe';
+import { keyLeaks, startCopier, verdicts } from './faultSupport/copier';
+import { deliverLikeInfobip } from './loadSupport/infobipRetry';
+import { inProcessOnMessage, sinkForwarderOf } from './loadSupport/inProcess';
 
 const SECONDS = loadSeconds();
 /** Warm-up plus the run plus settling, with room to spare. */
@@ -56,6 +62,14 @@ function expectNoErrors(figures: LoadFigures, problems: string[]) {
   }).toEqual({ errors: 0, timeouts: 0, non2xx: 0, warmup: { non2xx: 0, errors: 0 }, statusCodes: [] });
   expect(figures.requests).toBeGreaterThan(0);
 }
+
+/** Infobip's largest batch (maxBucketSize 2000), every result a customer's photo. */
+const PHOTOS_IN_BATCH = 2_000;
+/** serverless.yml's copierReservedConcurrency: at most this many copies run at once. */
+const COPIER_CONCURRENCY = 5;
+const PHOTO_BASE_BYTES = 4 * 1024;
+/** 2,000 downloads at 15/s take over two minutes; the rest is room. */
+const COPIES_TIMEOUT_MS = 10 * 60_000;
 
 describe(`the local stack under load, ${SECONDS} s per route, ${CONNECTIONS} connections`, () => {
   let ls: LoadStack;
@@ -205,5 +219,125 @@ describe(`the local stack under load, ${SECONDS} s per route, ${CONNECTIONS} con
       await record({ ...figures, forwardedToCtlive: forwarded.size });
     },
     TEST_TIMEOUT_MS,
+  );
+
+  it(
+    `the copier: a batch of ${PHOTOS_IN_BATCH.toLocaleString('en-US')} photos in one webhook, copied ${COPIER_CONCURRENCY} at a time, each stored and announced once, never over 15 downloads/s at Infobip`,
+    async () => {
+      const { stack } = ls;
+      const problems: Array<{ level: string; message: string }> = [];
+      const allowedHosts = ['127.0.0.1'];
+      const copier = startCopier({
+        redis: { url: stack.proxy.url, token: stack.proxy.token },
+        s3: stack.s3,
+        apiKey: stack.env.INFOBIP_API_KEY ?? '',
+        allowedHosts,
+        forwarder: () => sinkForwarderOf(stack),
+        logger: (tag) =>
+          createLogger(tag, { format: 'json', level: 'WARN', sink: (line) => void problems.push(JSON.parse(line)) }),
+        reservedConcurrency: COPIER_CONCURRENCY,
+        timeoutMs: 180_000,
+        retryDelaysMs: [1_000, 2_000],
+      });
+      const webhook = inProcessOnMessage(stack, 1, copier.step);
+      const files = Array.from({ length: PHOTOS_IN_BATCH }, (_, i) => {
+        const bytes = sampleFile('image/jpeg', PHOTO_BASE_BYTES + i);
+        const file = stack.sandbox.addInboundMedia({
+          bytes,
+          contentType: 'image/jpeg',
+          via: i % 4 === 0 ? 'redirect' : 'direct',
+        });
+        return { messageId: `wamid.${runId}P${i}`, file, size: bytes.length };
+      });
+      files.forEach(({ messageId }) => keys.add(redisKeys.webhookEvent('message', messageId)));
+      const results = files.flatMap(
+        ({ messageId, file }) =>
+          inboundMessagePayload({ type: 'IMAGE', messageId, extra: { message: { url: file.url } } }).results,
+      );
+      const body = JSON.stringify({ results, messageCount: results.length, pendingMessageCount: 0 });
+
+      const started = Date.now();
+      const delivery = await deliverLikeInfobip(
+        webhook.post,
+        body,
+        { maxAttempts: 10, baseDelayMs: 200, maxDelayMs: 2_000 },
+        Math.random,
+      );
+      const webhookMs = Date.now() - started;
+      await copier.lambda.idle(COPIES_TIMEOUT_MS);
+      const copiesMs = Date.now() - started;
+
+      const checked = await verdicts(copier, stack.s3, stack.sink.received, files);
+      const storedOnce = checked.filter(
+        (v, i) =>
+          v.object?.sha256 === files[i]!.file.sha256 &&
+          v.object.metadataSha256 === files[i]!.file.sha256 &&
+          v.writesToFinalKey === 1 &&
+          v.stored.length === 1 &&
+          v.stored[0]!.media?.sha256 === files[i]!.file.sha256 &&
+          v.failed.length === 0 &&
+          v.messageEvents === 1 &&
+          v.messageFirst,
+      );
+      // s3rver keeps objects as files in folders, and a DELETE removes the folders it leaves
+      // empty: one may vanish under a concurrent write into it, and the DELETE answers 500. S3
+      // has no folders. The copier's removal of its partial object is best effort (the bucket's
+      // rule removes what stays), so these are counted, not failures.
+      const partialLeft = (p: { message: string }) =>
+        /\[S3\] DELETE failed for object \[inbound-partial\/[^\]]+\]: Error: S3 answered 500$/.test(p.message);
+      const errors = problems.filter((p) => p.level === 'ERROR' && !partialLeft(p));
+      const answers = stack.sandbox.inboundMediaRequests;
+      const attempts = copier.lambda.invocations.flatMap((i) => i.attempts);
+      const failedByReason: Record<string, number> = {};
+      for (const v of checked)
+        for (const e of v.failed) failedByReason[e.reason ?? '?'] = (failedByReason[e.reason ?? '?'] ?? 0) + 1;
+      const figures = {
+        files: files.length,
+        storedOnce: storedOnce.length,
+        lost: checked.filter((v) => v.stored.length + v.failed.length === 0).length,
+        duplicated: checked.filter((v) => v.stored.length + v.failed.length > 1 || v.writesToFinalKey > 1).length,
+        failedByReason,
+        failureDestination: copier.lambda.failureDestination.length,
+        peakRateAtInfobip: stack.sandbox.inboundMediaPeakRate(),
+        /** The same, counted when the limiter let each download go, before it reached Infobip. */
+        peakRateLetGo: peakPerSecond(copier.slotsTaken),
+        infobipRequests: answers.filter((r) => r.host === 'api').length,
+        cdnRequests: answers.filter((r) => r.host === 'cdn').length,
+        answered429: answers.filter((r) => r.host === 'api' && r.status === 429).length,
+        attempts: attempts.length,
+        retriedRuns: attempts.length - copier.lambda.invocations.length,
+        peakConcurrency: copier.lambda.peakConcurrency(),
+        webhookAttempts: delivery.attempts.length,
+        webhookSeconds: Math.round(webhookMs / 100) / 10,
+        seconds: Math.round(copiesMs / 100) / 10,
+        partialObjectsLeft: problems.filter(partialLeft).length,
+        copierWarnings: problems.filter((p) => p.level === 'WARN').length,
+      };
+      process.stdout.write(`load: ${JSON.stringify(figures)}\n`);
+
+      expect(delivery.delivered).toBe(true);
+      expect(errors.slice(0, 5)).toEqual([]);
+      expect({
+        storedOnce: figures.storedOnce,
+        lost: figures.lost,
+        duplicated: figures.duplicated,
+        failedByReason,
+        failureDestination: figures.failureDestination,
+        ...keyLeaks(stack.sandbox),
+      }).toEqual({
+        storedOnce: PHOTOS_IN_BATCH,
+        lost: 0,
+        duplicated: 0,
+        failedByReason: {},
+        failureDestination: 0,
+        cdnWithKey: 0,
+        apiWithoutKey: 0,
+      });
+      expect(figures.peakConcurrency).toBeLessThanOrEqual(COPIER_CONCURRENCY);
+      // Infobip's limit for the account: the one speed this test holds the copier to.
+      expect(figures.peakRateAtInfobip).toBeLessThanOrEqual(INFOBIP_MEDIA_RATE_PER_SECOND);
+      await recordResults('inboundMediaCopies', figures);
+    },
+    COPIES_TIMEOUT_MS + 120_000,
   );
 });

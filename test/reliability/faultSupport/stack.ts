@@ -18,7 +18,7 @@ import { createCatalogueCache, createTemplatesClient } from '../../../lib/templa
 import { makeListTemplatesHandler } from '../../../lib/templates/list';
 import { makeSendTemplateHandler } from '../../../lib/templates/send';
 import type { Accounts } from '../../../lib/platform/account';
-import { makeOnDeliveryReportHandler, makeOnMessageHandler } from '../../../lib/inbound/webhook';
+import { makeOnDeliveryReportHandler, makeOnMessageHandler, type InboundMediaStep } from '../../../lib/inbound/webhook';
 import { BUTTONS_TAG, URL_BUTTON_TAG, makeSendButtonsHandler, makeSendUrlButtonHandler } from '../../../lib/interactive/send';
 import { LIST_TAG, makeSendListHandler } from '../../../lib/messages/list';
 import { MARK_AS_READ_TAG, createReadMarks, makeMarkAsReadHandler } from '../../../lib/signals/markAsRead';
@@ -93,11 +93,20 @@ export interface Stack {
   fetchMedia: Record<MediaKind, Handler>;
   /** The menus and signals, through the WhatsApp API from the sandbox's business number, by tag. */
   menus: Record<MenuTag, Handler>;
-  /** `accounts`: the Infobip accounts a webhook URL may name; the deployment's own alone when absent. */
-  webhooks(options?: { auth?: WebhookAuthConfig; forwarder?: Forwarder; dedupe?: DedupeOptions; accounts?: Accounts }): {
+  webhooks(options?: {
+    auth?: WebhookAuthConfig;
+    forwarder?: Forwarder;
+    dedupe?: DedupeOptions;
+    /** The Infobip accounts a webhook URL may name; the deployment's own alone when absent. */
+    accounts?: Accounts;
+    /** onMessage's step for customers' files (the copier's trigger). */
+    inboundMedia?: InboundMediaStep;
+  }): {
     onMessage: Handler;
     onDeliveryReport: Handler;
   };
+  /** A forwarder to the ctlive sink over HTTP, as the webhooks' default one. */
+  sinkForwarder(): Forwarder;
   /** sendMessage with other Infobip settings (another base URL, another allowlist). */
   sendMessageWith(infobip: { baseUrl?: string; allowedHosts?: string[]; fetch?: typeof fetch }): Handler;
   /** Another plain send route (location, contact cards), wired as sendMessage, under its tag. */
@@ -229,11 +238,11 @@ export async function startStack(): Promise<Stack> {
   const byKind = <T>(make: (kind: MediaKind) => T) =>
     Object.fromEntries(MEDIA_KIND_NAMES.map((kind) => [kind, make(kind)])) as Record<MediaKind, T>;
 
+  const sinkForwarder = () =>
+    createForwarder({ kind: 'http', url: sink.url, token: secrets.targetToken, timeoutMs: CTLIVE_TIMEOUT_MS });
   const webhooks: Stack['webhooks'] = (options = {}) => {
     const auth = options.auth ?? { basic: { username: WEBHOOK_USER, password: secrets.webhookPassword } };
-    const forwarder =
-      options.forwarder ??
-      createForwarder({ kind: 'http', url: sink.url, token: secrets.targetToken, timeoutMs: CTLIVE_TIMEOUT_MS });
+    const forwarder = options.forwarder ?? sinkForwarder();
     const deps = (tag: string) => ({
       log: logger(tag),
       auth,
@@ -242,7 +251,7 @@ export async function startStack(): Promise<Stack> {
       accounts: options.accounts,
     });
     return {
-      onMessage: makeOnMessageHandler(deps('onMessage')),
+      onMessage: makeOnMessageHandler({ ...deps('onMessage'), inboundMedia: options.inboundMedia }),
       onDeliveryReport: makeOnDeliveryReportHandler(deps('onDeliveryReport')),
     };
   };
@@ -290,6 +299,7 @@ export async function startStack(): Promise<Stack> {
       return makeFetchMediaHandler(spec, { log, store: createMediaStore(upstash, log), media });
     }),
     webhooks,
+    sinkForwarder,
     sendMessageWith,
     sendRouteWith,
     sendMediaWith,

@@ -2,7 +2,7 @@ import { createDedupe } from '../../../lib/inbound/dedupe';
 import { createForwarder } from '../../../lib/inbound/forwarder';
 import { createLogger } from '../../../lib/platform/log';
 import { createRedis } from '../../../lib/platform/redis';
-import { makeOnMessageHandler } from '../../../lib/inbound/webhook';
+import { makeOnMessageHandler, type InboundMediaStep } from '../../../lib/inbound/webhook';
 import { webhookAuthHeaders } from '../../../tools/infobipSandbox';
 import { webhookAuthOf, type LocalStack } from '../../../tools/stack';
 import { apiEvent, lambdaContext } from '../../support/lambda';
@@ -19,7 +19,12 @@ export interface InProcessWebhooks {
   problems: Array<{ level: string; message: string }>;
 }
 
-export function inProcessOnMessage(stack: LocalStack, containers: number): InProcessWebhooks {
+/** A forwarder to the local stack's ctlive sink, as each container has its own. */
+export const sinkForwarderOf = (stack: LocalStack) =>
+  createForwarder({ kind: 'http', url: stack.sink.url, token: stack.env.CTLIVE_TARGET_TOKEN, timeoutMs: 5_000 });
+
+/** `inboundMedia`: onMessage's step for customers' files, when the run copies them. */
+export function inProcessOnMessage(stack: LocalStack, containers: number, inboundMedia?: InboundMediaStep): InProcessWebhooks {
   const auth = webhookAuthOf(stack.env);
   const headers = webhookAuthHeaders(auth);
   const problems: InProcessWebhooks['problems'] = [];
@@ -32,12 +37,8 @@ export function inProcessOnMessage(stack: LocalStack, containers: number): InPro
       log: createLogger('onMessage', { format: 'json', level: 'WARN', sink }),
       auth,
       dedupe: createDedupe(createRedis({ url: stack.proxy.url, token: stack.proxy.token })),
-      forwarder: createForwarder({
-        kind: 'http',
-        url: stack.sink.url,
-        token: stack.env.CTLIVE_TARGET_TOKEN,
-        timeoutMs: 5_000,
-      }),
+      forwarder: sinkForwarderOf(stack),
+      inboundMedia,
     }),
   );
   let next = 0;
