@@ -144,6 +144,13 @@ describe('onMessage with inbound files copied', () => {
     expect(requests[0]?.id).toBeUndefined();
   });
 
+  it('never asks for a copy of a file Infobip flagged as infected', async () => {
+    const { requests, forwarder, post } = setup();
+    expect(await post([{ ...photo('m-6'), message: { type: 'INFECTED_CONTENT', url: SOURCE } }])).toBe(200);
+    expect(requests).toEqual([]);
+    expect((forwarder.sent[0] as CtliveMessageEvent).media).toBeUndefined();
+  });
+
   it('leaves messages without a file alone and costs the webhook no Redis round trip more', async () => {
     const { requests, dedupe, post } = setup();
     expect(await post([{ ...photo('m-4'), message: { type: 'TEXT', text: 'hello' } }, photo('m-5')])).toBe(200);
