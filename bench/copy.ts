@@ -13,13 +13,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createObjectStorage } from '../lib/media/objects';
-import { INFOBIP_MEDIA_LIMITS } from '../lib/platform/config';
 import { createLogger } from '../lib/platform/log';
 import { createRedis, redisKeys } from '../lib/platform/redis';
 import { inboundObjectKey, sourceOf } from '../lib/inboundMedia/reference';
 import { startCtliveSink } from '../tools/ctliveSink';
 import { startInfobipSandbox } from '../tools/infobipSandbox';
-import { startLocalS3 } from '../tools/localS3';
+import { objectStorageConfigOf, startLocalS3 } from '../tools/localS3';
 import { findRedis } from '../tools/localRedis';
 import { startUpstashProxy } from '../tools/upstashProxy';
 import { functionEnv } from './functionEnv';
@@ -65,18 +64,7 @@ export async function measureCopy(
   const quiet = createLogger('bench', { format: 'text', level: 'ERROR', sink: () => undefined });
   const sink = await startCtliveSink({ token: sinkToken, port: 0, log: () => undefined });
   const redis = createRedis(proxy);
-  const storage = createObjectStorage(
-    {
-      bucket: s3.bucket,
-      region: s3.region,
-      endpoint: s3.url,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      uploadTtlSeconds: 300,
-      fetchMode: 'redirect',
-      limits: { ...INFOBIP_MEDIA_LIMITS },
-    },
-    quiet,
-  );
+  const storage = createObjectStorage(objectStorageConfigOf(s3), quiet);
   const written: { objectKey: string; messageId: string }[] = [];
   const children = new Set<ChildProcess>();
 

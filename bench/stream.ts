@@ -16,10 +16,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createObjectEntryStore } from '../lib/media/objectStore';
 import { createObjectStorage, objectKeyOf } from '../lib/media/objects';
-import { INFOBIP_MEDIA_LIMITS } from '../lib/platform/config';
 import { createLogger } from '../lib/platform/log';
 import { createRedis } from '../lib/platform/redis';
-import { startLocalS3 } from '../tools/localS3';
+import { objectStorageConfigOf, startLocalS3 } from '../tools/localS3';
 import { findRedis } from '../tools/localRedis';
 import { freePort } from '../tools/ports';
 import { startUpstashProxy } from '../tools/upstashProxy';
@@ -72,18 +71,7 @@ export async function measureStream(
   const proxy = await startUpstashProxy({ redisUrl: redis.url, token: randomBytes(16).toString('hex'), port: 0 });
   const s3 = await startLocalS3();
   const quiet = createLogger('bench', { format: 'text', level: 'ERROR', sink: () => undefined });
-  const storage = createObjectStorage(
-    {
-      bucket: s3.bucket,
-      region: s3.region,
-      endpoint: s3.url,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      uploadTtlSeconds: 300,
-      fetchMode: 'stream',
-      limits: { ...INFOBIP_MEDIA_LIMITS },
-    },
-    quiet,
-  );
+  const storage = createObjectStorage(objectStorageConfigOf(s3, { fetchMode: 'stream' }), quiet);
   const entries = createObjectEntryStore(createRedis(proxy), quiet);
   const ids: string[] = [];
   const children = new Set<ChildProcess>();

@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsV4Signer } from 'aws4fetch';
+import { INFOBIP_MEDIA_LIMITS, type ObjectStorageConfig } from '../lib/platform/config';
 // s3rver ships no types of its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
@@ -216,5 +217,22 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       DUMMY_ACCOUNT.revokeAccessKey(accessKeyId);
       await rm(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/** The settings IMChannel's S3 client takes for this server (lib/media/objects.ts), for tests and the bench. */
+export function objectStorageConfigOf(
+  s3: LocalS3,
+  settings: Partial<Pick<ObjectStorageConfig, 'fetchMode' | 'uploadTtlSeconds' | 'streamUrl'>> = {},
+): ObjectStorageConfig {
+  return {
+    bucket: s3.bucket,
+    region: s3.region,
+    endpoint: s3.url,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    uploadTtlSeconds: 300,
+    fetchMode: 'redirect',
+    limits: { ...INFOBIP_MEDIA_LIMITS },
+    ...settings,
   };
 }

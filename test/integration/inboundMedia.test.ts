@@ -7,12 +7,12 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { startInfobipSandbox, type InfobipSandbox } from '../../tools/infobipSandbox';
-import { startLocalS3, type LocalS3 } from '../../tools/localS3';
+import { objectStorageConfigOf, startLocalS3, type LocalS3 } from '../../tools/localS3';
 import { findRedis } from '../../tools/localRedis';
 import { startUpstashProxy, type UpstashProxy } from '../../tools/upstashProxy';
 import { createLogger } from '../../lib/platform/log';
 import { createRedis, redisKeys } from '../../lib/platform/redis';
-import { INFOBIP_MEDIA_LIMITS, type InboundMediaConfig } from '../../lib/platform/config';
+import type { InboundMediaConfig } from '../../lib/platform/config';
 import { createObjectStorage, type ObjectStorage } from '../../lib/media/objects';
 import { createDedupe } from '../../lib/inbound/dedupe';
 import { createDownloadLimiter } from '../../lib/inboundMedia/rate';
@@ -40,18 +40,7 @@ beforeAll(async () => {
   proxy = await startUpstashProxy({ redisUrl: redis.url, token: `proxy-${randomUUID()}`, port: 0 });
   s3 = await startLocalS3();
   sandbox = await startInfobipSandbox({ apiKey: API_KEY, port: 0, deliveryReports: false });
-  storage = createObjectStorage(
-    {
-      bucket: s3.bucket,
-      region: s3.region,
-      endpoint: s3.url,
-      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      uploadTtlSeconds: 300,
-      fetchMode: 'redirect',
-      limits: { ...INFOBIP_MEDIA_LIMITS },
-    },
-    log('s3'),
-  );
+  storage = createObjectStorage(objectStorageConfigOf(s3), log('s3'));
   config = {
     publicUrl: 'http://127.0.0.1:9/imchannel',
     linkSecret: `link-${randomUUID()}-${randomUUID()}`,
