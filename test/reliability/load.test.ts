@@ -314,6 +314,11 @@ describe(`the local stack under load, ${SECONDS} s per route, ${CONNECTIONS} con
         copierWarnings: problems.filter((p) => p.level === 'WARN').length,
       };
       process.stdout.write(`load: ${JSON.stringify(figures)}\n`);
+      // What a file that was not stored once looks like, to say why when it happens.
+      for (const v of checked.filter((c) => !storedOnce.includes(c)).slice(0, 3)) {
+        const { stored, failed, ...rest } = v;
+        process.stdout.write(`not stored once: ${JSON.stringify({ ...rest, stored: stored.length, failed: failed.length })}\n`);
+      }
 
       expect(delivery.delivered).toBe(true);
       expect(errors.slice(0, 5)).toEqual([]);
