@@ -10,11 +10,13 @@
  * maintained signer IMChannel uses (aws4fetch) and refuses a mismatch with S3's own 403
  * SignatureDoesNotMatch, so the local upload is as strict as S3 there. s3rver also ignores
  * `x-amz-checksum-sha256`; the front hashes such a PUT's body as s3rver stores it and, when
- * the digest differs, deletes the object and answers S3's 400 BadDigest instead.
+ * the digest differs, deletes the object and answers S3's 400 BadDigest instead. s3rver
+ * also answers a PUT before its file is on disk; the front holds that 200 until it is, so
+ * the local S3 reads its own writes as S3 does.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { refuseForeignHost } from './localHostGuard';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +27,10 @@ import { INFOBIP_MEDIA_LIMITS, type ObjectStorageConfig } from '../lib/platform/
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   configureBuckets(): Promise<void>;
-  store: { deleteObject(bucket: string, key: string): Promise<unknown> };
+  store: {
+    deleteObject(bucket: string, key: string): Promise<unknown>;
+    getResourcePath(bucket: string, key: string, resource: string): string;
+  };
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as {
@@ -160,6 +165,34 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     }) as typeof res.end;
   };
 
+  /**
+   * s3rver answers a PUT once it has read the body, before its file is written out to disk,
+   * so a GET or a copy right after may read a shorter file; S3 reads its own writes. Its 200
+   * is held here until the file on disk has the body's length (or a few seconds pass).
+   */
+  const holdUntilWritten = (req: IncomingMessage, res: ServerResponse) => {
+    const expected = Number(req.headers['content-length']);
+    const [bucketName = '', ...keyParts] = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean);
+    if (!Number.isSafeInteger(expected) || keyParts.length === 0) return;
+    const file = s3rver.store.getResourcePath(bucketName, decodeURIComponent(keyParts.join('/')), 'object');
+    const end = res.end.bind(res) as (body?: string) => ServerResponse;
+    res.end = ((body?: string) => {
+      if (res.statusCode !== 200) return end(body);
+      void (async () => {
+        const until = Date.now() + 5_000;
+        while (Date.now() < until) {
+          const size = await stat(file).then(
+            (s) => s.size,
+            () => -1,
+          );
+          if (size >= expected) break;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })().finally(() => end(body));
+      return res;
+    }) as typeof res.end;
+  };
+
   const server: Server = createServer((req, res) => {
     if (refuseForeignHost(req, res)) return;
     requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '' });
@@ -192,6 +225,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
       if (req.method === 'PUT' && typeof req.headers['x-amz-checksum-sha256'] === 'string') {
         checkDigestOf(req, res, req.headers['x-amz-checksum-sha256']);
       }
+      if (req.method === 'PUT' && req.headers['x-amz-copy-source'] === undefined) holdUntilWritten(req, res);
       app(req, res);
     })().catch(() => s3Error(res, 500, 'InternalError', 'We encountered an internal error. Please try again.'));
   });
