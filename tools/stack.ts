@@ -152,10 +152,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function waitForApi(apiUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitForApi(apiUrl: string, child: ChildProcess, timeoutMs: number, recent: () => string[]): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (hasExited(child)) throw new Error(`serverless-offline exited (${exitText(child)})`);
+    // Its last lines say why, wherever the caller sends its output.
+    if (hasExited(child)) throw new Error(`serverless-offline exited (${exitText(child)}):\n${recent().join('\n')}`);
     try {
       // Any HTTP answer means the server is up; an unknown route invokes no function.
       await fetch(`${apiUrl}/__ready`, { signal: AbortSignal.timeout(1_000) });
@@ -290,8 +291,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, so stop() ends its workers too
     });
-    lines(child.stdout, output);
-    lines(child.stderr, output);
+    const lastLines: string[] = [];
+    const keep = (line: string) => {
+      lastLines.push(line);
+      if (lastLines.length > 20) lastLines.shift();
+      output(line);
+    };
+    lines(child.stdout, keep);
+    lines(child.stderr, keep);
     cleanups.push(() => {
       stopping = true;
       return stopProcessGroup(child);
@@ -299,7 +306,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     child.once('exit', () => {
       if (!stopping) options.onDied?.(`serverless-offline stopped on its own (${exitText(child)})`);
     });
-    await waitForApi(apiUrl, child, 120_000);
+    await waitForApi(apiUrl, child, 120_000, () => lastLines);
 
     return {
       apiUrl,
