@@ -1,4 +1,3 @@
-import { noteInitWork } from '../platform/initWork';
 import { reasonOf } from '../platform/errors';
 import type { CopyRequest, CopyTrigger } from './step';
 
@@ -8,7 +7,7 @@ import type { CopyRequest, CopyTrigger } from './step';
  * `maximumRetryAttempts`) and sends what still fails to the failure destination
  * (serverless.yml), with no queue of our own to run. A throttled invoke (the copier's reserved
  * concurrency, which keeps Infobip's 15 downloads/s) waits in Lambda's own queue for hours.
- * The SDK is loaded only here, off the cold start's path, as the ctlive Lambda forwarder does.
+ * The SDK is a chunk of its own that only the first file's copy loads.
  */
 
 export class CopyTriggerError extends Error {
@@ -19,15 +18,21 @@ export class CopyTriggerError extends Error {
 }
 
 export function createCopyTrigger(copier: { functionName: string; endpoint?: string; region?: string }): CopyTrigger {
-  const loading = Promise.all([import('@aws-sdk/client-lambda'), import('../inbound/lambdaForwarder')]).then(
-    ([{ InvokeCommand }, { createLambdaClient }]) => ({
-      InvokeCommand,
-      client: createLambdaClient({ kind: 'lambda', ...copier }),
-    }),
-  );
-  loading.catch(() => undefined); // surfaces at the first request
-  noteInitWork(loading);
+  // Loaded by the first file, not at cold start: most messages carry none, and an onMessage
+  // that only ever sees text never parses the SDK. A failed load is tried again next time.
+  let loading: ReturnType<typeof loadClient> | undefined;
+  const loadClient = () =>
+    Promise.all([import('@aws-sdk/client-lambda'), import('../inbound/lambdaForwarder')]).then(
+      ([{ InvokeCommand }, { createLambdaClient }]) => ({
+        InvokeCommand,
+        client: createLambdaClient({ kind: 'lambda', ...copier }),
+      }),
+    );
   const invoke = async (request: CopyRequest) => {
+    loading ??= loadClient().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
     const { InvokeCommand, client } = await loading;
     const result = await client.send(
       new InvokeCommand({
