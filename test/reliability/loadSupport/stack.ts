@@ -34,9 +34,13 @@ export async function startLoadStack(env: Record<string, string> = {}): Promise<
     recent.push(line);
     if (recent.length > KEEP_LINES) recent.shift();
   };
-  const stack = await startLocalStack({ freePorts: true, env, output }).catch((error: unknown) => {
-    throw new Error(`the local stack did not start: ${String(error)}\n${recent.join('\n')}`);
-  });
+  // Customers' files are not copied here: the webhook's own load is what these runs measure,
+  // and the copier has a load run of its own (load.test.ts, a batch of 2,000 photos).
+  const stack = await startLocalStack({ freePorts: true, env: { INBOUND_MEDIA_COPIER: '', ...env }, output }).catch(
+    (error: unknown) => {
+      throw new Error(`the local stack did not start: ${String(error)}\n${recent.join('\n')}`);
+    },
+  );
   const redis = new IORedis(stack.redisUrl, { maxRetriesPerRequest: 2 });
   return {
     stack,
