@@ -20,6 +20,7 @@ const DOCS_TEST_DB = 2;
 const ROOT = resolve(__dirname, '../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const OPERATIONS = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+const LOCAL_STACK = readFileSync(join(ROOT, 'docs/local-stack.md'), 'utf8');
 
 let dir: string;
 let stack: NpmStart;
@@ -208,7 +209,7 @@ describe("the README's examples, as written", () => {
   it("A customer's photo: the message names IMChannel's links, mediaStored has the shape shown, and the downloadUrl opens without credentials", async () => {
     const photo = sampleFile('image/jpeg', 20_480);
     writeFileSync(join(dir, 'photo.jpg'), photo);
-    const text = section(README, "A customer's photo, open for the agent");
+    const text = section(LOCAL_STACK, "A customer's photo, open for the agent");
     const [simulate = '', download = ''] = codeBlocks(text, 'sh');
     const run = await sh(simulate);
     expect(run.code).toBe(0);
