@@ -1,6 +1,7 @@
 import { INFOBIP_MEDIA_LIMITS } from '../platform/config';
 import { schemeAllowed } from '../platform/allowedHosts';
 import { deadline } from '../platform/deadline';
+import { retryAfterSeconds } from '../platform/retryAfter';
 import type { InboundSource } from './reference';
 import type { DownloadLimiter } from './rate';
 
@@ -171,11 +172,10 @@ async function get(fetchImpl: typeof fetch, url: URL, headers: Record<string, st
   }
 }
 
-/** Seconds or an HTTP date; at most a minute, so a bad header cannot park the copier. */
+/** Infobip's `Retry-After`, at most a minute, so a bad header cannot park the copier. */
 export function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = /^\d{1,6}$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - Date.now();
-  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 60_000) : undefined;
+  const seconds = retryAfterSeconds(header);
+  return seconds === undefined ? undefined : Math.min(seconds * 1000, 60_000);
 }
 
 /** `filename="…"` of a Content-Disposition, when there is a plain one. */

@@ -10,6 +10,7 @@ import {
   reasonOf,
 } from '../platform/errors';
 import { deadline } from '../platform/deadline';
+import { retryAfterSeconds } from '../platform/retryAfter';
 import { hostAllowed, isLoopbackHost } from '../platform/allowedHosts';
 import type { InfobipLookup } from './idempotency';
 import { runbook, type TaggedLogger } from '../platform/log';
@@ -351,13 +352,7 @@ export function createInfobipClient(options: { timeoutMs: number; fetch?: typeof
   };
 }
 
-/** A `Retry-After` of whole seconds or an HTTP date, as seconds from now (at least 1, at most an hour). */
-export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
-  const value = header?.trim();
-  if (!value) return undefined;
-  const seconds = /^\d+$/.test(value) ? Number(value) : Math.ceil((Date.parse(value) - now) / 1000);
-  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 1), 3600) : undefined;
-}
+export { retryAfterSeconds } from '../platform/retryAfter';
 
 /** Infobip said no (an error answer, a 429, or a 200 whose status is REJECTED): nothing was sent. */
 export const isInfobipRefusal = (error: unknown): boolean =>
