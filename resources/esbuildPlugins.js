@@ -4,15 +4,8 @@
 //
 // ESM output with code splitting (format esm, splitting true) puts each dynamic import()
 // into chunks of its own, loaded only when the import runs: the webhooks' Lambda client
-// (lib/inbound/forwarder.ts) is never read with an http ctlive target. What the two
-// plugins here add to that:
-//
-// - The SSM signer (lib/platform/ssm.ts: @smithy/signature-v4 and @smithy/hash-node) gets
-//   copies of its packages' modules of its own. esbuild shares a module between the
-//   handler and a lazy chunk by putting all of it in a chunk both load at init: the
-//   signer uses a few KB of @smithy/core, the Lambda client much more of the same files,
-//   and without the copies about 70 KB of the client's share of them is parsed at every
-//   webhook's init. The signer keeps no state, so two copies of a module are harmless.
+// (lib/inbound/forwarder.ts) is never read with an http ctlive target. What the plugin
+// here adds to that:
 //
 // - Each handler's chunks go to a folder named after it, `functions/<handler>.chunks/`.
 //   With `package.individually`, serverless-esbuild zips every file of the build folder
@@ -29,10 +22,8 @@
 //   no `.mjs` handler) all load as ES modules when that file is next to them.
 
 // A CommonJS module, as serverless-esbuild loads it with require().
-/* global __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { existsSync } = require('node:fs');
-const { mkdir, readFile, rm, writeFile } = require('node:fs/promises');
+const { mkdir, rm, writeFile } = require('node:fs/promises');
 const path = require('node:path');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -72,44 +63,6 @@ function unimported(outputs, cwd, entry) {
   return Object.keys(outputs).filter((file) => !reached.has(file));
 }
 
-/** The one module whose package imports get copies of their own (this file is in the service's resources/). */
-const SIGNER = path.resolve(__dirname, '..', 'lib', 'platform', 'ssm.ts');
-const SIGNER_NAMESPACE = 'ssm-signer';
-const LOADERS = { '.json': 'json', '.ts': 'ts' };
-
-const signerCopies = {
-  name: 'imchannel-signer-copies',
-  setup(build) {
-    // Moved or renamed, the copies would silently stop: say so instead.
-    if (!existsSync(SIGNER))
-      throw new Error(`resources/esbuildPlugins.js: no ${SIGNER}; update SIGNER to the SSM signer's module`);
-    const resolving = Symbol('resolving');
-    // A package import of the signer, and every import inside such a copy, resolves as it
-    // would (same importer and folder) but into the namespace, which makes it another module.
-    build.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData === resolving) return undefined;
-      const copy =
-        args.namespace === SIGNER_NAMESPACE ||
-        (args.namespace === 'file' && args.importer === SIGNER && !args.path.startsWith('.'));
-      if (!copy) return undefined;
-      const found = await build.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: resolving,
-      });
-      if (found.errors.length > 0) return { errors: found.errors };
-      if (found.external) return { path: found.path, external: true };
-      return { path: found.path, namespace: SIGNER_NAMESPACE, sideEffects: found.sideEffects };
-    });
-    build.onLoad({ filter: /.*/, namespace: SIGNER_NAMESPACE }, async (args) => ({
-      contents: await readFile(args.path, 'utf8'),
-      resolveDir: path.dirname(args.path),
-      loader: LOADERS[path.extname(args.path)] ?? 'js',
-    }));
-  },
-};
-
 const chunksPerHandler = {
   name: 'imchannel-chunks-per-handler',
   setup(build) {
@@ -130,5 +83,5 @@ const chunksPerHandler = {
   },
 };
 
-module.exports = [signerCopies, chunksPerHandler];
-Object.assign(module.exports, { signerCopies, chunksPerHandler, chunkFolder });
+module.exports = [chunksPerHandler];
+Object.assign(module.exports, { chunksPerHandler, chunkFolder });

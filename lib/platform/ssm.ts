@@ -1,13 +1,14 @@
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { AwsV4Signer } from 'aws4fetch';
 import { deadline } from './deadline';
 
 /**
  * The one AWS call every function may make at cold start, SSM GetParameters, signed with
- * Signature Version 4 by the AWS SDK's own signer (@smithy/signature-v4, node:crypto
- * hashing through @smithy/hash-node). The SDK's SSM client is some 300 KiB of bundle and
- * tens of milliseconds of cold start for this single request; the signer alone is a few
- * KB, and signing is never written by hand here.
+ * Signature Version 4 by `aws4fetch`, the maintained signer the bucket's requests use
+ * (lib/media/objects.ts), so a function carries one signer, never a hand-written one. The
+ * SDK's SSM client is some 300 KiB of bundle and tens of milliseconds of cold start for this
+ * single request; the SDK's own signer (@smithy/signature-v4 with @smithy/hash-node) is
+ * 14 KB where aws4fetch is 6 (docs/performance-signer.md). The tests hold every signature
+ * to the SDK signer's.
  */
 
 export interface AwsCredentials {
@@ -45,8 +46,8 @@ export class SsmError extends Error {
   }
 }
 
-/** node:crypto's SHA-256, as the signer's hash constructor (what the SDK's clients pass it on Node). */
-const Sha256 = Hash.bind(null, 'sha256');
+/** SigV4's timestamp, `YYYYMMDDTHHMMSSZ`. */
+const amzDate = (at: Date) => at.toISOString().replace(/[:-]|\.\d{3}/g, '');
 
 /**
  * The headers to send with a Signature Version 4 signed POST of `body` to the endpoint's
@@ -62,26 +63,22 @@ export async function signJsonPost(
   at: Date,
   service = SERVICE,
 ): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
+  // allHeaders: Content-Type is signed too, as the SDK's clients sign it; aws4fetch leaves
+  // it out by default. Only a service named `s3` gets the S3 content hash header.
+  const signed = await new AwsV4Signer({
+    method: 'POST',
+    url: url.toString(),
+    headers,
+    body,
+    accessKeyId: settings.credentials.accessKeyId,
+    secretAccessKey: settings.credentials.secretAccessKey,
+    sessionToken: settings.credentials.sessionToken,
     service,
     region: settings.region,
-    credentials: settings.credentials,
-    sha256: Sha256,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port === '' ? undefined : Number(url.port),
-      path: url.pathname || '/',
-      headers: { ...headers, host: url.host },
-      body,
-    },
-    { signingDate: at },
-  );
-  return Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    datetime: amzDate(at),
+    allHeaders: true,
+  }).sign();
+  return { ...Object.fromEntries(signed.headers), host: url.host };
 }
 
 interface GetParametersResponse {

@@ -3,14 +3,15 @@ import { resolve } from 'node:path';
 import { DEPLOYED_FUNCTIONS, FUNCTIONS, functionsIn } from '../../lib/functions';
 
 /**
- * The S3 client (aws4fetch and lib/media/objects.ts) is bundled only into the
- * functions that touch the media bucket: the upload route, the media sends and the fetches.
+ * The S3 client (lib/media/objects.ts) is bundled only into the functions that touch the
+ * media bucket: the upload route, the media sends and the fetches. Its signer, aws4fetch,
+ * is in every function: it signs the SSM read at cold start (lib/platform/ssm.ts).
  * Each function is bundled as serverless.yml builds it (esbuild, node, cjs, mainFields
  * module,main) and its metafile says which inputs it holds.
  */
 
 const ROOT = resolve(__dirname, '..', '..');
-const S3_INPUTS = [/node_modules\/aws4fetch\//, /^lib\/media\/objects\.ts$/];
+const S3_INPUTS = [/^lib\/media\/objects\.ts$/];
 // The menu sends whose header may name an upload (`uploads`) read it from the bucket too.
 const TOUCHING_S3 = new Set(
   [
@@ -33,9 +34,8 @@ async function inputsOf(name: string): Promise<string[]> {
     logLevel: 'silent',
   });
   // Inputs that contribute (almost) no bytes to the output were tree-shaken away: not shipped.
-  // esbuild keeps a few dozen bytes of a module whose package does not declare itself free of
-  // side effects (aws4fetch's empty shell, 33 bytes, in a function that imports lib/media/send
-  // for its helpers only); the client itself is kilobytes.
+  // esbuild may keep a few dozen bytes of a module it otherwise tree-shook; the client itself
+  // is kilobytes.
   const output = Object.values(result.metafile.outputs)[0];
   return Object.entries(output?.inputs ?? {})
     .filter(([, input]) => input.bytesInOutput > 256)

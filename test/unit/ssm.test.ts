@@ -8,7 +8,7 @@ const credentials = {
 };
 const at = new Date('2026-11-24T12:34:56.000Z');
 
-describe('signJsonPost (the SDK signer as wired here)', () => {
+describe('signJsonPost (aws4fetch, held to the AWS SDK signer)', () => {
   it.each([
     ['AWS', 'https://ssm.eu-west-1.amazonaws.com/', 'eu-west-1', credentials],
     ['a local endpoint with a port', 'http://127.0.0.1:4566/', 'us-east-1', credentials],
