@@ -1,5 +1,3 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AwsV4Signer } from 'aws4fetch';
@@ -207,10 +205,12 @@ const PUT_IDLE_MS = 30_000;
 
 /**
  * A PUT whose body is streamed with its length declared up front, which S3 requires and
- * fetch cannot send for a stream; node's http client can.
+ * fetch cannot send for a stream; node's http client can. Only the copier streams a PUT:
+ * node:http and node:https (with tls, some 5 ms of a cold start) are loaded on the first
+ * one, not at the init of every function that holds this file.
  */
-function streamPut(url: URL, headers: Record<string, string>, body: AsyncIterable<Buffer>): Promise<void> {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+async function streamPut(url: URL, headers: Record<string, string>, body: AsyncIterable<Buffer>): Promise<void> {
+  const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise<void>((resolve, reject) => {
     const req = send(url, { method: 'PUT', headers, timeout: PUT_IDLE_MS }, (res) => {
       res.resume();
