@@ -4,8 +4,9 @@ import { reasonOf } from '../platform/errors';
 import { ForwardError, LAMBDA_MAX_ATTEMPTS, LAMBDA_TIMEOUT_MS, type Forwarder } from './forwarder';
 
 /**
- * The `lambda:<name>` ctlive target. Only `createForwarder` imports this module, and only
- * for that target, with a dynamic import() that esbuild splits into a chunk of its own, so
+ * The `lambda:<name>` ctlive target, and the copy trigger's invoke of the copier. Only
+ * `createForwarder` (for that target) and the copy trigger (at the first file) import this
+ * module, with a dynamic import() that esbuild splits into a chunk of its own, so
  * the AWS SDK stays out of every cold start that does not need it.
  */
 
@@ -32,6 +33,24 @@ function isLoopback(endpoint: string | undefined): boolean {
   }
 }
 
+/**
+ * An asynchronous invoke (`InvocationType: Event`): Lambda answers 202 once it holds the event.
+ * The copy trigger reaches the SDK through this function, never by an import() of the SDK
+ * package itself, which would put every command, waiter and paginator of the Lambda client
+ * in its chunk instead of the one command used.
+ */
+export function invokeEvent(
+  client: LambdaClient,
+  functionName: string,
+  payload: unknown,
+  timeoutMs: number,
+): Promise<InvokeCommandOutput> {
+  return client.send(
+    new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }),
+    { abortSignal: AbortSignal.timeout(timeoutMs) },
+  );
+}
+
 export function lambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }>, client: LambdaClient): Forwarder {
   return {
     target: `lambda:${target.functionName}`,
@@ -39,14 +58,7 @@ export function lambdaForwarder(target: Extract<CtliveTarget, { kind: 'lambda' }
     async forward(event) {
       let result: InvokeCommandOutput;
       try {
-        result = await client.send(
-          new InvokeCommand({
-            FunctionName: target.functionName,
-            InvocationType: 'Event',
-            Payload: Buffer.from(JSON.stringify(event)),
-          }),
-          { abortSignal: AbortSignal.timeout(LAMBDA_TIMEOUT_MS * LAMBDA_MAX_ATTEMPTS) },
-        );
+        result = await invokeEvent(client, target.functionName, event, LAMBDA_TIMEOUT_MS * LAMBDA_MAX_ATTEMPTS);
       } catch (error: unknown) {
         throw new ForwardError(`Lambda invoke of ${target.functionName} failed: ${reasonOf(error)}`);
       }

@@ -22,26 +22,17 @@ export function createCopyTrigger(copier: { functionName: string; endpoint?: str
   // that only ever sees text never parses the SDK. A failed load is tried again next time.
   let loading: ReturnType<typeof loadClient> | undefined;
   const loadClient = () =>
-    Promise.all([import('@aws-sdk/client-lambda'), import('../inbound/lambdaForwarder')]).then(
-      ([{ InvokeCommand }, { createLambdaClient }]) => ({
-        InvokeCommand,
-        client: createLambdaClient({ kind: 'lambda', ...copier }),
-      }),
-    );
+    import('../inbound/lambdaForwarder').then(({ createLambdaClient, invokeEvent }) => ({
+      invokeEvent,
+      client: createLambdaClient({ kind: 'lambda', ...copier }),
+    }));
   const invoke = async (request: CopyRequest) => {
     loading ??= loadClient().catch((error: unknown) => {
       loading = undefined;
       throw error;
     });
-    const { InvokeCommand, client } = await loading;
-    const result = await client.send(
-      new InvokeCommand({
-        FunctionName: copier.functionName,
-        InvocationType: 'Event',
-        Payload: Buffer.from(JSON.stringify(request)),
-      }),
-      { abortSignal: AbortSignal.timeout(10_000) },
-    );
+    const { invokeEvent, client } = await loading;
+    const result = await invokeEvent(client, copier.functionName, request, 10_000);
     if (result.StatusCode !== 202) throw new Error(`Lambda answered ${String(result.StatusCode)}, not 202`);
   };
   return {

@@ -30,6 +30,8 @@ const WEBHOOKS = new Set(functionsIn('webhook').map((fn) => fn.name));
 const FORWARDERS = new Set([...WEBHOOKS, ...functionsIn('copier').map((fn) => fn.name)]);
 /** In the Lambda client's code only (its Smithy service target), kept by minification. */
 const LAMBDA_CLIENT_MARK = '"AWSGirApiService"';
+/** In the SDK's waiters only, which come with the whole client, never with one command. */
+const LAMBDA_WAITER_MARK = 'WaiterConfiguration';
 /** esbuild's stand-in for a require() it could not bundle: it throws in an ES module. */
 const DYNAMIC_REQUIRE = 'Dynamic require of';
 
@@ -123,6 +125,16 @@ describe('the packaged functions', () => {
     expect(withClient.length).toBeGreaterThan(0);
     for (const file of withClient) expect(graph.lazy).toContain(file);
     expect(graph.lazy.some((file) => /\/lambdaForwarder-[A-Z0-9]+\.js$/.test(file))).toBe(true);
+  });
+
+  it('carry only the Lambda client command they send (InvokeCommand), not the whole client with its waiters', () => {
+    // An import() of the SDK package itself cannot be tree-shaken: it brings every command,
+    // waiter and paginator (the aggregated `Lambda` class) into the chunk.
+    for (const name of DEPLOYED_NAMES) {
+      for (const [file, text] of artifact(name).files) {
+        if (text.includes(LAMBDA_WAITER_MARK)) throw new Error(`${name}.zip: ${file} holds the Lambda client's waiters`);
+      }
+    }
   });
 
   it('carry no Lambda client outside the webhooks', () => {
